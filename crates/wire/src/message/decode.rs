@@ -1,0 +1,196 @@
+//! Decoding: option fields to fragments, RFC 3396 concatenation, option overload.
+
+use alloc::vec::Vec;
+
+use super::{Message, Packet};
+use crate::error::{Area, Error};
+use crate::options::{OptionCode, Options};
+
+/// Which fields an option overload (RFC 2132 section 9.3) says carry options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Overload {
+    /// Value 1: the `file` field.
+    File,
+    /// Value 2: the `sname` field.
+    Sname,
+    /// Value 3: both.
+    Both,
+}
+
+impl Overload {
+    /// The option 52 value.
+    pub fn value(self) -> u8 {
+        match self {
+            Self::File => 1,
+            Self::Sname => 2,
+            Self::Both => 3,
+        }
+    }
+    fn from_value(len: usize, value: u8) -> Result<Self, Error> {
+        match (len, value) {
+            (1, 1) => Ok(Self::File),
+            (1, 2) => Ok(Self::Sname),
+            (1, 3) => Ok(Self::Both),
+            _ => Err(Error::BadOverload { len, value }),
+        }
+    }
+    /// Whether the `file` field carries options.
+    pub fn file(self) -> bool {
+        matches!(self, Self::File | Self::Both)
+    }
+    /// Whether the `sname` field carries options.
+    pub fn sname(self) -> bool {
+        matches!(self, Self::Sname | Self::Both)
+    }
+}
+
+/// One option instance as found on the wire.
+type Fragment<'a> = (OptionCode, &'a [u8]);
+
+/// Scans one field for options (RFC 2132 section 2): pads are skipped, END stops the scan and
+/// whatever follows it is ignored; with no END the options must run exactly to the end of the
+/// field. Every option must lie wholly inside the field (RFC 2131 section 4.1).
+fn scan<'a>(field: &'a [u8], area: Area, out: &mut Vec<Fragment<'a>>) -> Result<(), Error> {
+    let mut rest = field;
+    while let Some((&code, tail)) = rest.split_first() {
+        let code = OptionCode(code);
+        match code {
+            OptionCode::PAD => rest = tail,
+            OptionCode::END => return Ok(()),
+            _ => {
+                let (&len, tail) = tail
+                    .split_first()
+                    .ok_or(Error::OptionWithoutLength { code, area })?;
+                let len = usize::from(len);
+                if tail.len() < len {
+                    return Err(Error::OptionOverrun {
+                        code,
+                        area,
+                        len,
+                        available: tail.len(),
+                    });
+                }
+                let (value, tail) = tail.split_at(len);
+                out.push((code, value));
+                rest = tail;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The overload the `options` field asks for: option 52 concatenated over its instances there
+/// (RFC 3396), which must be one octet of 1, 2 or 3.
+fn overload_of(fragments: &[Fragment<'_>]) -> Result<Option<Overload>, Error> {
+    let mut instances = fragments
+        .iter()
+        .filter(|(c, _)| *c == OptionCode::OVERLOAD)
+        .peekable();
+    if instances.peek().is_none() {
+        return Ok(None);
+    }
+    let (len, first) = instances.fold((0, None), |(len, first), (_, value)| {
+        (len + value.len(), first.or(value.first().copied()))
+    });
+    Overload::from_value(len, first.unwrap_or(0)).map(Some)
+}
+
+/// The per-code slot of a 256-entry table; a `u8` index cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
+fn slot<T>(table: &mut [T; 256], code: OptionCode) -> &mut T {
+    &mut table[usize::from(code.0)]
+}
+
+/// Concatenates fragments per code in aggregate order (RFC 3396 section 5), in linear time: one
+/// pass sums lengths per code, one copies every fragment to its code's place in one buffer.
+fn assemble(fragments: &[Fragment<'_>]) -> Options {
+    let mut seen = [false; 256];
+    let mut total = [0usize; 256];
+    let mut order: Vec<OptionCode> = Vec::new();
+    for &(code, value) in fragments {
+        if !core::mem::replace(slot(&mut seen, code), true) {
+            order.push(code);
+        }
+        *slot(&mut total, code) += value.len();
+    }
+    let mut start = [0usize; 256];
+    let mut size = 0;
+    for &code in &order {
+        *slot(&mut start, code) = size;
+        size += *slot(&mut total, code);
+    }
+    let mut buf = alloc::vec![0u8; size];
+    let mut cursor = start;
+    for &(code, value) in fragments {
+        let at = slot(&mut cursor, code);
+        if let Some(dst) = buf.get_mut(*at..*at + value.len()) {
+            dst.copy_from_slice(value);
+        }
+        *at += value.len();
+    }
+    let entries = order
+        .into_iter()
+        .map(|code| (code, *slot(&mut start, code), *slot(&mut total, code)));
+    Options::from_parts(buf, entries)
+}
+
+impl Message {
+    /// Decodes a DHCP message from a UDP payload.
+    ///
+    /// Checks the header and cookie, reads the `options` field, then `file` and `sname` when
+    /// option 52 says so, in that order (RFC 2131 section 4.1); option 52 inside `file` or
+    /// `sname` is ignored. Instances of one code are concatenated in that order (RFC 3396).
+    /// Option 52 itself is consumed: see [`Message::overload`] for how a buffer was laid out.
+    /// Values are kept raw; typed accessors check their lengths.
+    pub fn parse(data: &[u8]) -> Result<Self, Error> {
+        let packet = Packet::new_checked(data)?;
+        let mut fragments = Vec::with_capacity(24);
+        scan(packet.options(), Area::Options, &mut fragments)?;
+        let overload = overload_of(&fragments)?;
+        let mut file = [0u8; 128];
+        let mut sname = [0u8; 64];
+        if let Some(overload) = overload {
+            if overload.file() {
+                scan(packet.file(), Area::File, &mut fragments)?;
+            }
+            if overload.sname() {
+                scan(packet.sname(), Area::Sname, &mut fragments)?;
+            }
+            // Option 52 counts only in the options field (RFC 2131 section 4.1) and is framing,
+            // not content: no instance of it is kept, and instances in file or sname are ignored.
+            fragments.retain(|(code, _)| *code != OptionCode::OVERLOAD);
+        }
+        if !overload.is_some_and(Overload::file) {
+            file.copy_from_slice(packet.file());
+        }
+        if !overload.is_some_and(Overload::sname) {
+            sname.copy_from_slice(packet.sname());
+        }
+        Ok(Self {
+            op: packet.op(),
+            htype: packet.htype(),
+            hlen: packet.hlen(),
+            hops: packet.hops(),
+            xid: packet.xid(),
+            secs: packet.secs(),
+            flags: packet.flags(),
+            ciaddr: packet.ciaddr(),
+            yiaddr: packet.yiaddr(),
+            siaddr: packet.siaddr(),
+            giaddr: packet.giaddr(),
+            chaddr: packet.chaddr(),
+            sname,
+            file,
+            options: assemble(&fragments),
+        })
+    }
+
+    /// How the options of `data` were laid out: the option overload its `options` field
+    /// declares, if any. Errors as [`Message::parse`] would for the `options` field.
+    pub fn overload(data: &[u8]) -> Result<Option<Overload>, Error> {
+        let packet = Packet::new_checked(data)?;
+        let mut fragments = Vec::new();
+        scan(packet.options(), Area::Options, &mut fragments)?;
+        overload_of(&fragments)
+    }
+}

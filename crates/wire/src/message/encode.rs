@@ -1,0 +1,210 @@
+//! Encoding: header, options split into 255-octet instances (RFC 3396), and option overload into
+//! `file` and `sname` when a size limit asks for it (RFC 2131 section 4.1, RFC 2132 section 9.3).
+
+use alloc::vec::Vec;
+
+use super::field::{BOOTP_MIN_LEN, DHCP_HEADER_LEN, MAGIC_COOKIE};
+use super::{Message, Overload};
+use crate::error::Error;
+use crate::options::OptionCode;
+
+/// Largest value one option instance can carry.
+const MAX_INSTANCE: usize = 255;
+
+/// Codes that are framing, never content: they are not written from the option list.
+fn is_framing(code: OptionCode) -> bool {
+    matches!(
+        code,
+        OptionCode::PAD | OptionCode::END | OptionCode::OVERLOAD
+    )
+}
+
+/// Octets `value` takes on the wire as instances of at most 255 octets (an empty value is one
+/// instance of length 0).
+fn wire_len(value: &[u8]) -> usize {
+    value.len() + 2 * value.len().div_ceil(MAX_INSTANCE).max(1)
+}
+
+/// Writes `value` as consecutive instances of `code` of at most `chunk` octets each (RFC 3396
+/// section 6: splitting MUST be used for values over 255 octets).
+fn write_option(out: &mut Vec<u8>, code: OptionCode, value: &[u8], chunk: usize) {
+    if value.is_empty() {
+        out.extend_from_slice(&[code.0, 0]);
+        return;
+    }
+    for part in value.chunks(chunk.clamp(1, MAX_INSTANCE)) {
+        out.push(code.0);
+        out.push(part.len() as u8);
+        out.extend_from_slice(part);
+    }
+}
+
+/// One field that receives options during overload, with the octets it can take before its END.
+struct Field {
+    data: Vec<u8>,
+    capacity: usize,
+}
+
+impl Field {
+    fn room(&self) -> usize {
+        self.capacity.saturating_sub(self.data.len())
+    }
+}
+
+impl Message {
+    fn options_wire_len(&self) -> usize {
+        self.options
+            .iter()
+            .filter(|(c, _)| !is_framing(*c))
+            .map(|(_, v)| wire_len(v))
+            .sum()
+    }
+
+    /// Length of [`Message::encode`]'s output: header, cookie, options, END, padded to 300 octets.
+    pub fn encoded_len(&self) -> usize {
+        (DHCP_HEADER_LEN + self.options_wire_len() + 1).max(BOOTP_MIN_LEN)
+    }
+
+    fn encode_header(&self, out: &mut Vec<u8>, file: &[u8; 128], sname: &[u8; 64]) {
+        out.extend_from_slice(&[self.op.0, self.htype, self.hlen, self.hops]);
+        out.extend_from_slice(&self.xid.to_be_bytes());
+        out.extend_from_slice(&self.secs.to_be_bytes());
+        out.extend_from_slice(&self.flags.to_be_bytes());
+        for addr in [self.ciaddr, self.yiaddr, self.siaddr, self.giaddr] {
+            out.extend_from_slice(&addr.octets());
+        }
+        out.extend_from_slice(&self.chaddr);
+        out.extend_from_slice(sname);
+        out.extend_from_slice(file);
+        out.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
+    }
+
+    /// Encodes into a fresh buffer (never a reused one: reliability class B21). Options are
+    /// written in order, each split into instances of at most 255 octets (RFC 3396); the message
+    /// ends with END and is padded to 300 octets (RFC 1542 section 2.1). Cannot fail.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        self.encode_header(&mut out, &self.file, &self.sname);
+        for (code, value) in self.options.iter().filter(|(c, _)| !is_framing(*c)) {
+            write_option(&mut out, code, value, MAX_INSTANCE);
+        }
+        out.push(OptionCode::END.0);
+        out.resize(out.len().max(BOOTP_MIN_LEN), 0);
+        out
+    }
+
+    /// Encodes within `max_len` octets of DHCP payload (for example 548 for the 576-octet IP
+    /// datagram every client accepts, RFC 2131 section 2; or option 57 less 28 octets of IP and
+    /// UDP headers). When the options do not fit, they spill into `file` and then `sname`, those
+    /// of the two that are empty, with option 52 in the `options` field (RFC 2131 section 4.1,
+    /// RFC 2132 section 9.3); each overloaded field ends with END and is padded. An option that
+    /// fits one instance is moved whole to the next field rather than split; longer ones are
+    /// split across fields (RFC 3396). Padding to 300 octets stops at `max_len`.
+    pub fn encode_within(&self, max_len: usize) -> Result<Vec<u8>, Error> {
+        let need = DHCP_HEADER_LEN + self.options_wire_len() + 1;
+        if need <= max_len {
+            let mut out = self.encode();
+            out.truncate(need.max(BOOTP_MIN_LEN.min(max_len)));
+            return Ok(out);
+        }
+        let too_large = Error::TooLarge {
+            need,
+            limit: max_len,
+        };
+        // The options field keeps 3 octets for option 52 and 1 for END; file and sname 1 for END.
+        let main_capacity = max_len
+            .checked_sub(DHCP_HEADER_LEN + 3 + 1)
+            .ok_or(too_large)?;
+        let mut fields = Vec::with_capacity(3);
+        fields.push(Field {
+            data: Vec::new(),
+            capacity: main_capacity,
+        });
+        if self.file.iter().all(|&b| b == 0) {
+            fields.push(Field {
+                data: Vec::new(),
+                capacity: self.file.len() - 1,
+            });
+        }
+        if self.sname.iter().all(|&b| b == 0) {
+            fields.push(Field {
+                data: Vec::new(),
+                capacity: self.sname.len() - 1,
+            });
+        }
+        let file_index = (fields.len() > 1 && self.file.iter().all(|&b| b == 0)).then_some(1);
+        let mut current = 0;
+        for (code, value) in self.options.iter().filter(|(c, _)| !is_framing(*c)) {
+            let mut rest = value;
+            loop {
+                let field = fields.get_mut(current).ok_or(too_large)?;
+                let whole = wire_len(rest);
+                if rest.len() <= MAX_INSTANCE && whole <= field.room() {
+                    write_option(&mut field.data, code, rest, MAX_INSTANCE);
+                    break;
+                }
+                let next_fits = fields.get(current + 1).is_some_and(|f| whole <= f.room());
+                let field = fields.get_mut(current).ok_or(too_large)?;
+                if rest.len() <= MAX_INSTANCE && next_fits || field.room() < 3 {
+                    current += 1;
+                    continue;
+                }
+                let take = (field.room() - 2).min(MAX_INSTANCE).min(rest.len());
+                let (head, tail) = rest.split_at(take);
+                write_option(&mut field.data, code, head, MAX_INSTANCE);
+                rest = tail;
+                if rest.is_empty() {
+                    break;
+                }
+            }
+        }
+        let used = |i: usize| fields.get(i).is_some_and(|f| !f.data.is_empty());
+        let (file_used, sname_used) = match file_index {
+            Some(_) => (used(1), used(2)),
+            None => (false, used(1)),
+        };
+        let overload = match (file_used, sname_used) {
+            (true, true) => Overload::Both,
+            (true, false) => Overload::File,
+            (false, true) => Overload::Sname,
+            // Everything fitted the options field after all.
+            (false, false) => return Err(too_large),
+        };
+        let mut file = self.file;
+        let mut sname = self.sname;
+        let mut spill = fields.iter().skip(1).map(|f| &f.data);
+        if file_used {
+            fill_field(&mut file, spill.next());
+        }
+        if sname_used {
+            fill_field(&mut sname, spill.next());
+        }
+        let main = fields
+            .first()
+            .map(|f| f.data.as_slice())
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(max_len);
+        self.encode_header(&mut out, &file, &sname);
+        out.extend_from_slice(main);
+        out.extend_from_slice(&[
+            OptionCode::OVERLOAD.0,
+            1,
+            overload.value(),
+            OptionCode::END.0,
+        ]);
+        out.resize(out.len().max(BOOTP_MIN_LEN.min(max_len)), 0);
+        Ok(out)
+    }
+}
+
+/// Writes spilled options at the start of a field, then END; the rest stays zero (pad).
+fn fill_field<const N: usize>(field: &mut [u8; N], data: Option<&Vec<u8>>) {
+    let data = data.map(Vec::as_slice).unwrap_or_default();
+    *field = [0; N];
+    for (dst, src) in field
+        .iter_mut()
+        .zip(data.iter().chain([&OptionCode::END.0]))
+    {
+        *dst = *src;
+    }
+}
