@@ -1,1 +1,55 @@
-fn main() {}
+//! `charrua`: command-line tools around the charrua DHCP library.
+//!
+//! `charrua decode FILE...` prints every DHCP message in pcap/pcapng captures as JSON Lines.
+
+mod capture;
+mod decode;
+mod hex;
+mod json;
+mod link;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Command-line tools for charrua, a DHCPv4 library and server.
+#[derive(Debug, Parser)]
+#[command(name = "charrua", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print every DHCP message in captures as one JSON object per line.
+    ///
+    /// FILE is a pcap or pcapng capture (Ethernet, Linux cooked SLL/SLL2 or raw IPv4 link
+    /// types), or `-` for one raw DHCP payload (the UDP payload) on standard input.
+    Decode {
+        /// Decode this hex string as one raw DHCP payload (spaces and colons are ignored).
+        #[arg(long, value_name = "HEX", conflicts_with = "files")]
+        hex: Option<String>,
+        /// Captures to read, or `-` for a raw payload on standard input.
+        #[arg(value_name = "FILE", required_unless_present = "hex")]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let ok = match cli.command {
+        Command::Decode { hex, files } => decode::run(hex.as_deref(), &files, &mut out),
+    };
+    // A closed pipe (`charrua decode x.pcap | head`) is not an error worth a message.
+    let _ = out.flush();
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -69,10 +69,26 @@ fn ipv4(data: &[u8], at: usize) -> Ipv4Addr {
     Ipv4Addr::from(octets)
 }
 
+/// Whether to verify the UDP checksum. Frames a host sends and captures itself often carry a
+/// checksum left for the NIC to fill (checksum offload), so capture readers and raw sockets that
+/// see such frames may choose to ignore it; the IPv4 header checksum is always verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UdpChecksum {
+    /// Reject a non-zero UDP checksum that does not verify.
+    Verify,
+    /// Do not look at the UDP checksum.
+    Ignore,
+}
+
 impl<'a> Ipv4Udp<'a> {
-    /// Parses an IPv4 datagram that must carry UDP. Octets after the IPv4 total length (link
-    /// padding) are ignored.
+    /// Parses an IPv4 datagram that must carry UDP, verifying both checksums. Octets after the
+    /// IPv4 total length (link padding) are ignored.
     pub fn parse(data: &'a [u8]) -> Result<Self, Error> {
+        Self::parse_with(data, UdpChecksum::Verify)
+    }
+
+    /// [`Ipv4Udp::parse`] with a choice about the UDP checksum.
+    pub fn parse_with(data: &'a [u8], udp_checksum: UdpChecksum) -> Result<Self, Error> {
         let first = *data
             .first()
             .ok_or(truncated(Area::Ipv4, IPV4_HEADER_LEN, 0))?;
@@ -117,7 +133,7 @@ impl<'a> Ipv4Udp<'a> {
             });
         }
         let udp = udp.get(..udp_len).unwrap_or_default();
-        if be16(udp, 6) != 0 {
+        if udp_checksum == UdpChecksum::Verify && be16(udp, 6) != 0 {
             let sum = checksum::pseudo_header(src, dst, PROTOCOL_UDP, udp_len as u16);
             if checksum::finish(checksum::add(sum, udp)) != 0 {
                 return Err(Error::BadUdpChecksum);
@@ -179,8 +195,14 @@ impl<'a> Ipv4Udp<'a> {
 }
 
 impl<'a> Frame<'a> {
-    /// Parses an Ethernet II frame (one 802.1Q tag allowed) carrying UDP in IPv4.
+    /// Parses an Ethernet II frame (one 802.1Q tag allowed) carrying UDP in IPv4, verifying both
+    /// checksums.
     pub fn parse(data: &'a [u8]) -> Result<Self, Error> {
+        Self::parse_with(data, UdpChecksum::Verify)
+    }
+
+    /// [`Frame::parse`] with a choice about the UDP checksum.
+    pub fn parse_with(data: &'a [u8], udp_checksum: UdpChecksum) -> Result<Self, Error> {
         if data.len() < ETHERNET_HEADER_LEN {
             return Err(truncated(Area::Ethernet, ETHERNET_HEADER_LEN, data.len()));
         }
@@ -204,7 +226,7 @@ impl<'a> Frame<'a> {
         if ethertype != ETHERTYPE_IPV4 {
             return Err(Error::NotIpv4(ethertype));
         }
-        let ip = Ipv4Udp::parse(data.get(payload_at..).unwrap_or_default())?;
+        let ip = Ipv4Udp::parse_with(data.get(payload_at..).unwrap_or_default(), udp_checksum)?;
         Ok(Self {
             dst_mac,
             src_mac,

@@ -1,0 +1,92 @@
+//! Reading pcap and pcapng captures: every captured frame with its link type, numbered from 1
+//! as Wireshark numbers them.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use pcap_file::pcap::PcapReader;
+use pcap_file::pcapng::{Block, PcapNgReader};
+use pcap_file::DataLink;
+
+/// One captured frame.
+pub(crate) struct Captured {
+    /// 1-based position among the packets of the capture.
+    pub(crate) number: u64,
+    /// The link type of the interface it was captured on.
+    pub(crate) link: DataLink,
+    /// The captured octets.
+    pub(crate) data: Vec<u8>,
+}
+
+/// Why a capture could not be read.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CaptureError {
+    /// The file could not be opened or read.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Neither a pcap nor a pcapng file.
+    #[error("not a pcap or pcapng capture (magic number {0:08x})")]
+    UnknownFormat(u32),
+    /// The capture is malformed.
+    #[error("malformed capture: {0}")]
+    Format(#[from] pcap_file::PcapError),
+}
+
+const PCAPNG_MAGIC: u32 = 0x0a0d_0d0a;
+const PCAP_MAGICS: [u32; 4] = [0xa1b2_c3d4, 0xd4c3_b2a1, 0xa1b2_3c4d, 0x4d3c_b2a1];
+
+/// Reads every frame of the capture at `path`, calling `each` for every frame in order. Frames
+/// read before a malformed block are still passed on; the error is returned after them.
+pub(crate) fn read(path: &Path, mut each: impl FnMut(Captured)) -> Result<(), CaptureError> {
+    let mut file = BufReader::new(File::open(path)?);
+    let mut magic = [0u8; 4];
+    file.read_exact(&mut magic)?;
+    let file = std::io::Cursor::new(magic).chain(file);
+    match u32::from_be_bytes(magic) {
+        PCAPNG_MAGIC => read_pcapng(file, &mut each),
+        m if PCAP_MAGICS.contains(&m) => read_pcap(file, &mut each),
+        other => Err(CaptureError::UnknownFormat(other)),
+    }
+}
+
+fn read_pcap(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), CaptureError> {
+    let mut reader = PcapReader::new(file)?;
+    let link = reader.header().datalink;
+    let mut number = 0;
+    while let Some(packet) = reader.next_packet() {
+        let packet = packet?;
+        number += 1;
+        each(Captured { number, link, data: packet.data.into_owned() });
+    }
+    Ok(())
+}
+
+fn read_pcapng(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), CaptureError> {
+    let mut reader = PcapNgReader::new(file)?;
+    // Interfaces are numbered per section, in the order of their description blocks.
+    let mut interfaces: Vec<DataLink> = Vec::new();
+    let mut number = 0;
+    while let Some(block) = reader.next_block() {
+        let link_of = |id: u32, interfaces: &[DataLink]| {
+            interfaces.get(id as usize).copied().unwrap_or(DataLink::Unknown(u32::MAX))
+        };
+        let (link, data) = match block? {
+            Block::SectionHeader(_) => {
+                interfaces.clear();
+                continue;
+            }
+            Block::InterfaceDescription(idb) => {
+                interfaces.push(idb.linktype);
+                continue;
+            }
+            Block::EnhancedPacket(epb) => (link_of(epb.interface_id, &interfaces), epb.data),
+            Block::Packet(pb) => (link_of(u32::from(pb.interface_id), &interfaces), pb.data),
+            Block::SimplePacket(spb) => (link_of(0, &interfaces), spb.data),
+            _ => continue,
+        };
+        number += 1;
+        each(Captured { number, link, data: data.into_owned() });
+    }
+    Ok(())
+}

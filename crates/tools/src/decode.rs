@@ -1,0 +1,115 @@
+//! `charrua decode`: captures or raw payloads in, JSON Lines out.
+
+use std::io::{Read, Write};
+use std::net::SocketAddrV4;
+use std::path::{Path, PathBuf};
+
+use charrua_wire::frame::{Ipv4Udp, UdpChecksum};
+use charrua_wire::{Error, Message};
+use serde_json::{json, Map, Value as Json};
+
+use crate::{capture, hex, json, link};
+
+/// Where a payload came from, for the JSON object.
+struct Origin {
+    frame: u64,
+    endpoints: Option<(SocketAddrV4, SocketAddrV4)>,
+    warning: Option<&'static str>,
+}
+
+/// Decodes one DHCP payload into a JSON object (or an error object) for `origin`.
+fn payload_json(payload: &[u8], origin: &Origin) -> Json {
+    let mut obj = Map::new();
+    obj.insert("frame".into(), json!(origin.frame));
+    if let Some((src, dst)) = origin.endpoints {
+        obj.insert("src".into(), json!(src.to_string()));
+        obj.insert("dst".into(), json!(dst.to_string()));
+    }
+    if let Some(warning) = origin.warning {
+        obj.insert("warning".into(), json!(warning));
+    }
+    match Message::parse(payload).and_then(|m| Ok((Message::overload(payload)?, m))) {
+        Ok((overload, msg)) => obj.extend(json::message(&msg, overload)),
+        Err(e) => {
+            obj.insert("error".into(), json!(e.to_string()));
+        }
+    }
+    Json::Object(obj)
+}
+
+/// The JSON object for one captured frame, or `None` when it is not DHCP traffic.
+fn frame_json(frame: &capture::Captured) -> Option<Json> {
+    let ip = link::ipv4_payload(frame.link, &frame.data)?;
+    let error = |e: Error| Some(json!({ "frame": frame.number, "error": e.to_string() }));
+    let (datagram, warning) = match Ipv4Udp::parse(ip) {
+        Ok(d) => (d, None),
+        // A host's own outgoing frames often carry a checksum left for the NIC to fill.
+        Err(Error::BadUdpChecksum) => match Ipv4Udp::parse_with(ip, UdpChecksum::Ignore) {
+            Ok(d) => (d, Some("UDP checksum does not verify (checksum offload on the capturing host?)")),
+            Err(e) => return error(e),
+        },
+        Err(e) if link::looks_like_dhcp(ip) => return error(e),
+        Err(_) => return None,
+    };
+    let ports = [datagram.src.port(), datagram.dst.port()];
+    if !ports.iter().any(|p| matches!(p, 67 | 68)) {
+        return None;
+    }
+    let origin = Origin { frame: frame.number, endpoints: Some((datagram.src, datagram.dst)), warning };
+    Some(payload_json(datagram.payload, &origin))
+}
+
+fn write_line(out: &mut impl Write, value: &Json) -> bool {
+    writeln!(out, "{value}").is_ok()
+}
+
+fn decode_capture(path: &Path, out: &mut impl Write) -> Result<(), String> {
+    let mut write_ok = true;
+    capture::read(path, |frame| {
+        if let Some(obj) = frame_json(&frame) {
+            write_ok &= write_line(out, &obj);
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    if write_ok { Ok(()) } else { Err("could not write output".into()) }
+}
+
+fn decode_raw(payload: &[u8], out: &mut impl Write) -> Result<(), String> {
+    let origin = Origin { frame: 1, endpoints: None, warning: None };
+    if write_line(out, &payload_json(payload, &origin)) {
+        Ok(())
+    } else {
+        Err("could not write output".into())
+    }
+}
+
+/// Runs `decode`; prints one message per failed input on standard error. Returns whether every
+/// input could be read.
+pub(crate) fn run(hex_input: Option<&str>, files: &[PathBuf], out: &mut impl Write) -> bool {
+    if let Some(text) = hex_input {
+        return match hex::decode(text).and_then(|payload| decode_raw(&payload, out)) {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("charrua decode: --hex: {e}");
+                false
+            }
+        };
+    }
+    let mut ok = true;
+    for path in files {
+        let result = if path.as_os_str() == "-" {
+            let mut payload = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut payload)
+                .map_err(|e| e.to_string())
+                .and_then(|_| decode_raw(&payload, out))
+        } else {
+            decode_capture(path, out)
+        };
+        if let Err(e) = result {
+            eprintln!("charrua decode: {}: {e}", path.display());
+            ok = false;
+        }
+    }
+    ok
+}
