@@ -57,7 +57,11 @@ fn read_pcap(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), Cap
     while let Some(packet) = reader.next_packet() {
         let packet = packet?;
         number += 1;
-        each(Captured { number, link, data: packet.data.into_owned() });
+        each(Captured {
+            number,
+            link,
+            data: packet.data.into_owned(),
+        });
     }
     Ok(())
 }
@@ -69,7 +73,10 @@ fn read_pcapng(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), C
     let mut number = 0;
     while let Some(block) = reader.next_block() {
         let link_of = |id: u32, interfaces: &[DataLink]| {
-            interfaces.get(id as usize).copied().unwrap_or(DataLink::Unknown(u32::MAX))
+            interfaces
+                .get(id as usize)
+                .copied()
+                .unwrap_or(DataLink::Unknown(u32::MAX))
         };
         let (link, data) = match block? {
             Block::SectionHeader(_) => {
@@ -86,7 +93,11 @@ fn read_pcapng(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), C
             _ => continue,
         };
         number += 1;
-        each(Captured { number, link, data: data.into_owned() });
+        each(Captured {
+            number,
+            link,
+            data: data.into_owned(),
+        });
     }
     Ok(())
 }

@@ -45,7 +45,10 @@ fn frame_json(frame: &capture::Captured) -> Option<Json> {
         Ok(d) => (d, None),
         // A host's own outgoing frames often carry a checksum left for the NIC to fill.
         Err(Error::BadUdpChecksum) => match Ipv4Udp::parse_with(ip, UdpChecksum::Ignore) {
-            Ok(d) => (d, Some("UDP checksum does not verify (checksum offload on the capturing host?)")),
+            Ok(d) => (
+                d,
+                Some("UDP checksum does not verify (checksum offload on the capturing host?)"),
+            ),
             Err(e) => return error(e),
         },
         Err(e) if link::looks_like_dhcp(ip) => return error(e),
@@ -55,7 +58,11 @@ fn frame_json(frame: &capture::Captured) -> Option<Json> {
     if !ports.iter().any(|p| matches!(p, 67 | 68)) {
         return None;
     }
-    let origin = Origin { frame: frame.number, endpoints: Some((datagram.src, datagram.dst)), warning };
+    let origin = Origin {
+        frame: frame.number,
+        endpoints: Some((datagram.src, datagram.dst)),
+        warning,
+    };
     Some(payload_json(datagram.payload, &origin))
 }
 
@@ -71,11 +78,19 @@ fn decode_capture(path: &Path, out: &mut impl Write) -> Result<(), String> {
         }
     })
     .map_err(|e| e.to_string())?;
-    if write_ok { Ok(()) } else { Err("could not write output".into()) }
+    if write_ok {
+        Ok(())
+    } else {
+        Err("could not write output".into())
+    }
 }
 
 fn decode_raw(payload: &[u8], out: &mut impl Write) -> Result<(), String> {
-    let origin = Origin { frame: 1, endpoints: None, warning: None };
+    let origin = Origin {
+        frame: 1,
+        endpoints: None,
+        warning: None,
+    };
     if write_line(out, &payload_json(payload, &origin)) {
         Ok(())
     } else {

@@ -27,7 +27,10 @@ pub(crate) fn colons(bytes: &[u8]) -> String {
 pub(crate) fn decode(text: &str) -> Result<Vec<u8>, String> {
     let text = text.trim();
     let text = text.strip_prefix("0x").unwrap_or(text);
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b':').collect();
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
+        .collect();
     if let Some(bad) = digits.iter().find(|b| !b.is_ascii_hexdigit()) {
         return Err(format!("'{}' is not a hex digit", char::from(*bad)));
     }

@@ -25,9 +25,10 @@ pub(crate) fn value(value: &Value) -> Json {
         Value::Empty => Json::Bool(true),
         Value::Ip(ip) => json!(ip.to_string()),
         Value::IpList(ips) => strings(ips),
-        Value::IpPairs(pairs) => {
-            pairs.iter().map(|(a, b)| json!([a.to_string(), b.to_string()])).collect()
-        }
+        Value::IpPairs(pairs) => pairs
+            .iter()
+            .map(|(a, b)| json!([a.to_string(), b.to_string()]))
+            .collect(),
         Value::U8(v) => json!(v),
         Value::U16(v) => json!(v),
         Value::U32(v) => json!(v),
@@ -106,13 +107,18 @@ fn field_text(field: &[u8]) -> String {
     let mut out = String::new();
     let _ = text::write_quoted(&mut out, field);
     // Drop the quotes write_quoted adds; keep its escaping of non-printable octets.
-    out.get(1..out.len().saturating_sub(1)).unwrap_or_default().to_string()
+    out.get(1..out.len().saturating_sub(1))
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The whole message.
 pub(crate) fn message(msg: &Message, overload: Option<Overload>) -> Map<String, Json> {
     let mut obj = Map::new();
-    obj.insert("op".into(), msg.op.name().map_or_else(|| json!(msg.op.0), |n| json!(n)));
+    obj.insert(
+        "op".into(),
+        msg.op.name().map_or_else(|| json!(msg.op.0), |n| json!(n)),
+    );
     obj.insert("htype".into(), json!(msg.htype));
     obj.insert("hlen".into(), json!(msg.hlen));
     obj.insert("hops".into(), json!(msg.hops));
@@ -127,7 +133,9 @@ pub(crate) fn message(msg: &Message, overload: Option<Overload>) -> Map<String, 
     obj.insert("chaddr".into(), json!(hex::colons(msg.hardware_address())));
     obj.insert("sname".into(), json!(field_text(msg.server_name())));
     obj.insert("file".into(), json!(field_text(msg.boot_file())));
-    let message_type = msg.message_type().map(|t| t.name().map_or_else(|| json!(t.0), |n| json!(n)));
+    let message_type = msg
+        .message_type()
+        .map(|t| t.name().map_or_else(|| json!(t.0), |n| json!(n)));
     obj.insert("message_type".into(), message_type.unwrap_or(Json::Null));
     let overload = overload.map(|o| match o {
         Overload::File => "file",
@@ -135,7 +143,11 @@ pub(crate) fn message(msg: &Message, overload: Option<Overload>) -> Map<String, 
         Overload::Both => "both",
     });
     obj.insert("overload".into(), json!(overload));
-    let options = msg.options.iter().map(|(code, raw)| option(code, raw)).collect();
+    let options = msg
+        .options
+        .iter()
+        .map(|(code, raw)| option(code, raw))
+        .collect();
     obj.insert("options".into(), Json::Array(options));
     obj
 }

@@ -27,13 +27,17 @@ pub(crate) fn ipv4_payload(link: DataLink, data: &[u8]) -> Option<&[u8]> {
         }
         _ => return None,
     };
-    (ethertype == ETHERTYPE_IPV4).then(|| data.get(start..)).flatten()
+    (ethertype == ETHERTYPE_IPV4)
+        .then(|| data.get(start..))
+        .flatten()
 }
 
 /// Whether an IPv4 datagram claims to be UDP to or from the DHCP ports, judged from the header
 /// fields alone, so that a malformed one can be reported rather than skipped.
 pub(crate) fn looks_like_dhcp(ip: &[u8]) -> bool {
-    let Some(&first) = ip.first() else { return false };
+    let Some(&first) = ip.first() else {
+        return false;
+    };
     let ihl = usize::from(first & 0x0f) * 4;
     let is_udp = ip.get(9) == Some(&17);
     let ports = [be16(ip, ihl), be16(ip, ihl + 2)];

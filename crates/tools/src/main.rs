@@ -2,6 +2,17 @@
 //!
 //! `charrua decode FILE...` prints every DHCP message in pcap/pcapng captures as JSON Lines.
 
+// Input must never reach a panic: library code indexes with `get` and has no unwrap.
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
 mod capture;
 mod decode;
 mod hex;

@@ -13,11 +13,23 @@
 //! its input justifies. `no_std` with `alloc`; the `std` feature adds `std::error::Error`.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
+// Input must never reach a panic: library code indexes with `get` and has no unwrap.
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 extern crate alloc;
 
 mod error;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 pub mod options;
 

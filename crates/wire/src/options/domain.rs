@@ -189,7 +189,7 @@ pub(crate) fn encode_list(names: &[String], out: &mut Vec<u8>) {
                 out.push(0);
                 break;
             }
-            if let Some(&(_, offset)) = written.iter().find(|(s, _)| s.eq_ignore_ascii_case(rest)) {
+            if let Some(&(_, offset)) = written.iter().find(|(s, _)| *s == rest) {
                 out.extend_from_slice(&(0xc000 | offset as u16).to_be_bytes());
                 break;
             }

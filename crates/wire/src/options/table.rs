@@ -254,10 +254,10 @@ option_table! {
     VIVCO = 124, "vivco", Vendors, "RFC 3925";
     /// Vendor-identifying vendor-specific information (RFC 3925).
     VIVSO = 125, "vivso", Vendors, "RFC 3925";
-    /// TFTP server addresses (RFC 5859).
-    TFTP_SERVER_ADDRESS = 150, "tftp-server-address", IpList, "RFC 5859";
     /// Forcerenew nonce capable: supported algorithms (RFC 6704).
     FORCERENEW_NONCE_CAPABLE = 145, "forcerenew-nonce-capable", U8List, "RFC 6704";
+    /// TFTP server addresses (RFC 5859).
+    TFTP_SERVER_ADDRESS = 150, "tftp-server-address", IpList, "RFC 5859";
     /// Leasequery status code and message (RFC 6926).
     STATUS_CODE = 151, "status-code", Status, "RFC 6926";
     /// Leasequery base time (RFC 6926).

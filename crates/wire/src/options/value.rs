@@ -296,6 +296,9 @@ impl Value {
                     let len = usize::from(r.u8()?);
                     subs.push((sub, r.take(len)?.to_vec()));
                 }
+                if subs.is_empty() {
+                    return Err(bad_len());
+                }
                 Self::SubOptions(subs)
             }
             Format::Vendors => {
