@@ -6,10 +6,33 @@ use alloc::vec::Vec;
 use super::field::{BOOTP_MIN_LEN, DHCP_HEADER_LEN, MAGIC_COOKIE};
 use super::{Message, Overload};
 use crate::error::Error;
-use crate::options::OptionCode;
+use crate::options::{table, Format, OptionCode};
 
 /// Largest value one option instance can carry.
 const MAX_INSTANCE: usize = 255;
+
+/// How to cut a long value of `code` into instances: at most `max` octets each, and a multiple of
+/// `unit` so that a list of addresses or integers splits between elements. RFC 3396 allows any
+/// cut, but receivers that do not concatenate (tshark among them) then still read every
+/// instance as a valid list.
+#[derive(Clone, Copy)]
+struct Cut {
+    max: usize,
+    unit: usize,
+}
+
+fn cut_for(code: OptionCode) -> Cut {
+    let unit = match table::lookup(code).map(|def| def.format) {
+        Some(Format::IpList) => 4,
+        Some(Format::IpPairs) => 8,
+        Some(Format::U16List) => 2,
+        _ => 1,
+    };
+    Cut {
+        max: MAX_INSTANCE - MAX_INSTANCE % unit,
+        unit,
+    }
+}
 
 /// Codes that are framing, never content: they are not written from the option list.
 fn is_framing(code: OptionCode) -> bool {
@@ -19,20 +42,20 @@ fn is_framing(code: OptionCode) -> bool {
     )
 }
 
-/// Octets `value` takes on the wire as instances of at most 255 octets (an empty value is one
-/// instance of length 0).
-fn wire_len(value: &[u8]) -> usize {
-    value.len() + 2 * value.len().div_ceil(MAX_INSTANCE).max(1)
+/// Octets `value` takes on the wire as instances cut by `cut` (an empty value is one instance of
+/// length 0).
+fn wire_len(value: &[u8], cut: Cut) -> usize {
+    value.len() + 2 * value.len().div_ceil(cut.max).max(1)
 }
 
-/// Writes `value` as consecutive instances of `code` of at most `chunk` octets each (RFC 3396
+/// Writes `value` as consecutive instances of `code` of at most `cut.max` octets each (RFC 3396
 /// section 6: splitting MUST be used for values over 255 octets).
-fn write_option(out: &mut Vec<u8>, code: OptionCode, value: &[u8], chunk: usize) {
+fn write_option(out: &mut Vec<u8>, code: OptionCode, value: &[u8], cut: Cut) {
     if value.is_empty() {
         out.extend_from_slice(&[code.0, 0]);
         return;
     }
-    for part in value.chunks(chunk.clamp(1, MAX_INSTANCE)) {
+    for part in value.chunks(cut.max.clamp(1, MAX_INSTANCE)) {
         out.push(code.0);
         out.push(part.len() as u8);
         out.extend_from_slice(part);
@@ -56,7 +79,7 @@ impl Message {
         self.options
             .iter()
             .filter(|(c, _)| !is_framing(*c))
-            .map(|(_, v)| wire_len(v))
+            .map(|(c, v)| wire_len(v, cut_for(c)))
             .sum()
     }
 
@@ -86,7 +109,7 @@ impl Message {
         let mut out = Vec::with_capacity(self.encoded_len());
         self.encode_header(&mut out, &self.file, &self.sname);
         for (code, value) in self.options.iter().filter(|(c, _)| !is_framing(*c)) {
-            write_option(&mut out, code, value, MAX_INSTANCE);
+            write_option(&mut out, code, value, cut_for(code));
         }
         out.push(OptionCode::END.0);
         out.resize(out.len().max(BOOTP_MIN_LEN), 0);
@@ -135,23 +158,27 @@ impl Message {
         let file_index = (fields.len() > 1 && self.file.iter().all(|&b| b == 0)).then_some(1);
         let mut current = 0;
         for (code, value) in self.options.iter().filter(|(c, _)| !is_framing(*c)) {
+            let cut = cut_for(code);
             let mut rest = value;
             loop {
                 let field = fields.get_mut(current).ok_or(too_large)?;
-                let whole = wire_len(rest);
-                if rest.len() <= MAX_INSTANCE && whole <= field.room() {
-                    write_option(&mut field.data, code, rest, MAX_INSTANCE);
+                let whole = wire_len(rest, cut);
+                let single = rest.len() <= cut.max;
+                if single && whole <= field.room() {
+                    write_option(&mut field.data, code, rest, cut);
                     break;
                 }
                 let next_fits = fields.get(current + 1).is_some_and(|f| whole <= f.room());
                 let field = fields.get_mut(current).ok_or(too_large)?;
-                if rest.len() <= MAX_INSTANCE && next_fits || field.room() < 3 {
+                // The largest whole number of elements that fits here.
+                let room = field.room().saturating_sub(2).min(cut.max);
+                let take = (room - room % cut.unit).min(rest.len());
+                if single && next_fits || take == 0 {
                     current += 1;
                     continue;
                 }
-                let take = (field.room() - 2).min(MAX_INSTANCE).min(rest.len());
                 let (head, tail) = rest.split_at(take);
-                write_option(&mut field.data, code, head, MAX_INSTANCE);
+                write_option(&mut field.data, code, head, cut);
                 rest = tail;
                 if rest.is_empty() {
                     break;

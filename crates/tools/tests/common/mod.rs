@@ -1,0 +1,119 @@
+//! Shared helpers for the tools' integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository's `testdata/` folder.
+pub fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+}
+
+/// Whether `tshark` runs here. Without it the peer tests skip with a message, except under CI,
+/// where its absence is a failure.
+pub fn have_tshark() -> bool {
+    let ok = Command::new("tshark")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install tshark (apt-get install tshark)"
+        );
+        eprintln!("SKIP: tshark is not installed (apt-get install tshark)");
+    }
+    ok
+}
+
+/// Runs tshark on `capture` and returns one row per DHCP frame, with `fields` in order, each
+/// field's occurrences joined by commas.
+pub fn tshark_fields(capture: &Path, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-n")
+        .arg("-r")
+        .arg(capture)
+        .args(["-Y", "dhcp", "-T", "fields"]);
+    cmd.args([
+        "-E",
+        "separator=|",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+    ]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('|').map(str::to_string).collect())
+        .collect()
+}
+
+/// Frames tshark flags as malformed or with an expert-info error, as "frame: message" lines.
+pub fn tshark_problems(capture: &Path) -> Vec<String> {
+    let out = Command::new("tshark")
+        .arg("-n")
+        .arg("-r")
+        .arg(capture)
+        .args(["-Y", "_ws.malformed || _ws.expert.severity == error"])
+        .args([
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-e",
+            "frame.number",
+            "-e",
+            "_ws.expert.message",
+        ])
+        .output()
+        .expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Runs `charrua decode` with `args` and returns (exit success, parsed JSON lines, stderr).
+pub fn charrua_decode(
+    args: &[&str],
+    stdin: Option<&[u8]>,
+) -> (bool, Vec<serde_json::Value>, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_charrua"))
+        .arg("decode")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run charrua");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    (
+        out.status.success(),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
