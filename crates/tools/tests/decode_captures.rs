@@ -20,7 +20,7 @@ fn types(lines: &[Json]) -> Vec<&str> {
         .collect()
 }
 
-fn option<'a>(line: &'a Json, code: u64) -> &'a Json {
+fn option(line: &Json, code: u64) -> &Json {
     line["options"]
         .as_array()
         .unwrap()
