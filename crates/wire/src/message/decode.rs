@@ -134,6 +134,55 @@ fn assemble(fragments: &[Fragment<'_>]) -> Options {
     Options::from_parts(buf, entries)
 }
 
+/// The common case in one pass: no code appears twice and there is no overload, so values are
+/// copied straight into place. `Ok(None)` sends the caller to the general path.
+fn assemble_simple(field: &[u8]) -> Result<Option<Options>, Error> {
+    let mut seen = [0u64; 4];
+    let mut buf = Vec::with_capacity(field.len());
+    let mut entries = Vec::with_capacity(16);
+    let mut rest = field;
+    while let Some((&code, tail)) = rest.split_first() {
+        let code = OptionCode(code);
+        match code {
+            OptionCode::PAD => rest = tail,
+            OptionCode::END => break,
+            _ => {
+                let (&len, tail) = tail.split_first().ok_or(Error::OptionWithoutLength {
+                    code,
+                    area: Area::Options,
+                })?;
+                let len = usize::from(len);
+                if tail.len() < len {
+                    let available = tail.len();
+                    return Err(Error::OptionOverrun {
+                        code,
+                        area: Area::Options,
+                        len,
+                        available,
+                    });
+                }
+                let bit = 1u64 << (code.0 % 64);
+                let word = slot4(&mut seen, code);
+                if code == OptionCode::OVERLOAD || *word & bit != 0 {
+                    return Ok(None);
+                }
+                *word |= bit;
+                let (value, tail) = tail.split_at(len);
+                entries.push((code, buf.len(), len));
+                buf.extend_from_slice(value);
+                rest = tail;
+            }
+        }
+    }
+    Ok(Some(Options::from_parts(buf, entries.into_iter())))
+}
+
+/// The word of a 256-bit set that holds `code`'s bit; `code / 64` is below 4.
+#[allow(clippy::indexing_slicing)]
+fn slot4(set: &mut [u64; 4], code: OptionCode) -> &mut u64 {
+    &mut set[usize::from(code.0 / 64)]
+}
+
 impl Message {
     /// Decodes a DHCP message from a UDP payload.
     ///
@@ -144,11 +193,17 @@ impl Message {
     /// Values are kept raw; typed accessors check their lengths.
     pub fn parse(data: &[u8]) -> Result<Self, Error> {
         let packet = Packet::new_checked(data)?;
+        if let Some(options) = assemble_simple(packet.options())? {
+            return Ok(Self::with_options(
+                &packet,
+                packet.sname(),
+                packet.file(),
+                options,
+            ));
+        }
         let mut fragments = Vec::with_capacity(24);
         scan(packet.options(), Area::Options, &mut fragments)?;
         let overload = overload_of(&fragments)?;
-        let mut file = [0u8; 128];
-        let mut sname = [0u8; 64];
         if let Some(overload) = overload {
             if overload.file() {
                 scan(packet.file(), Area::File, &mut fragments)?;
@@ -160,13 +215,29 @@ impl Message {
             // not content: no instance of it is kept, and instances in file or sname are ignored.
             fragments.retain(|(code, _)| *code != OptionCode::OVERLOAD);
         }
-        if !overload.is_some_and(Overload::file) {
-            file.copy_from_slice(packet.file());
-        }
-        if !overload.is_some_and(Overload::sname) {
-            sname.copy_from_slice(packet.sname());
-        }
-        Ok(Self {
+        // A field that carried options is not a name: it reads as empty.
+        let sname = if overload.is_some_and(Overload::sname) {
+            &[][..]
+        } else {
+            packet.sname()
+        };
+        let file = if overload.is_some_and(Overload::file) {
+            &[][..]
+        } else {
+            packet.file()
+        };
+        Ok(Self::with_options(
+            &packet,
+            sname,
+            file,
+            assemble(&fragments),
+        ))
+    }
+
+    /// The message with `packet`'s header, the given `sname` and `file` contents (zero-padded)
+    /// and `options`.
+    fn with_options(packet: &Packet<&[u8]>, sname: &[u8], file: &[u8], options: Options) -> Self {
+        let mut msg = Self {
             op: packet.op(),
             htype: packet.htype(),
             hlen: packet.hlen(),
@@ -179,10 +250,13 @@ impl Message {
             siaddr: packet.siaddr(),
             giaddr: packet.giaddr(),
             chaddr: packet.chaddr(),
-            sname,
-            file,
-            options: assemble(&fragments),
-        })
+            sname: [0; 64],
+            file: [0; 128],
+            options,
+        };
+        msg.sname.iter_mut().zip(sname).for_each(|(d, s)| *d = *s);
+        msg.file.iter_mut().zip(file).for_each(|(d, s)| *d = *s);
+        msg
     }
 
     /// How the options of `data` were laid out: the option overload its `options` field
