@@ -42,7 +42,7 @@ pub(crate) fn decode_name(
     loop {
         let len = usize::from(*data.get(pos).filter(|_| pos < limit).ok_or(bad(pos))?);
         if len == 0 {
-            let used = used.unwrap_or(pos + 1 - start);
+            let used = used.unwrap_or_else(|| pos + 1 - start);
             return Ok((name, used));
         }
         if len & 0xc0 == 0xc0 {
@@ -56,7 +56,11 @@ pub(crate) fn decode_name(
             if !compressed || target >= pos {
                 return Err(bad(pos));
             }
-            used.get_or_insert(pos + 2 - start);
+            // The name's length at `start` ends at its first pointer (later jumps go backwards,
+            // below `start`, so only the first one counts).
+            if used.is_none() {
+                used = Some(pos + 2 - start);
+            }
             limit = pos;
             pos = target;
             continue;

@@ -256,8 +256,11 @@ impl Value {
                     .map(u16::from_be_bytes)
                     .collect(),
             ),
-            Format::Text if data.is_empty() => return Err(bad_len()),
-            Format::Text => Self::Text(text(code, data)?),
+            // Only NULs is no text at all (RFC 2132 section 2: trailing NULs are not content).
+            Format::Text => match text(code, data)? {
+                t if t.is_empty() => return Err(bad_len()),
+                t => Self::Text(t),
+            },
             Format::Bytes => Self::Bytes(data.to_vec()),
             Format::DomainName => {
                 let (name, used) = domain::decode_name(code, data, 0, false)?;
