@@ -480,7 +480,8 @@ fn b18_a_second_cookie_inside_options_is_an_error_not_a_panic() {
 /// fuzz body.
 #[test]
 fn fuzz_regressions_stay_fixed() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fuzz-regressions");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fuzz-regressions");
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
@@ -496,8 +497,19 @@ fn fuzz_regressions_stay_fixed() {
 fn b12_name_ending_after_a_pointer_reports_its_own_length() {
     // "a" at 0, then "b" + pointer to 0: the second name occupies 4 octets at offset 3.
     let code = OptionCode::DOMAIN_SEARCH;
-    let value = Value::decode(Format::DomainList, code, &[1, b'a', 0, 1, b'b', 0xc0, 0, 1, b'c', 0]);
-    assert_eq!(value, Ok(Value::DomainList(vec!["a".into(), "b.a".into(), "c".into()])));
+    let value = Value::decode(
+        Format::DomainList,
+        code,
+        &[1, b'a', 0, 1, b'b', 0xc0, 0, 1, b'c', 0],
+    );
+    assert_eq!(
+        value,
+        Ok(Value::DomainList(vec![
+            "a".into(),
+            "b.a".into(),
+            "c".into()
+        ]))
+    );
 }
 
 #[test]

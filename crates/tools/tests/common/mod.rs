@@ -26,54 +26,13 @@ pub fn have_tshark() -> bool {
     ok
 }
 
-/// Runs tshark on `capture` and returns one row per DHCP frame, with `fields` in order, each
-/// field's occurrences joined by commas.
-pub fn tshark_fields(capture: &Path, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-n")
-        .arg("-r")
-        .arg(capture)
-        .args(["-Y", "dhcp", "-T", "fields"]);
-    cmd.args([
-        "-E",
-        "separator=|",
-        "-E",
-        "occurrence=a",
-        "-E",
-        "aggregator=,",
-    ]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split('|').map(str::to_string).collect())
-        .collect()
-}
-
-/// Frames tshark flags as malformed or with an expert-info error, as "frame: message" lines.
-pub fn tshark_problems(capture: &Path) -> Vec<String> {
+/// Runs `tshark -n -r capture ARGS` and returns its standard output.
+fn tshark(capture: &Path, args: &[&str]) -> String {
     let out = Command::new("tshark")
         .arg("-n")
         .arg("-r")
         .arg(capture)
-        .args(["-Y", "_ws.malformed || _ws.expert.severity == error"])
-        .args([
-            "-T",
-            "fields",
-            "-E",
-            "occurrence=a",
-            "-e",
-            "frame.number",
-            "-e",
-            "_ws.expert.message",
-        ])
+        .args(args)
         .output()
         .expect("run tshark");
     assert!(
@@ -81,10 +40,49 @@ pub fn tshark_problems(capture: &Path) -> Vec<String> {
         "tshark failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs tshark on `capture` and returns one row per DHCP frame, with `fields` in order, each
+/// field's occurrences joined by commas.
+pub fn tshark_fields(capture: &Path, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut args = vec![
+        "-Y",
+        "dhcp",
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+    ];
+    for f in fields {
+        args.extend(["-e", f]);
+    }
+    tshark(capture, &args)
         .lines()
-        .map(str::to_string)
+        .map(|l| l.split('|').map(str::to_string).collect())
         .collect()
+}
+
+/// Frames tshark flags as malformed or with an expert-info error, as "frame: message" lines.
+pub fn tshark_problems(capture: &Path) -> Vec<String> {
+    let filter = "_ws.malformed || _ws.expert.severity == error";
+    let args = [
+        "-Y",
+        filter,
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=a",
+        "-e",
+        "frame.number",
+        "-e",
+        "_ws.expert.message",
+    ];
+    tshark(capture, &args).lines().map(str::to_string).collect()
 }
 
 /// Runs `charrua decode` with `args` and returns (exit success, parsed JSON lines, stderr).

@@ -154,7 +154,7 @@ impl<'a> Cursor<'a> {
             false
         }
     }
-    fn expect(&mut self, c: char, expected: &'static str) -> Result<(), TextError> {
+    fn require(&mut self, c: char, expected: &'static str) -> Result<(), TextError> {
         if self.eat(c) {
             Ok(())
         } else {
@@ -198,7 +198,7 @@ impl<'a> Cursor<'a> {
     }
     /// A double-quoted string with `\"`, `\\`, `\n`, `\t`, `\r`, octal `\ooo` and `\xHH` escapes.
     fn quoted(&mut self) -> Result<Vec<u8>, TextError> {
-        self.expect('"', "a quoted string")?;
+        self.require('"', "a quoted string")?;
         let mut out = Vec::new();
         let bytes = self.text.as_bytes();
         loop {
@@ -345,11 +345,11 @@ impl Value {
             Format::Routes => Self::Routes(c.list(Cursor::route)?),
             Format::Fqdn => {
                 let flags = c.parse("FQDN flags")?;
-                c.expect(',', "a comma")?;
+                c.require(',', "a comma")?;
                 let rcode1 = c.parse("RCODE1")?;
-                c.expect(',', "a comma")?;
+                c.require(',', "a comma")?;
                 let rcode2 = c.parse("RCODE2")?;
-                c.expect(',', "a comma")?;
+                c.require(',', "a comma")?;
                 let start = c.pos;
                 let name = c.utf8()?;
                 let bare = name.strip_suffix('.').unwrap_or(&name);
@@ -368,12 +368,12 @@ impl Value {
             }
             Format::SubOptions => Self::SubOptions(c.list(|c| {
                 let code = c.parse("a sub-option code")?;
-                c.expect('=', "=")?;
+                c.require('=', "=")?;
                 Ok((code, short(c, Cursor::bytes)?))
             })?),
             Format::Vendors => Self::Vendors(c.list(|c| {
                 let enterprise = c.parse("an enterprise number")?;
-                c.expect('=', "=")?;
+                c.require('=', "=")?;
                 Ok((enterprise, short(c, Cursor::bytes)?))
             })?),
             Format::Blobs => Self::Blobs(c.list(|c| {
@@ -389,12 +389,12 @@ impl Value {
             })?),
             Format::Tagged => {
                 let tag = c.parse("a type octet")?;
-                c.expect(',', "a comma")?;
+                c.require(',', "a comma")?;
                 Self::Tagged(tag, c.bytes()?)
             }
             Format::Status => {
                 let status = c.parse("a status code")?;
-                c.expect(',', "a comma")?;
+                c.require(',', "a comma")?;
                 Self::Status(status, c.utf8()?)
             }
             Format::SixRd => {
@@ -408,7 +408,7 @@ impl Value {
                         })
                     }
                 })?;
-                c.expect(',', "a comma")?;
+                c.require(',', "a comma")?;
                 let prefix_len = c.parse("a prefix length").and_then(|v: u8| {
                     if v <= 128 {
                         Ok(v)
@@ -419,9 +419,9 @@ impl Value {
                         })
                     }
                 })?;
-                c.expect(',', "a comma")?;
+                c.require(',', "a comma")?;
                 let prefix: Ipv6Addr = c.parse("an IPv6 prefix")?;
-                c.expect(',', "a comma")?;
+                c.require(',', "a comma")?;
                 let border_relays = c.list(Cursor::ip)?;
                 Self::SixRd(SixRd {
                     ipv4_mask_len,
