@@ -2,6 +2,7 @@
 //! property tests can share them; `fuzz/` holds thin cargo-fuzz wrappers. Each function panics
 //! only when an invariant is broken, which is what the fuzzer looks for.
 
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use crate::frame::{Frame, Ipv4Udp, UdpChecksum};

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::field::{BOOTP_MIN_LEN, DHCP_HEADER_LEN, MAGIC_COOKIE};
 use super::{Message, Overload};
-use crate::error::Error;
+use crate::error::{Area, Error};
 use crate::options::{table, Format, OptionCode};
 
 /// Largest value one option instance can carry.
@@ -64,6 +64,7 @@ fn write_option(out: &mut Vec<u8>, code: OptionCode, value: &[u8], cut: Cut) {
 
 /// One field that receives options during overload, with the octets it can take before its END.
 struct Field {
+    area: Area,
     data: Vec<u8>,
     capacity: usize,
 }
@@ -138,24 +139,28 @@ impl Message {
         let main_capacity = max_len
             .checked_sub(DHCP_HEADER_LEN + 3 + 1)
             .ok_or(too_large)?;
+        // Fill order: options, then file, then sname (the order RFC 2131 section 4.1 reads them),
+        // using only a field that holds no name.
         let mut fields = Vec::with_capacity(3);
         fields.push(Field {
+            area: Area::Options,
             data: Vec::new(),
             capacity: main_capacity,
         });
         if self.file.iter().all(|&b| b == 0) {
             fields.push(Field {
+                area: Area::File,
                 data: Vec::new(),
                 capacity: self.file.len() - 1,
             });
         }
         if self.sname.iter().all(|&b| b == 0) {
             fields.push(Field {
+                area: Area::Sname,
                 data: Vec::new(),
                 capacity: self.sname.len() - 1,
             });
         }
-        let file_index = (fields.len() > 1 && self.file.iter().all(|&b| b == 0)).then_some(1);
         let mut current = 0;
         for (code, value) in self.options.iter().filter(|(c, _)| !is_framing(*c)) {
             let cut = cut_for(code);
@@ -185,26 +190,22 @@ impl Message {
                 }
             }
         }
-        let used = |i: usize| fields.get(i).is_some_and(|f| !f.data.is_empty());
-        let (file_used, sname_used) = match file_index {
-            Some(_) => (used(1), used(2)),
-            None => (false, used(1)),
-        };
-        let overload = match (file_used, sname_used) {
+        let spilled = |area: Area| fields.iter().find(|f| f.area == area && !f.data.is_empty());
+        let (file_data, sname_data) = (spilled(Area::File), spilled(Area::Sname));
+        let overload = match (file_data.is_some(), sname_data.is_some()) {
             (true, true) => Overload::Both,
             (true, false) => Overload::File,
             (false, true) => Overload::Sname,
-            // Everything fitted the options field after all.
+            // Cannot happen: options that fit the options field fit without overload.
             (false, false) => return Err(too_large),
         };
         let mut file = self.file;
         let mut sname = self.sname;
-        let mut spill = fields.iter().skip(1).map(|f| &f.data);
-        if file_used {
-            fill_field(&mut file, spill.next());
+        if let Some(field) = file_data {
+            fill_field(&mut file, &field.data);
         }
-        if sname_used {
-            fill_field(&mut sname, spill.next());
+        if let Some(field) = sname_data {
+            fill_field(&mut sname, &field.data);
         }
         let main = fields
             .first()
@@ -225,8 +226,7 @@ impl Message {
 }
 
 /// Writes spilled options at the start of a field, then END; the rest stays zero (pad).
-fn fill_field<const N: usize>(field: &mut [u8; N], data: Option<&Vec<u8>>) {
-    let data = data.map(Vec::as_slice).unwrap_or_default();
+fn fill_field<const N: usize>(field: &mut [u8; N], data: &[u8]) {
     *field = [0; N];
     for (dst, src) in field
         .iter_mut()
