@@ -1,0 +1,151 @@
+//! Client classes: a small typed match language over what a request carries (ISC `class` with
+//! `match if`, lowered from dhcpd.conf by charrua-conf).
+
+use charrua_wire::{Message, OptionCode};
+
+/// A condition on a request. Matching is on raw octets, exactly as RFC 2131 section 4.3.1 asks
+/// for vendor classes ("MUST be identified by an exact match").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    /// Vendor class identifier (option 60) equals these octets.
+    VendorClass(Vec<u8>),
+    /// Vendor class identifier starts with these octets (ISC `substring(option
+    /// vendor-class-identifier, 0, n) = "..."`).
+    VendorClassPrefix(Vec<u8>),
+    /// One of the user class instances (option 77, RFC 3004) equals these octets; a user class
+    /// that is not a list of instances is compared whole.
+    UserClass(Vec<u8>),
+    /// Relay agent sub-option `code` (option 82, RFC 3046) equals `value`. Only trusted on
+    /// relayed requests (reliability rule A10).
+    AgentSubOption {
+        /// Sub-option code, e.g. 1 for circuit-id, 2 for remote-id.
+        code: u8,
+        /// Its value.
+        value: Vec<u8>,
+    },
+    /// Hardware type equals `htype` and the hardware address starts with `prefix` (ISC
+    /// `substring(hardware, 1, 3) = 00:11:22`).
+    HardwarePrefix {
+        /// Hardware type (1 for Ethernet).
+        htype: u8,
+        /// Leading octets of the address.
+        prefix: Vec<u8>,
+    },
+    /// Option `code` is present.
+    Exists(OptionCode),
+    /// Option `code` equals `value`.
+    Option {
+        /// The option.
+        code: OptionCode,
+        /// Its raw value.
+        value: Vec<u8>,
+    },
+    /// Every condition holds.
+    All(Vec<Self>),
+    /// At least one condition holds.
+    Any(Vec<Self>),
+    /// The condition does not hold.
+    Not(Box<Self>),
+}
+
+/// The user class instances of RFC 3004 (length-prefixed), or the whole value when it is not
+/// such a list.
+fn user_classes(raw: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = raw;
+    while let Some((&len, tail)) = rest.split_first() {
+        match tail.split_at_checked(usize::from(len)) {
+            Some((item, tail)) if len > 0 => {
+                out.push(item);
+                rest = tail;
+            }
+            _ => return vec![raw],
+        }
+    }
+    out
+}
+
+/// The value of relay agent sub-option `code`, if the option parses.
+pub(crate) fn agent_sub_option(raw: &[u8], code: u8) -> Option<&[u8]> {
+    let mut rest = raw;
+    while let [sub, len, tail @ ..] = rest {
+        let (value, tail) = tail.split_at_checked(usize::from(*len))?;
+        if *sub == code {
+            return Some(value);
+        }
+        rest = tail;
+    }
+    None
+}
+
+impl Match {
+    /// Whether `msg` satisfies the condition; `relayed` says whether option 82 may be trusted.
+    pub fn matches(&self, msg: &Message, relayed: bool) -> bool {
+        let opt = |code| msg.options.get(code);
+        match self {
+            Self::VendorClass(v) => opt(OptionCode::VENDOR_CLASS_IDENTIFIER) == Some(v.as_slice()),
+            Self::VendorClassPrefix(p) => {
+                opt(OptionCode::VENDOR_CLASS_IDENTIFIER).is_some_and(|v| v.starts_with(p))
+            }
+            Self::UserClass(v) => opt(OptionCode::USER_CLASS)
+                .is_some_and(|raw| user_classes(raw).contains(&v.as_slice())),
+            Self::AgentSubOption { code, value } => {
+                relayed
+                    && opt(OptionCode::RELAY_AGENT_INFORMATION)
+                        .and_then(|raw| agent_sub_option(raw, *code))
+                        == Some(value.as_slice())
+            }
+            Self::HardwarePrefix { htype, prefix } => {
+                msg.htype == *htype && msg.hardware_address().starts_with(prefix)
+            }
+            Self::Exists(code) => opt(*code).is_some(),
+            Self::Option { code, value } => opt(*code) == Some(value.as_slice()),
+            Self::All(all) => all.iter().all(|m| m.matches(msg, relayed)),
+            Self::Any(any) => any.iter().any(|m| m.matches(msg, relayed)),
+            Self::Not(m) => !m.matches(msg, relayed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(code: OptionCode, value: &[u8]) -> Message {
+        let mut msg = Message::default();
+        msg.options.insert(code, value);
+        msg
+    }
+
+    #[test]
+    fn vendor_class_matches_exactly_or_by_prefix() {
+        let msg = with(OptionCode::VENDOR_CLASS_IDENTIFIER, b"PXEClient:Arch:00007");
+        assert!(Match::VendorClassPrefix(b"PXEClient".to_vec()).matches(&msg, false));
+        assert!(!Match::VendorClass(b"PXEClient".to_vec()).matches(&msg, false));
+    }
+
+    #[test]
+    fn agent_sub_options_are_trusted_only_when_relayed() {
+        let msg = with(
+            OptionCode::RELAY_AGENT_INFORMATION,
+            &[1, 2, b'p', b'1', 2, 1, 9],
+        );
+        let m = Match::AgentSubOption {
+            code: 1,
+            value: b"p1".to_vec(),
+        };
+        assert!(m.matches(&msg, true));
+        assert!(!m.matches(&msg, false));
+    }
+
+    #[test]
+    fn user_class_instances_are_compared_one_by_one() {
+        let msg = with(
+            OptionCode::USER_CLASS,
+            &[3, b'a', b'b', b'c', 2, b'x', b'y'],
+        );
+        assert!(Match::UserClass(b"xy".to_vec()).matches(&msg, false));
+        let plain = with(OptionCode::USER_CLASS, b"voip");
+        assert!(Match::UserClass(b"voip".to_vec()).matches(&plain, false));
+    }
+}

@@ -1,0 +1,69 @@
+//! Why a configuration is invalid.
+
+use std::net::Ipv4Addr;
+
+use crate::net::Ipv4Net;
+
+/// A configuration the server refuses, with what and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A range whose start is after its end.
+    #[error("range {start} - {end} ends before it starts")]
+    RangeReversed {
+        /// First address.
+        start: Ipv4Addr,
+        /// Last address.
+        end: Ipv4Addr,
+    },
+    /// A range not wholly inside its subnet.
+    #[error("range {start} - {end} is not inside subnet {subnet}")]
+    RangeOutsideSubnet {
+        /// First address.
+        start: Ipv4Addr,
+        /// Last address.
+        end: Ipv4Addr,
+        /// The subnet.
+        subnet: Ipv4Net,
+    },
+    /// Two ranges share addresses.
+    #[error("ranges {0:?} and {1:?} overlap")]
+    OverlappingRanges((Ipv4Addr, Ipv4Addr), (Ipv4Addr, Ipv4Addr)),
+    /// Two subnets share addresses.
+    #[error("subnets {0} and {1} overlap")]
+    OverlappingSubnets(Ipv4Net, Ipv4Net),
+    /// A host's fixed address lies in a dynamic range, so it could be leased to someone else.
+    #[error("fixed address {address} of host {host} lies inside a dynamic range")]
+    FixedAddressInRange {
+        /// The host.
+        host: String,
+        /// The address.
+        address: Ipv4Addr,
+    },
+    /// Two hosts with the same hardware address or client identifier.
+    #[error("hosts {first} and {second} have the same {key}")]
+    DuplicateHostKey {
+        /// The first host.
+        first: String,
+        /// The second host.
+        second: String,
+        /// Which key, e.g. "hardware ethernet 02:00:00:00:00:01".
+        key: String,
+    },
+    /// A host with neither hardware address nor client identifier matches nobody.
+    #[error("host {0} has neither a hardware address nor a client identifier")]
+    HostWithoutIdentity(String),
+    /// A pool refers to a class that is not declared.
+    #[error("pool refers to unknown class {0:?}")]
+    UnknownClass(String),
+    /// Two classes with one name.
+    #[error("class {0:?} is declared twice")]
+    DuplicateClass(String),
+    /// A scope whose minimum lease time exceeds its maximum.
+    #[error("min-lease-time {min} exceeds max-lease-time {max}")]
+    LeaseTimes {
+        /// The minimum.
+        min: u32,
+        /// The maximum.
+        max: u32,
+    },
+}

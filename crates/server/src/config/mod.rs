@@ -1,0 +1,261 @@
+//! The validated server configuration, built with [`ConfigBuilder`] (or lowered from
+//! dhcpd.conf by charrua-conf).
+
+mod builder;
+mod class;
+mod error;
+mod params;
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+pub use builder::{
+    ConfigBuilder, HostBuilder, NetworkBuilder, PoolBuilder, ScopeBuilder, SubnetBuilder,
+};
+pub(crate) use class::agent_sub_option;
+pub use class::Match;
+pub use error::ConfigError;
+pub use params::Params;
+
+use crate::net::Ipv4Net;
+
+/// Index of a shared network in [`Config::networks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NetworkId(pub u32);
+/// Index of a subnet in [`Config::subnets`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubnetId(pub u32);
+/// Index of a pool in [`Config::pools`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PoolId(pub u32);
+/// Index of a host in [`Config::hosts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostId(pub u32);
+/// Index of a class in [`Config::classes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassId(pub u32);
+
+/// Server-wide settings that belong to no scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// How long an offered address is held for the client, in seconds (RFC 2131 section 4.3.1:
+    /// "SHOULD NOT reuse the selected network address before the client responds").
+    pub offer_hold: u32,
+    /// How long a declined address stays unavailable, in seconds (RFC 2131 section 4.3.3).
+    pub decline_probation: u32,
+    /// Relayed requests with more hops are dropped (RFC 1542 section 4.1.1).
+    pub max_hops: u8,
+    /// Largest reply payload the link carries (interface MTU less IP and UDP headers); option 57
+    /// never raises a reply above it.
+    pub max_payload: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            offer_hold: 60,
+            decline_probation: 86_400,
+            max_hops: 16,
+            max_payload: 1500 - 28,
+        }
+    }
+}
+
+/// A shared network: subnets that share one link (ISC `shared-network`). A subnet declared on
+/// its own gets a network of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Network {
+    /// Name (ISC's, or the subnet's address for an implicit one).
+    pub name: String,
+    /// Its subnets.
+    pub subnets: Vec<SubnetId>,
+    /// Its settings.
+    pub params: Params,
+}
+
+/// A subnet (ISC `subnet`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    /// The network.
+    pub net: Ipv4Net,
+    /// The shared network it belongs to.
+    pub network: NetworkId,
+    /// Its pools.
+    pub pools: Vec<PoolId>,
+    /// Its settings.
+    pub params: Params,
+}
+
+/// Who may or may not get an address from a pool (ISC `allow` / `deny` in a pool).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permit {
+    /// Clients with a host declaration.
+    KnownClients,
+    /// Clients without one.
+    UnknownClients,
+    /// Members of a class.
+    Class(ClassId),
+    /// BOOTP clients (ISC `dynamic bootp clients`).
+    DynamicBootp,
+    /// Everyone.
+    All,
+}
+
+/// A pool of dynamic addresses (ISC `pool`, or the ranges written directly in a subnet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pool {
+    /// The subnet it belongs to.
+    pub subnet: SubnetId,
+    /// Inclusive address ranges.
+    pub ranges: Vec<(Ipv4Addr, Ipv4Addr)>,
+    /// If not empty, only clients matching one of these may use the pool.
+    pub allow: Vec<Permit>,
+    /// Clients matching one of these may not use the pool.
+    pub deny: Vec<Permit>,
+    /// Its settings.
+    pub params: Params,
+}
+
+/// A host declaration: a client known by hardware address or client identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// Its name (ISC `host NAME`).
+    pub name: String,
+    /// Hardware type and address (ISC `hardware ethernet`).
+    pub hardware: Option<(u8, Vec<u8>)>,
+    /// Client identifier (ISC `option dhcp-client-identifier` in a host).
+    pub client_id: Option<Vec<u8>>,
+    /// Fixed addresses; the one inside the client's network is given (ISC `fixed-address`).
+    pub fixed_addresses: Vec<Ipv4Addr>,
+    /// Its settings.
+    pub params: Params,
+}
+
+/// A client class (ISC `class`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Class {
+    /// Its name.
+    pub name: String,
+    /// The condition for membership.
+    pub condition: Match,
+    /// Its settings.
+    pub params: Params,
+}
+
+/// The whole validated configuration. Build it with [`Config::builder`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Global settings.
+    pub global: Params,
+    /// Server-wide settings.
+    pub server: ServerSettings,
+    /// Shared networks.
+    pub networks: Vec<Network>,
+    /// Subnets.
+    pub subnets: Vec<Subnet>,
+    /// Pools.
+    pub pools: Vec<Pool>,
+    /// Hosts.
+    pub hosts: Vec<Host>,
+    /// Classes, in declaration order (earlier classes' settings win).
+    pub classes: Vec<Class>,
+    hosts_by_hardware: HashMap<(u8, Vec<u8>), HostId>,
+    hosts_by_client_id: HashMap<Vec<u8>, HostId>,
+}
+
+impl Config {
+    /// A builder for a configuration.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// The subnet `id`.
+    pub fn subnet(&self, id: SubnetId) -> Option<&Subnet> {
+        self.subnets.get(id.0 as usize)
+    }
+
+    /// The pool `id`.
+    pub fn pool(&self, id: PoolId) -> Option<&Pool> {
+        self.pools.get(id.0 as usize)
+    }
+
+    /// The host `id`.
+    pub fn host(&self, id: HostId) -> Option<&Host> {
+        self.hosts.get(id.0 as usize)
+    }
+
+    /// The network `id`.
+    pub fn network(&self, id: NetworkId) -> Option<&Network> {
+        self.networks.get(id.0 as usize)
+    }
+
+    /// The subnet whose network contains `addr` (subnets never overlap).
+    pub fn subnet_of(&self, addr: Ipv4Addr) -> Option<SubnetId> {
+        self.subnets
+            .iter()
+            .position(|s| s.net.contains(addr))
+            .map(|i| SubnetId(i as u32))
+    }
+
+    /// The pool with a range containing `addr`.
+    pub fn pool_of(&self, addr: Ipv4Addr) -> Option<PoolId> {
+        let a = u32::from(addr);
+        self.pools
+            .iter()
+            .position(|p| {
+                p.ranges
+                    .iter()
+                    .any(|(s, e)| (u32::from(*s)..=u32::from(*e)).contains(&a))
+            })
+            .map(|i| PoolId(i as u32))
+    }
+
+    /// The host declared for a client, by client identifier first, then hardware address.
+    pub fn host_for(&self, client_id: Option<&[u8]>, htype: u8, hardware: &[u8]) -> Option<HostId> {
+        client_id
+            .and_then(|id| self.hosts_by_client_id.get(id))
+            .or_else(|| self.hosts_by_hardware.get(&(htype, hardware.to_vec())))
+            .copied()
+    }
+
+    /// Settings for a client: host > classes (in order) > pool > subnet > shared network > global.
+    pub fn params_for(
+        &self,
+        subnet: SubnetId,
+        pool: Option<PoolId>,
+        classes: &[ClassId],
+        host: Option<HostId>,
+    ) -> Params {
+        let mut params = host
+            .and_then(|h| self.host(h))
+            .map(|h| h.params.clone())
+            .unwrap_or_default();
+        for class in classes
+            .iter()
+            .filter_map(|c| self.classes.get(c.0 as usize))
+        {
+            params.inherit(&class.params);
+        }
+        if let Some(pool) = pool.and_then(|p| self.pool(p)) {
+            params.inherit(&pool.params);
+        }
+        if let Some(subnet) = self.subnet(subnet) {
+            params.inherit(&subnet.params);
+            if let Some(network) = self.network(subnet.network) {
+                params.inherit(&network.params);
+            }
+        }
+        params.inherit(&self.global);
+        params
+    }
+
+    /// The classes `msg` belongs to, in declaration order.
+    pub fn classes_of(&self, msg: &charrua_wire::Message, relayed: bool) -> Vec<ClassId> {
+        self.classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.condition.matches(msg, relayed))
+            .map(|(i, _)| ClassId(i as u32))
+            .collect()
+    }
+}

@@ -1,0 +1,82 @@
+//! `Params`: the settings a scope (global, shared network, subnet, pool, class, host) may set.
+//! Unset fields inherit from the next scope out (host > class > pool > subnet > shared network >
+//! global, as ISC dhcpd resolves them).
+
+use std::net::Ipv4Addr;
+
+use charrua_wire::{OptionCode, Options, Value};
+
+/// Settings of one scope; `None` means "inherit".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    /// Options to send, raw, in the order they were set.
+    pub options: Options,
+    /// Lease time when the client asks for none (ISC `default-lease-time`).
+    pub default_lease_time: Option<u32>,
+    /// Shortest lease granted (ISC `min-lease-time`).
+    pub min_lease_time: Option<u32>,
+    /// Longest lease granted (ISC `max-lease-time`); `u32::MAX` allows infinite leases.
+    pub max_lease_time: Option<u32>,
+    /// T1 in seconds (option 58); by default half the lease (RFC 2131 section 4.4.5).
+    pub renewal_time: Option<u32>,
+    /// T2 in seconds (option 59); by default 0.875 of the lease (RFC 2131 section 4.4.5).
+    pub rebinding_time: Option<u32>,
+    /// NAK requests for addresses this server knows are wrong, and answer INIT-REBOOT of unknown
+    /// clients (ISC `authoritative`; RFC 2131 section 4.3.2 leaves it to the administrator).
+    pub authoritative: Option<bool>,
+    /// `siaddr` of replies (ISC `next-server`).
+    pub next_server: Option<Ipv4Addr>,
+    /// `file` of replies (ISC `filename`).
+    pub filename: Option<Vec<u8>>,
+    /// `sname` of replies (ISC `server-name`).
+    pub server_name: Option<Vec<u8>>,
+    /// Option 54 and the reply source (ISC `server-identifier`).
+    pub server_identifier: Option<Ipv4Addr>,
+    /// Answer BOOTP requests (ISC `allow bootp` / `deny bootp`).
+    pub bootp: Option<bool>,
+    /// Lease length given to dynamic BOOTP clients (ISC `dynamic-bootp-lease-length`);
+    /// `u32::MAX` is infinite.
+    pub bootp_lease_time: Option<u32>,
+    /// Honour rapid commit (option 80, RFC 4039).
+    pub rapid_commit: Option<bool>,
+}
+
+macro_rules! inherit {
+    ($($field:ident),*) => {
+        /// Fills every unset field of `self` from `outer`; options `self` does not set are
+        /// appended from `outer` after its own.
+        pub fn inherit(&mut self, outer: &Self) {
+            $(if self.$field.is_none() {
+                self.$field.clone_from(&outer.$field);
+            })*
+            for (code, value) in outer.options.iter() {
+                if !self.options.contains(code) {
+                    self.options.insert(code, value);
+                }
+            }
+        }
+    };
+}
+
+impl Params {
+    inherit!(
+        default_lease_time,
+        min_lease_time,
+        max_lease_time,
+        renewal_time,
+        rebinding_time,
+        authoritative,
+        next_server,
+        filename,
+        server_name,
+        server_identifier,
+        bootp,
+        bootp_lease_time,
+        rapid_commit
+    );
+
+    /// Sets option `code` to `value`.
+    pub fn set_option(&mut self, code: OptionCode, value: &Value) {
+        self.options.insert_value(code, value);
+    }
+}

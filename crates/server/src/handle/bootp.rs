@@ -1,0 +1,40 @@
+//! BOOTP requests (RFC 951, RFC 1542): a fixed address, or a dynamic one from a pool that
+//! allows dynamic BOOTP clients, bound for the BOOTP lease length (infinite by default).
+
+use super::context::Context;
+use super::reply::{self, Kind, Spec};
+use super::{allocate, times, IgnoreReason, Outcome};
+use crate::lease::{Lease, LeaseChange, LeaseState};
+
+pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
+    if ctx.link.is_none() {
+        return Err(IgnoreReason::NoSubnet);
+    }
+    let addr = allocate::choose(ctx, true).ok_or(IgnoreReason::BootpNotServed)?;
+    let params = ctx.params_for(addr);
+    if params.bootp == Some(false) {
+        return Err(IgnoreReason::BootpNotServed);
+    }
+    let mut changes = Vec::new();
+    if ctx.fixed_address() != Some(addr) {
+        let seconds = params.bootp_lease_time.unwrap_or(times::INFINITE);
+        let lease = Lease {
+            address: addr,
+            state: LeaseState::Bound,
+            client: ctx.client.clone(),
+            starts: ctx.now,
+            ends: times::ends(ctx.now, seconds),
+            hostname: None,
+        };
+        changes.push(LeaseChange::Set(lease));
+    }
+    let spec = Spec {
+        kind: Kind::Bootp,
+        yiaddr: addr,
+        lease_time: None,
+        params: &params,
+        message: None,
+        rapid_commit: false,
+    };
+    Ok(Outcome::Reply(reply::build(ctx, &spec, changes)))
+}

@@ -1,0 +1,248 @@
+//! What every handler needs to know about a request: who the client is, which link and
+//! network it is on, its host declaration and classes, and our server identifier.
+
+use std::net::Ipv4Addr;
+
+use charrua_wire::{Message, OptionCode};
+
+use super::{IgnoreReason, Received};
+use crate::config::{
+    agent_sub_option, ClassId, Config, HostId, NetworkId, Params, Permit, PoolId, SubnetId,
+};
+use crate::lease::{ClientKey, LeaseDb};
+
+/// Longest client identifier accepted: one option instance's worth.
+const MAX_CLIENT_ID: usize = 255;
+/// Relay agent sub-option: link selection (RFC 3527).
+const AGENT_LINK_SELECTION: u8 = 5;
+/// Relay agent sub-option: server identifier override (RFC 5107).
+const AGENT_SERVER_ID_OVERRIDE: u8 = 11;
+
+pub(crate) struct Context<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) db: &'a LeaseDb,
+    pub(crate) rx: &'a Received,
+    pub(crate) msg: &'a Message,
+    pub(crate) now: u64,
+    pub(crate) client: ClientKey,
+    /// giaddr is set: the message came through a relay (option 82 may be trusted, rule A10).
+    pub(crate) relayed: bool,
+    /// The subnet of the link the client is on, if configured.
+    pub(crate) link: Option<SubnetId>,
+    pub(crate) host: Option<HostId>,
+    pub(crate) classes: Vec<ClassId>,
+    /// What goes in option 54 (item 33).
+    pub(crate) server_id: Ipv4Addr,
+}
+
+fn ip4(raw: Option<&[u8]>) -> Option<Ipv4Addr> {
+    raw.and_then(|r| <[u8; 4]>::try_from(r).ok())
+        .map(Ipv4Addr::from)
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(
+        config: &'a Config,
+        db: &'a LeaseDb,
+        rx: &'a Received,
+        now: u64,
+    ) -> Result<Self, IgnoreReason> {
+        let msg = &rx.message;
+        let client = client_key(msg)?;
+        let relayed = !msg.giaddr.is_unspecified();
+        let link = select_link(config, rx, relayed);
+        let hardware = msg.hardware_address();
+        let host = config.host_for(msg.options.client_identifier(), msg.htype, hardware);
+        let classes = config.classes_of(msg, relayed);
+        let agent = msg.options.relay_agent_information();
+        // RFC 5107: a relay may ask to be named as the server, so that renewals come through it.
+        let override_id = agent
+            .filter(|_| relayed)
+            .and_then(|a| ip4(agent_sub_option(a, AGENT_SERVER_ID_OVERRIDE)));
+        let configured = link.and_then(|s| config.params_for(s, None, &[], None).server_identifier);
+        let server_id = override_id.or(configured).unwrap_or(rx.interface_address);
+        Ok(Self {
+            config,
+            db,
+            rx,
+            msg,
+            now,
+            client,
+            relayed,
+            link,
+            host,
+            classes,
+            server_id,
+        })
+    }
+
+    /// The shared network of the link.
+    pub(crate) fn network(&self) -> Option<NetworkId> {
+        self.link
+            .and_then(|s| self.config.subnet(s))
+            .map(|s| s.network)
+    }
+
+    /// The subnets on the client's link (its shared network).
+    pub(crate) fn network_subnets(&self) -> &'a [SubnetId] {
+        let config: &'a Config = self.config;
+        self.network()
+            .and_then(|n| config.network(n))
+            .map(|n| n.subnets.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The subnet on the client's link that contains `addr`.
+    pub(crate) fn subnet_on_link(&self, addr: Ipv4Addr) -> Option<SubnetId> {
+        self.network_subnets()
+            .iter()
+            .copied()
+            .find(|s| self.config.subnet(*s).is_some_and(|s| s.net.contains(addr)))
+    }
+
+    /// Whether `addr` names this server (items 34, 35): our identifier for this request, the
+    /// receiving interface's address, or any configured server identifier.
+    pub(crate) fn is_ours(&self, addr: Ipv4Addr) -> bool {
+        addr == self.server_id
+            || addr == self.rx.interface_address
+            || self.config.global.server_identifier == Some(addr)
+            || self
+                .config
+                .subnets
+                .iter()
+                .any(|s| s.params.server_identifier == Some(addr))
+    }
+
+    /// The fixed address of the client's host declaration on its link.
+    pub(crate) fn fixed_address(&self) -> Option<Ipv4Addr> {
+        let host = self.config.host(self.host?)?;
+        host.fixed_addresses
+            .iter()
+            .copied()
+            .find(|a| self.subnet_on_link(*a).is_some())
+    }
+
+    /// Whether the client may take addresses from `pool` (ISC allow/deny; `bootp` for a BOOTP
+    /// client, which needs `allow dynamic bootp clients`).
+    pub(crate) fn permitted(&self, pool: PoolId, bootp: bool) -> bool {
+        let Some(pool) = self.config.pool(pool) else {
+            return false;
+        };
+        let matches = |p: &Permit| match p {
+            Permit::KnownClients => self.host.is_some(),
+            Permit::UnknownClients => self.host.is_none(),
+            Permit::Class(c) => self.classes.contains(c),
+            Permit::DynamicBootp => bootp,
+            Permit::All => true,
+        };
+        if pool.deny.iter().any(matches) {
+            return false;
+        }
+        if bootp && !pool.allow.contains(&Permit::DynamicBootp) {
+            return false;
+        }
+        pool.allow.is_empty() || pool.allow.iter().any(matches)
+    }
+
+    /// Pools on the client's link it may use, in configuration order.
+    pub(crate) fn pools(&self, bootp: bool) -> Vec<PoolId> {
+        self.network_subnets()
+            .iter()
+            .filter_map(|s| self.config.subnet(*s))
+            .flat_map(|s| s.pools.iter().copied())
+            .filter(|p| self.permitted(*p, bootp))
+            .collect()
+    }
+
+    /// Whether `addr` may be given to this client: a pool address on its link that it may use
+    /// and nobody else holds.
+    pub(crate) fn available(&self, addr: Ipv4Addr, bootp: bool) -> bool {
+        let Some(pool) = self.db.pool_of(addr) else {
+            return false;
+        };
+        let on_link = self
+            .config
+            .pool(pool)
+            .is_some_and(|p| self.network_subnets().contains(&p.subnet));
+        let holder = self
+            .db
+            .get(addr)
+            .filter(|l| l.state.is_active() && l.ends > self.now);
+        on_link && self.permitted(pool, bootp) && holder.is_none_or(|l| l.client == self.client)
+    }
+
+    /// Settings for an address: host > classes > pool > subnet > network > global.
+    pub(crate) fn params_for(&self, addr: Ipv4Addr) -> Params {
+        let subnet = self.subnet_on_link(addr).or(self.link);
+        let pool = self.db.pool_of(addr);
+        match subnet {
+            Some(subnet) => self
+                .config
+                .params_for(subnet, pool, &self.classes, self.host),
+            None => {
+                let mut params = self
+                    .host
+                    .and_then(|h| self.config.host(h))
+                    .map(|h| h.params.clone())
+                    .unwrap_or_default();
+                params.inherit(&self.config.global);
+                params
+            }
+        }
+    }
+
+    /// Whether the client's link is authoritative (ISC `authoritative`), off by default as in
+    /// ISC dhcpd.
+    pub(crate) fn authoritative(&self) -> bool {
+        self.link.is_some_and(|s| {
+            self.config
+                .params_for(s, None, &self.classes, self.host)
+                .authoritative
+                == Some(true)
+        })
+    }
+}
+
+/// RFC 2131 section 4.2: the client identifier when sent (at least 2 octets, RFC 2132 section
+/// 9.14), else the hardware address; neither is class B15.
+fn client_key(msg: &Message) -> Result<ClientKey, IgnoreReason> {
+    if let Some(id) = msg.options.client_identifier() {
+        // Class B7: identifiers are capped (concatenated instances could make kilobytes).
+        if id.len() > MAX_CLIENT_ID {
+            return Err(IgnoreReason::NoClientIdentity);
+        }
+        return Ok(ClientKey::ClientId(id.into()));
+    }
+    // Class B16: an hlen past chaddr identifies nobody reliably.
+    let hardware = msg.hardware_address();
+    if msg.hlen as usize > msg.chaddr.len() || hardware.iter().all(|&b| b == 0) {
+        return Err(IgnoreReason::NoClientIdentity);
+    }
+    Ok(ClientKey::Hardware {
+        htype: msg.htype,
+        addr: hardware.into(),
+    })
+}
+
+/// The client's link: RFC 3011 subnet selection, then RFC 3527 link selection (relayed only),
+/// then giaddr, then ciaddr (a renewing client unicasting from a relayed network), then the
+/// receiving interface.
+fn select_link(config: &Config, rx: &Received, relayed: bool) -> Option<SubnetId> {
+    let msg = &rx.message;
+    if let Some(addr) = ip4(msg.options.get(OptionCode::SUBNET_SELECTION)) {
+        return config.subnet_of(addr);
+    }
+    if relayed {
+        let agent = msg.options.relay_agent_information();
+        if let Some(addr) = ip4(agent.and_then(|a| agent_sub_option(a, AGENT_LINK_SELECTION))) {
+            return config.subnet_of(addr);
+        }
+        return config.subnet_of(msg.giaddr);
+    }
+    if !msg.ciaddr.is_unspecified() {
+        if let Some(subnet) = config.subnet_of(msg.ciaddr) {
+            return Some(subnet);
+        }
+    }
+    config.subnet_of(rx.interface_address)
+}

@@ -1,0 +1,62 @@
+//! DHCPDISCOVER -> DHCPOFFER (RFC 2131 section 4.3.1; items 36-42), or straight to DHCPACK with
+//! rapid commit (RFC 4039).
+
+use charrua_wire::OptionCode;
+
+use super::context::Context;
+use super::reply::{self, Kind, Spec};
+use super::{allocate, names, times, IgnoreReason, Outcome};
+use crate::lease::{Lease, LeaseChange, LeaseState};
+
+pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
+    // Item 36: a server identifier in a DISCOVER (which a client MUST NOT send) is ignored.
+    if ctx.link.is_none() {
+        return Err(IgnoreReason::NoSubnet);
+    }
+    let addr = allocate::choose(ctx, false).ok_or(IgnoreReason::NoFreeAddress)?;
+    let params = ctx.params_for(addr);
+    let fixed = ctx.fixed_address() == Some(addr);
+    let current = ctx
+        .db
+        .get(addr)
+        .filter(|l| l.is_bound_to(&ctx.client, ctx.now));
+    // Item 38: no lease time asked for and a binding exists: what is left of it.
+    let remaining = current.map(|l| times::remaining(l.ends, ctx.now));
+    let lease_time = times::lease_time(&params, ctx.msg.options.lease_time(), remaining);
+    let rapid =
+        ctx.msg.options.contains(OptionCode::RAPID_COMMIT) && params.rapid_commit == Some(true);
+    let hostname = names::client_hostname(ctx.msg);
+    let mut changes = Vec::new();
+    if !fixed {
+        let (state, ends) = if rapid {
+            (LeaseState::Bound, times::ends(ctx.now, lease_time))
+        } else {
+            (
+                LeaseState::Offered,
+                times::ends(ctx.now, ctx.config.server.offer_hold),
+            )
+        };
+        // Item 39: hold the address for the client; a binding it already has stays as it is.
+        if rapid || current.is_none() {
+            let lease = Lease {
+                address: addr,
+                state,
+                client: ctx.client.clone(),
+                starts: ctx.now,
+                ends,
+                hostname,
+            };
+            changes.push(LeaseChange::Set(lease));
+        }
+    }
+    let kind = if rapid { Kind::Ack } else { Kind::Offer };
+    let spec = Spec {
+        kind,
+        yiaddr: addr,
+        lease_time: Some(lease_time),
+        params: &params,
+        message: None,
+        rapid_commit: rapid,
+    };
+    Ok(Outcome::Reply(reply::build(ctx, &spec, changes)))
+}

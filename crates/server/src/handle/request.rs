@@ -1,0 +1,197 @@
+//! DHCPREQUEST in each client state, told apart per RFC 2131 Table 4 (items 43-49).
+
+use std::net::Ipv4Addr;
+
+use super::context::Context;
+use super::reply::{self, Kind, Spec};
+use super::{names, times, IgnoreReason, Outcome};
+use crate::lease::{Lease, LeaseChange, LeaseState};
+
+/// The client states a REQUEST can come from (RFC 2131 section 4.3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Answering an offer: server identifier and requested address, no ciaddr.
+    Selecting {
+        server: Ipv4Addr,
+        requested: Ipv4Addr,
+    },
+    /// Rebooting with a remembered address: requested address, no server identifier or ciaddr.
+    InitReboot { requested: Ipv4Addr },
+    /// Extending a lease: ciaddr, sent to us (RENEWING) or broadcast (REBINDING).
+    Renewing { ciaddr: Ipv4Addr },
+}
+
+/// Item 43: classify by (server identifier, requested address, ciaddr).
+fn classify(ctx: &Context<'_>) -> Result<State, IgnoreReason> {
+    let msg = ctx.msg;
+    let server = msg.options.server_identifier();
+    let requested = msg.options.requested_address();
+    let ciaddr = (!msg.ciaddr.is_unspecified()).then_some(msg.ciaddr);
+    match (server, requested, ciaddr) {
+        (Some(server), Some(requested), None) => Ok(State::Selecting { server, requested }),
+        (None, Some(requested), None) => Ok(State::InitReboot { requested }),
+        (None, None, Some(ciaddr)) => Ok(State::Renewing { ciaddr }),
+        // Liberal where clients are known to differ, and only when consistent: a renewal that
+        // repeats its address in option 50, or names this server.
+        (None, Some(r), Some(ciaddr)) if r == ciaddr => Ok(State::Renewing { ciaddr }),
+        (Some(server), None | Some(_), Some(ciaddr)) if ctx.is_ours(server) => {
+            Ok(State::Renewing { ciaddr })
+        }
+        (Some(_), _, Some(_)) => Err(IgnoreReason::OtherServer),
+        _ => Err(IgnoreReason::MalformedRequest),
+    }
+}
+
+pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
+    match classify(ctx)? {
+        State::Selecting { server, requested } if ctx.is_ours(server) => selecting(ctx, requested),
+        State::Selecting { .. } => other_server(ctx),
+        State::InitReboot { requested } => init_reboot(ctx, requested),
+        State::Renewing { ciaddr } => renewing(ctx, ciaddr),
+    }
+}
+
+/// Item 35: the client took another server's offer; the address we held for it is free again.
+fn other_server(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
+    let changes: Vec<_> = ctx
+        .db
+        .by_client(&ctx.client)
+        .filter(|l| l.state == LeaseState::Offered)
+        .map(|l| {
+            LeaseChange::Set(Lease {
+                state: LeaseState::Expired,
+                ends: ctx.now,
+                ..l.clone()
+            })
+        })
+        .collect();
+    if changes.is_empty() {
+        Err(IgnoreReason::OtherServer)
+    } else {
+        Ok(Outcome::Commit(changes))
+    }
+}
+
+/// Item 44: commit the binding, then ACK; NAK if the address went to someone else.
+fn selecting(ctx: &Context<'_>, requested: Ipv4Addr) -> Result<Outcome, IgnoreReason> {
+    if ctx.link.is_none() {
+        return Err(IgnoreReason::NoSubnet);
+    }
+    if ctx.fixed_address() == Some(requested) || ctx.available(requested, false) {
+        Ok(ack(ctx, requested))
+    } else {
+        Ok(nak(ctx, "requested address not available"))
+    }
+}
+
+/// Item 45: NAK a wrong network or an address that is not the client's; ACK what is; stay
+/// silent about clients without a record unless authoritative.
+fn init_reboot(ctx: &Context<'_>, requested: Ipv4Addr) -> Result<Outcome, IgnoreReason> {
+    if ctx.link.is_none() {
+        return Err(IgnoreReason::NoSubnet);
+    }
+    if ctx.subnet_on_link(requested).is_none() {
+        return if ctx.authoritative() {
+            Ok(nak(ctx, "wrong network"))
+        } else {
+            Err(IgnoreReason::WrongNetwork)
+        };
+    }
+    if let Some(fixed) = ctx.fixed_address() {
+        return Ok(if fixed == requested {
+            ack(ctx, requested)
+        } else {
+            nak(ctx, "not your fixed address")
+        });
+    }
+    let on_link = |a: Ipv4Addr| ctx.subnet_on_link(a).is_some();
+    let mine: Vec<_> = ctx
+        .db
+        .by_client(&ctx.client)
+        .filter(|l| on_link(l.address))
+        .collect();
+    let holds_requested = mine.iter().any(|l| l.address == requested);
+    let holds_other = mine
+        .iter()
+        .any(|l| l.address != requested && l.is_bound_to(&ctx.client, ctx.now));
+    if holds_requested && ctx.available(requested, false) {
+        return Ok(ack(ctx, requested));
+    }
+    if holds_requested || holds_other {
+        return Ok(nak(ctx, "address not yours"));
+    }
+    if !ctx.authoritative() {
+        return Err(IgnoreReason::UnknownClient);
+    }
+    // Authoritative and no record (state lost, D13): a free address the client may have is
+    // confirmed, anything else refused.
+    if ctx.available(requested, false) {
+        Ok(ack(ctx, requested))
+    } else {
+        Ok(nak(ctx, "address not available"))
+    }
+}
+
+/// Items 46-47: extend the client's own lease at ciaddr; NAK an address someone else holds;
+/// silence for an unknown client.
+fn renewing(ctx: &Context<'_>, ciaddr: Ipv4Addr) -> Result<Outcome, IgnoreReason> {
+    if ctx.fixed_address() == Some(ciaddr) {
+        return Ok(ack(ctx, ciaddr));
+    }
+    match ctx.db.get(ciaddr) {
+        Some(lease) if lease.client == ctx.client => {
+            if ctx.available(ciaddr, false) {
+                Ok(ack(ctx, ciaddr))
+            } else {
+                Ok(nak(ctx, "lease no longer available"))
+            }
+        }
+        Some(lease) if lease.state.is_active() && lease.ends > ctx.now => {
+            Ok(nak(ctx, "address not yours"))
+        }
+        _ => Err(IgnoreReason::UnknownClient),
+    }
+}
+
+/// Binds `addr` to the client (no record for a fixed address) and ACKs (item 49).
+pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
+    let params = ctx.params_for(addr);
+    let lease_time = times::lease_time(&params, ctx.msg.options.lease_time(), None);
+    let mut changes = Vec::new();
+    if ctx.fixed_address() != Some(addr) {
+        let lease = Lease {
+            address: addr,
+            state: LeaseState::Bound,
+            client: ctx.client.clone(),
+            starts: ctx.now,
+            ends: times::ends(ctx.now, lease_time),
+            hostname: names::client_hostname(ctx.msg),
+        };
+        changes.push(LeaseChange::Set(lease));
+    }
+    let spec = Spec {
+        kind: Kind::Ack,
+        yiaddr: addr,
+        lease_time: Some(lease_time),
+        params: &params,
+        message: None,
+        rapid_commit: false,
+    };
+    Outcome::Reply(reply::build(ctx, &spec, changes))
+}
+
+pub(crate) fn nak(ctx: &Context<'_>, why: &str) -> Outcome {
+    let params = ctx
+        .link
+        .map(|s| ctx.config.params_for(s, None, &[], None))
+        .unwrap_or_default();
+    let spec = Spec {
+        kind: Kind::Nak,
+        yiaddr: Ipv4Addr::UNSPECIFIED,
+        lease_time: None,
+        params: &params,
+        message: Some(why),
+        rapid_commit: false,
+    };
+    Outcome::Reply(reply::build(ctx, &spec, Vec::new()))
+}

@@ -1,0 +1,119 @@
+//! Leases: the record per address, the changes the server core emits, and the in-memory
+//! database they are applied to.
+
+mod db;
+mod free;
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+pub use db::LeaseDb;
+
+/// How a client is identified (RFC 2131 section 4.2): by its client identifier (option 61) when
+/// it sends one, else by its hardware type and address.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClientKey {
+    /// Option 61, opaque (RFC 2132 section 9.14).
+    ClientId(Box<[u8]>),
+    /// `htype` and the first `hlen` octets of `chaddr`.
+    Hardware {
+        /// Hardware type.
+        htype: u8,
+        /// Hardware address.
+        addr: Box<[u8]>,
+    },
+}
+
+impl fmt::Debug for ClientKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = |b: &[u8]| {
+            b.iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<Vec<_>>()
+                .join(":")
+        };
+        match self {
+            Self::ClientId(id) => write!(f, "client-id {}", hex(id)),
+            Self::Hardware { htype, addr } => write!(f, "hardware {htype} {}", hex(addr)),
+        }
+    }
+}
+
+/// Where a lease stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LeaseState {
+    /// Offered and held for the client until `ends`; kept in memory only (durability rule D3).
+    Offered,
+    /// Bound to the client until `ends`.
+    Bound,
+    /// Released by the client at `ends`; the address is free, the association kept so the client
+    /// gets it back (RFC 2131 section 4.3.1).
+    Released,
+    /// Ran out at `ends`; free, association kept as for `Released`.
+    Expired,
+    /// Declined (RFC 2131 section 4.3.3) or abandoned: unavailable until `ends`.
+    Declined,
+}
+
+impl LeaseState {
+    /// Whether the address is taken in this state.
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Offered | Self::Bound | Self::Declined)
+    }
+}
+
+/// One address's record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Lease {
+    /// The address.
+    pub address: Ipv4Addr,
+    /// Its state.
+    pub state: LeaseState,
+    /// Who holds (or held, or declined) it.
+    pub client: ClientKey,
+    /// When the state began, Unix seconds.
+    pub starts: u64,
+    /// When the state ends (or ended), Unix seconds; `u64::MAX` never.
+    pub ends: u64,
+    /// The client's host name, sanitized (RFC 1123 labels).
+    pub hostname: Option<Box<str>>,
+}
+
+impl Lease {
+    /// Whether the lease is bound to `client` and has not run out at `now`.
+    pub fn is_bound_to(&self, client: &ClientKey, now: u64) -> bool {
+        self.state == LeaseState::Bound && self.client == *client && self.ends > now
+    }
+}
+
+/// One change to the lease database. The server core returns them; the daemon makes the durable
+/// ones durable, then applies them with [`LeaseDb::apply`]; replay at start applies them again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LeaseChange {
+    /// Create or replace the record of `lease.address`.
+    Set(Lease),
+    /// Forget the record of an address: it becomes as if never leased.
+    Remove(Ipv4Addr),
+}
+
+impl LeaseChange {
+    /// The address the change is about.
+    pub fn address(&self) -> Ipv4Addr {
+        match self {
+            Self::Set(lease) => lease.address,
+            Self::Remove(addr) => *addr,
+        }
+    }
+
+    /// Whether the change must be on disk before the reply that depends on it leaves: every
+    /// change but an offer (durability rules D1, D3, D4).
+    pub fn is_durable(&self) -> bool {
+        !matches!(
+            self,
+            Self::Set(Lease {
+                state: LeaseState::Offered,
+                ..
+            })
+        )
+    }
+}
