@@ -1,1 +1,2 @@
+//! Placeholder replaced by the handle benchmark.
 fn main() {}

@@ -246,6 +246,7 @@ impl Extend<LeaseChange> for LeaseDb {
 mod tests {
     use super::*;
     use crate::config::{Config, ScopeBuilder};
+    use crate::lease::LeaseState;
 
     fn config() -> Config {
         Config::builder()
