@@ -17,6 +17,8 @@
 )]
 
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handle;
 pub mod lease;
 pub mod net;

@@ -95,7 +95,9 @@ fn destination(ctx: &Context<'_>, kind: Kind, yiaddr: Ipv4Addr) -> Destination {
         return Destination::Unicast(SocketAddrV4::new(*ctx.rx.source.ip(), CLIENT_PORT));
     }
     let hardware = msg.hardware_address();
-    if msg.is_broadcast() || hardware.is_empty() || yiaddr.is_unspecified() {
+    // A hardware address longer than chaddr cannot be addressed (class B16; dnsmasq does the same).
+    let unaddressable = hardware.is_empty() || usize::from(msg.hlen) > msg.chaddr.len();
+    if msg.is_broadcast() || unaddressable || yiaddr.is_unspecified() {
         return Destination::Broadcast;
     }
     Destination::Link {
