@@ -86,7 +86,7 @@ pub fn check_step(config: &Config, before: &LeaseDb, rx: &Received, now: u64, ou
 }
 
 /// Checks the database itself: every record is found by address and by client, every active
-/// dynamic lease lies in a pool, and no client holds two active leases on one network.
+/// dynamic lease lies in a pool, and no client is bound to two addresses on one network.
 pub fn check_db(config: &Config, db: &LeaseDb, now: u64) {
     let mut per_network: HashMap<(ClientKey, Option<u32>), Ipv4Addr> = HashMap::new();
     for lease in db.iter() {
@@ -108,7 +108,7 @@ pub fn check_db(config: &Config, db: &LeaseDb, now: u64) {
                 lease.address
             );
         }
-        if matches!(lease.state, LeaseState::Bound | LeaseState::Offered) && lease.ends > now {
+        if lease.state == LeaseState::Bound && lease.ends > now {
             let network = config
                 .subnet_of(lease.address)
                 .and_then(|s| config.subnet(s))
@@ -195,8 +195,8 @@ pub fn server_step(data: &[u8]) {
         db.apply(&change);
         log.push(change);
     }
-    let mut buf = vec![0u8; 240];
-    buf.extend_from_slice(body);
+    let mut buf = body.to_vec();
+    buf.resize(buf.len().max(240), 0);
     if let Some(cookie) = buf.get_mut(236..240) {
         cookie.copy_from_slice(&[99, 130, 83, 99]);
     }

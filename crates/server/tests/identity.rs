@@ -185,3 +185,16 @@ fn b24_relay_oddities() {
     assert_eq!(reply(&out).message.yiaddr.octets()[..3], [198, 18, 0]);
     still_alive(&mut h);
 }
+
+/// Inputs the server_step fuzzer once broke an invariant on (testdata/fuzz-regressions/server).
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/fuzz-regressions/server");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        charrua_server::fuzzing::server_step(&std::fs::read(entry.unwrap().path()).unwrap());
+        count += 1;
+    }
+    assert!(count >= 1);
+}

@@ -484,7 +484,11 @@ fn fuzz_regressions_stay_fixed() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fuzz-regressions");
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
-        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            continue;
+        }
+        let data = std::fs::read(path).unwrap();
         charrua_wire::fuzzing::decode(&data);
         charrua_wire::fuzzing::roundtrip(&data);
         charrua_wire::fuzzing::frame(&data);

@@ -15,7 +15,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     if params.bootp == Some(false) {
         return Err(IgnoreReason::BootpNotServed);
     }
-    let mut changes = Vec::new();
+    let mut changes = ctx.end_other_leases(addr);
     if ctx.fixed_address() != Some(addr) {
         let seconds = params.bootp_lease_time.unwrap_or(times::INFINITE);
         let lease = Lease {

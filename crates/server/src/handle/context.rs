@@ -9,7 +9,7 @@ use super::{IgnoreReason, Received};
 use crate::config::{
     agent_sub_option, ClassId, Config, HostId, NetworkId, Params, Permit, PoolId, SubnetId,
 };
-use crate::lease::{ClientKey, LeaseDb};
+use crate::lease::{ClientKey, Lease, LeaseChange, LeaseDb, LeaseState};
 
 /// Longest client identifier accepted: one option instance's worth.
 const MAX_CLIENT_ID: usize = 255;
@@ -189,6 +189,25 @@ impl<'a> Context<'a> {
                 params
             }
         }
+    }
+
+    /// One binding per client per link: binding `addr` ends the client's other offers and
+    /// leases there.
+    pub(crate) fn end_other_leases(&self, addr: Ipv4Addr) -> Vec<LeaseChange> {
+        self.db
+            .by_client(&self.client)
+            .filter(|l| l.address != addr && self.subnet_on_link(l.address).is_some())
+            .filter(|l| {
+                matches!(l.state, LeaseState::Offered | LeaseState::Bound) && l.ends > self.now
+            })
+            .map(|l| {
+                LeaseChange::Set(Lease {
+                    state: LeaseState::Expired,
+                    ends: self.now,
+                    ..l.clone()
+                })
+            })
+            .collect()
     }
 
     /// Whether the client's link is authoritative (ISC `authoritative`), off by default as in

@@ -26,7 +26,11 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     let rapid =
         ctx.msg.options.contains(OptionCode::RAPID_COMMIT) && params.rapid_commit == Some(true);
     let hostname = names::client_hostname(ctx.msg);
-    let mut changes = Vec::new();
+    let mut changes = if rapid {
+        ctx.end_other_leases(addr)
+    } else {
+        Vec::new()
+    };
     if !fixed {
         let (state, ends) = if rapid {
             (LeaseState::Bound, times::ends(ctx.now, lease_time))

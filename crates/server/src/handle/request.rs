@@ -157,21 +157,7 @@ fn renewing(ctx: &Context<'_>, ciaddr: Ipv4Addr) -> Result<Outcome, IgnoreReason
 pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
     let params = ctx.params_for(addr);
     let lease_time = times::lease_time(&params, ctx.msg.options.lease_time(), None);
-    // One address per client per link: a binding ends its other offers and leases there.
-    let on_link = |a: Ipv4Addr| ctx.subnet_on_link(a).is_some();
-    let mut changes: Vec<LeaseChange> = ctx
-        .db
-        .by_client(&ctx.client)
-        .filter(|l| l.address != addr && on_link(l.address))
-        .filter(|l| matches!(l.state, LeaseState::Offered | LeaseState::Bound) && l.ends > ctx.now)
-        .map(|l| {
-            LeaseChange::Set(Lease {
-                state: LeaseState::Expired,
-                ends: ctx.now,
-                ..l.clone()
-            })
-        })
-        .collect();
+    let mut changes = ctx.end_other_leases(addr);
     if ctx.fixed_address() != Some(addr) {
         let lease = Lease {
             address: addr,
