@@ -271,6 +271,15 @@ fn renewing_an_unknown_lease_is_silent_and_someone_elses_is_nakked() {
 }
 
 #[test]
+fn an_authoritative_server_naks_unknown_renewals_but_not_unknown_rebinds() {
+    let mut h = Harness::new(builder().authoritative(true).build().unwrap());
+    let msg = renewing(mac(1), ip(198, 18, 0, 120));
+    let out = h.send(&unicast(msg.clone()));
+    assert_eq!(reply(&out).message.message_type(), Some(MessageType::NAK));
+    assert_eq!(ignored(&h.send(&direct(msg))), IgnoreReason::UnknownClient);
+}
+
+#[test]
 fn release_frees_the_address_and_the_client_gets_it_back() {
     let mut h = Harness::new(config());
     let addr = dora(&mut h, mac(1));

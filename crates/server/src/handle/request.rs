@@ -47,7 +47,8 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         State::Selecting { server, requested } if ctx.is_ours(server) => selecting(ctx, requested),
         State::Selecting { .. } => other_server(ctx),
         State::InitReboot { requested } => init_reboot(ctx, requested),
-        State::Renewing { ciaddr } => renewing(ctx, ciaddr),
+        // RENEWING is unicast to us, REBINDING broadcast (RFC 2131 section 4.3.2).
+        State::Renewing { ciaddr } => renewing(ctx, ciaddr, ctx.rx.destination.is_broadcast()),
     }
 }
 
@@ -134,7 +135,11 @@ fn init_reboot(ctx: &Context<'_>, requested: Ipv4Addr) -> Result<Outcome, Ignore
 
 /// Items 46-47: extend the client's own lease at ciaddr; NAK an address someone else holds;
 /// silence for an unknown client.
-fn renewing(ctx: &Context<'_>, ciaddr: Ipv4Addr) -> Result<Outcome, IgnoreReason> {
+///
+/// For a lease this server has no record of, an authoritative server NAKs a RENEWING client
+/// (it unicast to us, believing we granted the lease) so that it starts over, but stays silent
+/// to a REBINDING one, whose lease may belong to another server (item 47).
+fn renewing(ctx: &Context<'_>, ciaddr: Ipv4Addr, rebinding: bool) -> Result<Outcome, IgnoreReason> {
     if ctx.fixed_address() == Some(ciaddr) {
         return Ok(ack(ctx, ciaddr));
     }
@@ -148,6 +153,9 @@ fn renewing(ctx: &Context<'_>, ciaddr: Ipv4Addr) -> Result<Outcome, IgnoreReason
         }
         Some(lease) if lease.state.is_active() && lease.ends > ctx.now => {
             Ok(nak(ctx, "address not yours"))
+        }
+        _ if !rebinding && ctx.authoritative() && ctx.subnet_on_link(ciaddr).is_some() => {
+            Ok(nak(ctx, "lease unknown"))
         }
         _ => Err(IgnoreReason::UnknownClient),
     }
