@@ -33,6 +33,13 @@ pub enum Match {
     },
     /// Option `code` is present.
     Exists(OptionCode),
+    /// Option `code` starts with `prefix` (ISC `substring(option X, 0, n) = ...`).
+    OptionPrefix {
+        /// The option.
+        code: OptionCode,
+        /// Its leading octets.
+        prefix: Vec<u8>,
+    },
     /// Option `code` equals `value`.
     Option {
         /// The option.
@@ -99,6 +106,9 @@ impl Match {
                 msg.htype == *htype && msg.hardware_address().starts_with(prefix)
             }
             Self::Exists(code) => opt(*code).is_some(),
+            Self::OptionPrefix { code, prefix } => {
+                opt(*code).is_some_and(|v| v.starts_with(prefix))
+            }
             Self::Option { code, value } => opt(*code) == Some(value.as_slice()),
             Self::All(all) => all.iter().all(|m| m.matches(msg, relayed)),
             Self::Any(any) => any.iter().any(|m| m.matches(msg, relayed)),

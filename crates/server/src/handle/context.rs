@@ -141,7 +141,13 @@ impl<'a> Context<'a> {
         if bootp && !pool.allow.contains(&Permit::DynamicBootp) {
             return false;
         }
-        pool.allow.is_empty() || pool.allow.iter().any(matches)
+        // `allow dynamic bootp clients` adds BOOTP clients; it does not restrict DHCP ones.
+        let mut allow = pool
+            .allow
+            .iter()
+            .filter(|p| bootp || **p != Permit::DynamicBootp)
+            .peekable();
+        allow.peek().is_none() || allow.any(matches)
     }
 
     /// Pools on the client's link it may use, in configuration order.

@@ -1,0 +1,40 @@
+//! charrua-conf: ISC dhcpd.conf read as it is.
+//!
+//! [`parse_config`] lexes and parses a dhcpd.conf (with includes, through a [`Loader`] the
+//! caller supplies, so this crate does no IO) into a faithful syntax tree with spans, then lowers
+//! it to the validated [`charrua_server::Config`]. Errors carry file, line and column and render
+//! with the offending line and a caret; statements the server does not implement yet are
+//! warnings, never silently dropped and never a reason to refuse a valid file.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+pub mod lexer;
+mod lower;
+pub mod source;
+pub mod syntax;
+
+pub use lower::Lowered;
+pub use source::{Diagnostic, Severity, Sources, Span};
+pub use syntax::{Loader, NoIncludes};
+
+/// Parses and lowers the dhcpd.conf `text` named `name`. The result holds the configuration
+/// when there was no error, and every diagnostic (errors and warnings) in file order.
+pub fn parse_config(name: &str, text: String, loader: &mut dyn Loader) -> Lowered {
+    let mut sources = Sources::default();
+    match syntax::parse(name, text, &mut sources, loader) {
+        Ok(statements) => lower::lower(&statements, sources),
+        Err(error) => Lowered {
+            config: None,
+            diagnostics: vec![error],
+            sources,
+        },
+    }
+}

@@ -1,0 +1,196 @@
+//! `option NAME VALUE;` with ISC's value syntax (read by the wire crate's option table), and
+//! `option NAME code N = TYPE;` definitions.
+
+use std::collections::HashMap;
+
+use charrua_wire::options::lookup_name;
+use charrua_wire::{Format, OptionCode, Value};
+
+use crate::lexer::{Token, TokenKind};
+use crate::source::{Diagnostic, Sources, Span};
+
+/// Options defined in the file (`option NAME code N = TYPE;`).
+#[derive(Debug, Default)]
+pub(crate) struct Definitions {
+    /// name -> (code, format; `None` for a record type, whose values are not read yet).
+    by_name: HashMap<String, (OptionCode, Option<Format>)>,
+}
+
+/// What an `option` statement turned into.
+pub(crate) enum OptionStatement {
+    /// A value for the DHCP option space.
+    Value(OptionCode, Value),
+    /// A definition, recorded.
+    Defined,
+    /// Parsed, not implemented: the warning says why.
+    Warned(Diagnostic),
+}
+
+/// ISC type words to a format (dhcp-options(5) "DEFINING NEW OPTIONS").
+fn format_of(words: &[Token]) -> Option<Format> {
+    let text: Vec<String> = words.iter().map(|t| t.text.to_ascii_lowercase()).collect();
+    let text: Vec<&str> = text.iter().map(String::as_str).collect();
+    Some(match text.as_slice() {
+        ["ip-address"] => Format::Ip,
+        ["array", "of", "ip-address"] => Format::IpList,
+        ["unsigned", "integer", "8"] | ["integer", "8"] => Format::U8,
+        ["unsigned", "integer", "16"] | ["integer", "16"] => Format::U16,
+        ["unsigned", "integer", "32"] => Format::U32,
+        ["integer", "32"] | ["signed", "integer", "32"] => Format::I32,
+        ["array", "of", "unsigned", "integer", "8"] | ["array", "of", "integer", "8"] => {
+            Format::U8List
+        }
+        ["array", "of", "unsigned", "integer", "16"] | ["array", "of", "integer", "16"] => {
+            Format::U16List
+        }
+        ["text"] => Format::Text,
+        ["string"] => Format::Bytes,
+        ["boolean"] | ["flag"] => Format::Bool,
+        ["domain-name"] => Format::DomainName,
+        ["domain-list"] | ["domain-list", "compressed"] => Format::DomainList,
+        _ => return None,
+    })
+}
+
+impl Definitions {
+    fn lookup(&self, name: &str) -> Option<(OptionCode, Option<Format>)> {
+        if let Some(def) = lookup_name(name) {
+            return Some((def.code, Some(def.format)));
+        }
+        self.by_name.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// The code of option `name`, standard or defined here.
+    pub(crate) fn code(&self, name: &str) -> Option<OptionCode> {
+        self.lookup(name).map(|(c, _)| c)
+    }
+
+    /// Lowers one `option ...;` statement (`words` includes the leading `option`).
+    pub(crate) fn statement(
+        &mut self,
+        words: &[Token],
+        span: Span,
+        sources: &Sources,
+    ) -> Result<OptionStatement, Diagnostic> {
+        let name = match words.get(1) {
+            Some(t) if t.kind == TokenKind::Atom => t,
+            _ => {
+                return Err(Diagnostic::error(
+                    span,
+                    "expected an option name after 'option'",
+                ))
+            }
+        };
+        let rest = words.get(2..).unwrap_or_default();
+        // `option space NAME ...;`: another option space.
+        if name.is("space") {
+            return Ok(OptionStatement::Warned(Diagnostic::warning(
+                span,
+                "option spaces are parsed but not implemented yet",
+            )));
+        }
+        if rest.first().is_some_and(|t| t.is("code")) {
+            return self.define(name, rest, span);
+        }
+        let lower = name.text.to_ascii_lowercase();
+        let local = lower.strip_prefix("dhcp.").unwrap_or(&lower);
+        if local.contains('.') {
+            return Ok(OptionStatement::Warned(Diagnostic::warning(
+                name.span,
+                format!(
+                    "option {} is in another option space; option spaces are not implemented yet",
+                    name.text
+                ),
+            )));
+        }
+        let Some((code, format)) = self.lookup(local) else {
+            return Err(Diagnostic::error(
+                name.span,
+                format!("unknown option {:?}", name.text),
+            ));
+        };
+        let Some(format) = format else {
+            return Ok(OptionStatement::Warned(Diagnostic::warning(
+                name.span,
+                format!(
+                    "option {} has a record type; its values are not read yet",
+                    name.text
+                ),
+            )));
+        };
+        let value = match (rest.first(), rest.last()) {
+            (Some(first), Some(last)) => {
+                let start = first.span.offset;
+                let end = last.span.offset + last.span.len;
+                let text = sources
+                    .text(first.span.file)
+                    .get(start..end)
+                    .unwrap_or_default();
+                Value::parse_text(format, text).map_err(|e| {
+                    let at = rest
+                        .iter()
+                        .rev()
+                        .find(|t| t.span.offset - start <= e.offset)
+                        .map_or(first.span, |t| t.span);
+                    Diagnostic::error(at, format!("option {}: expected {}", name.text, e.expected))
+                })?
+            }
+            _ if format == Format::Empty => Value::Empty,
+            _ => {
+                return Err(Diagnostic::error(
+                    name.span,
+                    format!("option {} needs a value", name.text),
+                ))
+            }
+        };
+        Ok(OptionStatement::Value(code, value))
+    }
+
+    /// `option NAME code N = TYPE;`
+    fn define(
+        &mut self,
+        name: &Token,
+        rest: &[Token],
+        span: Span,
+    ) -> Result<OptionStatement, Diagnostic> {
+        let code = match rest.get(1).map(|t| t.text.parse::<u8>()) {
+            Some(Ok(c)) if (1..=254).contains(&c) => OptionCode(c),
+            _ => {
+                return Err(Diagnostic::error(
+                    rest.get(1).map_or(span, |t| t.span),
+                    "expected an option code from 1 to 254",
+                ))
+            }
+        };
+        if !rest.get(2).is_some_and(|t| t.is_punct("=")) {
+            return Err(Diagnostic::error(
+                rest.get(2).map_or(span, |t| t.span),
+                "expected '=' and a type",
+            ));
+        }
+        let type_words = rest.get(3..).unwrap_or_default();
+        if type_words.is_empty() {
+            return Err(Diagnostic::error(span, "expected a type after '='"));
+        }
+        let record = type_words.first().is_some_and(|t| t.is_punct("{"));
+        let format = format_of(type_words);
+        if format.is_none()
+            && !record
+            && !type_words
+                .first()
+                .is_some_and(|t| t.is("encapsulate") || t.is("array"))
+        {
+            let t = type_words.first().map_or(span, |t| t.span);
+            return Err(Diagnostic::error(t, "unknown option type"));
+        }
+        self.by_name
+            .insert(name.text.to_ascii_lowercase(), (code, format));
+        match format {
+            Some(_) => Ok(OptionStatement::Defined),
+            None => Ok(OptionStatement::Warned(Diagnostic::warning(
+                span,
+                format!("option {} is defined with a record, array-of-record or encapsulated type; its values are not read yet", name.text),
+            ))),
+        }
+    }
+}

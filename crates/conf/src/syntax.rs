@@ -1,0 +1,344 @@
+//! The faithful syntax tree of dhcpd.conf: every statement is its words up to `;`, or its words
+//! and a `{ }` block. Includes are spliced in where they stand. Nesting is bounded (the
+//! CVE-2026-3608 class of stack exhaustion).
+
+use crate::lexer::{lex, Token, TokenKind};
+use crate::source::{Diagnostic, Sources, Span};
+
+/// Deepest block nesting accepted; real configurations use a handful of levels.
+pub const MAX_DEPTH: usize = 64;
+/// Most include levels.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// One statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// Its words up to `;` or `{` (for an option record definition, the braces are words too).
+    pub words: Vec<Token>,
+    /// Its block, if it has one.
+    pub block: Option<Vec<Self>>,
+    /// Where it starts.
+    pub span: Span,
+}
+
+impl Statement {
+    /// The first word, lower-cased for keyword matching.
+    pub fn keyword(&self) -> String {
+        self.words
+            .first()
+            .map(|t| t.text.to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads the text of an included file. The caller supplies it, so the crate does no IO.
+pub trait Loader {
+    /// The text of the file named `name` (as written in the include statement).
+    fn load(&mut self, name: &str) -> Result<String, String>;
+}
+
+/// A loader for configurations without includes: every include is an error.
+#[derive(Debug, Default)]
+pub struct NoIncludes;
+
+impl Loader for NoIncludes {
+    fn load(&mut self, name: &str) -> Result<String, String> {
+        Err(format!("include {name:?}: includes are not available here"))
+    }
+}
+
+struct Parser<'a> {
+    tokens: Vec<Token>,
+    pos: usize,
+    end: Span,
+    sources: &'a mut Sources,
+    loader: &'a mut dyn Loader,
+    include_depth: usize,
+}
+
+/// Parses the file `name` with `text` (registered in `sources`) into statements.
+pub fn parse(
+    name: &str,
+    text: String,
+    sources: &mut Sources,
+    loader: &mut dyn Loader,
+) -> Result<Vec<Statement>, Diagnostic> {
+    parse_file(name, text, sources, loader, 0)
+}
+
+fn parse_file(
+    name: &str,
+    text: String,
+    sources: &mut Sources,
+    loader: &mut dyn Loader,
+    include_depth: usize,
+) -> Result<Vec<Statement>, Diagnostic> {
+    let file = sources.add(name, text);
+    let text = sources.text(file);
+    let tokens = lex(file, text)?;
+    let end_line = text.lines().count().max(1) as u32;
+    let end_col = text
+        .lines()
+        .last()
+        .map_or(1, |l| l.chars().count() as u32 + 1);
+    let end = Span {
+        file,
+        offset: text.len(),
+        len: 0,
+        line: end_line,
+        col: end_col,
+    };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        end,
+        sources,
+        loader,
+        include_depth,
+    };
+    parser.statements(0, None)
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let t = self.tokens.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+
+    /// Statements until the end of input (`open` is None) or the `}` closing `open`.
+    fn statements(
+        &mut self,
+        depth: usize,
+        open: Option<Span>,
+    ) -> Result<Vec<Statement>, Diagnostic> {
+        let mut out = Vec::new();
+        loop {
+            match self.peek() {
+                None => {
+                    return match open {
+                        None => Ok(out),
+                        Some(span) => Err(Diagnostic::error(
+                            self.end,
+                            format!(
+                                "expected '}}' to close the block opened at line {}:{}",
+                                span.line, span.col
+                            ),
+                        )),
+                    };
+                }
+                Some(t) if t.is_punct("}") => {
+                    let span = t.span;
+                    self.pos += 1;
+                    return match open {
+                        Some(_) => Ok(out),
+                        None => Err(Diagnostic::error(span, "'}' without a matching '{'")),
+                    };
+                }
+                Some(t) if t.is_punct(";") => {
+                    // A stray semicolon, as after a block: ISC accepts it.
+                    self.pos += 1;
+                }
+                Some(_) => {
+                    let statement = self.statement(depth)?;
+                    if statement.keyword() == "include" {
+                        out.extend(self.include(&statement)?);
+                    } else {
+                        out.push(statement);
+                    }
+                }
+            }
+        }
+    }
+
+    fn statement(&mut self, depth: usize) -> Result<Statement, Diagnostic> {
+        let mut words: Vec<Token> = Vec::new();
+        loop {
+            let Some(token) = self.next() else {
+                let last = words.last().map_or(self.end, |t| t.span);
+                return Err(Diagnostic::error(last, "expected ';' or '{' after this"));
+            };
+            if token.is_punct(";") {
+                let span = words.first().map_or(token.span, |t| t.span);
+                return Ok(Statement {
+                    words,
+                    block: None,
+                    span,
+                });
+            }
+            if token.is_punct("}") {
+                return Err(Diagnostic::error(token.span, "expected ';' before '}'"));
+            }
+            if token.is_punct("{") {
+                // `option NAME code N = { type, ... };` is a record type, not a block.
+                if is_record_definition(&words) {
+                    words.push(token);
+                    loop {
+                        let t = self.next().ok_or_else(|| {
+                            Diagnostic::error(self.end, "expected '}' to close the record type")
+                        })?;
+                        let close = t.is_punct("}");
+                        words.push(t);
+                        if close {
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                if depth + 1 > MAX_DEPTH {
+                    return Err(Diagnostic::error(
+                        token.span,
+                        format!("blocks nested deeper than {MAX_DEPTH}"),
+                    ));
+                }
+                let span = words.first().map_or(token.span, |t| t.span);
+                if words.is_empty() {
+                    return Err(Diagnostic::error(
+                        token.span,
+                        "a block needs a statement before '{'",
+                    ));
+                }
+                let block = self.statements(depth + 1, Some(token.span))?;
+                return Ok(Statement {
+                    words,
+                    block: Some(block),
+                    span,
+                });
+            }
+            words.push(token);
+        }
+    }
+
+    fn include(&mut self, statement: &Statement) -> Result<Vec<Statement>, Diagnostic> {
+        let name = match statement.words.get(1..) {
+            Some([t]) if t.kind == TokenKind::String => t.text.clone(),
+            _ => {
+                return Err(Diagnostic::error(
+                    statement.span,
+                    "expected include \"FILE\";",
+                ))
+            }
+        };
+        if self.include_depth + 1 > MAX_INCLUDE_DEPTH {
+            return Err(Diagnostic::error(
+                statement.span,
+                "includes nested too deep (an include loop?)",
+            ));
+        }
+        let text = self
+            .loader
+            .load(&name)
+            .map_err(|e| Diagnostic::error(statement.span, e))?;
+        parse_file(
+            &name,
+            text,
+            self.sources,
+            self.loader,
+            self.include_depth + 1,
+        )
+    }
+}
+
+fn is_record_definition(words: &[Token]) -> bool {
+    matches!(words, [o, _, c, _, eq] if o.is("option") && c.is("code") && eq.is_punct("="))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Vec<Statement>, Diagnostic> {
+        parse(
+            "test.conf",
+            text.to_string(),
+            &mut Sources::default(),
+            &mut NoIncludes,
+        )
+    }
+
+    #[test]
+    fn nests_blocks_and_keeps_words() {
+        let tree =
+            parse_str("subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.10 198.18.0.20; }")
+                .unwrap();
+        assert_eq!(tree.len(), 1);
+        assert_eq!(tree[0].keyword(), "subnet");
+        let block = tree[0].block.as_ref().unwrap();
+        assert_eq!(block[0].words.len(), 3);
+    }
+
+    #[test]
+    fn record_types_are_words_not_blocks() {
+        let tree = parse_str("option foo code 250 = { ip-address, integer 8 };").unwrap();
+        assert!(tree[0].block.is_none());
+        assert_eq!(tree[0].words.len(), 11);
+    }
+
+    #[test]
+    fn missing_semicolons_and_braces_point_at_the_place() {
+        let err = parse_str("option routers 198.18.0.1\n").unwrap_err();
+        assert_eq!((err.span.line, err.span.col), (1, 16));
+        let err = parse_str("group {\n host a { }\n").unwrap_err();
+        assert!(
+            err.message.contains("opened at line 1:7"),
+            "{}",
+            err.message
+        );
+        assert!(parse_str("}").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_exhausting_the_stack() {
+        let text = "group { ".repeat(10_000);
+        let err = parse_str(&text).unwrap_err();
+        assert!(err.message.contains("nested deeper"));
+    }
+
+    struct Files;
+    impl Loader for Files {
+        fn load(&mut self, name: &str) -> Result<String, String> {
+            match name {
+                "hosts.conf" => Ok("host a { hardware ethernet 02:00:00:00:00:01; }".into()),
+                "loop.conf" => Ok("include \"loop.conf\";".into()),
+                _ => Err(format!("{name}: no such file")),
+            }
+        }
+    }
+
+    #[test]
+    fn includes_are_spliced_and_loops_stopped() {
+        let mut sources = Sources::default();
+        let tree = parse(
+            "main.conf",
+            "include \"hosts.conf\"; default-lease-time 60;".into(),
+            &mut sources,
+            &mut Files,
+        )
+        .unwrap();
+        assert_eq!(
+            tree.iter().map(Statement::keyword).collect::<Vec<_>>(),
+            ["host", "default-lease-time"]
+        );
+        assert_eq!(sources.name(tree[0].span.file), "hosts.conf");
+        let err = parse(
+            "main.conf",
+            "include \"loop.conf\";".into(),
+            &mut Sources::default(),
+            &mut Files,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("too deep"));
+        let err = parse(
+            "main.conf",
+            "include \"nope.conf\";".into(),
+            &mut Sources::default(),
+            &mut Files,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("no such file"));
+    }
+}
