@@ -171,7 +171,8 @@ impl Parser<'_> {
                 });
             }
             if token.is_punct("}") {
-                return Err(Diagnostic::error(token.span, "expected ';' before '}'"));
+                let at = words.last().map_or(token.span, |t| t.span);
+                return Err(Diagnostic::error(at, "expected ';' or '{' after this"));
             }
             if token.is_punct("{") {
                 // `option NAME code N = { type, ... };` is a record type, not a block.

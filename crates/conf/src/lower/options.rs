@@ -118,6 +118,14 @@ impl Definitions {
                 ),
             )));
         };
+        if let [only] = rest {
+            if only.kind == TokenKind::String && only.bytes.is_empty() && format == Format::Text {
+                let message = format!("option {} has an empty value; it is not sent", name.text);
+                return Ok(OptionStatement::Warned(Diagnostic::warning(
+                    only.span, message,
+                )));
+            }
+        }
         let value = match (rest.first(), rest.last()) {
             (Some(first), Some(last)) => {
                 let start = first.span.offset;
@@ -189,7 +197,7 @@ impl Definitions {
             Some(_) => Ok(OptionStatement::Defined),
             None => Ok(OptionStatement::Warned(Diagnostic::warning(
                 span,
-                format!("option {} is defined with a record, array-of-record or encapsulated type; its values are not read yet", name.text),
+                format!("option {} has a record or encapsulated type; reading its values is not implemented yet", name.text),
             ))),
         }
     }

@@ -1,0 +1,145 @@
+//! ISC `dhcpd -t` as the judge of dhcpd.conf: for every file in testdata/conf, `charruad -t`
+//! and `dhcpd -t` give the same verdict, the verdict the file's name states (`ok-*` or
+//! `bad-*`), and every warning on an accepted file names what charrua does not implement.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/conf")
+}
+
+fn files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs `program -t -q -cf FILE` in the corpus folder (includes are relative to it).
+fn check(program: &str, file: &Path) -> (bool, String) {
+    let out = Command::new(program)
+        .args(["-t", "-q", "-cf"])
+        .arg(file.file_name().unwrap())
+        .current_dir(corpus())
+        .output()
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn have_dhcpd() -> bool {
+    let found = Command::new("dhcpd").arg("--version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install isc-dhcp-server (dhcpd)"
+        );
+        eprintln!("SKIP: dhcpd (isc-dhcp-server) is not installed; comparing with file names only");
+    }
+    found
+}
+
+/// What a warning may say: each one names something not implemented, or why a declaration has
+/// no effect.
+const WARNING_REASONS: &[&str] = &[
+    "not implemented",
+    "matches no client",
+    "not sent",
+    "only literal addresses are used",
+    "pool without a range",
+];
+
+#[test]
+fn corpus_is_large_enough() {
+    let files = files();
+    assert!(
+        files
+            .iter()
+            .filter(|f| f.file_name().unwrap().to_string_lossy().starts_with("ok-"))
+            .count()
+            >= 40
+    );
+    assert!(files
+        .iter()
+        .any(|f| f.file_name().unwrap().to_string_lossy().starts_with("bad-")));
+}
+
+#[test]
+fn charruad_and_isc_dhcpd_agree_on_every_corpus_file() {
+    let isc = have_dhcpd();
+    let ours = env!("CARGO_BIN_EXE_charruad");
+    let mut disagreements = Vec::new();
+    for file in files() {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let expected = name.starts_with("ok-");
+        let (accepted, stderr) = check(ours, &file);
+        if accepted != expected {
+            disagreements.push(format!(
+                "{name}: charruad {}\n{stderr}",
+                if accepted { "accepts" } else { "rejects" }
+            ));
+        }
+        if isc {
+            let (isc_accepted, isc_stderr) = check("dhcpd", &file);
+            if isc_accepted != expected {
+                disagreements.push(format!(
+                    "{name}: dhcpd {}\n{isc_stderr}",
+                    if isc_accepted { "accepts" } else { "rejects" }
+                ));
+            }
+        }
+        if accepted {
+            for line in stderr.lines().filter(|l| l.contains(": warning: ")) {
+                assert!(
+                    WARNING_REASONS.iter().any(|r| line.contains(r)),
+                    "{name}: warning without a reason: {line}"
+                );
+            }
+        } else {
+            assert!(
+                stderr.contains(": error: "),
+                "{name}: rejected without an error line:\n{stderr}"
+            );
+            assert!(
+                stderr.contains('^'),
+                "{name}: error without a caret:\n{stderr}"
+            );
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+#[test]
+fn errors_name_file_line_and_column() {
+    let (accepted, stderr) = check(
+        env!("CARGO_BIN_EXE_charruad"),
+        &corpus().join("bad-01-missing-semicolon.conf"),
+    );
+    assert!(!accepted);
+    assert!(
+        stderr
+            .contains("bad-01-missing-semicolon.conf:2:22: error: expected ';' or '{' after this"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_not_a_panic() {
+    let out = Command::new(env!("CARGO_BIN_EXE_charruad"))
+        .args(["-t", "-cf", "/nonexistent/dhcpd.conf"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("can't open /nonexistent/dhcpd.conf"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}

@@ -1,0 +1,182 @@
+//! The same configuration written in dhcpd.conf and built with the builder API gives equal
+//! models; settings land in the scope they were written in.
+
+use std::net::Ipv4Addr;
+
+use charrua_conf::{parse_config, NoIncludes};
+use charrua_server::config::{Config, Match, ScopeBuilder};
+use charrua_wire::{OptionCode, Value};
+
+fn lower(text: &str) -> Config {
+    let lowered = parse_config("test.conf", text.to_string(), &mut NoIncludes);
+    let rendered: Vec<String> = lowered
+        .diagnostics
+        .iter()
+        .map(|d| d.render(&lowered.sources))
+        .collect();
+    lowered
+        .config
+        .unwrap_or_else(|| panic!("{}", rendered.join("\n")))
+}
+
+fn ip(d: u8) -> Ipv4Addr {
+    Ipv4Addr::new(198, 18, 0, d)
+}
+
+#[test]
+fn a_typical_office_configuration_lowers_to_the_builder_model() {
+    let text = r#"
+        default-lease-time 600;
+        max-lease-time 7200;
+        authoritative;
+        option domain-name "example.test";
+        option domain-name-servers 198.18.0.53, 198.18.0.54;
+        class "pxe" { match if substring (option vendor-class-identifier, 0, 9) = "PXEClient"; filename "pxelinux.0"; }
+        subnet 198.18.0.0 netmask 255.255.255.0 {
+            option routers 198.18.0.1;
+            range 198.18.0.100 198.18.0.150;
+            pool { range 198.18.0.200 198.18.0.210; allow members of "pxe"; next-server 198.18.0.2; }
+        }
+        host printer { hardware ethernet 02:00:00:00:00:09; fixed-address 198.18.0.9; option host-name "printer"; }
+    "#;
+    let built = Config::builder()
+        .default_lease_time(600)
+        .max_lease_time(7200)
+        .authoritative(true)
+        .option(OptionCode::DOMAIN_NAME, Value::Text("example.test".into()))
+        .option(
+            OptionCode::DOMAIN_NAME_SERVERS,
+            Value::IpList(vec![ip(53), ip(54)]),
+        )
+        .class(
+            "pxe",
+            Match::VendorClassPrefix(b"PXEClient".to_vec()),
+            |c| c.filename("pxelinux.0"),
+        )
+        .subnet("198.18.0.0/24".parse().unwrap(), |s| {
+            s.option(OptionCode::ROUTERS, Value::IpList(vec![ip(1)]))
+                .range(ip(100), ip(150))
+                .pool(|p| {
+                    p.range(ip(200), ip(210))
+                        .allow_class("pxe")
+                        .next_server(ip(2))
+                })
+        })
+        .host("printer", |h| {
+            h.hardware_ethernet([2, 0, 0, 0, 0, 9])
+                .fixed_address(ip(9))
+                .option(OptionCode::HOST_NAME, Value::Text("printer".into()))
+        })
+        .build()
+        .unwrap();
+    assert_eq!(lower(text), built);
+}
+
+#[test]
+fn shared_networks_groups_and_dynamic_bootp_lower_like_the_builder() {
+    let text = r#"
+        shared-network lab {
+            option domain-name "lab.example.test";
+            subnet 198.18.0.0 netmask 255.255.255.0 { range dynamic-bootp 198.18.0.10 198.18.0.20; }
+            subnet 198.18.1.0 netmask 255.255.255.0 { range 198.18.1.10 198.18.1.20; }
+        }
+        group { default-lease-time 60; host a { hardware ethernet 02:00:00:00:00:01; } }
+    "#;
+    let built = Config::builder()
+        .shared_network("lab", |n| {
+            n.option(
+                OptionCode::DOMAIN_NAME,
+                Value::Text("lab.example.test".into()),
+            )
+            .subnet("198.18.0.0/24".parse().unwrap(), |s| {
+                s.pool(|p| p.range(ip(10), ip(20)).allow_dynamic_bootp())
+            })
+            .subnet("198.18.1.0/24".parse().unwrap(), |s| {
+                s.range(Ipv4Addr::new(198, 18, 1, 10), Ipv4Addr::new(198, 18, 1, 20))
+            })
+        })
+        .group(|g| {
+            g.default_lease_time(60)
+                .host("a", |h| h.hardware_ethernet([2, 0, 0, 0, 0, 1]))
+        })
+        .build()
+        .unwrap();
+    assert_eq!(lower(text), built);
+}
+
+#[test]
+fn settings_stay_in_their_scope() {
+    let config = lower(
+        r#"
+        option domain-name "global";
+        subnet 198.18.0.0 netmask 255.255.255.0 {
+            option domain-name "subnet";
+            pool { option domain-name "pool"; range 198.18.0.10 198.18.0.20; }
+            range 198.18.0.30 198.18.0.40;
+        }
+        subnet 198.18.1.0 netmask 255.255.255.0 { range 198.18.1.10 198.18.1.20; }
+        "#,
+    );
+    let name = |subnet: u32, pool: Option<u32>| {
+        let params = config.params_for(
+            charrua_server::config::SubnetId(subnet),
+            pool.map(charrua_server::config::PoolId),
+            &[],
+            None,
+        );
+        params
+            .options
+            .get(OptionCode::DOMAIN_NAME)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
+    let pool_of = |addr| config.pool_of(addr).map(|p| p.0);
+    assert_eq!(name(0, pool_of(ip(15))), Some("pool".into()));
+    assert_eq!(name(0, pool_of(ip(35))), Some("subnet".into()));
+    assert_eq!(name(1, None), Some("global".into()));
+}
+
+#[test]
+fn subclasses_add_members_to_a_class() {
+    let config = lower(
+        r#"class "v" { match option vendor-class-identifier; }
+           subclass "v" "a"; subclass "v" 62:63;"#,
+    );
+    assert_eq!(
+        config.classes[0].condition,
+        Match::Any(vec![
+            Match::Option {
+                code: OptionCode::VENDOR_CLASS_IDENTIFIER,
+                value: b"a".to_vec()
+            },
+            Match::Option {
+                code: OptionCode::VENDOR_CLASS_IDENTIFIER,
+                value: b"bc".to_vec()
+            },
+        ])
+    );
+}
+
+#[test]
+fn user_defined_options_are_sent_with_their_code() {
+    let config =
+        lower("option site code 224 = array of ip-address; option site 198.18.0.5, 198.18.0.6;");
+    assert_eq!(
+        config.global.options.get(OptionCode(224)),
+        Some(&[198, 18, 0, 5, 198, 18, 0, 6][..])
+    );
+}
+
+#[test]
+fn validation_errors_point_at_the_declaration() {
+    let text = "subnet 198.18.0.0 netmask 255.255.255.0 {\n range 198.18.0.10 198.18.0.20;\n pool { range 198.18.0.15 198.18.0.30; }\n}\n";
+    let lowered = parse_config("t.conf", text.to_string(), &mut NoIncludes);
+    assert!(lowered.config.is_none());
+    let d = &lowered.diagnostics[0];
+    assert_eq!(
+        (d.span.line, d.span.col),
+        (3, 9),
+        "{}",
+        d.render(&lowered.sources)
+    );
+    assert!(d.message.contains("overlap"));
+}
