@@ -16,6 +16,8 @@
     )
 )]
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lexer;
 mod lower;
 pub mod source;
