@@ -1,12 +1,13 @@
 //! charruad: the charrua DHCP server, a drop-in for ISC dhcpd.
 //!
-//! This version checks configurations the way `dhcpd -t` does: `charruad -t -cf FILE` reads a
-//! dhcpd.conf (with its includes), prints errors and warnings with file, line and column, and
-//! exits 0 when the file is valid, 1 otherwise. Serving comes with the daemon issue.
+//! This version checks files the way `dhcpd -t` and `dhcpd -T` do: `charruad -t -cf FILE`
+//! reads a dhcpd.conf (with its includes) and `charruad -T -lf FILE` a dhcpd.leases, print
+//! errors and warnings with file, line and column, and exit 0 when the file is valid, 1
+//! otherwise. Serving comes with the daemon issue.
 
 mod args;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use charrua_conf::{parse_config, Loader};
@@ -54,6 +55,32 @@ fn test_config(path: &Path) -> bool {
     }
 }
 
+/// `-T`: check the lease file; returns whether every block is valid.
+fn test_leases(path: &Path) -> bool {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("charruad: can't open {}: {e}", path.display());
+            return false;
+        }
+    };
+    let file = charrua_conf::leases::read(&path.display().to_string(), text);
+    for d in &file.diagnostics {
+        eprintln!("{}\n", d.render(&file.sources));
+    }
+    if file.has_errors() {
+        eprintln!("{}: lease file has errors", path.display());
+        false
+    } else {
+        eprintln!(
+            "{}: {} lease block(s), valid",
+            path.display(),
+            file.changes.len()
+        );
+        true
+    }
+}
+
 fn main() -> ExitCode {
     let args = match args::parse(std::env::args().skip(1)) {
         Ok(args) => args,
@@ -69,18 +96,14 @@ fn main() -> ExitCode {
             args.config.display()
         );
     }
-    if args.test_leases {
-        eprintln!(
-            "charruad: -T (lease file check of {}) is not available in this version",
-            PathBuf::from(&args.leases).display()
-        );
+    if !args.test_config && !args.test_leases {
+        eprintln!("charruad: this version only checks files; run it with -t (configuration) or -T (lease file)");
         return ExitCode::FAILURE;
     }
-    if !args.test_config {
-        eprintln!("charruad: this version only checks configurations; run it with -t");
-        return ExitCode::FAILURE;
-    }
-    if test_config(&args.config) {
+    // As dhcpd: -t checks the configuration, -T the lease file; both may be given.
+    let config_ok = !args.test_config || test_config(&args.config);
+    let leases_ok = !args.test_leases || test_leases(&args.leases);
+    if config_ok && leases_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

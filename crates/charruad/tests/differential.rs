@@ -143,3 +143,33 @@ fn a_missing_file_is_an_error_not_a_panic() {
     );
     assert!(!stderr.contains("panicked"));
 }
+
+#[test]
+fn lease_files_are_checked_with_capital_t() {
+    let good = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/leases/isc-dhclient-udhcpc.leases");
+    let out = Command::new(env!("CARGO_BIN_EXE_charruad"))
+        .args(["-T", "-q", "-lf"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.leases");
+    std::fs::write(&bad, "lease 198.18.0.100 {\n  binding state active;\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_charruad"))
+        .args(["-T", "-q", "-lf"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.leases:2:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

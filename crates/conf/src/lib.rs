@@ -18,10 +18,12 @@
 
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod leases;
 pub mod lexer;
 mod lower;
 pub mod source;
 pub mod syntax;
+mod time;
 
 pub use lower::Lowered;
 pub use source::{Diagnostic, Severity, Sources, Span};

@@ -13,6 +13,7 @@ use charrua_wire::OptionCode;
 use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Severity, Sources, Span};
 use crate::syntax::Statement;
+pub(crate) use expr::hex_bytes;
 use options::{Definitions, OptionStatement};
 
 /// The result of reading a configuration.
@@ -193,7 +194,7 @@ fn data(t: Option<&Token>, span: Span) -> Result<Vec<u8>, Diagnostic> {
     let t = t.ok_or_else(|| Diagnostic::error(span, "expected a string or colon-separated hex"))?;
     match t.kind {
         TokenKind::String => Ok(t.bytes.clone()),
-        _ => expr::hex_bytes(&t.text).ok_or_else(|| {
+        _ => hex_bytes(&t.text).ok_or_else(|| {
             Diagnostic::error(
                 t.span,
                 format!(

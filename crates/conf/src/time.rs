@@ -1,0 +1,100 @@
+//! The date form of dhcpd.leases(5): `W YYYY/MM/DD HH:MM:SS` in UTC, `epoch N`, or `never`.
+//! Civil-date conversion after Howard Hinnant's days-from-civil algorithm.
+
+/// 9999-12-31 23:59:59, the last moment the date form can write.
+pub(crate) const LAST_DATE: u64 = 253_402_300_799;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
+}
+
+/// Parses `YYYY/MM/DD` and `HH:MM:SS` (UTC) to Unix seconds.
+pub(crate) fn parse(date: &str, time: &str) -> Option<u64> {
+    let mut d = date.split('/').map(|p| p.parse::<i64>().ok());
+    let (y, m, dd) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, s) = (t.next()??, t.next()??, t.next()??);
+    if d.next().is_some() || t.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&dd)
+    {
+        return None;
+    }
+    if !(0..24).contains(&h)
+        || !(0..60).contains(&mi)
+        || !(0..=60).contains(&s)
+        || !(1970..=9999).contains(&y)
+    {
+        return None;
+    }
+    u64::try_from(days_from_civil(y, m, dd) * 86_400 + h * 3600 + mi * 60 + s).ok()
+}
+
+/// Formats Unix seconds as `W YYYY/MM/DD HH:MM:SS` (W is the weekday, 0 = Sunday).
+pub(crate) fn format(secs: u64) -> String {
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let weekday = (days + 4).rem_euclid(7);
+    format!(
+        "{weekday} {y:04}/{m:02}/{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_known_dates() {
+        assert_eq!(parse("1970/01/01", "00:00:00"), Some(0));
+        assert_eq!(parse("2026/11/25", "03:01:02"), Some(1_795_575_662));
+        assert_eq!(format(1_795_575_662), "3 2026/11/25 03:01:02");
+        assert_eq!(format(0), "4 1970/01/01 00:00:00");
+        for secs in [951_782_400u64, 4_102_444_800, 1_709_164_800] {
+            let text = format(secs);
+            let mut parts = text.split(' ').skip(1);
+            assert_eq!(
+                parse(parts.next().unwrap(), parts.next().unwrap()),
+                Some(secs)
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_nonsense() {
+        assert_eq!(parse("2026/13/01", "00:00:00"), None);
+        assert_eq!(parse("2026/01/01", "24:00:00"), None);
+        assert_eq!(parse("2026/01", "00:00:00"), None);
+        assert_eq!(parse("x/y/z", "1:2:3"), None);
+    }
+}

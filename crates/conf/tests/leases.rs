@@ -1,0 +1,131 @@
+//! dhcpd.leases: files written by a real ISC dhcpd (testdata/leases/record.sh), round trips
+//! through the writer, and bad files with errors at their line.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use charrua_conf::leases::{read, write};
+use charrua_server::config::Config;
+use charrua_server::{ClientKey, LeaseDb, LeaseState};
+
+fn testdata(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/leases")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn config() -> Config {
+    Config::builder()
+        .subnet("198.18.0.0/24".parse().unwrap(), |s| {
+            s.range(
+                Ipv4Addr::new(198, 18, 0, 100),
+                Ipv4Addr::new(198, 18, 0, 150),
+            )
+        })
+        .build()
+        .unwrap()
+}
+
+fn import(text: String) -> LeaseDb {
+    let file = read("t.leases", text);
+    assert!(!file.has_errors(), "{:?}", file.diagnostics);
+    let mut db = LeaseDb::new(&config());
+    db.extend(file.changes);
+    db
+}
+
+#[test]
+fn a_file_written_by_isc_dhcpd_imports_with_the_last_block_winning() {
+    let db = import(testdata("isc-dhclient-udhcpc.leases"));
+    let released = db.get(Ipv4Addr::new(198, 18, 0, 100)).unwrap();
+    assert_eq!(
+        released.state,
+        LeaseState::Expired,
+        "dhclient released it: the later 'free' block wins"
+    );
+    assert_eq!(
+        released.client,
+        ClientKey::Hardware {
+            htype: 1,
+            addr: vec![2, 0, 0, 0xc0, 0xff, 1].into()
+        }
+    );
+    let active = db.get(Ipv4Addr::new(198, 18, 0, 101)).unwrap();
+    assert_eq!(active.state, LeaseState::Bound);
+    assert_eq!(
+        active.client,
+        ClientKey::ClientId(vec![1, 2, 0, 0, 0, 0xc0, 0xff, 2].into()),
+        "uid with octal escapes"
+    );
+    assert_eq!(active.hostname.as_deref(), Some("udhcpc-host"));
+    assert_eq!(active.ends - active.starts, 3600);
+    assert_eq!(active.starts, 1_795_578_802);
+}
+
+#[test]
+fn export_then_import_gives_the_same_leases() {
+    let db = import(testdata("isc-dhclient-udhcpc.leases"));
+    let text = write(db.iter());
+    assert!(
+        text.contains("uid \"\\001\\002\\000\\000\\000\\300\\377\\002\";"),
+        "{text}"
+    );
+    assert_eq!(import(text), db);
+}
+
+#[test]
+fn infinite_and_far_dates_survive_the_round_trip() {
+    let text = "lease 198.18.0.120 { starts epoch 0; ends never; binding state active; hardware ethernet 02:00:00:00:00:01; }\n\
+                lease 198.18.0.121 { starts 1 2024/01/01 00:00:00; ends epoch 999999999999; binding state active; hardware ethernet 02:00:00:00:00:02; }";
+    let db = import(text.to_string());
+    assert_eq!(
+        db.get(Ipv4Addr::new(198, 18, 0, 120)).unwrap().ends,
+        u64::MAX
+    );
+    assert_eq!(import(write(db.iter())), db);
+}
+
+fn first_error(text: &str) -> (u32, String) {
+    let file = read("bad.leases", text.to_string());
+    let e = file
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == charrua_conf::Severity::Error)
+        .expect("an error");
+    (e.span.line, e.message.clone())
+}
+
+#[test]
+fn bad_lease_files_give_errors_with_line_numbers() {
+    let long_uid = format!(
+        "lease 198.18.0.100 {{\n  uid {};\n  binding state active;\n}}",
+        vec!["ab"; 300].join(":")
+    );
+    let (line, message) = first_error(&long_uid);
+    assert_eq!(line, 2);
+    assert!(message.contains("longer than 255"), "{message}");
+    let (line, message) = first_error("lease 198.18.0.100 {\n  starts 3 2026/11/25 03:53:19;\n");
+    assert!(message.contains("expected '}'"), "{message} at {line}");
+    let (line, _) = first_error("lease 198.18.0.100 {\n  ends 3 2026/13/45 00:00:00;\n}");
+    assert_eq!(line, 2);
+    let (_, message) = first_error("lease 198.18.0.100 { binding state active; }");
+    assert!(message.contains("neither uid nor hardware"));
+    let (_, message) = first_error("lease 198.18.0.999 { }");
+    assert!(message.contains("IPv4 address"));
+}
+
+#[test]
+fn a_bad_block_is_skipped_and_the_rest_is_read() {
+    let text = "lease 198.18.0.100 { binding state bogus; }\nlease 198.18.0.101 { binding state active; hardware ethernet 02:00:00:00:00:01; ends never; }";
+    let file = read("t.leases", text.to_string());
+    assert!(file.has_errors());
+    assert_eq!(file.changes.len(), 1);
+}
+
+#[test]
+fn the_fuzz_body_holds_on_the_recorded_file() {
+    charrua_conf::fuzzing::leases(testdata("isc-dhclient-udhcpc.leases").as_bytes());
+}
