@@ -8,7 +8,7 @@ use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
 
 use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Severity, Sources, Span};
-use crate::syntax::{parse, NoIncludes, Statement};
+use crate::syntax::{parse_each, NoIncludes, Statement};
 use crate::time;
 
 /// Longest client identifier kept: one option's worth (CVE-2021-25217 came from longer ones).
@@ -37,43 +37,39 @@ impl LeaseFile {
     }
 }
 
-/// Reads a dhcpd.leases file. A malformed block is reported and skipped; a file that does not
-/// parse at all (an unterminated block, say) gives one error and no changes.
+/// Reads a dhcpd.leases file. A malformed block is reported and skipped; where the file stops
+/// parsing (an unterminated block, say) there is one error, and the blocks before it are kept.
 pub fn read(name: &str, text: String) -> LeaseFile {
     let mut sources = Sources::default();
-    let statements = match parse(name, text, &mut sources, &mut NoIncludes) {
-        Ok(s) => s,
-        Err(e) => {
-            return LeaseFile {
-                changes: Vec::new(),
-                diagnostics: vec![e],
-                sources,
-            }
-        }
-    };
     let mut changes = Vec::new();
     let mut diagnostics = Vec::new();
-    for s in &statements {
-        match s.keyword().as_str() {
-            "lease" => match lease(s) {
-                Ok((change, warnings)) => {
-                    changes.push(change);
-                    diagnostics.extend(warnings);
-                }
-                Err(e) => diagnostics.push(e),
-            },
-            "authoring-byte-order"
-            | "server-duid"
-            | "failover"
-            | "host"
-            | "group"
-            | "subclass"
-            | "class" => {}
-            other => diagnostics.push(Diagnostic::warning(
-                s.span,
-                format!("'{other}' in a lease file is not implemented; skipped"),
-            )),
-        }
+    // Blocks are handled one by one as the parser completes them, so a million-lease file is
+    // never held as a tree.
+    let parsed = parse_each(name, text, &mut sources, &mut NoIncludes, &mut |s| match s
+        .keyword()
+        .as_str()
+    {
+        "lease" => match lease(&s) {
+            Ok((change, warnings)) => {
+                changes.push(change);
+                diagnostics.extend(warnings);
+            }
+            Err(e) => diagnostics.push(e),
+        },
+        "authoring-byte-order"
+        | "server-duid"
+        | "failover"
+        | "host"
+        | "group"
+        | "subclass"
+        | "class" => {}
+        other => diagnostics.push(Diagnostic::warning(
+            s.span,
+            format!("'{other}' in a lease file is not implemented; skipped"),
+        )),
+    });
+    if let Err(e) = parsed {
+        diagnostics.push(e);
     }
     LeaseFile {
         changes,

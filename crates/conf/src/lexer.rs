@@ -1,6 +1,8 @@
 //! The dhcpd.conf lexer: atoms (names, numbers, addresses, colon-separated hex), strings with
 //! escapes, punctuation and the expression operators, every token with its span.
 
+use std::rc::Rc;
+
 use crate::source::{Diagnostic, FileId, Span};
 
 /// What a token is.
@@ -44,157 +46,197 @@ fn is_atom_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/')
 }
 
-/// Splits `text` into tokens. Comments (`#` to the end of the line) and white space are
-/// skipped. A stray character or an unterminated string is an error with its position.
-pub fn lex(file: FileId, text: &str) -> Result<Vec<Token>, Diagnostic> {
-    let mut tokens = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    let (mut line, mut line_start) = (1u32, 0usize);
-    let span_at = |offset: usize, len: usize, line: u32, line_start: usize| Span {
-        file,
-        offset,
-        len,
-        line,
-        col: text
+/// Splits `text` into tokens lazily, one at a time, so that a large file (a lease file with a
+/// million blocks) is never held as a token list. Comments (`#` to the end of the line) and
+/// white space are skipped. A stray character or an unterminated string is an error with its
+/// position; the lexer stops after it.
+pub struct Lexer {
+    file: FileId,
+    text: Rc<str>,
+    pos: usize,
+    line: u32,
+    line_start: usize,
+    failed: bool,
+}
+
+impl Lexer {
+    /// A lexer over `text`, which belongs to `file`.
+    pub fn new(file: FileId, text: Rc<str>) -> Self {
+        Self {
+            file,
+            text,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+            failed: false,
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.text.get(self.pos..).and_then(|r| r.chars().next())
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        if c == '\n' {
+            self.line += 1;
+            self.line_start = self.pos;
+        }
+        Some(c)
+    }
+
+    fn span(&self, offset: usize, len: usize, line: u32, line_start: usize) -> Span {
+        let col = self
+            .text
             .get(line_start..offset)
-            .map_or(1, |s| s.chars().count() as u32 + 1),
-    };
-    while let Some(&(start, c)) = chars.peek() {
-        match c {
-            '\n' => {
-                chars.next();
-                line += 1;
-                line_start = start + 1;
-            }
-            c if c.is_whitespace() => {
-                chars.next();
-            }
-            '#' => {
-                while chars.peek().is_some_and(|(_, c)| *c != '\n') {
-                    chars.next();
-                }
-            }
-            '"' => {
-                let (token_line, token_line_start) = (line, line_start);
-                chars.next();
-                let mut bytes = Vec::new();
-                let end = loop {
-                    let Some((i, c)) = chars.next() else {
-                        let span = span_at(start, 1, token_line, token_line_start);
-                        return Err(Diagnostic::error(span, "unterminated string"));
-                    };
-                    match c {
-                        '"' => break i + 1,
-                        '\\' => {
-                            let Some((_, e)) = chars.next() else { continue };
-                            match e {
-                                'n' => bytes.push(b'\n'),
-                                't' => bytes.push(b'\t'),
-                                'r' => bytes.push(b'\r'),
-                                'b' => bytes.push(8),
-                                'x' => {
-                                    let mut v = 0u32;
-                                    for _ in 0..2 {
-                                        match chars.peek().and_then(|(_, d)| d.to_digit(16)) {
-                                            Some(d) => {
-                                                v = v * 16 + d;
-                                                chars.next();
-                                            }
-                                            None => break,
-                                        }
-                                    }
-                                    bytes.push(v as u8);
+            .map_or(1, |s| s.chars().count() as u32 + 1);
+        Span {
+            file: self.file,
+            offset,
+            len,
+            line,
+            col,
+        }
+    }
+
+    fn string(&mut self) -> Result<Token, Diagnostic> {
+        let (start, line, line_start) = (self.pos, self.line, self.line_start);
+        self.bump();
+        let mut bytes = Vec::new();
+        loop {
+            let Some(c) = self.bump() else {
+                return Err(Diagnostic::error(
+                    self.span(start, 1, line, line_start),
+                    "unterminated string",
+                ));
+            };
+            match c {
+                '"' => break,
+                '\\' => {
+                    let Some(e) = self.bump() else { continue };
+                    let digits = |lexer: &mut Self, radix: u32, max: usize, first: u32| {
+                        let mut v = first;
+                        for _ in 0..max {
+                            match lexer.peek().and_then(|d| d.to_digit(radix)) {
+                                Some(d) => {
+                                    v = v * radix + d;
+                                    lexer.bump();
                                 }
-                                '0'..='7' => {
-                                    let mut v = e.to_digit(8).unwrap_or(0);
-                                    for _ in 0..2 {
-                                        match chars.peek().and_then(|(_, d)| d.to_digit(8)) {
-                                            Some(d) => {
-                                                v = v * 8 + d;
-                                                chars.next();
-                                            }
-                                            None => break,
-                                        }
-                                    }
-                                    bytes.push((v & 0xff) as u8);
-                                }
-                                other => {
-                                    let mut buf = [0; 4];
-                                    bytes.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
-                                }
+                                None => break,
                             }
                         }
-                        '\n' => {
-                            line += 1;
-                            line_start = i + 1;
-                            bytes.push(b'\n');
+                        (v & 0xff) as u8
+                    };
+                    match e {
+                        'n' => bytes.push(b'\n'),
+                        't' => bytes.push(b'\t'),
+                        'r' => bytes.push(b'\r'),
+                        'b' => bytes.push(8),
+                        'x' => bytes.push(digits(self, 16, 2, 0)),
+                        '0'..='7' => {
+                            let first = e.to_digit(8).unwrap_or(0);
+                            bytes.push(digits(self, 8, 2, first));
                         }
                         other => {
                             let mut buf = [0; 4];
                             bytes.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
                         }
                     }
-                };
-                let text = String::from_utf8_lossy(&bytes).into_owned();
-                let span = span_at(start, end - start, token_line, token_line_start);
-                tokens.push(Token {
-                    kind: TokenKind::String,
-                    text,
-                    bytes,
-                    span,
-                });
-            }
-            c if is_atom_char(c) => {
-                let mut end = start;
-                while let Some(&(i, c)) = chars.peek() {
-                    if !is_atom_char(c) {
-                        break;
-                    }
-                    end = i + c.len_utf8();
-                    chars.next();
                 }
-                let text = text.get(start..end).unwrap_or_default().to_string();
-                let span = span_at(start, end - start, line, line_start);
-                tokens.push(Token {
-                    kind: TokenKind::Atom,
-                    text,
-                    bytes: Vec::new(),
-                    span,
-                });
-            }
-            '{' | '}' | ';' | ',' | '=' | '(' | ')' | '!' | '~' | '+' => {
-                chars.next();
-                let two = match (c, chars.peek().map(|(_, n)| *n)) {
-                    ('~', Some('=')) | ('~', Some('~')) | ('!', Some('=')) => {
-                        chars.next().map(|(_, n)| n)
-                    }
-                    _ => None,
-                };
-                let punct: String = std::iter::once(c).chain(two).collect();
-                if punct == "~" {
-                    return Err(Diagnostic::error(
-                        span_at(start, 1, line, line_start),
-                        "expected ~= or ~~",
-                    ));
+                other => {
+                    let mut buf = [0; 4];
+                    bytes.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
                 }
-                let span = span_at(start, punct.len(), line, line_start);
-                tokens.push(Token {
-                    kind: TokenKind::Punct,
-                    text: punct,
-                    bytes: Vec::new(),
-                    span,
-                });
             }
-            other => {
-                let span = span_at(start, other.len_utf8(), line, line_start);
-                return Err(Diagnostic::error(
-                    span,
-                    format!("unexpected character {other:?}"),
-                ));
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let span = self.span(start, self.pos - start, line, line_start);
+        Ok(Token {
+            kind: TokenKind::String,
+            text,
+            bytes,
+            span,
+        })
+    }
+
+    fn token(&mut self) -> Option<Result<Token, Diagnostic>> {
+        loop {
+            let c = self.peek()?;
+            let (start, line, line_start) = (self.pos, self.line, self.line_start);
+            match c {
+                c if c.is_whitespace() => {
+                    self.bump();
+                }
+                '#' => {
+                    while self.peek().is_some_and(|c| c != '\n') {
+                        self.bump();
+                    }
+                }
+                '"' => return Some(self.string()),
+                c if is_atom_char(c) => {
+                    while self.peek().is_some_and(is_atom_char) {
+                        self.bump();
+                    }
+                    let text = self
+                        .text
+                        .get(start..self.pos)
+                        .unwrap_or_default()
+                        .to_string();
+                    let span = self.span(start, self.pos - start, line, line_start);
+                    return Some(Ok(Token {
+                        kind: TokenKind::Atom,
+                        text,
+                        bytes: Vec::new(),
+                        span,
+                    }));
+                }
+                '{' | '}' | ';' | ',' | '=' | '(' | ')' | '!' | '~' | '+' => {
+                    self.bump();
+                    let two = match (c, self.peek()) {
+                        ('~', Some('=')) | ('~', Some('~')) | ('!', Some('=')) => self.bump(),
+                        _ => None,
+                    };
+                    let punct: String = std::iter::once(c).chain(two).collect();
+                    let span = self.span(start, punct.len(), line, line_start);
+                    if punct == "~" {
+                        return Some(Err(Diagnostic::error(span, "expected ~= or ~~")));
+                    }
+                    return Some(Ok(Token {
+                        kind: TokenKind::Punct,
+                        text: punct,
+                        bytes: Vec::new(),
+                        span,
+                    }));
+                }
+                other => {
+                    let span = self.span(start, other.len_utf8(), line, line_start);
+                    return Some(Err(Diagnostic::error(
+                        span,
+                        format!("unexpected character {other:?}"),
+                    )));
+                }
             }
         }
     }
-    Ok(tokens)
+}
+
+impl Iterator for Lexer {
+    type Item = Result<Token, Diagnostic>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let token = self.token();
+        self.failed = matches!(token, Some(Err(_)));
+        token
+    }
+}
+
+/// Every token of `text` at once (for small inputs and tests).
+pub fn lex(file: FileId, text: &str) -> Result<Vec<Token>, Diagnostic> {
+    Lexer::new(file, Rc::from(text)).collect()
 }
 
 #[cfg(test)]

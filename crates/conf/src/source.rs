@@ -2,6 +2,7 @@
 //! file, line, column, the offending line and a caret.
 
 use std::fmt;
+use std::rc::Rc;
 
 /// Index of a file in a [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -25,14 +26,21 @@ pub struct Span {
 /// The files read for one configuration (the main file and its includes).
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
-    files: Vec<(String, String)>,
+    files: Vec<(String, Rc<str>)>,
 }
 
 impl Sources {
     /// Adds a file's name and text.
     pub fn add(&mut self, name: &str, text: String) -> FileId {
-        self.files.push((name.to_string(), text));
+        self.files.push((name.to_string(), Rc::from(text)));
         FileId((self.files.len() - 1) as u32)
+    }
+
+    /// A shared handle on a file's text, for the lexer.
+    pub(crate) fn shared(&self, file: FileId) -> Rc<str> {
+        self.files
+            .get(file.0 as usize)
+            .map_or_else(|| Rc::from(""), |(_, t)| Rc::clone(t))
     }
 
     /// A file's name.
@@ -47,7 +55,7 @@ impl Sources {
     pub fn text(&self, file: FileId) -> &str {
         self.files
             .get(file.0 as usize)
-            .map(|(_, t)| t.as_str())
+            .map(|(_, t)| &**t)
             .unwrap_or_default()
     }
 

@@ -2,7 +2,7 @@
 //! and a `{ }` block. Includes are spliced in where they stand. Nesting is bounded (the
 //! CVE-2026-3608 class of stack exhaustion).
 
-use crate::lexer::{lex, Token, TokenKind};
+use crate::lexer::{Lexer, Token, TokenKind};
 use crate::source::{Diagnostic, Sources, Span};
 
 /// Deepest block nesting accepted; real configurations use a handful of levels.
@@ -48,13 +48,16 @@ impl Loader for NoIncludes {
 }
 
 struct Parser<'a> {
-    tokens: Vec<Token>,
-    pos: usize,
+    lexer: Lexer,
+    peeked: Option<Token>,
     end: Span,
     sources: &'a mut Sources,
     loader: &'a mut dyn Loader,
     include_depth: usize,
 }
+
+/// Where parsed statements go: a vector for blocks, a callback at the top of a file.
+type Sink<'s> = dyn FnMut(Statement) + 's;
 
 /// Parses the file `name` with `text` (registered in `sources`) into statements.
 pub fn parse(
@@ -63,7 +66,21 @@ pub fn parse(
     sources: &mut Sources,
     loader: &mut dyn Loader,
 ) -> Result<Vec<Statement>, Diagnostic> {
-    parse_file(name, text, sources, loader, 0)
+    let mut out = Vec::new();
+    parse_each(name, text, sources, loader, &mut |s| out.push(s))?;
+    Ok(out)
+}
+
+/// Parses like [`parse`], handing each top-level statement to `each` as soon as it is complete,
+/// so a large file is never held as a tree.
+pub fn parse_each(
+    name: &str,
+    text: String,
+    sources: &mut Sources,
+    loader: &mut dyn Loader,
+    each: &mut Sink<'_>,
+) -> Result<(), Diagnostic> {
+    parse_file(name, text, sources, loader, 0, each)
 }
 
 fn parse_file(
@@ -72,10 +89,10 @@ fn parse_file(
     sources: &mut Sources,
     loader: &mut dyn Loader,
     include_depth: usize,
-) -> Result<Vec<Statement>, Diagnostic> {
+    each: &mut Sink<'_>,
+) -> Result<(), Diagnostic> {
     let file = sources.add(name, text);
-    let text = sources.text(file);
-    let tokens = lex(file, text)?;
+    let text = sources.shared(file);
     let end_line = text.lines().count().max(1) as u32;
     let end_col = text
         .lines()
@@ -89,25 +106,27 @@ fn parse_file(
         col: end_col,
     };
     let mut parser = Parser {
-        tokens,
-        pos: 0,
+        lexer: Lexer::new(file, text),
+        peeked: None,
         end,
         sources,
         loader,
         include_depth,
     };
-    parser.statements(0, None)
+    parser.statements(0, None, each)
 }
 
 impl Parser<'_> {
-    fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.pos)
+    fn peek(&mut self) -> Result<Option<&Token>, Diagnostic> {
+        if self.peeked.is_none() {
+            self.peeked = self.lexer.next().transpose()?;
+        }
+        Ok(self.peeked.as_ref())
     }
 
-    fn next(&mut self) -> Option<Token> {
-        let t = self.tokens.get(self.pos).cloned();
-        self.pos += 1;
-        t
+    fn next(&mut self) -> Result<Option<Token>, Diagnostic> {
+        self.peek()?;
+        Ok(self.peeked.take())
     }
 
     /// Statements until the end of input (`open` is None) or the `}` closing `open`.
@@ -115,42 +134,39 @@ impl Parser<'_> {
         &mut self,
         depth: usize,
         open: Option<Span>,
-    ) -> Result<Vec<Statement>, Diagnostic> {
-        let mut out = Vec::new();
+        each: &mut Sink<'_>,
+    ) -> Result<(), Diagnostic> {
         loop {
-            match self.peek() {
-                None => {
-                    return match open {
-                        None => Ok(out),
-                        Some(span) => Err(Diagnostic::error(
-                            self.end,
-                            format!(
-                                "expected '}}' to close the block opened at line {}:{}",
-                                span.line, span.col
-                            ),
-                        )),
-                    };
-                }
-                Some(t) if t.is_punct("}") => {
-                    let span = t.span;
-                    self.pos += 1;
-                    return match open {
-                        Some(_) => Ok(out),
-                        None => Err(Diagnostic::error(span, "'}' without a matching '{'")),
-                    };
-                }
-                Some(t) if t.is_punct(";") => {
-                    // A stray semicolon, as after a block: ISC accepts it.
-                    self.pos += 1;
-                }
-                Some(_) => {
-                    let statement = self.statement(depth)?;
-                    if statement.keyword() == "include" {
-                        out.extend(self.include(&statement)?);
-                    } else {
-                        out.push(statement);
-                    }
-                }
+            let Some(t) = self.peek()? else {
+                return match open {
+                    None => Ok(()),
+                    Some(span) => Err(Diagnostic::error(
+                        self.end,
+                        format!(
+                            "expected '}}' to close the block opened at line {}:{}",
+                            span.line, span.col
+                        ),
+                    )),
+                };
+            };
+            if t.is_punct("}") {
+                let span = t.span;
+                self.peeked = None;
+                return match open {
+                    Some(_) => Ok(()),
+                    None => Err(Diagnostic::error(span, "'}' without a matching '{'")),
+                };
+            }
+            if t.is_punct(";") {
+                // A stray semicolon, as after a block: ISC accepts it.
+                self.peeked = None;
+                continue;
+            }
+            let statement = self.statement(depth)?;
+            if statement.keyword() == "include" {
+                self.include(&statement, each)?;
+            } else {
+                each(statement);
             }
         }
     }
@@ -158,7 +174,7 @@ impl Parser<'_> {
     fn statement(&mut self, depth: usize) -> Result<Statement, Diagnostic> {
         let mut words: Vec<Token> = Vec::new();
         loop {
-            let Some(token) = self.next() else {
+            let Some(token) = self.next()? else {
                 let last = words.last().map_or(self.end, |t| t.span);
                 return Err(Diagnostic::error(last, "expected ';' or '{' after this"));
             };
@@ -179,7 +195,7 @@ impl Parser<'_> {
                 if is_record_definition(&words) {
                     words.push(token);
                     loop {
-                        let t = self.next().ok_or_else(|| {
+                        let t = self.next()?.ok_or_else(|| {
                             Diagnostic::error(self.end, "expected '}' to close the record type")
                         })?;
                         let close = t.is_punct("}");
@@ -203,7 +219,8 @@ impl Parser<'_> {
                         "a block needs a statement before '{'",
                     ));
                 }
-                let block = self.statements(depth + 1, Some(token.span))?;
+                let mut block = Vec::new();
+                self.statements(depth + 1, Some(token.span), &mut |s| block.push(s))?;
                 return Ok(Statement {
                     words,
                     block: Some(block),
@@ -214,7 +231,7 @@ impl Parser<'_> {
         }
     }
 
-    fn include(&mut self, statement: &Statement) -> Result<Vec<Statement>, Diagnostic> {
+    fn include(&mut self, statement: &Statement, each: &mut Sink<'_>) -> Result<(), Diagnostic> {
         let name = match statement.words.get(1..) {
             Some([t]) if t.kind == TokenKind::String => t.text.clone(),
             _ => {
@@ -240,6 +257,7 @@ impl Parser<'_> {
             self.sources,
             self.loader,
             self.include_depth + 1,
+            each,
         )
     }
 }
