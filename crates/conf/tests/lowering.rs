@@ -180,3 +180,26 @@ fn validation_errors_point_at_the_declaration() {
     );
     assert!(d.message.contains("overlap"));
 }
+
+#[test]
+fn a_fixed_address_in_a_range_is_cut_out_of_it() {
+    let config = lower(
+        "subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.120; }\n\
+         host h { hardware ethernet 02:00:00:00:00:01; fixed-address 198.18.0.110; }",
+    );
+    let ranges: Vec<_> = config.pools.iter().flat_map(|p| p.ranges.clone()).collect();
+    assert_eq!(ranges, [(ip(100), ip(109)), (ip(111), ip(120))]);
+}
+
+#[test]
+fn hosts_sharing_a_hardware_address_are_merged() {
+    let config = lower(
+        "host a { hardware ethernet 02:00:00:00:00:01; fixed-address 198.18.0.12; }\n\
+         host b { hardware ethernet 02:00:00:00:00:01; fixed-address 198.18.1.12; }",
+    );
+    assert_eq!(config.hosts.len(), 1);
+    assert_eq!(
+        config.hosts[0].fixed_addresses,
+        [ip(12), Ipv4Addr::new(198, 18, 1, 12)]
+    );
+}

@@ -438,6 +438,13 @@ impl Lowerer<'_> {
                         ))
                     }
                 };
+                // ISC dhcpd reads a range written high to low as low to high.
+                let (start, end) = if u32::from(start) > u32::from(end) {
+                    self.warn(s.span, "range written high to low is read low to high; writing it the other way round is not implemented as a separate meaning");
+                    (end, start)
+                } else {
+                    (start, end)
+                };
                 self.spans.push((format!("range {start}"), s.span));
                 body.ranges.push((start, end, bootp));
             }
@@ -797,6 +804,77 @@ impl Lowerer<'_> {
         Ok(())
     }
 
+    /// What ISC dhcpd accepts but the model refuses, made acceptable the way that keeps the
+    /// server safe, each with a warning: minimum lease times above the maximum are dropped,
+    /// hosts with one hardware address or client identifier are merged, and a fixed address
+    /// inside a dynamic range is cut out of the range so it is never leased to anyone else.
+    fn compatible(&mut self, decls: &mut Decls) {
+        let first = self.first_span;
+        let mut all_params: Vec<&mut Params> = vec![&mut decls.global];
+        for n in &mut decls.networks {
+            all_params.push(&mut n.params);
+            for sub in &mut n.subnets {
+                all_params.push(&mut sub.params);
+                all_params.extend(sub.pools.iter_mut().map(|p| &mut p.params));
+            }
+        }
+        all_params.extend(decls.hosts.iter_mut().map(|h| &mut h.params));
+        all_params.extend(decls.classes.iter_mut().map(|c| &mut c.params));
+        let mut dropped = 0;
+        for params in all_params {
+            if let (Some(min), Some(max)) = (params.min_lease_time, params.max_lease_time) {
+                if min > max {
+                    params.min_lease_time = None;
+                    dropped += 1;
+                }
+            }
+        }
+        if dropped > 0 {
+            self.warn(first, "min-lease-time above max-lease-time is ignored; such a scope has no minimum (an ordering of the two is not implemented)");
+        }
+        // Merge hosts that share an identity (ISC allows one host per network with one MAC).
+        let mut merged: Vec<HostDecl> = Vec::new();
+        for host in std::mem::take(&mut decls.hosts) {
+            let same = merged.iter_mut().find(|m| {
+                (m.hardware.is_some() && m.hardware == host.hardware)
+                    || (m.client_id.is_some() && m.client_id == host.client_id)
+            });
+            match same {
+                Some(m) => {
+                    let span = self.span_of(&format!("host {}", host.name));
+                    self.warn(span, format!("host {} has the identity of host {}; their fixed addresses are merged (separate settings per declaration are not implemented)", host.name, m.name));
+                    m.fixed.extend(host.fixed);
+                }
+                None => merged.push(host),
+            }
+        }
+        decls.hosts = merged;
+        // Cut fixed addresses out of dynamic ranges.
+        let fixed: Vec<(String, Ipv4Addr)> = decls
+            .hosts
+            .iter()
+            .flat_map(|h| h.fixed.iter().map(move |a| (h.name.clone(), *a)))
+            .collect();
+        let mut warnings = Vec::new();
+        for (host, addr) in fixed {
+            for n in &mut decls.networks {
+                for sub in &mut n.subnets {
+                    let lists = std::iter::once(&mut sub.ranges)
+                        .chain(sub.pools.iter_mut().map(|p| &mut p.ranges));
+                    for ranges in lists {
+                        if cut(ranges, addr) {
+                            warnings.push((host.clone(), addr));
+                        }
+                    }
+                }
+            }
+        }
+        for (host, addr) in warnings {
+            let span = self.span_of(&format!("host {host}"));
+            self.warn(span, format!("fixed address {addr} of host {host} lies in a dynamic range; it is taken out of the range (leasing it dynamically is not implemented)"));
+        }
+    }
+
     fn span_of(&self, key: &str) -> Span {
         self.spans
             .iter()
@@ -807,7 +885,8 @@ impl Lowerer<'_> {
 
     /// Builds the model; its validation errors are placed at the declaration they name.
     fn build(&mut self) -> Option<Config> {
-        let decls = std::mem::take(&mut self.decls);
+        let mut decls = std::mem::take(&mut self.decls);
+        self.compatible(&mut decls);
         let mut b: ConfigBuilder = Config::builder().inherit(&decls.global);
         for class in &decls.classes {
             let condition = class.condition.clone().unwrap_or(Match::Any(Vec::new()));
@@ -931,4 +1010,24 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// Removes `addr` from whichever range holds it, splitting the range; returns whether it did.
+fn cut(ranges: &mut Vec<(Ipv4Addr, Ipv4Addr)>, addr: Ipv4Addr) -> bool {
+    let a = u32::from(addr);
+    let Some(i) = ranges
+        .iter()
+        .position(|(s, e)| (u32::from(*s)..=u32::from(*e)).contains(&a))
+    else {
+        return false;
+    };
+    let (s, e) = ranges.remove(i);
+    let (s, e) = (u32::from(s), u32::from(e));
+    if s < a {
+        ranges.push((Ipv4Addr::from(s), Ipv4Addr::from(a - 1)));
+    }
+    if a < e {
+        ranges.push((Ipv4Addr::from(a + 1), Ipv4Addr::from(e)));
+    }
+    true
 }
