@@ -1,6 +1,7 @@
 //! `charrua`: command-line tools around the charrua DHCP library.
 //!
-//! `charrua decode FILE...` prints every DHCP message in pcap/pcapng captures as JSON Lines.
+//! `charrua decode FILE...` prints every DHCP message in pcap/pcapng captures as JSON Lines;
+//! `charrua leases import|export` reads ISC dhcpd.leases files.
 
 // Input must never reach a panic: library code indexes with `get` and has no unwrap.
 #![cfg_attr(
@@ -17,6 +18,7 @@ mod capture;
 mod decode;
 mod hex;
 mod json;
+mod leases;
 mod link;
 
 use std::io::Write;
@@ -47,6 +49,9 @@ enum Command {
         #[arg(value_name = "FILE", required_unless_present = "hex")]
         files: Vec<PathBuf>,
     },
+    /// Read ISC dhcpd.leases files.
+    #[command(subcommand)]
+    Leases(leases::Command),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +60,7 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let ok = match cli.command {
         Command::Decode { hex, files } => decode::run(hex.as_deref(), &files, &mut out),
+        Command::Leases(command) => leases::run(&command, &mut out),
     };
     // A closed pipe (`charrua decode x.pcap | head`) is not an error worth a message.
     let _ = out.flush();
