@@ -1,0 +1,75 @@
+//! A load driver for the journal's crash tests: commits lease changes through group commit as
+//! fast as it can and prints each one on standard output only after the sync that covers it.
+//! The crash test kills it with SIGKILL and checks that every printed change survived.
+//!
+//! Usage: `charrua-store-driver JOURNAL [COMPACT_AFTER_BYTES]`. Change `n` binds address
+//! 198.18.(n % 1024 / 256).(n % 256) to client `n / 1024 % 7` with `starts = n`.
+
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
+use charrua_store::{GroupCommit, GroupOptions, Journal, JournalOptions};
+
+/// The change numbered `n`.
+fn change(n: u64) -> LeaseChange {
+    let slot = (n % 1024) as u32;
+    let client = (n / 1024 % 7) as u8;
+    LeaseChange::Set(Lease {
+        address: Ipv4Addr::from(0xc612_0000 + slot),
+        state: LeaseState::Bound,
+        client: ClientKey::Hardware { htype: 1, addr: vec![2, 0, 0, 0, 0, client].into() },
+        starts: n,
+        ends: n + 3600,
+        hostname: None,
+    })
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(path) = args.next().map(PathBuf::from) else {
+        eprintln!("usage: charrua-store-driver JOURNAL [COMPACT_AFTER_BYTES]");
+        std::process::exit(2);
+    };
+    let compact_after = args.next().and_then(|a| a.parse().ok()).unwrap_or(64 << 20);
+    let mut next = 0u64;
+    let options = JournalOptions { compact_after, ..JournalOptions::default() };
+    let opened = Journal::open(&path, options, &mut |c| {
+        if let LeaseChange::Set(lease) = c {
+            next = next.max(lease.starts + 1);
+        }
+    });
+    let (journal, recovery) = match opened {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("charrua-store-driver: {e}");
+            std::process::exit(1);
+        }
+    };
+    eprintln!("recovered {recovery:?}, continuing at {next}");
+    let group = GroupCommit::start(journal, GroupOptions::default());
+    let out = Arc::new(Mutex::new(std::io::stdout()));
+    loop {
+        // Many commits in flight, as a daemon has replies for many clients.
+        let n = next;
+        next += 1;
+        let out = Arc::clone(&out);
+        let sent = group.commit(
+            vec![change(n)],
+            Box::new(move |result| match result {
+                Ok(()) => {
+                    if let Ok(mut o) = out.lock() {
+                        let _ = writeln!(o, "{n}");
+                        let _ = o.flush();
+                    }
+                }
+                Err(e) => eprintln!("charrua-store-driver: commit {n} failed: {e}"),
+            }),
+        );
+        if sent.is_err() {
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The journal's record format: every `LeaseChange` as one self-delimiting record,
+//! `[length u32 LE][CRC32C of payload u32 LE][payload]`, so a torn or corrupt tail is detected
+//! and never misread (durability rule D5). Client bytes are length-prefixed, never text that a
+//! delimiter could break (D8). The reader checks exactly what the writer guarantees (D7).
+
+use std::net::Ipv4Addr;
+
+use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
+
+/// Header: length and checksum.
+pub const HEADER_LEN: usize = 8;
+/// Largest payload a valid record has (client and host name at most 255 octets each).
+pub const MAX_PAYLOAD: usize = 2 + 4 + 1 + 8 + 8 + 3 + 255 + 1 + 255;
+
+const SET: u8 = 1;
+const REMOVE: u8 = 2;
+const VERSION: u8 = 1;
+
+/// Why a record could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// Fewer bytes than the header or the length says: a torn write.
+    #[error("record truncated")]
+    Truncated,
+    /// The length is outside what a record can be.
+    #[error("record length {0} is impossible")]
+    BadLength(usize),
+    /// The checksum does not match the payload.
+    #[error("record checksum mismatch")]
+    BadChecksum,
+    /// The payload does not decode.
+    #[error("record payload is malformed")]
+    Malformed,
+}
+
+/// Why a change cannot be written: the reader would refuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UnwritableChange {
+    /// A client identifier or hardware address over 255 octets.
+    #[error("client identity longer than 255 octets")]
+    ClientTooLong,
+    /// A host name over 254 octets.
+    #[error("host name longer than 254 octets")]
+    HostnameTooLong,
+}
+
+fn state_code(s: LeaseState) -> u8 {
+    match s {
+        LeaseState::Offered => 0,
+        LeaseState::Bound => 1,
+        LeaseState::Released => 2,
+        LeaseState::Expired => 3,
+        LeaseState::Declined => 4,
+    }
+}
+
+fn state_of(code: u8) -> Option<LeaseState> {
+    Some(match code {
+        0 => LeaseState::Offered,
+        1 => LeaseState::Bound,
+        2 => LeaseState::Released,
+        3 => LeaseState::Expired,
+        4 => LeaseState::Declined,
+        _ => return None,
+    })
+}
+
+/// Appends the record of `change` to `out`.
+pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableChange> {
+    let start = out.len();
+    out.extend_from_slice(&[0; HEADER_LEN]);
+    out.push(VERSION);
+    match change {
+        LeaseChange::Remove(addr) => {
+            out.push(REMOVE);
+            out.extend_from_slice(&addr.octets());
+        }
+        LeaseChange::Set(lease) => {
+            out.push(SET);
+            out.extend_from_slice(&lease.address.octets());
+            out.push(state_code(lease.state));
+            out.extend_from_slice(&lease.starts.to_le_bytes());
+            out.extend_from_slice(&lease.ends.to_le_bytes());
+            let (kind, htype, bytes): (u8, u8, &[u8]) = match &lease.client {
+                ClientKey::ClientId(id) => (0, 0, id),
+                ClientKey::Hardware { htype, addr } => (1, *htype, addr),
+            };
+            let len = u8::try_from(bytes.len()).map_err(|_| UnwritableChange::ClientTooLong);
+            let len = match len {
+                Ok(l) => l,
+                Err(e) => {
+                    out.truncate(start);
+                    return Err(e);
+                }
+            };
+            out.extend_from_slice(&[kind, htype, len]);
+            out.extend_from_slice(bytes);
+            match &lease.hostname {
+                None => out.push(0),
+                Some(name) => {
+                    // 0 means no name, so a name is stored with its length plus one.
+                    let Ok(len) = u8::try_from(name.len() + 1) else {
+                        out.truncate(start);
+                        return Err(UnwritableChange::HostnameTooLong);
+                    };
+                    out.push(len);
+                    out.extend_from_slice(name.as_bytes());
+                }
+            }
+        }
+    }
+    let payload_len = out.len() - start - HEADER_LEN;
+    let crc = crc32c::crc32c(out.get(start + HEADER_LEN..).unwrap_or_default());
+    let header = (payload_len as u32).to_le_bytes().into_iter().chain(crc.to_le_bytes());
+    out.iter_mut().skip(start).zip(header).for_each(|(d, s)| *d = s);
+    Ok(())
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], RecordError> {
+        if self.data.len() < n {
+            return Err(RecordError::Malformed);
+        }
+        let (head, tail) = self.data.split_at(n);
+        self.data = tail;
+        Ok(head)
+    }
+    fn u8(&mut self) -> Result<u8, RecordError> {
+        self.take(1)?.first().copied().ok_or(RecordError::Malformed)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], RecordError> {
+        self.take(N)?.try_into().map_err(|_| RecordError::Malformed)
+    }
+}
+
+/// Reads the record at the start of `data`: the change and the bytes it took.
+pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
+    let header: [u8; HEADER_LEN] = data.get(..HEADER_LEN).and_then(|h| h.try_into().ok()).ok_or(RecordError::Truncated)?;
+    let [l0, l1, l2, l3, c0, c1, c2, c3] = header;
+    let len = u32::from_le_bytes([l0, l1, l2, l3]) as usize;
+    if !(6..=MAX_PAYLOAD).contains(&len) {
+        return Err(RecordError::BadLength(len));
+    }
+    let payload = data.get(HEADER_LEN..HEADER_LEN + len).ok_or(RecordError::Truncated)?;
+    if crc32c::crc32c(payload) != u32::from_le_bytes([c0, c1, c2, c3]) {
+        return Err(RecordError::BadChecksum);
+    }
+    let mut r = Reader { data: payload };
+    if r.u8()? != VERSION {
+        return Err(RecordError::Malformed);
+    }
+    let change = match r.u8()? {
+        REMOVE => LeaseChange::Remove(Ipv4Addr::from(r.array::<4>()?)),
+        SET => {
+            let address = Ipv4Addr::from(r.array::<4>()?);
+            let state = state_of(r.u8()?).ok_or(RecordError::Malformed)?;
+            let starts = u64::from_le_bytes(r.array()?);
+            let ends = u64::from_le_bytes(r.array()?);
+            let (kind, htype, len) = (r.u8()?, r.u8()?, r.u8()?);
+            let bytes: Box<[u8]> = r.take(usize::from(len))?.into();
+            let client = match kind {
+                0 => ClientKey::ClientId(bytes),
+                1 => ClientKey::Hardware { htype, addr: bytes },
+                _ => return Err(RecordError::Malformed),
+            };
+            let hostname = match r.u8()? {
+                0 => None,
+                n => {
+                    let raw = r.take(usize::from(n - 1))?;
+                    Some(std::str::from_utf8(raw).map_err(|_| RecordError::Malformed)?.into())
+                }
+            };
+            LeaseChange::Set(Lease { address, state, client, starts, ends, hostname })
+        }
+        _ => return Err(RecordError::Malformed),
+    };
+    if !r.data.is_empty() {
+        return Err(RecordError::Malformed);
+    }
+    Ok((change, HEADER_LEN + len))
+}
