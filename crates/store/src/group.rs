@@ -20,7 +20,10 @@ pub struct GroupOptions {
 
 impl Default for GroupOptions {
     fn default() -> Self {
-        Self { max_batch: 256, max_wait: Duration::from_millis(1) }
+        Self {
+            max_batch: 256,
+            max_wait: Duration::from_millis(1),
+        }
     }
 }
 
@@ -80,21 +83,29 @@ impl GroupCommit {
     pub fn start<S: LeaseStore + Send + 'static>(store: S, options: GroupOptions) -> Self {
         let (sender, receiver) = mpsc::sync_channel(options.max_batch.max(1) * 4);
         let thread = std::thread::spawn(move || run(store, receiver, options));
-        Self { sender: Some(sender), thread: Some(thread) }
+        Self {
+            sender: Some(sender),
+            thread: Some(thread),
+        }
     }
 
     /// Queues `changes`; `done` is called from the commit thread once they are durable or failed.
     pub fn commit(&self, changes: Vec<LeaseChange>, done: Done) -> Result<(), StoreError> {
         let sender = self.sender.as_ref().ok_or(StoreError::Stopped)?;
-        sender.send(Job { changes, done }).map_err(|_| StoreError::Stopped)
+        sender
+            .send(Job { changes, done })
+            .map_err(|_| StoreError::Stopped)
     }
 
     /// Commits and waits until durable.
     pub fn commit_and_wait(&self, changes: Vec<LeaseChange>) -> Result<(), StoreError> {
         let (tx, rx) = mpsc::channel();
-        self.commit(changes, Box::new(move |r| {
-            let _ = tx.send(r);
-        }))?;
+        self.commit(
+            changes,
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        )?;
         rx.recv().map_err(|_| StoreError::Stopped)?
     }
 }

@@ -37,7 +37,10 @@ pub struct JournalOptions {
 
 impl Default for JournalOptions {
     fn default() -> Self {
-        Self { max_bad_records: 100, compact_after: 64 << 20 }
+        Self {
+            max_bad_records: 100,
+            compact_after: 64 << 20,
+        }
     }
 }
 
@@ -59,22 +62,42 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 }
 
 fn io(path: &Path, error: std::io::Error) -> StoreError {
-    StoreError::Io { path: path.to_path_buf(), message: error.to_string() }
+    StoreError::Io {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    }
 }
 
 fn open_rw(path: &Path) -> Result<File, StoreError> {
-    OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(path).map_err(|e| io(path, e))
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| io(path, e))
 }
 
 fn sync_dir(path: &Path) -> Result<(), StoreError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io(dir, e))
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io(dir, e))
 }
 
 /// Reads every record of `path` (absent is empty) into `apply`. Returns the length of the valid
 /// prefix and the bad records skipped: a bad record followed by a valid one is skipped and
 /// counted; a bad record with nothing valid after it is a torn tail and ends the file.
-fn replay(path: &Path, apply: &mut dyn FnMut(LeaseChange), recovery: &mut Recovery, max_bad: usize) -> Result<u64, StoreError> {
+fn replay(
+    path: &Path,
+    apply: &mut dyn FnMut(LeaseChange),
+    recovery: &mut Recovery,
+    max_bad: usize,
+) -> Result<u64, StoreError> {
     let mut data = Vec::new();
     match File::open(path) {
         Ok(mut f) => f.read_to_end(&mut data).map_err(|e| io(path, e))?,
@@ -96,9 +119,15 @@ fn replay(path: &Path, apply: &mut dyn FnMut(LeaseChange), recovery: &mut Recove
                 // Skip the record if its length is plausible and a valid record follows it.
                 let skip = match error {
                     RecordError::BadChecksum | RecordError::Malformed => {
-                        let len = rest.get(..4).and_then(|l| l.try_into().ok()).map(u32::from_le_bytes).unwrap_or(0) as usize;
+                        let len = rest
+                            .get(..4)
+                            .and_then(|l| l.try_into().ok())
+                            .map(u32::from_le_bytes)
+                            .unwrap_or(0) as usize;
                         let next = pos + record::HEADER_LEN + len;
-                        data.get(next..).filter(|n| !n.is_empty() && record::decode(n).is_ok()).map(|_| next)
+                        data.get(next..)
+                            .filter(|n| !n.is_empty() && record::decode(n).is_ok())
+                            .map(|_| next)
                     }
                     _ => None,
                 };
@@ -107,7 +136,12 @@ fn replay(path: &Path, apply: &mut dyn FnMut(LeaseChange), recovery: &mut Recove
                         recovery.bad_records += 1;
                         pos = next;
                     }
-                    Some(_) => return Err(StoreError::TooManyBadRecords { path: path.to_path_buf(), count: recovery.bad_records + 1 }),
+                    Some(_) => {
+                        return Err(StoreError::TooManyBadRecords {
+                            path: path.to_path_buf(),
+                            count: recovery.bad_records + 1,
+                        })
+                    }
                     None => break,
                 }
             }
@@ -147,10 +181,15 @@ pub struct Journal {
 impl Journal {
     /// Opens (creating if needed) the store at `path`, takes its lock, and replays snapshot and
     /// journals into `apply`. A torn tail of the live journal is cut.
-    pub fn open(path: &Path, options: JournalOptions, apply: &mut dyn FnMut(LeaseChange)) -> Result<(Self, Recovery), StoreError> {
+    pub fn open(
+        path: &Path,
+        options: JournalOptions,
+        apply: &mut dyn FnMut(LeaseChange),
+    ) -> Result<(Self, Recovery), StoreError> {
         let lock_path = sibling(path, ".lock");
         let lock = open_rw(&lock_path)?;
-        lock.try_lock().map_err(|_| StoreError::Locked(lock_path.clone()))?;
+        lock.try_lock()
+            .map_err(|_| StoreError::Locked(lock_path.clone()))?;
         let mut recovery = Recovery::default();
         let snapshot = sibling(path, ".snapshot");
         let next = sibling(path, ".next");
@@ -183,6 +222,24 @@ impl Journal {
         Ok((journal, recovery))
     }
 
+    /// Replays the store at `path` into `apply` without taking the lock or changing any file
+    /// (for listing leases while no daemon runs, or for a look at a running one's files).
+    pub fn read_only(
+        path: &Path,
+        options: &JournalOptions,
+        apply: &mut dyn FnMut(LeaseChange),
+    ) -> Result<Recovery, StoreError> {
+        let mut recovery = Recovery::default();
+        for file in [
+            sibling(path, ".snapshot"),
+            path.to_path_buf(),
+            sibling(path, ".next"),
+        ] {
+            replay(&file, apply, &mut recovery, options.max_bad_records)?;
+        }
+        Ok(recovery)
+    }
+
     /// Bytes of the journal being written.
     pub fn len(&self) -> u64 {
         self.durable_len
@@ -210,14 +267,23 @@ impl Journal {
         self.finish_compaction()?;
         self.sync()?;
         let next = sibling(&self.path, ".next");
-        let file = OpenOptions::new().read(true).write(true).create(true).truncate(true).mode(0o600).open(&next).map_err(|e| io(&next, e))?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&next)
+            .map_err(|e| io(&next, e))?;
         sync_dir(&self.path)?;
         self.file = file;
         self.file_path = next.clone();
         self.durable_len = 0;
         let path = self.path.clone();
         let max_bad = self.options.max_bad_records;
-        self.compaction = Some(std::thread::spawn(move || write_snapshot(&path, &next, max_bad)));
+        self.compaction = Some(std::thread::spawn(move || {
+            write_snapshot(&path, &next, max_bad)
+        }));
         Ok(())
     }
 }
@@ -246,7 +312,13 @@ fn write_snapshot(path: &Path, next: &Path, max_bad: usize) -> Result<(), StoreE
             record::encode(&change, &mut out).map_err(StoreError::Unwritable)?;
         }
     }
-    let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(|e| io(&tmp, e))?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| io(&tmp, e))?;
     file.write_all(&out).map_err(|e| io(&tmp, e))?;
     file.sync_all().map_err(|e| io(&tmp, e))?;
     std::fs::rename(&tmp, &snapshot).map_err(|e| io(&snapshot, e))?;

@@ -6,7 +6,15 @@
 //! [`GroupCommit`] runs that loop on a thread of its own with bounds on batch size and wait.
 //! The embedded [`Journal`] is the default store.
 #![forbid(unsafe_code)]
-#![cfg_attr(not(test), warn(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 mod group;
 mod journal;

@@ -111,8 +111,14 @@ pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableC
     }
     let payload_len = out.len() - start - HEADER_LEN;
     let crc = crc32c::crc32c(out.get(start + HEADER_LEN..).unwrap_or_default());
-    let header = (payload_len as u32).to_le_bytes().into_iter().chain(crc.to_le_bytes());
-    out.iter_mut().skip(start).zip(header).for_each(|(d, s)| *d = s);
+    let header = (payload_len as u32)
+        .to_le_bytes()
+        .into_iter()
+        .chain(crc.to_le_bytes());
+    out.iter_mut()
+        .skip(start)
+        .zip(header)
+        .for_each(|(d, s)| *d = s);
     Ok(())
 }
 
@@ -139,13 +145,18 @@ impl<'a> Reader<'a> {
 
 /// Reads the record at the start of `data`: the change and the bytes it took.
 pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
-    let header: [u8; HEADER_LEN] = data.get(..HEADER_LEN).and_then(|h| h.try_into().ok()).ok_or(RecordError::Truncated)?;
+    let header: [u8; HEADER_LEN] = data
+        .get(..HEADER_LEN)
+        .and_then(|h| h.try_into().ok())
+        .ok_or(RecordError::Truncated)?;
     let [l0, l1, l2, l3, c0, c1, c2, c3] = header;
     let len = u32::from_le_bytes([l0, l1, l2, l3]) as usize;
     if !(6..=MAX_PAYLOAD).contains(&len) {
         return Err(RecordError::BadLength(len));
     }
-    let payload = data.get(HEADER_LEN..HEADER_LEN + len).ok_or(RecordError::Truncated)?;
+    let payload = data
+        .get(HEADER_LEN..HEADER_LEN + len)
+        .ok_or(RecordError::Truncated)?;
     if crc32c::crc32c(payload) != u32::from_le_bytes([c0, c1, c2, c3]) {
         return Err(RecordError::BadChecksum);
     }
@@ -171,10 +182,21 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
                 0 => None,
                 n => {
                     let raw = r.take(usize::from(n - 1))?;
-                    Some(std::str::from_utf8(raw).map_err(|_| RecordError::Malformed)?.into())
+                    Some(
+                        std::str::from_utf8(raw)
+                            .map_err(|_| RecordError::Malformed)?
+                            .into(),
+                    )
                 }
             };
-            LeaseChange::Set(Lease { address, state, client, starts, ends, hostname })
+            LeaseChange::Set(Lease {
+                address,
+                state,
+                client,
+                starts,
+                ends,
+                hostname,
+            })
         }
         _ => return Err(RecordError::Malformed),
     };

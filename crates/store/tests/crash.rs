@@ -13,7 +13,10 @@ use charrua_store::{Journal, JournalOptions};
 
 /// Kills in a run; `CHARRUA_CRASH_KILLS` asks for more.
 fn kills() -> usize {
-    std::env::var("CHARRUA_CRASH_KILLS").ok().and_then(|k| k.parse().ok()).unwrap_or(50)
+    std::env::var("CHARRUA_CRASH_KILLS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(50)
 }
 
 #[test]
@@ -28,7 +31,8 @@ fn no_reported_commit_is_lost_across_sigkill() {
         seed % below
     };
     let mut reported_total = 0usize;
-    let mut max_reported: std::collections::HashMap<Ipv4Addr, u64> = std::collections::HashMap::new();
+    let mut max_reported: std::collections::HashMap<Ipv4Addr, u64> =
+        std::collections::HashMap::new();
     for round in 0..kills() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_charrua-store-driver"))
             .arg(&path)
@@ -41,9 +45,19 @@ fn no_reported_commit_is_lost_across_sigkill() {
         child.kill().unwrap(); // SIGKILL
         let _ = child.wait();
         let mut out = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
         let mut err = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
         assert!(!err.contains("failed"), "round {round}: {err}");
         for n in out.lines().filter_map(|l| l.parse::<u64>().ok()) {
             let addr = Ipv4Addr::from(0xc612_0000 + (n % 1024) as u32);
@@ -61,16 +75,39 @@ fn no_reported_commit_is_lost_across_sigkill() {
         .unwrap_or_else(|e| panic!("round {round}: recovery failed: {e}"));
         drop(journal);
         for (addr, n) in &max_reported {
-            let lease = recovered.get(addr).unwrap_or_else(|| panic!("round {round}: reported change {n} for {addr} lost"));
-            assert!(lease.starts >= *n, "round {round}: {addr} went back from {n} to {}", lease.starts);
+            let lease = recovered
+                .get(addr)
+                .unwrap_or_else(|| panic!("round {round}: reported change {n} for {addr} lost"));
+            assert!(
+                lease.starts >= *n,
+                "round {round}: {addr} went back from {n} to {}",
+                lease.starts
+            );
         }
         for lease in recovered.values() {
             let n = lease.starts;
-            assert_eq!(lease.address, Ipv4Addr::from(0xc612_0000 + (n % 1024) as u32), "a lease the driver never wrote");
-            let client = ClientKey::Hardware { htype: 1, addr: vec![2, 0, 0, 0, 0, (n / 1024 % 7) as u8].into() };
-            assert_eq!(lease.client, client, "{} bound to a client change {n} did not name", lease.address);
+            assert_eq!(
+                lease.address,
+                Ipv4Addr::from(0xc612_0000 + (n % 1024) as u32),
+                "a lease the driver never wrote"
+            );
+            let client = ClientKey::Hardware {
+                htype: 1,
+                addr: vec![2, 0, 0, 0, 0, (n / 1024 % 7) as u8].into(),
+            };
+            assert_eq!(
+                lease.client, client,
+                "{} bound to a client change {n} did not name",
+                lease.address
+            );
         }
     }
-    assert!(reported_total > 1000, "the driver committed too little to test anything: {reported_total}");
-    eprintln!("{} kills, {reported_total} commits reported and all recovered", kills());
+    assert!(
+        reported_total > 1000,
+        "the driver committed too little to test anything: {reported_total}"
+    );
+    eprintln!(
+        "{} kills, {reported_total} commits reported and all recovered",
+        kills()
+    );
 }

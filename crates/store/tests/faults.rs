@@ -18,7 +18,13 @@ impl Tmpfs {
     fn mount(size: &str) -> Option<Self> {
         let dir = tempfile::tempdir().ok()?;
         let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
             .arg(dir.path())
             .status()
             .is_ok_and(|s| s.success());
@@ -58,15 +64,25 @@ fn fill(dir: &Path, leave: usize) -> PathBuf {
         let _ = f.sync_all();
     }
     drop(f);
-    let _ = std::fs::OpenOptions::new().write(true).open(&filler).unwrap().set_len((size.saturating_sub(leave)) as u64);
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .unwrap()
+        .set_len((size.saturating_sub(leave)) as u64);
     filler
 }
 
 fn root_tmpfs() -> Option<Tmpfs> {
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
     let fs = if is_root { Tmpfs::mount("512k") } else { None };
     if fs.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "CI runs as root and must run the fault-injection test");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root and must run the fault-injection test"
+        );
         eprintln!("SKIP: mounting a tmpfs needs root");
     }
     fs
@@ -87,7 +103,11 @@ fn a_full_disk_fails_the_batch_and_the_store_recovers_with_space() {
     let err = journal.sync().expect_err("the disk is full");
     assert!(err.to_string().contains("No space left"), "{err}");
     assert_eq!(journal.len(), durable, "nothing of the failed batch counts");
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), durable, "the partial write was cut");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        durable,
+        "the partial write was cut"
+    );
     std::fs::remove_file(&filler).unwrap();
     journal.append(&change(50)).unwrap();
     journal.sync().unwrap();
@@ -106,7 +126,10 @@ fn group_commit_reports_failure_and_keeps_running() {
     group.commit_and_wait(vec![change(1)]).unwrap();
     let filler = fill(fs.path(), 256);
     let failed = group.commit_and_wait((2..40).map(change).collect());
-    assert!(failed.is_err(), "a batch that did not reach the disk is not reported durable");
+    assert!(
+        failed.is_err(),
+        "a batch that did not reach the disk is not reported durable"
+    );
     std::fs::remove_file(&filler).unwrap();
     group.commit_and_wait(vec![change(50)]).unwrap();
 }

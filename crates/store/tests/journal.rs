@@ -14,7 +14,10 @@ fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
     Lease {
         address: Ipv4Addr::new(198, 18, 0, slot),
         state,
-        client: ClientKey::Hardware { htype: 1, addr: vec![2, 0, 0, 0, 0, client].into() },
+        client: ClientKey::Hardware {
+            htype: 1,
+            addr: vec![2, 0, 0, 0, 0, client].into(),
+        },
         starts,
         ends: starts + 60,
         hostname: (client % 2 == 0).then(|| format!("host{client}").into()),
@@ -37,7 +40,10 @@ fn fold(state: &mut State, change: LeaseChange) {
 
 fn open(path: &Path) -> (Journal, State, charrua_store::Recovery) {
     let mut state = State::new();
-    let (journal, recovery) = Journal::open(path, JournalOptions::default(), &mut |c| fold(&mut state, c)).unwrap();
+    let (journal, recovery) = Journal::open(path, JournalOptions::default(), &mut |c| {
+        fold(&mut state, c)
+    })
+    .unwrap();
     (journal, state, recovery)
 }
 
@@ -136,7 +142,9 @@ fn a_second_writer_is_refused() {
 fn files_are_private_to_their_owner() {
     let dir = tempfile::tempdir().unwrap();
     let (mut journal, _, _) = open(&path(&dir));
-    journal.append(&LeaseChange::Set(lease(1, 1, LeaseState::Bound, 1))).unwrap();
+    journal
+        .append(&LeaseChange::Set(lease(1, 1, LeaseState::Bound, 1)))
+        .unwrap();
     journal.sync().unwrap();
     journal.compact().unwrap();
     journal.finish_compaction().unwrap();
@@ -166,7 +174,9 @@ fn compaction_keeps_every_lease_and_shrinks_the_journal() {
         }
         journal.finish_compaction().unwrap();
     }
-    let snapshot = std::fs::metadata(dir.path().join("leases.journal.snapshot")).unwrap().len();
+    let snapshot = std::fs::metadata(dir.path().join("leases.journal.snapshot"))
+        .unwrap()
+        .len();
     assert!(snapshot > 0);
     assert!(!dir.path().join("leases.journal.next").exists());
     let (_, state, _) = open(&path(&dir));
@@ -178,14 +188,25 @@ fn compaction_keeps_every_lease_and_shrinks_the_journal() {
 fn an_interrupted_compaction_recovers_the_same_leases() {
     let encode = |changes: &[LeaseChange]| {
         let mut out = Vec::new();
-        changes.iter().for_each(|c| record::encode(c, &mut out).unwrap());
+        changes
+            .iter()
+            .for_each(|c| record::encode(c, &mut out).unwrap());
         out
     };
-    let s0 = vec![LeaseChange::Set(lease(1, 1, LeaseState::Bound, 1)), LeaseChange::Set(lease(2, 2, LeaseState::Bound, 1))];
-    let j = vec![LeaseChange::Set(lease(2, 3, LeaseState::Bound, 2)), LeaseChange::Remove(Ipv4Addr::new(198, 18, 0, 1))];
+    let s0 = vec![
+        LeaseChange::Set(lease(1, 1, LeaseState::Bound, 1)),
+        LeaseChange::Set(lease(2, 2, LeaseState::Bound, 1)),
+    ];
+    let j = vec![
+        LeaseChange::Set(lease(2, 3, LeaseState::Bound, 2)),
+        LeaseChange::Remove(Ipv4Addr::new(198, 18, 0, 1)),
+    ];
     let j2 = vec![LeaseChange::Set(lease(3, 4, LeaseState::Bound, 3))];
     let mut expected = State::new();
-    s0.iter().chain(&j).chain(&j2).for_each(|c| fold(&mut expected, c.clone()));
+    s0.iter()
+        .chain(&j)
+        .chain(&j2)
+        .for_each(|c| fold(&mut expected, c.clone()));
     let mut s1 = State::new();
     s0.iter().chain(&j).for_each(|c| fold(&mut s1, c.clone()));
     let s1: Vec<_> = s1.into_values().map(LeaseChange::Set).collect();
@@ -202,7 +223,9 @@ fn an_interrupted_compaction_recovers_the_same_leases() {
         let (mut journal, state, _) = open(&path(&dir));
         assert_eq!(state, expected);
         // And the store keeps working from there.
-        journal.append(&LeaseChange::Set(lease(4, 5, LeaseState::Bound, 4))).unwrap();
+        journal
+            .append(&LeaseChange::Set(lease(4, 5, LeaseState::Bound, 4)))
+            .unwrap();
         journal.sync().unwrap();
         drop(journal);
         let (_, again, _) = open(&path(&dir));
@@ -217,7 +240,10 @@ fn changes_the_reader_would_refuse_are_not_written() {
     let (mut journal, _, _) = open(&path(&dir));
     let mut long = lease(1, 1, LeaseState::Bound, 1);
     long.client = ClientKey::ClientId(vec![7; 300].into());
-    assert!(matches!(journal.append(&LeaseChange::Set(long)), Err(StoreError::Unwritable(_))));
+    assert!(matches!(
+        journal.append(&LeaseChange::Set(long)),
+        Err(StoreError::Unwritable(_))
+    ));
     journal.sync().unwrap();
     assert_eq!(journal.len(), 0);
 }

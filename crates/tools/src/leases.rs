@@ -1,4 +1,4 @@
-//! `charrua leases`: ISC dhcpd.leases in and out.
+//! `charrua leases`: ISC dhcpd.leases in and out, and the leases of a charrua store.
 //!
 //! `import` loads a lease file into a lease database for the pools of a dhcpd.conf and reports
 //! what it holds (the durable store that keeps it comes with the store issue); `export` writes
@@ -27,6 +27,15 @@ pub(crate) enum Command {
     Export {
         /// The ISC lease file.
         file: PathBuf,
+    },
+    /// Print the current leases of a charrua lease store (the daemon's `-lf` journal).
+    List {
+        /// The journal (its `.snapshot` and `.next` siblings are read too).
+        #[arg(long = "lf", value_name = "JOURNAL")]
+        journal: PathBuf,
+        /// One JSON object per lease instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -99,11 +108,100 @@ fn export(file: &Path, out: &mut impl Write) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+fn client_text(client: &charrua_server::ClientKey) -> String {
+    let hex = |b: &[u8]| {
+        b.iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    match client {
+        charrua_server::ClientKey::ClientId(id) => format!("id {}", hex(id)),
+        charrua_server::ClientKey::Hardware { htype, addr } => format!("hw {htype} {}", hex(addr)),
+    }
+}
+
+fn state_text(state: LeaseState) -> &'static str {
+    match state {
+        LeaseState::Offered => "offered",
+        LeaseState::Bound => "bound",
+        LeaseState::Released => "released",
+        LeaseState::Expired => "expired",
+        LeaseState::Declined => "declined",
+    }
+}
+
+fn list(journal: &Path, json: bool, out: &mut impl Write) -> Result<(), String> {
+    let mut leases = std::collections::BTreeMap::new();
+    let recovery = charrua_store::Journal::read_only(
+        journal,
+        &charrua_store::JournalOptions::default(),
+        &mut |c| match c {
+            charrua_server::LeaseChange::Set(lease) => {
+                leases.insert(lease.address, lease);
+            }
+            charrua_server::LeaseChange::Remove(addr) => {
+                leases.remove(&addr);
+            }
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    if recovery.bad_records > 0 {
+        eprintln!(
+            "charrua leases: {} corrupt record(s) skipped",
+            recovery.bad_records
+        );
+    }
+    let ends = |e: u64| {
+        if e == u64::MAX {
+            "never".to_string()
+        } else {
+            e.to_string()
+        }
+    };
+    let write =
+        |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
+    if !json {
+        write(
+            out,
+            format!(
+                "{:<15} {:<8} {:<32} {:>12} hostname",
+                "address", "state", "client", "ends"
+            ),
+        )?;
+    }
+    for lease in leases.values() {
+        let line = if json {
+            serde_json::json!({
+                "address": lease.address.to_string(),
+                "state": state_text(lease.state),
+                "client": client_text(&lease.client),
+                "starts": lease.starts,
+                "ends": if lease.ends == u64::MAX { serde_json::Value::Null } else { lease.ends.into() },
+                "hostname": lease.hostname.as_deref(),
+            })
+            .to_string()
+        } else {
+            let host = lease.hostname.as_deref().unwrap_or("-");
+            format!(
+                "{:<15} {:<8} {:<32} {:>12} {host}",
+                lease.address,
+                state_text(lease.state),
+                client_text(&lease.client),
+                ends(lease.ends)
+            )
+        };
+        write(out, line)?;
+    }
+    Ok(())
+}
+
 /// Runs the command; errors go to standard error. Returns success.
 pub(crate) fn run(command: &Command, out: &mut impl Write) -> bool {
     let result = match command {
         Command::Import { file, config } => import(file, config, out),
         Command::Export { file } => export(file, out),
+        Command::List { journal, json } => list(journal, *json, out),
     };
     match result {
         Ok(()) => true,

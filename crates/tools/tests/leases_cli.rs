@@ -85,3 +85,47 @@ fn bad_lease_files_fail_with_their_line() {
     assert!(!ok);
     assert!(stderr.contains("bad.leases:2:"), "{stderr}");
 }
+
+#[test]
+fn list_prints_the_leases_of_a_store() {
+    use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
+    use charrua_store::{Journal, JournalOptions, LeaseStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leases.journal");
+    {
+        let (mut journal, _) =
+            Journal::open(&path, JournalOptions::default(), &mut |_| {}).unwrap();
+        for (last, state) in [(100u8, LeaseState::Bound), (101, LeaseState::Released)] {
+            let lease = Lease {
+                address: std::net::Ipv4Addr::new(198, 18, 0, last),
+                state,
+                client: ClientKey::Hardware {
+                    htype: 1,
+                    addr: vec![2, 0, 0, 0, 0, last].into(),
+                },
+                starts: 1,
+                ends: u64::MAX,
+                hostname: Some("pc".into()),
+            };
+            journal.append(&LeaseChange::Set(lease)).unwrap();
+        }
+        journal.sync().unwrap();
+        // The list works while the store is open: it takes no lock and writes nothing.
+        let (ok, table, stderr) = charrua(&["leases", "list", "--lf", path.to_str().unwrap()]);
+        assert!(ok, "{stderr}");
+        assert!(
+            table.contains("198.18.0.100    bound    hw 1 02:00:00:00:00:64"),
+            "{table}"
+        );
+        assert!(table.contains("never pc"), "{table}");
+    }
+    let (ok, json, _) = charrua(&["leases", "list", "--lf", path.to_str().unwrap(), "--json"]);
+    assert!(ok);
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["state"], "released");
+    assert_eq!(lines[1]["ends"], serde_json::Value::Null);
+}

@@ -20,7 +20,10 @@ fn change(n: u64) -> LeaseChange {
     LeaseChange::Set(Lease {
         address: Ipv4Addr::from(0xc612_0000 + slot),
         state: LeaseState::Bound,
-        client: ClientKey::Hardware { htype: 1, addr: vec![2, 0, 0, 0, 0, client].into() },
+        client: ClientKey::Hardware {
+            htype: 1,
+            addr: vec![2, 0, 0, 0, 0, client].into(),
+        },
         starts: n,
         ends: n + 3600,
         hostname: None,
@@ -35,7 +38,10 @@ fn main() {
     };
     let compact_after = args.next().and_then(|a| a.parse().ok()).unwrap_or(64 << 20);
     let mut next = 0u64;
-    let options = JournalOptions { compact_after, ..JournalOptions::default() };
+    let options = JournalOptions {
+        compact_after,
+        ..JournalOptions::default()
+    };
     let opened = Journal::open(&path, options, &mut |c| {
         if let LeaseChange::Set(lease) = c {
             next = next.max(lease.starts + 1);
