@@ -11,7 +11,6 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use charrua_server::config::ScopeBuilder;
 use charrua_server::{ClientKey, Config, Lease, LeaseChange, LeaseDb, LeaseState};
 use charrua_store::{Journal, JournalOptions, LeaseStore};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
