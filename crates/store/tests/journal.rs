@@ -20,7 +20,9 @@ fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
         },
         starts,
         ends: starts + 60,
-        hostname: (client % 2 == 0).then(|| format!("host{client}").into()),
+        hostname: client
+            .is_multiple_of(2)
+            .then(|| format!("host{client}").into()),
     }
 }
 
@@ -211,8 +213,12 @@ fn an_interrupted_compaction_recovers_the_same_leases() {
     s0.iter().chain(&j).for_each(|c| fold(&mut s1, c.clone()));
     let s1: Vec<_> = s1.into_values().map(LeaseChange::Set).collect();
     // (snapshot, journal, next) after each step: rotated; snapshot renamed; next renamed.
-    let states: [(&[LeaseChange], &[LeaseChange], Option<&[LeaseChange]>); 3] =
-        [(&s0, &j, Some(&j2)), (&s1, &j, Some(&j2)), (&s1, &j2, None)];
+    type Files<'a> = (
+        &'a [LeaseChange],
+        &'a [LeaseChange],
+        Option<&'a [LeaseChange]>,
+    );
+    let states: [Files<'_>; 3] = [(&s0, &j, Some(&j2)), (&s1, &j, Some(&j2)), (&s1, &j2, None)];
     for (snapshot, journal, next) in states {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("leases.journal.snapshot"), encode(snapshot)).unwrap();
