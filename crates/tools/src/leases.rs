@@ -1,7 +1,7 @@
 //! `charrua leases`: ISC dhcpd.leases in and out, and the leases of a charrua store.
 //!
-//! `import` loads a lease file into a lease database for the pools of a dhcpd.conf and reports
-//! what it holds (the durable store that keeps it comes with the store issue); `export` writes
+//! `import` loads a lease file into a lease database for the pools of a dhcpd.conf, reports what
+//! it holds and, with `--lf`, seeds a charrua lease store with it; `export` writes
 //! the leases back in dhcpd.leases form, the last block of each address winning, so a site can
 //! go back to ISC dhcpd.
 
@@ -22,6 +22,9 @@ pub(crate) enum Command {
         /// The dhcpd.conf whose pools the leases belong to.
         #[arg(long = "cf", value_name = "CONFIG")]
         config: PathBuf,
+        /// Also write them into this charrua lease store (the daemon's `-lf` journal).
+        #[arg(long = "lf", value_name = "JOURNAL")]
+        journal: Option<PathBuf>,
     },
     /// Write the leases of a dhcpd.leases back in dhcpd.leases form, one block per address.
     Export {
@@ -70,7 +73,26 @@ impl charrua_conf::Loader for Files {
     }
 }
 
-fn import(file: &Path, config: &Path, out: &mut impl Write) -> Result<(), String> {
+/// Writes every lease of `db` into the store at `path`, durably.
+fn seed(db: &LeaseDb, path: &Path) -> Result<(), String> {
+    use charrua_store::LeaseStore;
+    let options = charrua_store::JournalOptions::default();
+    let (mut journal, _) =
+        charrua_store::Journal::open(path, options, &mut |_| {}).map_err(|e| e.to_string())?;
+    for lease in db.iter() {
+        journal
+            .append(&charrua_server::LeaseChange::Set(lease.clone()))
+            .map_err(|e| e.to_string())?;
+    }
+    journal.sync().map_err(|e| e.to_string())
+}
+
+fn import(
+    file: &Path,
+    config: &Path,
+    journal: Option<&Path>,
+    out: &mut impl Write,
+) -> Result<(), String> {
     let lowered = parse_config(&config.display().to_string(), read(config)?, &mut Files);
     report(&lowered.diagnostics, &lowered.sources);
     let config = lowered
@@ -84,6 +106,9 @@ fn import(file: &Path, config: &Path, out: &mut impl Write) -> Result<(), String
         .iter()
         .filter(|l| db.pool_of(l.address).is_none())
         .count();
+    if let Some(path) = journal {
+        seed(&db, path)?;
+    }
     writeln!(
         out,
         "{} leases: {} active, {} released, {} free, {} abandoned; {outside} outside every pool",
@@ -199,7 +224,11 @@ fn list(journal: &Path, json: bool, out: &mut impl Write) -> Result<(), String> 
 /// Runs the command; errors go to standard error. Returns success.
 pub(crate) fn run(command: &Command, out: &mut impl Write) -> bool {
     let result = match command {
-        Command::Import { file, config } => import(file, config, out),
+        Command::Import {
+            file,
+            config,
+            journal,
+        } => import(file, config, journal.as_deref(), out),
         Command::Export { file } => export(file, out),
         Command::List { journal, json } => list(journal, *json, out),
     };

@@ -129,3 +129,25 @@ fn list_prints_the_leases_of_a_store() {
     assert_eq!(lines[1]["state"], "released");
     assert_eq!(lines[1]["ends"], serde_json::Value::Null);
 }
+
+#[test]
+fn import_seeds_a_store_that_list_then_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("leases.journal");
+    let leases = testdata("leases/isc-dhclient-udhcpc.leases");
+    let config = testdata("conf/ok-01-minimal.conf");
+    let (ok, _, stderr) = charrua(&[
+        "leases",
+        "import",
+        &leases,
+        "--cf",
+        &config,
+        "--lf",
+        journal.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let (ok, table, _) = charrua(&["leases", "list", "--lf", journal.to_str().unwrap()]);
+    assert!(ok);
+    assert!(table.contains("198.18.0.101    bound"), "{table}");
+    assert!(table.contains("udhcpc-host"), "{table}");
+}
