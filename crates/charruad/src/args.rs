@@ -1,11 +1,12 @@
 //! ISC dhcpd's command line (dhcpd(8)): single-dash words like `-cf FILE`, which clap does not
-//! model, so they are read here.
+//! model, so they are read here; each also has a `--long` form.
 
 use std::path::PathBuf;
 
-/// Where ISC dhcpd looks by default (Debian's paths).
+/// Debian's ISC dhcpd paths, so charruad can replace it in place.
 pub(crate) const DEFAULT_CONFIG: &str = "/etc/dhcp/dhcpd.conf";
 pub(crate) const DEFAULT_LEASES: &str = "/var/lib/dhcp/dhcpd.leases";
+pub(crate) const DEFAULT_PID: &str = "/run/charruad.pid";
 
 /// The parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,16 +17,40 @@ pub(crate) struct Args {
     pub(crate) test_leases: bool,
     /// `-cf FILE`.
     pub(crate) config: PathBuf,
-    /// `-lf FILE`.
+    /// `-lf FILE`: the lease store (charrua journal).
     pub(crate) leases: PathBuf,
+    /// `-pf FILE`.
+    pub(crate) pid_file: PathBuf,
+    /// `-user NAME`: drop to this user once the socket is open.
+    pub(crate) user: Option<String>,
+    /// `-group NAME`.
+    pub(crate) group: Option<String>,
+    /// `-p PORT`: the server port (67).
+    pub(crate) port: u16,
     /// `-q`: no banner.
     pub(crate) quiet: bool,
-    /// Interfaces to serve.
+    /// `-d`: log debug detail (charruad always runs in the foreground and logs to stderr).
+    pub(crate) debug: bool,
+    /// Interfaces to serve; none means every one with an address in a declared subnet.
     pub(crate) interfaces: Vec<String>,
 }
 
 pub(crate) const USAGE: &str =
-    "usage: charruad [-t|-T] [-q] [-cf config-file] [-lf lease-file] [if0 [...ifN]]";
+    "usage: charruad [-4] [-f] [-d] [-q] [-t|-T] [-cf config-file] [-lf lease-file]
+                [-pf pid-file] [-user user] [-group group] [-p port] [if0 [...ifN]]
+
+  -t, --test           check the configuration file and exit
+  -T, --test-leases    check the lease file and exit
+  -cf, --config FILE   configuration (default /etc/dhcp/dhcpd.conf)
+  -lf, --leases FILE   lease store journal (default /var/lib/dhcp/dhcpd.leases; siblings
+                       FILE.snapshot, FILE.next, FILE.lock)
+  -pf, --pid-file FILE pid file (default /run/charruad.pid)
+  -user, -group NAME   drop privileges to this user and group once the socket is open
+  -p, --port PORT      server port (default 67; clients are answered on PORT + 1)
+  -d, --debug          log debug detail
+  -f, --foreground     accepted for dhcpd compatibility: charruad always stays in the foreground
+  -4                   accepted for dhcpd compatibility: charruad serves DHCPv4
+  -q, --quiet          no banner";
 
 /// Reads `args` (without the program name).
 pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
@@ -34,21 +59,39 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         test_leases: false,
         config: PathBuf::from(DEFAULT_CONFIG),
         leases: PathBuf::from(DEFAULT_LEASES),
+        pid_file: PathBuf::from(DEFAULT_PID),
+        user: None,
+        group: None,
+        port: 67,
         quiet: false,
+        debug: false,
         interfaces: Vec::new(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = |flag: &str| {
             args.next()
-                .ok_or_else(|| format!("{flag} needs a file name"))
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
         };
         match arg.as_str() {
-            "-t" => out.test_config = true,
-            "-T" => out.test_leases = true,
-            "-q" => out.quiet = true,
-            "-cf" => out.config = PathBuf::from(value("-cf")?),
-            "-lf" => out.leases = PathBuf::from(value("-lf")?),
+            "-t" | "--test" => out.test_config = true,
+            "-T" | "--test-leases" => out.test_leases = true,
+            "-q" | "--quiet" => out.quiet = true,
+            "-d" | "--debug" => out.debug = true,
+            "-f" | "--foreground" | "-4" => {}
+            "-cf" | "--config" => out.config = PathBuf::from(value(&arg)?),
+            "-lf" | "--leases" => out.leases = PathBuf::from(value(&arg)?),
+            "-pf" | "--pid-file" => out.pid_file = PathBuf::from(value(&arg)?),
+            "-user" | "--user" => out.user = Some(value(&arg)?),
+            "-group" | "--group" => out.group = Some(value(&arg)?),
+            "-p" | "--port" => {
+                let v = value(&arg)?;
+                out.port = v
+                    .parse()
+                    .ok()
+                    .filter(|p| *p > 0 && *p < u16::MAX)
+                    .ok_or_else(|| format!("-p: bad port {v:?}"))?;
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
             interface => out.interfaces.push(interface.to_string()),
@@ -67,17 +110,32 @@ mod tests {
 
     #[test]
     fn reads_isc_style_flags() {
-        let a = args("-t -q -cf /tmp/x.conf -lf /tmp/l eth0").unwrap();
+        let a = args("-4 -f -t -q -cf /tmp/x.conf -lf /tmp/l -pf /tmp/p -user nobody -group nogroup -p 6767 eth0").unwrap();
         assert!(a.test_config && a.quiet && !a.test_leases);
         assert_eq!(a.config, PathBuf::from("/tmp/x.conf"));
         assert_eq!(a.leases, PathBuf::from("/tmp/l"));
+        assert_eq!(a.pid_file, PathBuf::from("/tmp/p"));
+        assert_eq!(
+            (a.user.as_deref(), a.group.as_deref(), a.port),
+            (Some("nobody"), Some("nogroup"), 6767)
+        );
         assert_eq!(a.interfaces, ["eth0"]);
         assert_eq!(args("").unwrap().config, PathBuf::from(DEFAULT_CONFIG));
     }
 
     #[test]
-    fn rejects_unknown_flags_and_missing_values() {
+    fn long_forms_match_short_ones() {
+        assert_eq!(
+            args("--config a --leases b --port 99 --test").unwrap(),
+            args("-cf a -lf b -p 99 -t").unwrap()
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_flags_missing_values_and_bad_ports() {
         assert!(args("-x").is_err());
         assert!(args("-cf").is_err());
+        assert!(args("-p 0").is_err());
+        assert!(args("-p http").is_err());
     }
 }

@@ -1,11 +1,14 @@
 //! charruad: the charrua DHCP server, a drop-in for ISC dhcpd.
 //!
-//! This version checks files the way `dhcpd -t` and `dhcpd -T` do: `charruad -t -cf FILE`
-//! reads a dhcpd.conf (with its includes) and `charruad -T -lf FILE` a dhcpd.leases, print
-//! errors and warnings with file, line and column, and exit 0 when the file is valid, 1
-//! otherwise. Serving comes with the daemon issue.
+//! `charruad -cf dhcpd.conf -lf JOURNAL [IFACE...]` serves DHCP on the interfaces that have an
+//! address in a declared subnet, committing every lease to the journal before its ACK leaves.
+//! `charruad -t -cf FILE` and `charruad -T -lf FILE` check a dhcpd.conf or a dhcpd.leases the
+//! way `dhcpd -t` and `-T` do.
 
 mod args;
+mod log;
+mod net;
+mod serve;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,7 +16,7 @@ use std::process::ExitCode;
 use charrua_conf::{parse_config, Loader};
 
 /// Reads included files relative to the working directory, as ISC dhcpd does.
-struct FileLoader;
+pub(crate) struct FileLoader;
 
 impl Loader for FileLoader {
     fn load(&mut self, name: &str) -> Result<String, String> {
@@ -97,8 +100,22 @@ fn main() -> ExitCode {
         );
     }
     if !args.test_config && !args.test_leases {
-        eprintln!("charruad: this version only checks files; run it with -t (configuration) or -T (lease file)");
-        return ExitCode::FAILURE;
+        let level = if args.debug { "debug" } else { "info" };
+        let filter = tracing_subscriber::EnvFilter::try_from_env("CHARRUAD_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init();
+        return match serve::serve(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("charruad: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     // As dhcpd: -t checks the configuration, -T the lease file; both may be given.
     let config_ok = !args.test_config || test_config(&args.config);

@@ -1,0 +1,175 @@
+//! Interfaces and the DHCP socket.
+//!
+//! One UDP socket bound to port 67 receives everything: broadcasts from clients without an
+//! address, unicast renewals and relayed traffic. `IP_PKTINFO` tells which interface a datagram
+//! came in on and where it was sent (broadcast for REBINDING, our address for RENEWING). Replies
+//! to a relay or to a client's `ciaddr` are routed as usual; broadcasts are sent out of the
+//! interface the request came in on, by `IP_PKTINFO` again. A reply that the core addresses to a
+//! client's hardware address (it has no IP address yet, so it cannot answer ARP) is broadcast on
+//! that interface, which RFC 2131 section 4.1 allows ("MAY be sent as an IP broadcast"); sending it
+//! as an Ethernet frame to `chaddr` needs an AF_PACKET socket and is the next step.
+
+use std::io::{IoSlice, IoSliceMut};
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+use charrua_server::{Config, Destination};
+use nix::ifaddrs::getifaddrs;
+use nix::libc;
+use nix::net::if_::{if_nametoindex, InterfaceFlags};
+use nix::sys::socket::{
+    recvmsg, sendmsg, setsockopt, sockopt, ControlMessage, ControlMessageOwned, MsgFlags,
+    SockaddrIn,
+};
+use socket2::{Domain, Protocol, Socket, Type};
+
+/// An interface the server answers on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Interface {
+    pub(crate) name: String,
+    pub(crate) index: u32,
+    /// Its address inside a declared subnet: the link's identity and default server identifier.
+    pub(crate) address: Ipv4Addr,
+}
+
+/// The broadcast-capable interfaces with an address inside a declared subnet, limited to
+/// `wanted` when it names any (dhcpd's rule).
+pub(crate) fn interfaces(config: &Config, wanted: &[String]) -> Result<Vec<Interface>, String> {
+    let mut found: Vec<Interface> = Vec::new();
+    for ifa in getifaddrs().map_err(|e| format!("listing interfaces: {e}"))? {
+        let flags = ifa.flags;
+        if !flags.contains(InterfaceFlags::IFF_UP) || flags.contains(InterfaceFlags::IFF_LOOPBACK) {
+            continue;
+        }
+        if !wanted.is_empty() && !wanted.contains(&ifa.interface_name) {
+            continue;
+        }
+        let Some(address) = ifa
+            .address
+            .as_ref()
+            .and_then(|a| a.as_sockaddr_in())
+            .map(|a| a.ip())
+        else {
+            continue;
+        };
+        if config.subnet_of(address).is_none() || found.iter().any(|i| i.name == ifa.interface_name)
+        {
+            continue;
+        }
+        let index = if_nametoindex(ifa.interface_name.as_str())
+            .map_err(|e| format!("{}: {e}", ifa.interface_name))?;
+        found.push(Interface {
+            name: ifa.interface_name.clone(),
+            index,
+            address,
+        });
+    }
+    for name in wanted {
+        if !found.iter().any(|i| &i.name == name) {
+            return Err(format!(
+                "{name}: no IPv4 address inside a declared subnet (or no such interface)"
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// The server socket on `port`, with a receive timeout so the loop can look at signals.
+pub(crate) fn open(port: u16) -> Result<UdpSocket, String> {
+    let fail = |what: &str, e: std::io::Error| format!("{what} on UDP port {port}: {e}");
+    let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
+        .map_err(|e| fail("socket", e))?;
+    socket
+        .set_reuse_address(true)
+        .map_err(|e| fail("SO_REUSEADDR", e))?;
+    socket
+        .set_broadcast(true)
+        .map_err(|e| fail("SO_BROADCAST", e))?;
+    socket
+        .bind(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port).into())
+        .map_err(|e| fail("bind", e))?;
+    setsockopt(&socket, sockopt::Ipv4PacketInfo, &true)
+        .map_err(|e| fail("IP_PKTINFO", e.into()))?;
+    socket
+        .set_read_timeout(Some(Duration::from_millis(250)))
+        .map_err(|e| fail("SO_RCVTIMEO", e))?;
+    Ok(socket.into())
+}
+
+/// A received datagram's metadata.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrival {
+    pub(crate) len: usize,
+    pub(crate) source: SocketAddrV4,
+    pub(crate) destination: Ipv4Addr,
+    pub(crate) interface: u32,
+}
+
+/// Receives one datagram into `buf`; `None` when the timeout passed.
+pub(crate) fn receive(socket: &UdpSocket, buf: &mut [u8]) -> std::io::Result<Option<Arrival>> {
+    let mut iov = [IoSliceMut::new(buf)];
+    let mut cmsg = nix::cmsg_space!(libc::in_pktinfo);
+    let msg = match recvmsg::<SockaddrIn>(
+        socket.as_raw_fd(),
+        &mut iov,
+        Some(&mut cmsg),
+        MsgFlags::empty(),
+    ) {
+        Ok(msg) => msg,
+        Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let (mut destination, mut interface) = (Ipv4Addr::BROADCAST, 0);
+    if let Ok(cmsgs) = msg.cmsgs() {
+        for c in cmsgs {
+            if let ControlMessageOwned::Ipv4PacketInfo(info) = c {
+                destination = Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr));
+                interface = info.ipi_ifindex as u32;
+            }
+        }
+    }
+    let source = msg
+        .address
+        .map_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0), |a| {
+            SocketAddrV4::new(a.ip(), a.port())
+        });
+    Ok(Some(Arrival {
+        len: msg.bytes,
+        source,
+        destination,
+        interface,
+    }))
+}
+
+/// Sends a reply where the core said, out of `interface` for broadcasts.
+pub(crate) fn send(
+    socket: &UdpSocket,
+    payload: &[u8],
+    destination: &Destination,
+    interface: u32,
+) -> std::io::Result<()> {
+    match destination {
+        Destination::Relay(to) | Destination::Unicast(to) => {
+            socket.send_to(payload, to).map(|_| ())
+        }
+        Destination::Link { .. } | Destination::Broadcast => {
+            let info = libc::in_pktinfo {
+                ipi_ifindex: interface as libc::c_int,
+                ipi_spec_dst: libc::in_addr { s_addr: 0 },
+                ipi_addr: libc::in_addr { s_addr: 0 },
+            };
+            let to = SockaddrIn::from(SocketAddrV4::new(Ipv4Addr::BROADCAST, 68));
+            let cmsg = [ControlMessage::Ipv4PacketInfo(&info)];
+            sendmsg(
+                socket.as_raw_fd(),
+                &[IoSlice::new(payload)],
+                &cmsg,
+                MsgFlags::empty(),
+                Some(&to),
+            )
+            .map(|_| ())
+            .map_err(Into::into)
+        }
+    }
+}
