@@ -1,0 +1,452 @@
+//! Real clients against charruad, in network namespaces the test creates: ISC dhclient, busybox
+//! udhcpc and dhcpcd get leases with the configured options, renew, release and come back with
+//! INIT-REBOOT; two clients get different addresses; a reservation is honoured; every reply
+//! captured decodes in tshark without a malformed packet or expert error.
+
+mod lab;
+
+use std::process::Command;
+use std::time::Duration;
+
+use charrua_server::LeaseState;
+use lab::Lab;
+
+const CONFIG: &str = r#"
+authoritative;
+default-lease-time 600;
+max-lease-time 3600;
+option domain-name "example.test";
+option domain-name-servers 198.18.0.53;
+subnet 198.18.0.0 netmask 255.255.255.0 {
+  range 198.18.0.100 198.18.0.199;
+  option routers 198.18.0.1;
+}
+host reserved { hardware ethernet 02:00:00:00:00:99; fixed-address 198.18.0.9; }
+"#;
+
+fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "CI must install {tool}");
+        eprintln!("SKIP: {tool} is not installed");
+    }
+    found
+}
+
+/// A client hook that records its calls and configures the address it was given, so that
+/// renewals and releases can be unicast from it.
+fn udhcpc_hook(lab: &Lab) -> std::path::PathBuf {
+    let log = lab.path("udhcpc.log");
+    let path = lab.path("udhcpc.sh");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\n{{ echo \"== $1\"; env; }} >> {}\ncase \"$1\" in\n  bound|renew) ip addr flush dev \"$interface\"; ip addr add \"$ip/$mask\" dev \"$interface\";;\n  deconfig) ip addr flush dev \"$interface\";;\nesac\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(&path).status().unwrap();
+    path
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn tshark_problems(capture: &std::path::Path) -> String {
+    let out = Command::new("tshark")
+        .arg("-n")
+        .arg("-r")
+        .arg(capture)
+        .args([
+            "-Y",
+            "_ws.malformed || _ws.expert.severity == error",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "_ws.expert.message",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn udhcpc_gets_a_lease_renews_it_and_releases_it() {
+    if !lab::can_run() || !have("udhcpc") {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:01:01");
+    lab.capture();
+    lab.start(CONFIG);
+    let hook = udhcpc_hook(&lab);
+    let log = lab.path("udhcpc.log");
+    let mut client = Command::new("ip")
+        .args([
+            "netns", "exec", &ns, "udhcpc", "-f", "-i", "eth0", "-R", "-t", "5", "-T", "1", "-s",
+        ])
+        .arg(&hook)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(lab.path("udhcpc.stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    /// Kills the client if the test fails before it ends it.
+    struct Reap(Option<u32>);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            if let Some(pid) = self.0 {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }
+        }
+    }
+    let mut reap = Reap(Some(client.id()));
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_for("a lease", || {
+        read().contains("== bound") && read().contains("\nip=")
+    });
+    let env = read();
+    let ip = env
+        .lines()
+        .find_map(|l| l.strip_prefix("ip="))
+        .unwrap()
+        .to_string();
+    assert!(ip.starts_with("198.18.0.1"), "{env}");
+    for expected in [
+        "router=198.18.0.1",
+        "dns=198.18.0.53",
+        "domain=example.test",
+        "lease=600",
+        "subnet=255.255.255.0",
+    ] {
+        assert!(
+            env.lines().any(|l| l == expected),
+            "missing {expected} in\n{env}"
+        );
+    }
+    // The hook has configured the address (renewals are unicast from it); then SIGUSR1: renew.
+    wait_for("the address on eth0", || {
+        let out = lab.exec(&ns, 5, &["ip", "-4", "addr", "show", "dev", "eth0"]);
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{ip}/24"))
+    });
+    // udhcpc reads signals once its hook has returned and it is waiting again.
+    wait_for("udhcpc to settle", || {
+        std::fs::read_to_string(lab.path("udhcpc.stderr"))
+            .unwrap_or_default()
+            .contains("obtained")
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    // udhcpc runs in the foreground (-f), so the child is udhcpc itself.
+    let pid = client.id().to_string();
+    let signal = |sig: &str| {
+        Command::new("kill").args([sig, &pid]).status().unwrap();
+    };
+    signal("-USR1");
+    let renewed = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        read().contains("== renew")
+    });
+    let stderr = std::fs::read_to_string(lab.path("udhcpc.stderr")).unwrap_or_default();
+    assert!(
+        renewed,
+        "no renewal; charruad log:\n{}\nclient:\n{stderr}",
+        lab.log()
+    );
+    assert!(
+        lab.log()
+            .contains(&format!("DHCPREQUEST for {ip} from 02:00:00:00:01:01")),
+        "{}",
+        lab.log()
+    );
+    // SIGTERM with -R: release.
+    signal("-TERM");
+    let _ = client.wait();
+    reap.0 = None;
+    wait_for("the release", || lab.log().contains("DHCPRELEASE"));
+    std::thread::sleep(Duration::from_millis(300));
+    let lease = lab
+        .leases()
+        .into_iter()
+        .find(|l| l.address.to_string() == ip)
+        .unwrap();
+    assert_eq!(lease.state, LeaseState::Released);
+    let capture = lab.stop_capture();
+    if have("tshark") {
+        assert_eq!(
+            tshark_problems(&capture),
+            "",
+            "tshark found problems in our replies"
+        );
+    }
+    assert!(
+        lab.stop().success(),
+        "charruad exits 0 on SIGTERM\n{}",
+        lab.log()
+    );
+}
+
+#[test]
+fn dhclient_gets_a_lease_releases_it_and_reboots_into_it() {
+    if !lab::can_run() || !have("dhclient") {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:02:01");
+    lab.start(CONFIG);
+    let env = lab.path("dhclient.env");
+    let hook = lab.path("dhclient.sh");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\n{{ echo \"== $reason\"; env; }} >> {}\ncase \"$reason\" in\n  BOUND|REBOOT|RENEW) ip addr flush dev \"$interface\"; ip addr add \"$new_ip_address/24\" dev \"$interface\";;\n  RELEASE|EXPIRE) ip addr flush dev \"$interface\";;\nesac\n",
+            env.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+    let (lf, pf) = (lab.path("dhclient.leases"), lab.path("dhclient.pid"));
+    /// dhclient goes to the background once bound; stop it by its pid file whatever happens.
+    struct Stop(std::path::PathBuf);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            if let Ok(pid) = std::fs::read_to_string(&self.0) {
+                let _ = Command::new("kill").arg(pid.trim()).status();
+            }
+        }
+    }
+    let _stop = Stop(pf.clone());
+    let dhclient = |extra: &[&str]| {
+        let mut args = vec!["dhclient"];
+        args.extend_from_slice(extra);
+        args.extend([
+            "-sf",
+            hook.to_str().unwrap(),
+            "-lf",
+            lf.to_str().unwrap(),
+            "-pf",
+            pf.to_str().unwrap(),
+            "eth0",
+        ]);
+        let out = lab.exec(&ns, 40, &args);
+        assert!(
+            out.status.success(),
+            "dhclient {extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    dhclient(&["-1"]);
+    let text = std::fs::read_to_string(&env).unwrap();
+    assert!(text.contains("== BOUND"), "{text}");
+    let ip = text
+        .lines()
+        .find_map(|l| l.strip_prefix("new_ip_address="))
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("new_routers=198.18.0.1") && text.contains("new_domain_name=example.test"),
+        "{text}"
+    );
+    dhclient(&["-r"]);
+    wait_for("the release", || {
+        lab.log().contains(&format!("DHCPRELEASE of {ip}"))
+    });
+    // Back again: dhclient asks for its remembered address (INIT-REBOOT) and gets it.
+    dhclient(&["-1"]);
+    let text = std::fs::read_to_string(&env).unwrap();
+    assert!(
+        text.contains("== REBOOT") || text.matches("== BOUND").count() == 2,
+        "{text}"
+    );
+    assert_eq!(
+        text.lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("new_ip_address=")),
+        Some(ip.as_str())
+    );
+    dhclient(&["-x"]);
+}
+
+#[test]
+fn dhcpcd_gets_a_lease_and_comes_back_with_init_reboot() {
+    if !lab::can_run() || !have("dhcpcd") {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:03:01");
+    lab.start(CONFIG);
+    let env = lab.path("dhcpcd.env");
+    let hook = lab.hook("dhcpcd.sh", &env);
+    // dhcpcd keeps its lease under /var/lib/dhcpcd by interface name: start clean, end clean.
+    let clean = || {
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg("rm -f /var/lib/dhcpcd/eth0*.lease*")
+            .status();
+    };
+    clean();
+    let run = || {
+        let out = lab.exec(
+            &ns,
+            40,
+            &[
+                "dhcpcd",
+                "-4",
+                "-1",
+                "-w",
+                "-t",
+                "15",
+                "--config",
+                "/dev/null",
+                "--script",
+                hook.to_str().unwrap(),
+                "eth0",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "dhcpcd: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run();
+    let text = std::fs::read_to_string(&env).unwrap();
+    let ip = text
+        .lines()
+        .find_map(|l| l.strip_prefix("new_ip_address="))
+        .unwrap()
+        .to_string();
+    // dhcpcd with an empty configuration asks for few options; the router is among them.
+    assert!(text.contains("new_routers=198.18.0.1"), "{text}");
+    lab.exec(&ns, 10, &["ip", "addr", "flush", "dev", "eth0"]);
+    run();
+    assert!(
+        lab.log()
+            .contains(&format!("DHCPREQUEST for {ip} from 02:00:00:00:03:01")),
+        "{}",
+        lab.log()
+    );
+    let text = std::fs::read_to_string(&env).unwrap();
+    assert_eq!(
+        text.lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("new_ip_address=")),
+        Some(ip.as_str())
+    );
+    clean();
+}
+
+#[test]
+fn two_clients_get_different_addresses_and_a_reservation_is_honoured() {
+    if !lab::can_run() || !have("udhcpc") {
+        return;
+    }
+    let mut lab = Lab::new();
+    let namespaces = [
+        lab.client("02:00:00:00:04:01"),
+        lab.client("02:00:00:00:04:02"),
+        lab.client("02:00:00:00:00:99"),
+    ];
+    lab.start(CONFIG);
+    let children: Vec<_> = namespaces
+        .iter()
+        .map(|ns| {
+            Command::new("timeout")
+                .args([
+                    "20",
+                    "ip",
+                    "netns",
+                    "exec",
+                    ns,
+                    "udhcpc",
+                    "-i",
+                    "eth0",
+                    "-n",
+                    "-q",
+                    "-t",
+                    "5",
+                    "-T",
+                    "1",
+                    "-s",
+                    "/bin/true",
+                ])
+                .output()
+        })
+        .collect();
+    let mut addresses: Vec<String> = children
+        .into_iter()
+        .map(|o| {
+            let o = o.unwrap();
+            let err = String::from_utf8_lossy(&o.stderr).into_owned();
+            err.split("lease of ")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .unwrap_or_else(|| panic!("no lease: {err}"))
+                .to_string()
+        })
+        .collect();
+    assert_eq!(addresses[2], "198.18.0.9", "the reservation");
+    addresses.sort();
+    addresses.dedup();
+    assert_eq!(addresses.len(), 3, "each client its own address");
+}
+
+#[test]
+fn a_bad_reload_keeps_serving_and_a_good_one_takes_effect() {
+    if !lab::can_run() || !have("udhcpc") {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:05:01");
+    lab.start(CONFIG);
+    std::fs::write(
+        lab.path("dhcpd.conf"),
+        "subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.1.5; }",
+    )
+    .unwrap();
+    lab.signal("HUP");
+    wait_for("the refused reload", || {
+        lab.log()
+            .contains("still serving the previous configuration")
+    });
+    std::fs::write(
+        lab.path("dhcpd.conf"),
+        CONFIG.replace("example.test", "reloaded.test"),
+    )
+    .unwrap();
+    lab.signal("HUP");
+    wait_for("the reload", || lab.log().contains("reloaded"));
+    let hook = udhcpc_hook(&lab);
+    let out = lab.exec(
+        &ns,
+        20,
+        &[
+            "udhcpc",
+            "-i",
+            "eth0",
+            "-n",
+            "-q",
+            "-t",
+            "5",
+            "-T",
+            "1",
+            "-s",
+            hook.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let env = std::fs::read_to_string(lab.path("udhcpc.log")).unwrap();
+    assert!(env.lines().any(|l| l == "domain=reloaded.test"), "{env}");
+}

@@ -1,0 +1,270 @@
+//! A lab of network namespaces for tests with real clients: a server namespace with a bridge at
+//! 198.18.0.1/24 running charruad, and client namespaces, each with a veth on the bridge. Every
+//! name is unique to the test; everything is removed, and charruad killed by pid, on drop.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn run(args: &[&str]) {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Whether this test can make namespaces; under CI it must.
+pub fn can_run() -> bool {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    if !root {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root and must run the network tests"
+        );
+        eprintln!("SKIP: network namespace tests need root");
+    }
+    root
+}
+
+pub struct Lab {
+    pub tag: String,
+    pub server: String,
+    pub dir: tempfile::TempDir,
+    pub clients: Vec<String>,
+    charruad: Option<Child>,
+    capture: Option<Child>,
+}
+
+impl Lab {
+    /// A server namespace with a bridge; charruad is not started yet.
+    pub fn new() -> Self {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let tag = format!("ct{}x{n}", std::process::id() % 100_000);
+        let server = format!("{tag}s");
+        run(&["ip", "netns", "add", &server]);
+        let lab = Self {
+            tag,
+            server,
+            dir: tempfile::tempdir().unwrap(),
+            clients: Vec::new(),
+            charruad: None,
+            capture: None,
+        };
+        run(&[
+            "ip",
+            "-n",
+            &lab.server,
+            "link",
+            "add",
+            "br0",
+            "type",
+            "bridge",
+        ]);
+        run(&[
+            "ip",
+            "-n",
+            &lab.server,
+            "addr",
+            "add",
+            "198.18.0.1/24",
+            "dev",
+            "br0",
+        ]);
+        run(&["ip", "-n", &lab.server, "link", "set", "br0", "up"]);
+        run(&["ip", "-n", &lab.server, "link", "set", "lo", "up"]);
+        lab
+    }
+
+    /// A client namespace whose interface `eth0` has hardware address `mac`.
+    pub fn client(&mut self, mac: &str) -> String {
+        let i = self.clients.len();
+        let ns = format!("{}c{i}", self.tag);
+        let (a, b) = (format!("{}a{i}", self.tag), format!("{}b{i}", self.tag));
+        run(&["ip", "netns", "add", &ns]);
+        run(&["ip", "link", "add", &a, "type", "veth", "peer", "name", &b]);
+        run(&["ip", "link", "set", &a, "netns", &self.server]);
+        run(&["ip", "link", "set", &b, "netns", &ns]);
+        run(&["ip", "-n", &self.server, "link", "set", &a, "master", "br0"]);
+        run(&["ip", "-n", &self.server, "link", "set", &a, "up"]);
+        run(&["ip", "-n", &ns, "link", "set", &b, "name", "eth0"]);
+        run(&["ip", "-n", &ns, "link", "set", "eth0", "address", mac]);
+        run(&["ip", "-n", &ns, "link", "set", "eth0", "up"]);
+        run(&["ip", "-n", &ns, "link", "set", "lo", "up"]);
+        self.clients.push(ns.clone());
+        ns
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Starts tshark on the bridge, writing `capture.pcap`.
+    pub fn capture(&mut self) {
+        let child = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.server,
+                "dumpcap",
+                "-q",
+                "-i",
+                "br0",
+                "-f",
+                "udp port 67 or udp port 68",
+                "-w",
+            ])
+            .arg(self.path("capture.pcapng"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.capture = Some(child);
+        for _ in 0..50 {
+            if std::fs::metadata(self.path("capture.pcapng")).is_ok_and(|m| m.len() > 0) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops the capture and returns its file.
+    pub fn stop_capture(&mut self) -> PathBuf {
+        std::thread::sleep(Duration::from_millis(300));
+        if let Some(mut c) = self.capture.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        self.path("capture.pcapng")
+    }
+
+    /// Starts charruad on `config` (text) with its journal in the lab directory.
+    pub fn start(&mut self, config: &str) {
+        std::fs::write(self.path("dhcpd.conf"), config).unwrap();
+        let log = std::fs::File::create(self.path("charruad.log")).unwrap();
+        let child = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.server,
+                env!("CARGO_BIN_EXE_charruad"),
+                "-q",
+                "-d",
+                "-cf",
+            ])
+            .arg(self.path("dhcpd.conf"))
+            .arg("-lf")
+            .arg(self.path("leases"))
+            .arg("-pf")
+            .arg(self.path("pid"))
+            .arg("br0")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.charruad = Some(child);
+        for _ in 0..100 {
+            if self.log().contains("serving") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("charruad did not start:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.path("charruad.log")).unwrap_or_default()
+    }
+
+    /// Sends `signal` to charruad.
+    pub fn signal(&self, signal: &str) {
+        if let Some(c) = &self.charruad {
+            run(&["kill", "-s", signal, &c.id().to_string()]);
+        }
+    }
+
+    /// Stops charruad with SIGTERM and waits for it.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        let mut child = self.charruad.take().unwrap();
+        for _ in 0..100 {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        child.wait().unwrap()
+    }
+
+    /// Runs `args` in namespace `ns`, bounded by `timeout` seconds.
+    pub fn exec(&self, ns: &str, timeout: u32, args: &[&str]) -> Output {
+        Command::new("timeout")
+            .arg(timeout.to_string())
+            .args(["ip", "netns", "exec", ns])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Writes a client hook script that appends its arguments and environment to `file`.
+    pub fn hook(&self, name: &str, file: &Path) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\n{{ echo \"== $*\"; env; }} >> {}\n",
+                file.display()
+            ),
+        )
+        .unwrap();
+        Command::new("chmod").arg("+x").arg(&path).status().unwrap();
+        path
+    }
+
+    /// The leases in the store, as `charrua leases list` would print them.
+    pub fn leases(&self) -> Vec<charrua_server::Lease> {
+        let mut map = std::collections::BTreeMap::new();
+        charrua_store::Journal::read_only(
+            &self.path("leases"),
+            &charrua_store::JournalOptions::default(),
+            &mut |c| match c {
+                charrua_server::LeaseChange::Set(l) => {
+                    map.insert(l.address, l);
+                }
+                charrua_server::LeaseChange::Remove(a) => {
+                    map.remove(&a);
+                }
+            },
+        )
+        .unwrap();
+        map.into_values().collect()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.charruad.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        if let Some(mut c) = self.capture.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for ns in self.clients.iter().chain(std::iter::once(&self.server)) {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
