@@ -6,6 +6,8 @@
 //! way `dhcpd -t` and `-T` do.
 
 mod args;
+mod counters;
+mod limit;
 mod log;
 mod net;
 mod serve;

@@ -20,16 +20,27 @@ use charrua_wire::Message;
 use tracing::{debug, error, info, warn};
 
 use crate::args::Args;
+use crate::counters::Counters;
+use crate::limit::Limiter;
 use crate::net::{self, Interface};
 
 /// Wall-clock seconds: leases store absolute expiry (durability rule D10). The daemon is where
 /// the clock is read; the core takes it as an argument.
-#[allow(clippy::disallowed_methods)]
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
+
+/// The monotonic clock, for rate limits.
+fn monotonic() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+/// Per client: 20 messages a second, bursts of 40; the server: 50,000 a second.
+const CLIENT_RATE: f64 = 20.0;
+const CLIENT_BURST: f64 = 40.0;
+const GLOBAL_RATE: f64 = 50_000.0;
 
 /// Reads and lowers the configuration, logging its diagnostics.
 pub(crate) fn load_config(path: &Path) -> Option<Config> {
@@ -91,6 +102,8 @@ fn drop_privileges(user: Option<&str>, group: Option<&str>) -> Result<(), String
 }
 
 struct Daemon {
+    counters: Counters,
+    limiter: Limiter,
     config: Config,
     db: LeaseDb,
     interfaces: Vec<Interface>,
@@ -118,9 +131,22 @@ impl Daemon {
                     "malformed datagram from {} via {}: {e}",
                     arrival.source, iface.name
                 );
+                self.counters.malformed(&e);
                 return;
             }
         };
+        if !self
+            .limiter
+            .allow(monotonic(), message.htype, &message.chaddr)
+        {
+            self.counters.limited();
+            debug!(
+                "rate limited: {} via {}",
+                crate::log::request(&message, &iface.name),
+                iface.name
+            );
+            return;
+        }
         info!("{}", crate::log::request(&message, &iface.name));
         let rx = Received {
             message,
@@ -130,6 +156,9 @@ impl Daemon {
         };
         let outcome = Server::handle(&self.config, &self.db, &rx, now());
         let line = crate::log::outcome(&rx.message, &outcome, &iface.name);
+        if !matches!(outcome, Outcome::Ignore(_)) {
+            self.counters.answered();
+        }
         match outcome {
             Outcome::Reply(reply) => {
                 reply.changes.iter().for_each(|c| self.db.apply(c));
@@ -183,7 +212,10 @@ impl Daemon {
                     error!("lease store: {e}");
                 }
             }
-            Outcome::Ignore(_) => debug!("{line}"),
+            Outcome::Ignore(reason) => {
+                self.counters.ignored(reason);
+                debug!("{line}");
+            }
         }
     }
 
@@ -261,7 +293,13 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&reload))
         .map_err(|e| format!("signal: {e}"))?;
     let group = GroupCommit::start(journal, GroupOptions::default());
+    let report = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&report))
+        .map_err(|e| format!("signal: {e}"))?;
+    let limiter = Limiter::new(monotonic(), CLIENT_RATE, CLIENT_BURST, GLOBAL_RATE);
     let mut daemon = Daemon {
+        counters: Counters::default(),
+        limiter,
         config,
         db,
         interfaces,
@@ -274,6 +312,9 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     while !stop.load(Ordering::Relaxed) {
         if reload.swap(false, Ordering::Relaxed) {
             daemon.reload(&args.config);
+        }
+        if report.swap(false, Ordering::Relaxed) {
+            daemon.counters.log();
         }
         if now() != last_expire {
             last_expire = now();
@@ -292,6 +333,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         }
     }
     info!("stopping: finishing lease commits");
+    daemon.counters.log();
     drop(daemon);
     let _ = std::fs::remove_file(&args.pid_file);
     info!("stopped");

@@ -75,7 +75,6 @@ fn rss() -> usize {
         * 4096
 }
 
-#[allow(clippy::disallowed_methods)] // a benchmark reads the clock
 fn replay(_: &mut Criterion) {
     let n = 1_000_000u32;
     let dir = bench_dir("replay");

@@ -49,7 +49,6 @@ impl std::fmt::Debug for Job {
 }
 
 // The commit thread measures how long a batch has waited: a clock read at the IO boundary.
-#[allow(clippy::disallowed_methods)]
 fn now() -> Instant {
     Instant::now()
 }
