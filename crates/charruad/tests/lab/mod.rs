@@ -106,6 +106,37 @@ impl Lab {
         ns
     }
 
+    /// An empty namespace, removed on drop.
+    pub fn namespace(&mut self, name: &str) -> String {
+        let ns = format!("{}{name}", self.tag);
+        run(&["ip", "netns", "add", &ns]);
+        run(&["ip", "-n", &ns, "link", "set", "lo", "up"]);
+        self.clients.push(ns.clone());
+        ns
+    }
+
+    /// A veth pair between namespaces `a` and `b`, named `name_a` and `name_b` there, both up.
+    pub fn link(&self, a: &str, name_a: &str, b: &str, name_b: &str) {
+        let (x, y) = (
+            format!("{}x{name_a}", self.tag),
+            format!("{}y{name_b}", self.tag),
+        );
+        run(&["ip", "link", "add", &x, "type", "veth", "peer", "name", &y]);
+        run(&["ip", "link", "set", &x, "netns", a]);
+        run(&["ip", "link", "set", &y, "netns", b]);
+        run(&["ip", "-n", a, "link", "set", &x, "name", name_a]);
+        run(&["ip", "-n", b, "link", "set", &y, "name", name_b]);
+        run(&["ip", "-n", a, "link", "set", "dev", name_a, "up"]);
+        run(&["ip", "-n", b, "link", "set", "dev", name_b, "up"]);
+    }
+
+    /// Runs `args` in the server namespace.
+    pub fn in_server(&self, args: &[&str]) {
+        let mut all = vec!["ip", "netns", "exec", self.server.as_str()];
+        all.extend_from_slice(args);
+        run(&all);
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }

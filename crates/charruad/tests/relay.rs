@@ -1,0 +1,172 @@
+//! A real relay: ISC dhcrelay (adding option 82) between a client namespace and the server's
+//! network. The relayed client gets an address from the remote subnet, and the server's replies
+//! to the relay carry option 82 back.
+
+mod lab;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use lab::Lab;
+
+const CONFIG: &str = r#"
+default-lease-time 600;
+subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.199; }
+subnet 198.19.0.0 netmask 255.255.255.0 {
+  range 198.19.0.100 198.19.0.150;
+  option routers 198.19.0.1;
+}
+"#;
+
+fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "CI must install {tool}");
+        eprintln!("SKIP: {tool} is not installed");
+    }
+    found
+}
+
+/// Kills a background process this test started, by pid, however the test ends.
+struct Reap(std::process::Child);
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_client_behind_dhcrelay_gets_an_address_of_the_remote_subnet() {
+    if !lab::can_run() || !have("dhcrelay") || !have("udhcpc") {
+        return;
+    }
+    let mut lab = Lab::new();
+    // The relay: upstream on the server's bridge, downstream to the client's link.
+    let relay = lab.client("02:00:00:00:0f:01");
+    let client = lab.namespace("cl");
+    lab.link(&relay, "dn0", &client, "eth0");
+    let ip = |ns: &str, args: &[&str]| {
+        let mut all = vec!["ip", "-n", ns];
+        all.extend_from_slice(args);
+        assert!(
+            Command::new(all[0])
+                .args(&all[1..])
+                .status()
+                .unwrap()
+                .success(),
+            "{all:?}"
+        );
+    };
+    ip(&relay, &["addr", "add", "198.18.0.2/24", "dev", "eth0"]);
+    ip(&relay, &["addr", "add", "198.19.0.1/24", "dev", "dn0"]);
+    lab.in_server(&["ip", "route", "add", "198.19.0.0/24", "via", "198.18.0.2"]);
+    lab.start(CONFIG);
+    let capture = lab.path("relay-upstream.pcapng");
+    let _dumpcap = Reap(
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &relay,
+                "dumpcap",
+                "-q",
+                "-i",
+                "eth0",
+                "-f",
+                "udp port 67",
+                "-w",
+            ])
+            .arg(&capture)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    let _relay = Reap(
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &relay,
+                "dhcrelay",
+                "-d",
+                "-q",
+                "-4",
+                "-a",
+                "-id",
+                "dn0",
+                "-iu",
+                "eth0",
+                "198.18.0.1",
+            ])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(lab.path("dhcrelay.log")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let out = lab.exec(
+        &client,
+        30,
+        &[
+            "udhcpc",
+            "-i",
+            "eth0",
+            "-n",
+            "-q",
+            "-t",
+            "6",
+            "-T",
+            "2",
+            "-s",
+            "/bin/true",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let leased = stderr
+        .split("lease of ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        leased.starts_with("198.19.0."),
+        "no lease from the relayed subnet: {stderr}\ncharruad:\n{}\ndhcrelay:\n{}",
+        lab.log(),
+        std::fs::read_to_string(lab.path("dhcrelay.log")).unwrap_or_default()
+    );
+    assert!(lab.log().contains("via 198.19.0.1"), "{}", lab.log());
+    // Option 82 in the server's replies to the relay.
+    std::thread::sleep(Duration::from_millis(500));
+    drop(_dumpcap);
+    let fields = Command::new("tshark")
+        .arg("-n")
+        .arg("-r")
+        .arg(&capture)
+        .args([
+            "-Y",
+            "dhcp.option.dhcp == 5 && ip.src == 198.18.0.1",
+            "-T",
+            "fields",
+            "-e",
+            "dhcp.option.type",
+            "-e",
+            "dhcp.option.agent_information_option.agent_circuit_id",
+        ])
+        .output()
+        .unwrap();
+    let fields = String::from_utf8_lossy(&fields.stdout);
+    assert!(
+        fields.lines().any(|l| l
+            .split('\t')
+            .next()
+            .is_some_and(|codes| codes.split(',').any(|c| c == "82"))),
+        "no option 82 in the ACK: {fields}"
+    );
+}
