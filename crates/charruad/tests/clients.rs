@@ -450,3 +450,104 @@ fn a_bad_reload_keeps_serving_and_a_good_one_takes_effect() {
     let env = std::fs::read_to_string(lab.path("udhcpc.log")).unwrap();
     assert!(env.lines().any(|l| l == "domain=reloaded.test"), "{env}");
 }
+
+#[test]
+fn privileges_are_dropped_for_good_once_the_socket_is_open() {
+    if !lab::can_run() || !have("udhcpc") {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:06:01");
+    lab.start_with(CONFIG, &["-user", "nobody", "-group", "nogroup"]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", lab.pid().unwrap())).unwrap();
+    let ids = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap()
+            .split_whitespace()
+            .skip(1)
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert!(ids("Uid:").iter().all(|u| u != "0"), "still root: {status}");
+    assert!(
+        ids("Gid:").iter().all(|g| g != "0"),
+        "still in group root: {status}"
+    );
+    assert!(ids("Groups:").iter().all(|g| g != "0"), "{status}");
+    // And it still serves.
+    let out = lab.exec(
+        &ns,
+        20,
+        &[
+            "udhcpc",
+            "-i",
+            "eth0",
+            "-n",
+            "-q",
+            "-t",
+            "5",
+            "-T",
+            "1",
+            "-s",
+            "/bin/true",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("obtained"),
+        "{}",
+        lab.log()
+    );
+}
+
+#[test]
+fn an_inform_is_answered_at_the_clients_address_without_a_lease() {
+    if !lab::can_run() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:07:01");
+    lab.start(CONFIG);
+    lab.exec(
+        &ns,
+        5,
+        &["ip", "addr", "add", "198.18.0.50/24", "dev", "eth0"],
+    );
+    let ns2 = ns.clone();
+    let reply = std::thread::spawn(move || {
+        let netns = std::fs::File::open(format!("/run/netns/{ns2}")).unwrap();
+        nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        let socket = std::net::UdpSocket::bind("0.0.0.0:68").unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut inform = vec![0u8; 240];
+        inform[0] = 1;
+        inform[1] = 1;
+        inform[2] = 6;
+        inform[4..8].copy_from_slice(&0x0bad_cafeu32.to_be_bytes());
+        inform[12..16].copy_from_slice(&[198, 18, 0, 50]);
+        inform[28..34].copy_from_slice(&[2, 0, 0, 0, 7, 1]);
+        inform[236..240].copy_from_slice(&[99, 130, 83, 99]);
+        inform.extend_from_slice(&[53, 1, 8, 55, 2, 3, 6, 255]);
+        socket.send_to(&inform, "198.18.0.1:67").unwrap();
+        let mut buf = [0u8; 1500];
+        let (n, from) = socket.recv_from(&mut buf).expect("an answer to the INFORM");
+        (buf[..n].to_vec(), from)
+    })
+    .join()
+    .unwrap();
+    let (payload, from) = reply;
+    assert_eq!(from.to_string(), "198.18.0.1:67");
+    let msg = charrua_wire::Message::parse(&payload).unwrap();
+    assert_eq!(msg.message_type(), Some(charrua_wire::MessageType::ACK));
+    assert_eq!(msg.xid, 0x0bad_cafe);
+    assert_eq!(
+        msg.options.lease_time(),
+        None,
+        "no lease time in an INFORM's ACK"
+    );
+    assert!(msg.options.contains(charrua_wire::OptionCode::ROUTERS));
+    assert!(lab.leases().is_empty());
+}

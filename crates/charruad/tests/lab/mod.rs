@@ -182,8 +182,23 @@ impl Lab {
 
     /// Starts charruad on `config` (text) with its journal in the lab directory.
     pub fn start(&mut self, config: &str) {
+        self.start_with(config, &[]);
+    }
+
+    /// The pid of charruad itself (`ip netns exec` runs it in place).
+    pub fn pid(&self) -> Option<u32> {
+        self.charruad.as_ref().map(Child::id)
+    }
+
+    /// Starts charruad with extra arguments.
+    pub fn start_with(&mut self, config: &str, extra: &[&str]) {
         std::fs::write(self.path("dhcpd.conf"), config).unwrap();
-        let log = std::fs::File::create(self.path("charruad.log")).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path("charruad.log"))
+            .unwrap();
+        let already = self.log().matches("serving").count();
         let child = Command::new("ip")
             .args([
                 "netns",
@@ -199,6 +214,7 @@ impl Lab {
             .arg(self.path("leases"))
             .arg("-pf")
             .arg(self.path("pid"))
+            .args(extra)
             .arg("br0")
             .stdout(Stdio::null())
             .stderr(log)
@@ -206,7 +222,7 @@ impl Lab {
             .unwrap();
         self.charruad = Some(child);
         for _ in 0..100 {
-            if self.log().contains("serving") {
+            if self.log().matches("serving").count() > already {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -222,6 +238,14 @@ impl Lab {
     pub fn signal(&self, signal: &str) {
         if let Some(c) = &self.charruad {
             run(&["kill", "-s", signal, &c.id().to_string()]);
+        }
+    }
+
+    /// Kills charruad with SIGKILL, as a crash would.
+    pub fn crash(&mut self) {
+        if let Some(mut child) = self.charruad.take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 
