@@ -10,6 +10,7 @@ mod counters;
 mod limit;
 mod log;
 mod net;
+mod packet;
 mod serve;
 
 use std::path::Path;

@@ -5,9 +5,9 @@
 //! came in on and where it was sent (broadcast for REBINDING, our address for RENEWING). Replies
 //! to a relay or to a client's `ciaddr` are routed as usual; broadcasts are sent out of the
 //! interface the request came in on, by `IP_PKTINFO` again. A reply that the core addresses to a
-//! client's hardware address (it has no IP address yet, so it cannot answer ARP) is broadcast on
-//! that interface, which RFC 2131 section 4.1 allows ("MAY be sent as an IP broadcast"); sending it
-//! as an Ethernet frame to `chaddr` needs an AF_PACKET socket and is the next step.
+//! client's hardware address (it has no IP address yet, so it cannot answer ARP) goes out as an
+//! Ethernet frame to that address (`packet.rs`); where that is not possible (no Ethernet address,
+//! no AF_PACKET socket) it is broadcast on the interface, which RFC 2131 section 4.1 allows.
 
 use std::io::{IoSlice, IoSliceMut};
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
@@ -31,13 +31,28 @@ pub(crate) struct Interface {
     pub(crate) index: u32,
     /// Its address inside a declared subnet: the link's identity and default server identifier.
     pub(crate) address: Ipv4Addr,
+    /// Its Ethernet address, for frames sent with AF_PACKET.
+    pub(crate) mac: Option<[u8; 6]>,
 }
 
 /// The broadcast-capable interfaces with an address inside a declared subnet, limited to
 /// `wanted` when it names any (dhcpd's rule).
 pub(crate) fn interfaces(config: &Config, wanted: &[String]) -> Result<Vec<Interface>, String> {
     let mut found: Vec<Interface> = Vec::new();
-    for ifa in getifaddrs().map_err(|e| format!("listing interfaces: {e}"))? {
+    let all: Vec<_> = getifaddrs()
+        .map_err(|e| format!("listing interfaces: {e}"))?
+        .collect();
+    let mac_of = |name: &str| {
+        all.iter()
+            .filter(|i| i.interface_name == name)
+            .find_map(|i| {
+                i.address
+                    .as_ref()
+                    .and_then(|a| a.as_link_addr())
+                    .and_then(|l| l.addr())
+            })
+    };
+    for ifa in &all {
         let flags = ifa.flags;
         if !flags.contains(InterfaceFlags::IFF_UP) || flags.contains(InterfaceFlags::IFF_LOOPBACK) {
             continue;
@@ -63,6 +78,7 @@ pub(crate) fn interfaces(config: &Config, wanted: &[String]) -> Result<Vec<Inter
             name: ifa.interface_name.clone(),
             index,
             address,
+            mac: mac_of(&ifa.interface_name),
         });
     }
     for name in wanted {
@@ -142,13 +158,42 @@ pub(crate) fn receive(socket: &UdpSocket, buf: &mut [u8]) -> std::io::Result<Opt
     }))
 }
 
-/// Sends a reply where the core said, out of `interface` for broadcasts.
+/// How a reply leaves: the UDP socket, the packet socket when there is one, and the interface
+/// the request came in on.
+#[derive(Debug)]
+pub(crate) struct Egress<'a> {
+    pub(crate) socket: &'a UdpSocket,
+    pub(crate) packet: Option<&'a crate::packet::PacketSocket>,
+    pub(crate) interface: &'a Interface,
+}
+
+/// Sends a reply where the core said.
 pub(crate) fn send(
-    socket: &UdpSocket,
+    egress: &Egress<'_>,
     payload: &[u8],
     destination: &Destination,
-    interface: u32,
 ) -> std::io::Result<()> {
+    let socket = egress.socket;
+    let interface = egress.interface.index;
+    if let Destination::Link {
+        ip,
+        htype: 1,
+        hardware,
+    } = destination
+    {
+        let mac = <[u8; 6]>::try_from(hardware.as_slice()).ok();
+        if let (Some(packet), Some(src_mac), Some(mac)) = (egress.packet, egress.interface.mac, mac)
+        {
+            return packet.send(
+                interface,
+                src_mac,
+                egress.interface.address,
+                mac,
+                *ip.ip(),
+                payload,
+            );
+        }
+    }
     match destination {
         Destination::Relay(to) | Destination::Unicast(to) => {
             socket.send_to(payload, to).map(|_| ())

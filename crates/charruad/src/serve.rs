@@ -102,6 +102,7 @@ fn drop_privileges(user: Option<&str>, group: Option<&str>) -> Result<(), String
 }
 
 struct Daemon {
+    packet: Option<Arc<crate::packet::PacketSocket>>,
     counters: Counters,
     limiter: Limiter,
     config: Config,
@@ -162,16 +163,19 @@ impl Daemon {
         match outcome {
             Outcome::Reply(reply) => {
                 reply.changes.iter().for_each(|c| self.db.apply(c));
-                let interface = iface.index;
+                let iface = iface.clone();
                 if !reply
                     .changes
                     .iter()
                     .any(charrua_server::LeaseChange::is_durable)
                 {
                     info!("{line}");
-                    if let Err(e) =
-                        net::send(&self.socket, &reply.payload, &reply.destination, interface)
-                    {
+                    let egress = net::Egress {
+                        socket: &self.socket,
+                        packet: self.packet.as_deref(),
+                        interface: &iface,
+                    };
+                    if let Err(e) = net::send(&egress, &reply.payload, &reply.destination) {
                         error!("sending to {:?}: {e}", reply.destination);
                     }
                     return;
@@ -180,15 +184,19 @@ impl Daemon {
                     error!("cannot share the socket with the commit thread");
                     return;
                 };
+                let packet = self.packet.clone();
                 let (payload, destination) = (reply.payload, reply.destination);
                 let done =
                     Box::new(
                         move |result: Result<(), charrua_store::StoreError>| match result {
                             Ok(()) => {
                                 info!("{line}");
-                                if let Err(e) =
-                                    net::send(&socket, &payload, &destination, interface)
-                                {
+                                let egress = net::Egress {
+                                    socket: &socket,
+                                    packet: packet.as_deref(),
+                                    interface: &iface,
+                                };
+                                if let Err(e) = net::send(&egress, &payload, &destination) {
                                     error!("sending to {destination:?}: {e}");
                                 }
                             }
@@ -282,6 +290,14 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         info!("listening on {} ({})", i.name, i.address);
     }
     let socket = net::open(args.port)?;
+    // Frames to clients without an address; without CAP_NET_RAW those replies are broadcast.
+    let packet = match crate::packet::PacketSocket::open() {
+        Ok(p) => Some(Arc::new(p)),
+        Err(e) => {
+            warn!("AF_PACKET socket: {e}; replies to clients without an address will be broadcast");
+            None
+        }
+    };
     write_pid_file(&args.pid_file)?;
     drop_privileges(args.user.as_deref(), args.group.as_deref())?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -298,6 +314,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("signal: {e}"))?;
     let limiter = Limiter::new(monotonic(), CLIENT_RATE, CLIENT_BURST, GLOBAL_RATE);
     let mut daemon = Daemon {
+        packet,
         counters: Counters::default(),
         limiter,
         config,

@@ -190,6 +190,30 @@ fn udhcpc_gets_a_lease_renews_it_and_releases_it() {
             "",
             "tshark found problems in our replies"
         );
+        // The OFFER went to the client's hardware address and yiaddr (RFC 2131 section 4.1),
+        // as an Ethernet frame: the client could not have answered ARP yet.
+        let out = Command::new("tshark")
+            .arg("-n")
+            .arg("-r")
+            .arg(&capture)
+            .args([
+                "-Y",
+                "dhcp.option.dhcp == 2",
+                "-T",
+                "fields",
+                "-e",
+                "eth.dst",
+                "-e",
+                "ip.dst",
+            ])
+            .output()
+            .unwrap();
+        let offer = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            offer.lines().next(),
+            Some(format!("02:00:00:00:01:01\t{ip}").as_str()),
+            "{offer}"
+        );
     }
     assert!(
         lab.stop().success(),
