@@ -575,3 +575,82 @@ fn an_inform_is_answered_at_the_clients_address_without_a_lease() {
     assert!(msg.options.contains(charrua_wire::OptionCode::ROUTERS));
     assert!(lab.leases().is_empty());
 }
+
+#[test]
+fn a_rebinding_client_is_answered_at_its_address() {
+    if !lab::can_run() || !have("udhcpc") {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:08:01");
+    lab.start(CONFIG);
+    let out = lab.exec(
+        &ns,
+        20,
+        &[
+            "udhcpc",
+            "-i",
+            "eth0",
+            "-n",
+            "-q",
+            "-t",
+            "5",
+            "-T",
+            "1",
+            "-s",
+            "/bin/true",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let ip: std::net::Ipv4Addr = stderr
+        .split("lease of ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    lab.exec(
+        &ns,
+        5,
+        &["ip", "addr", "add", &format!("{ip}/24"), "dev", "eth0"],
+    );
+    lab.exec(&ns, 5, &["ip", "route", "add", "default", "dev", "eth0"]);
+    // REBINDING (RFC 2131 section 4.3.2): ciaddr set, no server identifier or requested
+    // address, broadcast.
+    let ns2 = ns.clone();
+    let (payload, from) = std::thread::spawn(move || {
+        let netns = std::fs::File::open(format!("/run/netns/{ns2}")).unwrap();
+        nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        let socket = std::net::UdpSocket::bind("0.0.0.0:68").unwrap();
+        socket.set_broadcast(true).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut request = vec![0u8; 240];
+        request[..3].copy_from_slice(&[1, 1, 6]);
+        request[4..8].copy_from_slice(&0x0000_beefu32.to_be_bytes());
+        request[12..16].copy_from_slice(&ip.octets());
+        request[28..34].copy_from_slice(&[2, 0, 0, 0, 8, 1]);
+        request[236..240].copy_from_slice(&[99, 130, 83, 99]);
+        // udhcpc identified itself with a client identifier (type 1 and its MAC): the same client.
+        request.extend_from_slice(&[53, 1, 3, 61, 7, 1, 2, 0, 0, 0, 8, 1, 255]);
+        socket.send_to(&request, "255.255.255.255:67").unwrap();
+        let mut buf = [0u8; 1500];
+        let (n, from) = socket
+            .recv_from(&mut buf)
+            .expect("an answer to the rebinding request");
+        (buf[..n].to_vec(), from)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(from.ip().to_string(), "198.18.0.1");
+    let msg = charrua_wire::Message::parse(&payload).unwrap();
+    assert_eq!(msg.message_type(), Some(charrua_wire::MessageType::ACK));
+    assert_eq!((msg.xid, msg.ciaddr, msg.yiaddr), (0xbeef, ip, ip));
+    assert!(
+        lab.log()
+            .contains(&format!("DHCPACK on {ip} to 02:00:00:00:08:01")),
+        "{}",
+        lab.log()
+    );
+}
