@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use charrua_server::LeaseState;
-use lab::Lab;
+use lab::{have, udp_from, Lab};
 
 const CONFIG: &str = r#"
 authoritative;
@@ -23,19 +23,6 @@ subnet 198.18.0.0 netmask 255.255.255.0 {
 }
 host reserved { hardware ethernet 02:00:00:00:00:99; fixed-address 198.18.0.9; }
 "#;
-
-fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI must install {tool}");
-        eprintln!("SKIP: {tool} is not installed");
-    }
-    found
-}
 
 /// A client hook that records its calls and configures the address it was given, so that
 /// renewals and releases can be unicast from it.
@@ -538,30 +525,16 @@ fn an_inform_is_answered_at_the_clients_address_without_a_lease() {
         5,
         &["ip", "addr", "add", "198.18.0.50/24", "dev", "eth0"],
     );
-    let ns2 = ns.clone();
-    let reply = std::thread::spawn(move || {
-        let netns = std::fs::File::open(format!("/run/netns/{ns2}")).unwrap();
-        nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-        let socket = std::net::UdpSocket::bind("0.0.0.0:68").unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut inform = vec![0u8; 240];
-        inform[0] = 1;
-        inform[1] = 1;
-        inform[2] = 6;
-        inform[4..8].copy_from_slice(&0x0bad_cafeu32.to_be_bytes());
-        inform[12..16].copy_from_slice(&[198, 18, 0, 50]);
-        inform[28..34].copy_from_slice(&[2, 0, 0, 0, 7, 1]);
-        inform[236..240].copy_from_slice(&[99, 130, 83, 99]);
-        inform.extend_from_slice(&[53, 1, 8, 55, 2, 3, 6, 255]);
-        socket.send_to(&inform, "198.18.0.1:67").unwrap();
-        let mut buf = [0u8; 1500];
-        let (n, from) = socket.recv_from(&mut buf).expect("an answer to the INFORM");
-        (buf[..n].to_vec(), from)
-    })
-    .join()
-    .unwrap();
+    let mut inform = vec![0u8; 240];
+    inform[0] = 1;
+    inform[1] = 1;
+    inform[2] = 6;
+    inform[4..8].copy_from_slice(&0x0bad_cafeu32.to_be_bytes());
+    inform[12..16].copy_from_slice(&[198, 18, 0, 50]);
+    inform[28..34].copy_from_slice(&[2, 0, 0, 0, 7, 1]);
+    inform[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    inform.extend_from_slice(&[53, 1, 8, 55, 2, 3, 6, 255]);
+    let reply = udp_from(&ns, vec![inform], "198.18.0.1:67", true).unwrap();
     let (payload, from) = reply;
     assert_eq!(from.to_string(), "198.18.0.1:67");
     let msg = charrua_wire::Message::parse(&payload).unwrap();
@@ -617,32 +590,15 @@ fn a_rebinding_client_is_answered_at_its_address() {
     lab.exec(&ns, 5, &["ip", "route", "add", "default", "dev", "eth0"]);
     // REBINDING (RFC 2131 section 4.3.2): ciaddr set, no server identifier or requested
     // address, broadcast.
-    let ns2 = ns.clone();
-    let (payload, from) = std::thread::spawn(move || {
-        let netns = std::fs::File::open(format!("/run/netns/{ns2}")).unwrap();
-        nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-        let socket = std::net::UdpSocket::bind("0.0.0.0:68").unwrap();
-        socket.set_broadcast(true).unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut request = vec![0u8; 240];
-        request[..3].copy_from_slice(&[1, 1, 6]);
-        request[4..8].copy_from_slice(&0x0000_beefu32.to_be_bytes());
-        request[12..16].copy_from_slice(&ip.octets());
-        request[28..34].copy_from_slice(&[2, 0, 0, 0, 8, 1]);
-        request[236..240].copy_from_slice(&[99, 130, 83, 99]);
-        // udhcpc identified itself with a client identifier (type 1 and its MAC): the same client.
-        request.extend_from_slice(&[53, 1, 3, 61, 7, 1, 2, 0, 0, 0, 8, 1, 255]);
-        socket.send_to(&request, "255.255.255.255:67").unwrap();
-        let mut buf = [0u8; 1500];
-        let (n, from) = socket
-            .recv_from(&mut buf)
-            .expect("an answer to the rebinding request");
-        (buf[..n].to_vec(), from)
-    })
-    .join()
-    .unwrap();
+    let mut request = vec![0u8; 240];
+    request[..3].copy_from_slice(&[1, 1, 6]);
+    request[4..8].copy_from_slice(&0x0000_beefu32.to_be_bytes());
+    request[12..16].copy_from_slice(&ip.octets());
+    request[28..34].copy_from_slice(&[2, 0, 0, 0, 8, 1]);
+    request[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    // udhcpc identified itself with a client identifier (type 1 and its MAC): the same client.
+    request.extend_from_slice(&[53, 1, 3, 61, 7, 1, 2, 0, 0, 0, 8, 1, 255]);
+    let (payload, from) = udp_from(&ns, vec![request], "255.255.255.255:67", true).unwrap();
     assert_eq!(from.ip().to_string(), "198.18.0.1");
     let msg = charrua_wire::Message::parse(&payload).unwrap();
     assert_eq!(msg.message_type(), Some(charrua_wire::MessageType::ACK));

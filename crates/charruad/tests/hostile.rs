@@ -4,11 +4,9 @@
 
 mod lab;
 
-use std::fs::File;
-use std::net::UdpSocket;
 use std::time::Duration;
 
-use lab::Lab;
+use lab::{udp_from, Lab};
 
 const CONFIG: &str =
     "subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.199; }\n";
@@ -65,23 +63,6 @@ fn hostile() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// Sends every datagram to the server from inside namespace `ns`.
-fn send_from(ns: &str, datagrams: Vec<(&'static str, Vec<u8>)>) {
-    let ns = ns.to_string();
-    std::thread::spawn(move || {
-        let netns = File::open(format!("/run/netns/{ns}")).unwrap();
-        nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-        let socket = UdpSocket::bind("0.0.0.0:68").unwrap();
-        socket.set_broadcast(true).unwrap();
-        for (_, datagram) in &datagrams {
-            socket.send_to(datagram, "198.18.0.1:67").unwrap();
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    })
-    .join()
-    .unwrap();
-}
-
 #[test]
 fn hostile_datagrams_are_dropped_and_counted_and_service_continues() {
     if !lab::can_run() {
@@ -98,7 +79,12 @@ fn hostile_datagrams_are_dropped_and_counted_and_service_continues() {
         5,
         &["ip", "addr", "add", "198.18.0.250/24", "dev", "eth0"],
     );
-    send_from(&ns, datagrams);
+    udp_from(
+        &ns,
+        datagrams.into_iter().map(|(_, d)| d).collect(),
+        "198.18.0.1:67",
+        false,
+    );
     std::thread::sleep(Duration::from_millis(300));
     lab.exec(&ns, 5, &["ip", "addr", "flush", "dev", "eth0"]);
     // Still alive: a real client gets a lease (Forge's pattern).

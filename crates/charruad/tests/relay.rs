@@ -7,7 +7,7 @@ mod lab;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use lab::Lab;
+use lab::{have, Lab};
 
 const CONFIG: &str = r#"
 default-lease-time 600;
@@ -17,19 +17,6 @@ subnet 198.19.0.0 netmask 255.255.255.0 {
   option routers 198.19.0.1;
 }
 "#;
-
-fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI must install {tool}");
-        eprintln!("SKIP: {tool} is not installed");
-    }
-    found
-}
 
 /// Kills a background process this test started, by pid, however the test ends.
 struct Reap(std::process::Child);

@@ -38,6 +38,51 @@ pub fn can_run() -> bool {
     root
 }
 
+/// Whether `tool` is installed; under CI it must be.
+pub fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "CI must install {tool}");
+        eprintln!("SKIP: {tool} is not installed");
+    }
+    found
+}
+
+/// Sends `datagrams` to `to` from UDP port 68 inside namespace `ns` (a thread enters it), and
+/// waits up to 5 s for one reply when `reply` is set.
+pub fn udp_from(
+    ns: &str,
+    datagrams: Vec<Vec<u8>>,
+    to: &str,
+    reply: bool,
+) -> Option<(Vec<u8>, std::net::SocketAddr)> {
+    let (ns, to) = (ns.to_string(), to.to_string());
+    std::thread::spawn(move || {
+        let netns = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
+        nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        let socket = std::net::UdpSocket::bind("0.0.0.0:68").unwrap();
+        socket.set_broadcast(true).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        for datagram in &datagrams {
+            socket.send_to(datagram, &to).unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        reply.then(|| {
+            let mut buf = [0u8; 1500];
+            let (n, from) = socket.recv_from(&mut buf).expect("a reply");
+            (buf[..n].to_vec(), from)
+        })
+    })
+    .join()
+    .unwrap()
+}
+
 pub struct Lab {
     pub tag: String,
     pub server: String,

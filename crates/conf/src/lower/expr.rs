@@ -106,7 +106,7 @@ impl ExprParser<'_> {
         self.pos += 1;
         Ok(t)
     }
-    fn expect(&mut self, p: &str) -> Result<(), Diagnostic> {
+    fn require(&mut self, p: &str) -> Result<(), Diagnostic> {
         let t = self.next()?;
         if t.is_punct(p) {
             Ok(())
@@ -172,7 +172,7 @@ impl ExprParser<'_> {
         }
         if t.is_punct("(") {
             let e = self.or(depth + 1)?;
-            self.expect(")")?;
+            self.require(")")?;
             return Ok(e);
         }
         if t.kind == TokenKind::String {
@@ -211,7 +211,7 @@ impl ExprParser<'_> {
                             args.push(self.or(depth + 1)?);
                         }
                     }
-                    self.expect(")")?;
+                    self.require(")")?;
                 }
                 Ok(Expr::Call(word, args))
             }

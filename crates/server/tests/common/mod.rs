@@ -105,6 +105,15 @@ impl Harness {
     }
 }
 
+/// DISCOVER, OFFER, REQUEST, ACK for `m`; returns the address.
+pub fn dora(h: &mut Harness, m: [u8; 6]) -> Ipv4Addr {
+    let offer = h.send(&direct(discover(m)));
+    let addr = reply(&offer).message.yiaddr;
+    let ack = h.send(&direct(selecting(m, addr, SERVER)));
+    assert_eq!(reply(&ack).message.message_type(), Some(MessageType::ACK));
+    addr
+}
+
 pub fn mac(last: u8) -> [u8; 6] {
     [2, 0, 0, 0xc0, 0xff, last]
 }

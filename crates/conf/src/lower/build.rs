@@ -1,0 +1,239 @@
+//! From declarations to a validated `Config`, with ISC dhcpd's leniencies applied safely and
+//! the model's validation errors placed at the declaration they name.
+
+use std::net::Ipv4Addr;
+
+use charrua_server::config::{Config, ConfigBuilder, ConfigError, Match, Params, ScopeBuilder};
+
+use super::decls::{Decls, HostDecl, PermitKind, PermitSpec};
+use super::Lowerer;
+use crate::source::{Diagnostic, Span};
+
+impl Lowerer<'_> {
+    /// What ISC dhcpd accepts but the model refuses, made acceptable the way that keeps the
+    /// server safe, each with a warning: minimum lease times above the maximum are dropped,
+    /// hosts with one hardware address or client identifier are merged, and a fixed address
+    /// inside a dynamic range is cut out of the range so it is never leased to anyone else.
+    pub(super) fn compatible(&mut self, decls: &mut Decls) {
+        let first = self.first_span;
+        let mut all_params: Vec<&mut Params> = vec![&mut decls.global];
+        for n in &mut decls.networks {
+            all_params.push(&mut n.params);
+            for sub in &mut n.subnets {
+                all_params.push(&mut sub.params);
+                all_params.extend(sub.pools.iter_mut().map(|p| &mut p.params));
+            }
+        }
+        all_params.extend(decls.hosts.iter_mut().map(|h| &mut h.params));
+        all_params.extend(decls.classes.iter_mut().map(|c| &mut c.params));
+        let mut dropped = 0;
+        for params in all_params {
+            if let (Some(min), Some(max)) = (params.min_lease_time, params.max_lease_time) {
+                if min > max {
+                    params.min_lease_time = None;
+                    dropped += 1;
+                }
+            }
+        }
+        if dropped > 0 {
+            self.warn(first, "min-lease-time above max-lease-time is ignored; such a scope has no minimum (an ordering of the two is not implemented)");
+        }
+        // Merge hosts that share an identity (ISC allows one host per network with one MAC).
+        let mut merged: Vec<HostDecl> = Vec::new();
+        for host in std::mem::take(&mut decls.hosts) {
+            let same = merged.iter_mut().find(|m| {
+                (m.hardware.is_some() && m.hardware == host.hardware)
+                    || (m.client_id.is_some() && m.client_id == host.client_id)
+            });
+            match same {
+                Some(m) => {
+                    let span = self.span_of(&format!("host {}", host.name));
+                    self.warn(span, format!("host {} has the identity of host {}; their fixed addresses are merged (separate settings per declaration are not implemented)", host.name, m.name));
+                    m.fixed.extend(host.fixed);
+                }
+                None => merged.push(host),
+            }
+        }
+        decls.hosts = merged;
+        // Cut fixed addresses out of dynamic ranges.
+        let fixed: Vec<(String, Ipv4Addr)> = decls
+            .hosts
+            .iter()
+            .flat_map(|h| h.fixed.iter().map(move |a| (h.name.clone(), *a)))
+            .collect();
+        let mut warnings = Vec::new();
+        for (host, addr) in fixed {
+            for n in &mut decls.networks {
+                for sub in &mut n.subnets {
+                    let lists = std::iter::once(&mut sub.ranges)
+                        .chain(sub.pools.iter_mut().map(|p| &mut p.ranges));
+                    for ranges in lists {
+                        if cut(ranges, addr) {
+                            warnings.push((host.clone(), addr));
+                        }
+                    }
+                }
+            }
+        }
+        for (host, addr) in warnings {
+            let span = self.span_of(&format!("host {host}"));
+            self.warn(span, format!("fixed address {addr} of host {host} lies in a dynamic range; it is taken out of the range (leasing it dynamically is not implemented)"));
+        }
+    }
+
+    fn span_of(&self, key: &str) -> Span {
+        self.spans
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map_or(self.first_span, |(_, s)| *s)
+    }
+
+    /// Builds the model; its validation errors are placed at the declaration they name.
+    pub(super) fn build(&mut self) -> Option<Config> {
+        let mut decls = std::mem::take(&mut self.decls);
+        self.compatible(&mut decls);
+        let mut b: ConfigBuilder = Config::builder().inherit(&decls.global);
+        for class in &decls.classes {
+            let condition = class.condition.clone().unwrap_or(Match::Any(Vec::new()));
+            if class.condition.is_none() && class.spawn_option.is_none() {
+                self.warn(
+                    class.span,
+                    format!(
+                        "class {} has no match statement; it matches no client",
+                        class.name
+                    ),
+                );
+            }
+            b = b.class(&class.name, condition, |c| c.inherit(&class.params));
+        }
+        for network in decls.networks {
+            let implicit_name = network
+                .subnets
+                .first()
+                .map(|s| s.net.to_string())
+                .unwrap_or_default();
+            let subnets = network.subnets;
+            let add_subnets = |mut n: charrua_server::config::NetworkBuilder| {
+                for subnet in subnets {
+                    n = n.subnet(subnet.net, |mut sb| {
+                        sb = sb.inherit(&subnet.params);
+                        for (a, z) in &subnet.ranges {
+                            sb = sb.range(*a, *z);
+                        }
+                        for pool in &subnet.pools {
+                            sb = sb.pool(|mut p| {
+                                p = p.inherit(&pool.params);
+                                for (a, z) in &pool.ranges {
+                                    p = p.range(*a, *z);
+                                }
+                                for (allow, specs) in [(true, &pool.allow), (false, &pool.deny)] {
+                                    for spec in specs {
+                                        p = match (allow, spec) {
+                                            (true, PermitSpec::Kind(PermitKind::Known)) => {
+                                                p.allow_known_clients()
+                                            }
+                                            (false, PermitSpec::Kind(PermitKind::Known)) => {
+                                                p.deny_known_clients()
+                                            }
+                                            (true, PermitSpec::Kind(PermitKind::Unknown)) => {
+                                                p.allow_unknown_clients()
+                                            }
+                                            (false, PermitSpec::Kind(PermitKind::Unknown)) => {
+                                                p.deny_unknown_clients()
+                                            }
+                                            (true, PermitSpec::Kind(PermitKind::DynamicBootp)) => {
+                                                p.allow_dynamic_bootp()
+                                            }
+                                            (false, PermitSpec::Kind(PermitKind::DynamicBootp)) => {
+                                                p.deny_dynamic_bootp()
+                                            }
+                                            (true, PermitSpec::Kind(PermitKind::All)) => p,
+                                            (false, PermitSpec::Kind(PermitKind::All)) => {
+                                                p.deny_all()
+                                            }
+                                            (true, PermitSpec::Class(c)) => p.allow_class(c),
+                                            (false, PermitSpec::Class(c)) => p.deny_class(c),
+                                        };
+                                    }
+                                }
+                                p
+                            });
+                        }
+                        sb
+                    });
+                }
+                n
+            };
+            b = match network.name {
+                Some(name) => b.shared_network(&name, |n| add_subnets(n.inherit(&network.params))),
+                None => b.shared_network(&implicit_name, add_subnets),
+            };
+        }
+        for host in &decls.hosts {
+            b = b.host(&host.name, |mut h| {
+                if let Some((htype, addr)) = &host.hardware {
+                    h = h.hardware(*htype, addr);
+                }
+                if let Some(id) = &host.client_id {
+                    h = h.client_id(id);
+                }
+                for a in &host.fixed {
+                    h = h.fixed_address(*a);
+                }
+                h.inherit(&host.params)
+            });
+        }
+        match b.build() {
+            Ok(config) => Some(config),
+            Err(e) => {
+                let span = match &e {
+                    ConfigError::RangeReversed { start, .. }
+                    | ConfigError::RangeOutsideSubnet { start, .. } => {
+                        self.span_of(&format!("range {start}"))
+                    }
+                    ConfigError::OverlappingRanges(_, (start, _)) => {
+                        self.span_of(&format!("range {start}"))
+                    }
+                    ConfigError::OverlappingSubnets(_, net) => {
+                        self.span_of(&format!("subnet {net}"))
+                    }
+                    ConfigError::FixedAddressInRange { host, .. }
+                    | ConfigError::HostWithoutIdentity(host) => {
+                        self.span_of(&format!("host {host}"))
+                    }
+                    ConfigError::DuplicateHostKey { second, .. } => {
+                        self.span_of(&format!("host {second}"))
+                    }
+                    ConfigError::DuplicateClass(name) => self.span_of(&format!("class {name}")),
+                    ConfigError::UnknownClass(_) | ConfigError::LeaseTimes { .. } => {
+                        self.first_span
+                    }
+                };
+                self.diagnostics
+                    .push(Diagnostic::error(span, e.to_string()));
+                None
+            }
+        }
+    }
+}
+
+/// Removes `addr` from whichever range holds it, splitting the range; returns whether it did.
+fn cut(ranges: &mut Vec<(Ipv4Addr, Ipv4Addr)>, addr: Ipv4Addr) -> bool {
+    let a = u32::from(addr);
+    let Some(i) = ranges
+        .iter()
+        .position(|(s, e)| (u32::from(*s)..=u32::from(*e)).contains(&a))
+    else {
+        return false;
+    };
+    let (s, e) = ranges.remove(i);
+    let (s, e) = (u32::from(s), u32::from(e));
+    if s < a {
+        ranges.push((Ipv4Addr::from(s), Ipv4Addr::from(a - 1)));
+    }
+    if a < e {
+        ranges.push((Ipv4Addr::from(a + 1), Ipv4Addr::from(e)));
+    }
+    true
+}

@@ -1,0 +1,274 @@
+//! Hosts, permits, classes and subclasses.
+
+use charrua_server::config::{Match, Params};
+
+use super::decls::{data, word, Body, ClassDecl, HostDecl, PermitKind, PermitSpec, Scope};
+use super::{expr, Lowerer};
+use crate::source::Diagnostic;
+use crate::syntax::Statement;
+
+impl Lowerer<'_> {
+    /// `host NAME { ... }`
+    pub(super) fn host(&mut self, s: &Statement, groups: &Params) -> Result<(), Diagnostic> {
+        let name = word(&s.words, 1)
+            .map(|t| t.text.clone())
+            .ok_or_else(|| Diagnostic::error(s.span, "expected a host name"))?;
+        let block = s
+            .block
+            .as_deref()
+            .ok_or_else(|| Diagnostic::error(s.span, "expected '{' after the host name"))?;
+        let mut host = HostDecl {
+            name: name.clone(),
+            ..HostDecl::default()
+        };
+        for st in block {
+            let w = &st.words;
+            let result = match st.keyword().as_str() {
+                "hardware" => match w.as_slice() {
+                    [_, kind, addr] => {
+                        let htype = match kind.text.to_ascii_lowercase().as_str() {
+                            "ethernet" => 1,
+                            "token-ring" => 6,
+                            "fddi" => 8,
+                            "infiniband" => 32,
+                            _ => {
+                                return Err(Diagnostic::error(
+                                    kind.span,
+                                    format!("unknown hardware type {:?}", kind.text),
+                                ))
+                            }
+                        };
+                        data(Some(addr), st.span).map(|bytes| host.hardware = Some((htype, bytes)))
+                    }
+                    _ => Err(Diagnostic::error(
+                        st.span,
+                        "expected hardware TYPE ADDRESS;",
+                    )),
+                },
+                "fixed-address" => {
+                    for t in w.iter().skip(1).filter(|t| !t.is_punct(",")) {
+                        match t.text.parse() {
+                            Ok(addr) => host.fixed.push(addr),
+                            Err(_) => self.warn(t.span, format!("fixed-address {:?} is a host name; only literal addresses are used", t.text)),
+                        }
+                    }
+                    Ok(())
+                }
+                "uid" => data(word(w, 1), st.span).map(|id| host.client_id = Some(id)),
+                "option" if w.get(1).is_some_and(|t| t.is("dhcp-client-identifier")) => {
+                    data(word(w, 2), st.span).map(|id| host.client_id = Some(id))
+                }
+                "host-identifier" => match w.as_slice() {
+                    [_, o, n, v] if o.is("option") && n.is("dhcp-client-identifier") => {
+                        data(Some(v), st.span).map(|id| host.client_id = Some(id))
+                    }
+                    _ => {
+                        self.warn(
+                            st.span,
+                            "host-identifier with this option is not implemented yet",
+                        );
+                        Ok(())
+                    }
+                },
+                _ => match self.parameter(st, Scope::Host, &mut host.params) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => {
+                        let mut ignored = Body::default();
+                        self.declaration(st, Scope::Host, groups, &mut ignored)
+                    }
+                    Err(d) => Err(d),
+                },
+            };
+            if let Err(d) = result {
+                self.diagnostics.push(d);
+            }
+        }
+        if host.hardware.is_none() && host.client_id.is_none() {
+            self.warn(s.span, format!("host {name} has no hardware address or client identifier; it matches no client"));
+            return Ok(());
+        }
+        host.params.inherit(groups);
+        self.spans.push((format!("host {name}"), s.span));
+        self.decls.hosts.push(host);
+        Ok(())
+    }
+
+    /// `allow`/`deny`/`ignore` with a permit.
+    pub(super) fn permit(
+        &mut self,
+        s: &Statement,
+        scope: Scope,
+        body: &mut Body,
+    ) -> Result<(), Diagnostic> {
+        let w: Vec<String> = s
+            .words
+            .iter()
+            .map(|t| t.text.to_ascii_lowercase())
+            .collect();
+        let allow = w.first().is_some_and(|k| k == "allow");
+        let rest: Vec<&str> = w.iter().skip(1).map(String::as_str).collect();
+        let spec = match rest.as_slice() {
+            ["known-clients"] | ["known", "clients"] => Some(PermitSpec::Kind(PermitKind::Known)),
+            ["unknown-clients"] | ["unknown", "clients"] => {
+                Some(PermitSpec::Kind(PermitKind::Unknown))
+            }
+            ["dynamic", "bootp", "clients"] => Some(PermitSpec::Kind(PermitKind::DynamicBootp)),
+            ["all", "clients"] => Some(PermitSpec::Kind(PermitKind::All)),
+            ["members", "of", _] => s.words.get(3).map(|t| PermitSpec::Class(t.text.clone())),
+            ["booting" | "duplicates" | "declines" | "client-updates" | "leasequery"
+            | "authenticated" | "unauthenticated"]
+            | ["authenticated" | "unauthenticated", "clients"]
+            | ["after", ..] => None,
+            _ => {
+                return Err(Diagnostic::error(
+                    s.span,
+                    format!("unknown permit: {}", rest.join(" ")),
+                ))
+            }
+        };
+        match (scope, spec) {
+            (Scope::Pool, Some(spec)) => {
+                if allow {
+                    body.allow.push(spec)
+                } else {
+                    body.deny.push(spec)
+                }
+            }
+            (_, Some(PermitSpec::Kind(PermitKind::Unknown))) if !allow => self.warn(
+                s.span,
+                "deny unknown-clients outside a pool is not implemented yet; put it in the pools",
+            ),
+            _ => self.warn(
+                s.span,
+                format!("'{}' is parsed but not implemented yet here", w.join(" ")),
+            ),
+        }
+        Ok(())
+    }
+
+    /// `class "NAME" { match if EXPR; ... }`
+    pub(super) fn class(&mut self, s: &Statement, groups: &Params) -> Result<(), Diagnostic> {
+        let name = match word(&s.words, 1) {
+            Some(t) => t.text.clone(),
+            None => return Err(Diagnostic::error(s.span, "expected a class name")),
+        };
+        let block = s
+            .block
+            .as_deref()
+            .ok_or_else(|| Diagnostic::error(s.span, "expected '{' after the class name"))?;
+        let mut class = ClassDecl {
+            name: name.clone(),
+            condition: None,
+            spawn_option: None,
+            params: Params::default(),
+            span: s.span,
+        };
+        for st in block {
+            let w = &st.words;
+            let result = match st.keyword().as_str() {
+                "match" if w.get(1).is_some_and(|t| t.is("if")) => {
+                    let e = expr::parse(w.get(2..).unwrap_or_default(), st.span)?;
+                    match expr::to_match(&e) {
+                        Some(m) => class.condition = Some(m),
+                        None => self.warn(st.span, format!("class {name}: this match expression is not implemented yet; the class matches no client")),
+                    }
+                    Ok(())
+                }
+                "match" => {
+                    match w.as_slice() {
+                        [_, o, n] if o.is("option") => match self.definitions.code(&n.text) {
+                            Some(code) => {
+                                class.spawn_option = Some(code);
+                                Ok(())
+                            }
+                            None => Err(Diagnostic::error(
+                                n.span,
+                                format!("unknown option {:?}", n.text),
+                            )),
+                        },
+                        _ => {
+                            let e = expr::parse(w.get(1..).unwrap_or_default(), st.span)?;
+                            let _ = e;
+                            self.warn(st.span, format!("class {name}: matching on this expression is not implemented yet"));
+                            Ok(())
+                        }
+                    }
+                }
+                "spawn" | "lease" => {
+                    self.warn(
+                        st.span,
+                        format!(
+                            "class {name}: '{}' is parsed but not implemented yet",
+                            w.iter()
+                                .take(2)
+                                .map(|t| t.text.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        ),
+                    );
+                    Ok(())
+                }
+                _ => match self.parameter(st, Scope::Class, &mut class.params) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => {
+                        let mut ignored = Body::default();
+                        self.declaration(st, Scope::Class, groups, &mut ignored)
+                    }
+                    Err(d) => Err(d),
+                },
+            };
+            if let Err(d) = result {
+                self.diagnostics.push(d);
+            }
+        }
+        if self.decls.classes.iter().any(|c| c.name == name) {
+            return Err(Diagnostic::error(
+                s.span,
+                format!("class {name:?} is declared twice"),
+            ));
+        }
+        class.params.inherit(groups);
+        self.spans.push((format!("class {name}"), s.span));
+        self.decls.classes.push(class);
+        Ok(())
+    }
+
+    /// `subclass "NAME" VALUE [{ ... }];`
+    pub(super) fn subclass(&mut self, s: &Statement) -> Result<(), Diagnostic> {
+        let (name, value) = match s.words.as_slice() {
+            [_, n, v] => (n.text.clone(), data(Some(v), s.span)?),
+            _ => {
+                return Err(Diagnostic::error(
+                    s.span,
+                    "expected subclass \"CLASS\" VALUE;",
+                ))
+            }
+        };
+        let class = self.decls.classes.iter_mut().find(|c| c.name == name);
+        let class = class.ok_or_else(|| {
+            Diagnostic::error(s.span, format!("subclass of unknown class {name:?}"))
+        })?;
+        let Some(code) = class.spawn_option else {
+            self.warn(
+                s.span,
+                format!("subclass of {name:?}, whose match is not implemented yet, is ignored"),
+            );
+            return Ok(());
+        };
+        let member = Match::Option { code, value };
+        class.condition = Some(match class.condition.take() {
+            Some(Match::Any(mut members)) => {
+                members.push(member);
+                Match::Any(members)
+            }
+            _ => Match::Any(vec![member]),
+        });
+        if s.block.is_some() {
+            self.warn(
+                s.span,
+                "settings in a subclass block are not implemented yet",
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,161 @@
+//! What a dhcpd.conf declares, gathered before it becomes a `Config`, and small readers for
+//! statement words.
+
+use std::net::Ipv4Addr;
+
+use charrua_server::config::{Match, Params};
+use charrua_server::Ipv4Net;
+use charrua_wire::OptionCode;
+
+use super::expr::hex_bytes;
+use crate::lexer::{Token, TokenKind};
+use crate::source::{Diagnostic, Span};
+
+/// Which scope a statement appears in; decides what it may contain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    Global,
+    Group,
+    SharedNetwork,
+    Subnet,
+    Pool,
+    Host,
+    Class,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PermitKind {
+    Known,
+    Unknown,
+    DynamicBootp,
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum PermitSpec {
+    Kind(PermitKind),
+    Class(String),
+}
+
+#[derive(Debug, Default)]
+pub(super) struct PoolDecl {
+    pub(super) params: Params,
+    pub(super) ranges: Vec<(Ipv4Addr, Ipv4Addr)>,
+    pub(super) allow: Vec<PermitSpec>,
+    pub(super) deny: Vec<PermitSpec>,
+}
+
+#[derive(Debug)]
+pub(super) struct SubnetDecl {
+    pub(super) net: Ipv4Net,
+    pub(super) params: Params,
+    pub(super) ranges: Vec<(Ipv4Addr, Ipv4Addr)>,
+    pub(super) pools: Vec<PoolDecl>,
+}
+
+#[derive(Debug)]
+pub(super) struct NetworkDecl {
+    /// `None` for a subnet declared outside any shared-network.
+    pub(super) name: Option<String>,
+    pub(super) params: Params,
+    pub(super) subnets: Vec<SubnetDecl>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct HostDecl {
+    pub(super) name: String,
+    pub(super) hardware: Option<(u8, Vec<u8>)>,
+    pub(super) client_id: Option<Vec<u8>>,
+    pub(super) fixed: Vec<Ipv4Addr>,
+    pub(super) params: Params,
+}
+
+#[derive(Debug)]
+pub(super) struct ClassDecl {
+    pub(super) name: String,
+    pub(super) condition: Option<Match>,
+    /// `match option NAME;`: subclasses add values of this option.
+    pub(super) spawn_option: Option<OptionCode>,
+    pub(super) params: Params,
+    pub(super) span: Span,
+}
+
+/// Everything the file declares, before it becomes a `Config`.
+#[derive(Debug, Default)]
+pub(super) struct Decls {
+    pub(super) global: Params,
+    pub(super) networks: Vec<NetworkDecl>,
+    pub(super) hosts: Vec<HostDecl>,
+    pub(super) classes: Vec<ClassDecl>,
+}
+
+/// What one scope's block holds.
+#[derive(Debug, Default)]
+pub(super) struct Body {
+    pub(super) params: Params,
+    pub(super) ranges: Vec<(Ipv4Addr, Ipv4Addr, bool)>,
+    pub(super) pools: Vec<PoolDecl>,
+    pub(super) subnets: Vec<SubnetDecl>,
+    pub(super) allow: Vec<PermitSpec>,
+    pub(super) deny: Vec<PermitSpec>,
+}
+
+pub(super) fn word(words: &[Token], i: usize) -> Option<&Token> {
+    words.get(i)
+}
+
+/// One value word: an address.
+pub(super) fn address(t: Option<&Token>, span: Span) -> Result<Ipv4Addr, Diagnostic> {
+    let t = t.ok_or_else(|| Diagnostic::error(span, "expected an IPv4 address"))?;
+    t.text.parse().map_err(|_| {
+        Diagnostic::error(
+            t.span,
+            format!("expected an IPv4 address, found {:?}", t.text),
+        )
+    })
+}
+
+/// A string or colon-separated hex, as `uid` and `dhcp-client-identifier` take.
+pub(super) fn data(t: Option<&Token>, span: Span) -> Result<Vec<u8>, Diagnostic> {
+    let t = t.ok_or_else(|| Diagnostic::error(span, "expected a string or colon-separated hex"))?;
+    match t.kind {
+        TokenKind::String => Ok(t.bytes.clone()),
+        _ => hex_bytes(&t.text).ok_or_else(|| {
+            Diagnostic::error(
+                t.span,
+                format!(
+                    "expected a string or colon-separated hex, found {:?}",
+                    t.text
+                ),
+            )
+        }),
+    }
+}
+
+pub(super) fn number(words: &[Token], span: Span) -> Result<u32, Diagnostic> {
+    match words {
+        [_, t] => t.text.parse().map_err(|_| {
+            Diagnostic::error(t.span, format!("expected a number, found {:?}", t.text))
+        }),
+        _ => Err(Diagnostic::error(span, "expected one number")),
+    }
+}
+
+pub(super) fn string(words: &[Token], span: Span) -> Result<Vec<u8>, Diagnostic> {
+    match words {
+        [_, t] if t.kind == TokenKind::String => Ok(t.bytes.clone()),
+        _ => Err(Diagnostic::error(span, "expected one quoted string")),
+    }
+}
+
+pub(super) fn scope_name(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Global => "the global scope",
+        Scope::Group => "a group",
+        Scope::SharedNetwork => "a shared-network",
+        Scope::Subnet => "a subnet",
+        Scope::Pool => "a pool",
+        Scope::Host => "a host",
+        Scope::Class => "a class",
+    }
+}
