@@ -165,6 +165,19 @@ pub(crate) struct Egress<'a> {
     pub(crate) socket: &'a UdpSocket,
     pub(crate) packet: Option<&'a crate::packet::PacketSocket>,
     pub(crate) interface: &'a Interface,
+    /// The server port (`-p`, 67 by default); clients are answered on the next port up, as
+    /// ISC dhcpd does.
+    pub(crate) port: u16,
+}
+
+/// The core addresses servers on 67 and clients on 68; with `-p PORT` those become PORT and
+/// PORT + 1.
+fn remap(to: SocketAddrV4, port: u16) -> SocketAddrV4 {
+    match to.port() {
+        67 => SocketAddrV4::new(*to.ip(), port),
+        68 => SocketAddrV4::new(*to.ip(), port.wrapping_add(1)),
+        _ => to,
+    }
 }
 
 /// Sends a reply where the core said.
@@ -184,19 +197,20 @@ pub(crate) fn send(
         let mac = <[u8; 6]>::try_from(hardware.as_slice()).ok();
         if let (Some(packet), Some(src_mac), Some(mac)) = (egress.packet, egress.interface.mac, mac)
         {
+            let src = SocketAddrV4::new(egress.interface.address, egress.port);
             return packet.send(
                 interface,
                 src_mac,
-                egress.interface.address,
+                src,
                 mac,
-                *ip.ip(),
+                remap(*ip, egress.port),
                 payload,
             );
         }
     }
     match destination {
         Destination::Relay(to) | Destination::Unicast(to) => {
-            socket.send_to(payload, to).map(|_| ())
+            socket.send_to(payload, remap(*to, egress.port)).map(|_| ())
         }
         Destination::Link { .. } | Destination::Broadcast => {
             let info = libc::in_pktinfo {
@@ -204,7 +218,10 @@ pub(crate) fn send(
                 ipi_spec_dst: libc::in_addr { s_addr: 0 },
                 ipi_addr: libc::in_addr { s_addr: 0 },
             };
-            let to = SockaddrIn::from(SocketAddrV4::new(Ipv4Addr::BROADCAST, 68));
+            let to = SockaddrIn::from(SocketAddrV4::new(
+                Ipv4Addr::BROADCAST,
+                egress.port.wrapping_add(1),
+            ));
             let cmsg = [ControlMessage::Ipv4PacketInfo(&info)];
             sendmsg(
                 socket.as_raw_fd(),

@@ -7,7 +7,7 @@
 #![allow(unsafe_code)]
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use charrua_wire::frame::{Frame, Ipv4Udp};
@@ -36,23 +36,24 @@ impl PacketSocket {
         })
     }
 
-    /// Sends `payload` from `src` (our address and MAC) to `yiaddr` at hardware address `mac`
-    /// on interface `ifindex`, as an Ethernet II / IPv4 / UDP frame from port 67 to 68.
+    /// Sends `payload` from `src` (our address and port, MAC `src_mac`) to `dst` (the client's
+    /// new address and port) at hardware address `mac` on interface `ifindex`, as an Ethernet II /
+    /// IPv4 / UDP frame.
     pub(crate) fn send(
         &self,
         ifindex: u32,
         src_mac: [u8; 6],
-        src: Ipv4Addr,
+        src: SocketAddrV4,
         mac: [u8; 6],
-        yiaddr: Ipv4Addr,
+        dst: SocketAddrV4,
         payload: &[u8],
     ) -> io::Result<()> {
         let frame = Frame {
             dst_mac: mac,
             src_mac,
             ip: Ipv4Udp {
-                src: SocketAddrV4::new(src, 67),
-                dst: SocketAddrV4::new(yiaddr, 68),
+                src,
+                dst,
                 ttl: 64,
                 payload,
             },

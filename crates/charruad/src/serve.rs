@@ -102,6 +102,7 @@ fn drop_privileges(user: Option<&str>, group: Option<&str>) -> Result<(), String
 }
 
 struct Daemon {
+    port: u16,
     packet: Option<Arc<crate::packet::PacketSocket>>,
     counters: Counters,
     limiter: Limiter,
@@ -174,6 +175,7 @@ impl Daemon {
                         socket: &self.socket,
                         packet: self.packet.as_deref(),
                         interface: &iface,
+                        port: self.port,
                     };
                     if let Err(e) = net::send(&egress, &reply.payload, &reply.destination) {
                         error!("sending to {:?}: {e}", reply.destination);
@@ -185,6 +187,7 @@ impl Daemon {
                     return;
                 };
                 let packet = self.packet.clone();
+                let port = self.port;
                 let (payload, destination) = (reply.payload, reply.destination);
                 let done =
                     Box::new(
@@ -195,6 +198,7 @@ impl Daemon {
                                     socket: &socket,
                                     packet: packet.as_deref(),
                                     interface: &iface,
+                                    port,
                                 };
                                 if let Err(e) = net::send(&egress, &payload, &destination) {
                                     error!("sending to {destination:?}: {e}");
@@ -314,6 +318,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("signal: {e}"))?;
     let limiter = Limiter::new(monotonic(), CLIENT_RATE, CLIENT_BURST, GLOBAL_RATE);
     let mut daemon = Daemon {
+        port: args.port,
         packet,
         counters: Counters::default(),
         limiter,

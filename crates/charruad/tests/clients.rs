@@ -610,3 +610,30 @@ fn a_rebinding_client_is_answered_at_its_address() {
         lab.log()
     );
 }
+
+#[test]
+fn another_port_serves_on_it_and_answers_on_the_next() {
+    if !lab::can_run() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:09:01");
+    lab.start_with(CONFIG, &["-p", "6767"]);
+    lab.exec(
+        &ns,
+        5,
+        &["ip", "addr", "add", "198.18.0.60/24", "dev", "eth0"],
+    );
+    let mut discover = vec![0u8; 240];
+    discover[..3].copy_from_slice(&[1, 1, 6]);
+    discover[4..8].copy_from_slice(&0x0000_6767u32.to_be_bytes());
+    discover[10] = 0x80; // broadcast bit: the answer comes to 255.255.255.255 on the client port
+    discover[28..34].copy_from_slice(&[2, 0, 0, 0, 9, 1]);
+    discover[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    discover.extend_from_slice(&[53, 1, 1, 255]);
+    let (payload, from) = udp_from(&ns, vec![discover], "198.18.0.1:6767", true).unwrap();
+    assert_eq!(from.port(), 6767);
+    let msg = charrua_wire::Message::parse(&payload).unwrap();
+    assert_eq!(msg.message_type(), Some(charrua_wire::MessageType::OFFER));
+    assert_eq!(msg.xid, 0x6767);
+}

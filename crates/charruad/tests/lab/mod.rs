@@ -52,8 +52,8 @@ pub fn have(tool: &str) -> bool {
     found
 }
 
-/// Sends `datagrams` to `to` from UDP port 68 inside namespace `ns` (a thread enters it), and
-/// waits up to 5 s for one reply when `reply` is set.
+/// Sends `datagrams` to `to` from the client port (the server port plus one: 68 for 67) inside
+/// namespace `ns` (a thread enters it), and waits up to 5 s for one reply when `reply` is set.
 pub fn udp_from(
     ns: &str,
     datagrams: Vec<Vec<u8>>,
@@ -64,7 +64,8 @@ pub fn udp_from(
     std::thread::spawn(move || {
         let netns = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
         nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-        let socket = std::net::UdpSocket::bind("0.0.0.0:68").unwrap();
+        let server_port: u16 = to.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap();
+        let socket = std::net::UdpSocket::bind(("0.0.0.0", server_port + 1)).unwrap();
         socket.set_broadcast(true).unwrap();
         socket
             .set_read_timeout(Some(Duration::from_secs(5)))
