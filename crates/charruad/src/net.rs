@@ -102,6 +102,8 @@ pub(crate) fn open(port: u16) -> Result<UdpSocket, String> {
     socket
         .set_broadcast(true)
         .map_err(|e| fail("SO_BROADCAST", e))?;
+    // Room for bursts (a power failure brings every client back at once); the kernel caps it.
+    let _ = socket.set_recv_buffer_size(4 << 20);
     socket
         .bind(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port).into())
         .map_err(|e| fail("bind", e))?;
