@@ -1,8 +1,9 @@
 //! Interfaces and the DHCP socket.
 //!
-//! One UDP socket bound to port 67 receives everything: broadcasts from clients without an
-//! address, unicast renewals and relayed traffic. `IP_PKTINFO` tells which interface a datagram
-//! came in on and where it was sent (broadcast for REBINDING, our address for RENEWING). Replies
+//! An AF_PACKET socket with a BPF filter receives the frames sent to the server port on the
+//! served interfaces (`packet.rs`); a UDP socket bound to port 67 sends, and receives instead when
+//! the packet socket cannot be opened (no CAP_NET_RAW), with `IP_PKTINFO` telling which interface a
+//! datagram came in on and where it was sent (broadcast for REBINDING, our address for RENEWING). Replies
 //! to a relay or to a client's `ciaddr` are routed as usual; broadcasts are sent out of the
 //! interface the request came in on, by `IP_PKTINFO` again. A reply that the core addresses to a
 //! client's hardware address (it has no IP address yet, so it cannot answer ARP) goes out as an
@@ -115,10 +116,11 @@ pub(crate) fn open(port: u16) -> Result<UdpSocket, String> {
     Ok(socket.into())
 }
 
-/// A received datagram's metadata.
-#[derive(Debug, Clone, Copy)]
+/// A received datagram's metadata: where its payload lies in the receive buffer, where it
+/// came from and went to, and the interface.
+#[derive(Debug, Clone)]
 pub(crate) struct Arrival {
-    pub(crate) len: usize,
+    pub(crate) payload: std::ops::Range<usize>,
     pub(crate) source: SocketAddrV4,
     pub(crate) destination: Ipv4Addr,
     pub(crate) interface: u32,
@@ -153,7 +155,7 @@ pub(crate) fn receive(socket: &UdpSocket, buf: &mut [u8]) -> std::io::Result<Opt
             SocketAddrV4::new(a.ip(), a.port())
         });
     Ok(Some(Arrival {
-        len: msg.bytes,
+        payload: 0..msg.bytes,
         source,
         destination,
         interface,
@@ -236,4 +238,33 @@ pub(crate) fn send(
             .map_err(Into::into)
         }
     }
+}
+
+/// Receives one frame on the packet socket and finds the DHCP datagram in it: `None` after the
+/// timeout and for our own frames, `Some(Err(..))` for a frame that does not parse (a fragment,
+/// say: the kernel does not reassemble for packet sockets), for the caller to count. The UDP
+/// checksum is not checked: frames from a local peer carry one left for the NIC to fill
+/// (checksum offload); the IPv4 header checksum and every length are.
+pub(crate) fn receive_frame(
+    receiver: &crate::packet::PacketReceiver,
+    buf: &mut [u8],
+) -> std::io::Result<Option<Result<Arrival, charrua_wire::Error>>> {
+    use charrua_wire::frame::{Frame, UdpChecksum, ETHERNET_HEADER_LEN, UDP_HEADER_LEN};
+    let Some((len, interface)) = receiver.receive(buf)? else {
+        return Ok(None);
+    };
+    let data = buf.get(..len).unwrap_or_default();
+    let frame = match Frame::parse_with(data, UdpChecksum::Ignore) {
+        Ok(frame) => frame,
+        Err(e) => return Ok(Some(Err(e))),
+    };
+    let ihl = usize::from(data.get(ETHERNET_HEADER_LEN).copied().unwrap_or(0) & 0x0f) * 4;
+    let start = ETHERNET_HEADER_LEN + ihl + UDP_HEADER_LEN;
+    let payload = start..start + frame.ip.payload.len();
+    Ok(Some(Ok(Arrival {
+        payload,
+        source: frame.ip.src,
+        destination: *frame.ip.dst.ip(),
+        interface,
+    })))
 }

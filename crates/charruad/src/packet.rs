@@ -91,3 +91,89 @@ impl PacketSocket {
         Ok(())
     }
 }
+
+/// Where a link-layer frame was going: `PACKET_OUTGOING` is one of ours (see packet(7)).
+const PACKET_OUTGOING: u8 = 4;
+
+/// The classic BPF program of `udp dst port PORT` on Ethernet II frames carrying IPv4 (what
+/// `tcpdump -dd` prints for it), so only DHCP server traffic is copied to the socket.
+fn server_port_filter(port: u16) -> [libc::sock_filter; 11] {
+    let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
+    [
+        op(0x28, 0, 0, 12),              // ldh [12]: EtherType
+        op(0x15, 0, 8, 0x0800),          // IPv4, else drop
+        op(0x30, 0, 0, 23),              // ldb [23]: IP protocol
+        op(0x15, 0, 6, 17),              // UDP, else drop
+        op(0x28, 0, 0, 20),              // ldh [20]: flags and fragment offset
+        op(0x45, 4, 0, 0x1fff),          // a fragment: drop
+        op(0xb1, 0, 0, 14),              // x = IP header length
+        op(0x48, 0, 0, 16),              // ldh [x + 16]: UDP destination port
+        op(0x15, 0, 1, u32::from(port)), // the server port, else drop
+        op(0x06, 0, 0, 0x0004_0000),     // accept the whole frame
+        op(0x06, 0, 0, 0),               // drop
+    ]
+}
+
+/// An AF_PACKET socket receiving the IPv4 frames sent to the server port on every interface,
+/// filtered in the kernel by BPF. Frames keep their link-layer facts: the interface they came in
+/// on, and whether they are our own outgoing ones (skipped).
+#[derive(Debug)]
+pub(crate) struct PacketReceiver {
+    fd: OwnedFd,
+}
+
+impl PacketReceiver {
+    /// Opens the receiver for server port `port`; needs CAP_NET_RAW.
+    pub(crate) fn open(port: u16) -> io::Result<Self> {
+        let protocol = i32::from(ETH_P_IP.to_be());
+        // SAFETY: socket(2) with constant arguments; it returns a new descriptor or -1.
+        let fd = unsafe {
+            libc::socket(
+                libc::AF_PACKET,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                protocol,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just returned by socket(2) and is owned by nothing else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let filter = server_port_filter(port);
+        let program = libc::sock_fprog {
+            len: filter.len() as u16,
+            filter: filter.as_ptr().cast_mut(),
+        };
+        // SAFETY: `program` points at `filter`, which outlives the call; the kernel copies the
+        // program during setsockopt(2); the size passed is that of the struct passed.
+        let set = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_FILTER,
+                std::ptr::from_ref(&program).cast(),
+                size_of::<libc::sock_fprog>() as libc::socklen_t,
+            )
+        };
+        if set < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let timeout = nix::sys::time::TimeVal::new(0, 250_000);
+        nix::sys::socket::setsockopt(&fd, nix::sys::socket::sockopt::ReceiveTimeout, &timeout)?;
+        Ok(Self { fd })
+    }
+
+    /// Receives one frame into `buf`: its length and interface index; `None` after the timeout
+    /// or for a frame of our own.
+    pub(crate) fn receive(&self, buf: &mut [u8]) -> io::Result<Option<(usize, u32)>> {
+        use nix::sys::socket::{recvfrom, LinkAddr};
+        match recvfrom::<LinkAddr>(self.fd.as_raw_fd(), buf) {
+            Ok((n, Some(from))) if from.pkttype() != PACKET_OUTGOING => {
+                Ok(Some((n, from.ifindex() as u32)))
+            }
+            Ok(_) => Ok(None),
+            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -294,6 +294,18 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         info!("listening on {} ({})", i.name, i.address);
     }
     let socket = net::open(args.port)?;
+    // Requests arrive on a packet socket (BPF: UDP to the server port); the UDP socket then only
+    // sends, and its receive queue is kept minimal. Without CAP_NET_RAW the UDP socket receives.
+    let receiver = match crate::packet::PacketReceiver::open(args.port) {
+        Ok(r) => {
+            let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(0);
+            Some(r)
+        }
+        Err(e) => {
+            warn!("AF_PACKET receive socket: {e}; receiving on the UDP socket");
+            None
+        }
+    };
     // Frames to clients without an address; without CAP_NET_RAW those replies are broadcast.
     let packet = match crate::packet::PacketSocket::open() {
         Ok(p) => Some(Arc::new(p)),
@@ -342,10 +354,18 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
             last_expire = now();
             daemon.expire();
         }
-        match net::receive(&daemon.socket, &mut buf) {
-            Ok(Some(arrival)) => {
-                let payload = buf.get(..arrival.len).unwrap_or_default();
+        let received = match &receiver {
+            Some(r) => net::receive_frame(r, &mut buf),
+            None => net::receive(&daemon.socket, &mut buf).map(|a| a.map(Ok)),
+        };
+        match received {
+            Ok(Some(Ok(arrival))) => {
+                let payload = buf.get(arrival.payload.clone()).unwrap_or_default();
                 daemon.handle(payload, arrival);
+            }
+            Ok(Some(Err(e))) => {
+                debug!("frame not handled: {e}");
+                daemon.counters.malformed(&e);
             }
             Ok(None) => {}
             Err(e) => {
