@@ -218,6 +218,46 @@ impl Config {
             .copied()
     }
 
+    /// The scopes a client's settings come from, innermost first: host, classes (in order),
+    /// pool, subnet, shared network, global.
+    fn scopes<'a>(
+        &'a self,
+        subnet: SubnetId,
+        pool: Option<PoolId>,
+        classes: &'a [ClassId],
+        host: Option<HostId>,
+    ) -> impl Iterator<Item = &'a Params> + 'a {
+        let subnet = self.subnet(subnet);
+        let host = host.and_then(|h| self.host(h)).map(|h| &h.params);
+        let classes = classes
+            .iter()
+            .filter_map(|c| self.classes.get(c.0 as usize))
+            .map(|c| &c.params);
+        let pool = pool.and_then(|p| self.pool(p)).map(|p| &p.params);
+        let network = subnet
+            .and_then(|s| self.network(s.network))
+            .map(|n| &n.params);
+        host.into_iter()
+            .chain(classes)
+            .chain(pool)
+            .chain(subnet.map(|s| &s.params))
+            .chain(network)
+            .chain(std::iter::once(&self.global))
+    }
+
+    /// One setting for a client, read through its scopes without building the whole `Params`
+    /// (the hot path asks for single settings such as the server identifier).
+    pub fn setting<T>(
+        &self,
+        subnet: SubnetId,
+        pool: Option<PoolId>,
+        classes: &[ClassId],
+        host: Option<HostId>,
+        get: impl Fn(&Params) -> Option<T>,
+    ) -> Option<T> {
+        self.scopes(subnet, pool, classes, host).find_map(get)
+    }
+
     /// Settings for a client: host > classes (in order) > pool > subnet > shared network > global.
     pub fn params_for(
         &self,
@@ -226,26 +266,10 @@ impl Config {
         classes: &[ClassId],
         host: Option<HostId>,
     ) -> Params {
-        let mut params = host
-            .and_then(|h| self.host(h))
-            .map(|h| h.params.clone())
-            .unwrap_or_default();
-        for class in classes
-            .iter()
-            .filter_map(|c| self.classes.get(c.0 as usize))
-        {
-            params.inherit(&class.params);
+        let mut params = Params::default();
+        for scope in self.scopes(subnet, pool, classes, host) {
+            params.inherit(scope);
         }
-        if let Some(pool) = pool.and_then(|p| self.pool(p)) {
-            params.inherit(&pool.params);
-        }
-        if let Some(subnet) = self.subnet(subnet) {
-            params.inherit(&subnet.params);
-            if let Some(network) = self.network(subnet.network) {
-                params.inherit(&network.params);
-            }
-        }
-        params.inherit(&self.global);
         params
     }
 

@@ -59,7 +59,8 @@ impl<'a> Context<'a> {
         let override_id = agent
             .filter(|_| relayed)
             .and_then(|a| ip4(agent_sub_option(a, AGENT_SERVER_ID_OVERRIDE)));
-        let configured = link.and_then(|s| config.params_for(s, None, &[], None).server_identifier);
+        let configured =
+            link.and_then(|s| config.setting(s, None, &[], None, |p| p.server_identifier));
         let server_id = override_id.or(configured).unwrap_or(rx.interface_address);
         Ok(Self {
             config,
@@ -221,8 +222,7 @@ impl<'a> Context<'a> {
     pub(crate) fn authoritative(&self) -> bool {
         self.link.is_some_and(|s| {
             self.config
-                .params_for(s, None, &self.classes, self.host)
-                .authoritative
+                .setting(s, None, &self.classes, self.host, |p| p.authoritative)
                 == Some(true)
         })
     }
