@@ -371,41 +371,11 @@ fn two_clients_get_different_addresses_and_a_reservation_is_honoured() {
         lab.client("02:00:00:00:00:99"),
     ];
     lab.start(CONFIG);
-    let children: Vec<_> = namespaces
+    let mut addresses: Vec<String> = namespaces
         .iter()
-        .map(|ns| {
-            Command::new("timeout")
-                .args([
-                    "20",
-                    "ip",
-                    "netns",
-                    "exec",
-                    ns,
-                    "udhcpc",
-                    "-i",
-                    "eth0",
-                    "-n",
-                    "-q",
-                    "-t",
-                    "5",
-                    "-T",
-                    "1",
-                    "-s",
-                    "/bin/true",
-                ])
-                .output()
-        })
-        .collect();
-    let mut addresses: Vec<String> = children
-        .into_iter()
-        .map(|o| {
-            let o = o.unwrap();
-            let err = String::from_utf8_lossy(&o.stderr).into_owned();
-            err.split("lease of ")
-                .nth(1)
-                .and_then(|r| r.split_whitespace().next())
-                .unwrap_or_else(|| panic!("no lease: {err}"))
-                .to_string()
+        .map(|ns| match lab.udhcpc_once(ns, "/bin/true") {
+            (Some(ip), _) => ip.to_string(),
+            (None, err) => panic!("no lease: {err}"),
         })
         .collect();
     assert_eq!(addresses[2], "198.18.0.9", "the reservation");
@@ -440,24 +410,8 @@ fn a_bad_reload_keeps_serving_and_a_good_one_takes_effect() {
     lab.signal("HUP");
     wait_for("the reload", || lab.log().contains("reloaded"));
     let hook = udhcpc_hook(&lab);
-    let out = lab.exec(
-        &ns,
-        20,
-        &[
-            "udhcpc",
-            "-i",
-            "eth0",
-            "-n",
-            "-q",
-            "-t",
-            "5",
-            "-T",
-            "1",
-            "-s",
-            hook.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success());
+    let (ip, err) = lab.udhcpc_once(&ns, hook.to_str().unwrap());
+    assert!(ip.is_some(), "{err}");
     let env = std::fs::read_to_string(lab.path("udhcpc.log")).unwrap();
     assert!(env.lines().any(|l| l == "domain=reloaded.test"), "{env}");
 }
@@ -488,25 +442,8 @@ fn privileges_are_dropped_for_good_once_the_socket_is_open() {
     );
     assert!(ids("Groups:").iter().all(|g| g != "0"), "{status}");
     // And it still serves.
-    let out = lab.exec(
-        &ns,
-        20,
-        &[
-            "udhcpc",
-            "-i",
-            "eth0",
-            "-n",
-            "-q",
-            "-t",
-            "5",
-            "-T",
-            "1",
-            "-s",
-            "/bin/true",
-        ],
-    );
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("obtained"),
+        lab.udhcpc_once(&ns, "/bin/true").0.is_some(),
         "{}",
         lab.log()
     );
@@ -557,31 +494,8 @@ fn a_rebinding_client_is_answered_at_its_address() {
     let mut lab = Lab::new();
     let ns = lab.client("02:00:00:00:08:01");
     lab.start(CONFIG);
-    let out = lab.exec(
-        &ns,
-        20,
-        &[
-            "udhcpc",
-            "-i",
-            "eth0",
-            "-n",
-            "-q",
-            "-t",
-            "5",
-            "-T",
-            "1",
-            "-s",
-            "/bin/true",
-        ],
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let ip: std::net::Ipv4Addr = stderr
-        .split("lease of ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (ip, err) = lab.udhcpc_once(&ns, "/bin/true");
+    let ip = ip.unwrap_or_else(|| panic!("no lease: {err}"));
     lab.exec(
         &ns,
         5,

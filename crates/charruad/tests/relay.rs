@@ -98,30 +98,8 @@ fn a_client_behind_dhcrelay_gets_an_address_of_the_remote_subnet() {
             .unwrap(),
     );
     std::thread::sleep(Duration::from_millis(500));
-    let out = lab.exec(
-        &client,
-        30,
-        &[
-            "udhcpc",
-            "-i",
-            "eth0",
-            "-n",
-            "-q",
-            "-t",
-            "6",
-            "-T",
-            "2",
-            "-s",
-            "/bin/true",
-        ],
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let leased = stderr
-        .split("lease of ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_default()
-        .to_string();
+    let (leased, stderr) = lab.udhcpc_once(&client, "/bin/true");
+    let leased = leased.map(|ip| ip.to_string()).unwrap_or_default();
     assert!(
         leased.starts_with("198.19.0."),
         "no lease from the relayed subnet: {stderr}\ncharruad:\n{}\ndhcrelay:\n{}",

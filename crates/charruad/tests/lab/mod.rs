@@ -319,6 +319,22 @@ impl Lab {
             .unwrap()
     }
 
+    /// Runs busybox udhcpc once in `ns` (`-n -q`, hook `script`): the address it obtained, if
+    /// any, and what it printed.
+    pub fn udhcpc_once(&self, ns: &str, script: &str) -> (Option<std::net::Ipv4Addr>, String) {
+        let args = [
+            "udhcpc", "-i", "eth0", "-n", "-q", "-t", "6", "-T", "2", "-s", script,
+        ];
+        let out = self.exec(ns, 30, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let ip = stderr
+            .split("lease of ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|a| a.parse().ok());
+        (ip, stderr)
+    }
+
     /// Writes a client hook script that appends its arguments and environment to `file`.
     pub fn hook(&self, name: &str, file: &Path) -> PathBuf {
         let path = self.path(name);
