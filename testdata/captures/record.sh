@@ -4,32 +4,8 @@
 # iproute2, dnsmasq-base, isc-dhcp-client, udhcpc (busybox), dhcpcd-base and tshark.
 # Addresses are from 198.18.0.0/15; nothing leaves the namespaces; everything is cleaned up.
 set -euo pipefail
-out=$(cd "$(dirname "$0")" && pwd)
-tag=chrec$$
-srv=${tag}s cli=${tag}c
-work=$(mktemp -d)
-pids=()
-
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  ip netns del "$srv" 2>/dev/null || true
-  ip netns del "$cli" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ip netns add "$srv"
-ip netns add "$cli"
-ip link add vs type veth peer name vc
-ip link set vs netns "$srv"
-ip link set vc netns "$cli"
-ip -n "$srv" addr add 198.18.0.1/24 dev vs
-ip -n "$srv" link set vs up
-ip -n "$srv" link set lo up
-ip -n "$cli" link set vc address 02:00:00:c0:ff:ee
-ip -n "$cli" link set vc up
-ip -n "$cli" link set lo up
+# shellcheck source=../netns-pair.sh
+. "$(dirname "$0")/../netns-pair.sh" chrec 02:00:00:c0:ff:ee
 
 ip netns exec "$srv" dnsmasq --no-daemon --conf-file=/dev/null --port=0 \
   --interface=vs --bind-interfaces --dhcp-authoritative \

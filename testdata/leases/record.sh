@@ -4,29 +4,8 @@
 # testdata/leases/isc-*.leases. Run as root; needs iproute2, isc-dhcp-server, isc-dhcp-client
 # and udhcpc (busybox). Addresses are from 198.18.0.0/15; everything is cleaned up.
 set -euo pipefail
-out=$(cd "$(dirname "$0")" && pwd)
-tag=chlf$$
-srv=${tag}s cli=${tag}c
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  ip netns del "$srv" 2>/dev/null || true
-  ip netns del "$cli" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ip netns add "$srv"
-ip netns add "$cli"
-ip link add vs type veth peer name vc
-ip link set vs netns "$srv"
-ip link set vc netns "$cli"
-ip -n "$srv" addr add 198.18.0.1/24 dev vs
-ip -n "$srv" link set vs up
-ip -n "$cli" link set vc address 02:00:00:c0:ff:01
-ip -n "$cli" link set vc up
+# shellcheck source=../netns-pair.sh
+. "$(dirname "$0")/../netns-pair.sh" chlf 02:00:00:c0:ff:01
 
 cat > "$work/dhcpd.conf" <<CONF
 authoritative;
