@@ -6,11 +6,14 @@
 //! way `dhcpd -t` and `-T` do.
 
 mod args;
+mod batch;
 mod counters;
 mod limit;
 mod log;
+mod logbuf;
 mod net;
 mod packet;
+mod sendmmsg;
 mod serve;
 
 use std::path::Path;
@@ -110,9 +113,11 @@ fn main() -> ExitCode {
             .with_env_filter(filter)
             .with_target(false)
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_writer(std::io::stderr)
+            .with_writer(&logbuf::LOG)
             .init();
-        return match serve::serve(&args) {
+        let served = serve::serve(&args);
+        logbuf::LOG.flush();
+        return match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("charruad: {e}");

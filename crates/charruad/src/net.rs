@@ -10,7 +10,7 @@
 //! Ethernet frame to that address (`packet.rs`); where that is not possible (no Ethernet address,
 //! no AF_PACKET socket) it is broadcast on the interface, which RFC 2131 section 4.1 allows.
 
-use std::io::{IoSlice, IoSliceMut};
+use std::io::IoSlice;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
@@ -19,10 +19,7 @@ use charrua_server::{Config, Destination};
 use nix::ifaddrs::getifaddrs;
 use nix::libc;
 use nix::net::if_::{if_nametoindex, InterfaceFlags};
-use nix::sys::socket::{
-    recvmsg, sendmsg, setsockopt, sockopt, ControlMessage, ControlMessageOwned, MsgFlags,
-    SockaddrIn,
-};
+use nix::sys::socket::{sendmsg, setsockopt, sockopt, ControlMessage, MsgFlags, SockaddrIn};
 use socket2::{Domain, Protocol, Socket, Type};
 
 /// An interface the server answers on.
@@ -92,6 +89,15 @@ pub(crate) fn interfaces(config: &Config, wanted: &[String]) -> Result<Vec<Inter
     Ok(found)
 }
 
+/// Room for bursts (a power failure brings every client back at once, and requests queue while
+/// a batch of leases is synced): 8 MiB, beyond `net.core.rmem_max` when we may (CAP_NET_ADMIN).
+pub(crate) fn grow_receive_buffer(socket: &impl std::os::fd::AsFd) {
+    const SIZE: usize = 8 << 20;
+    if setsockopt(socket, sockopt::RcvBufForce, &SIZE).is_err() {
+        let _ = setsockopt(socket, sockopt::RcvBuf, &SIZE);
+    }
+}
+
 /// The server socket on `port`, with a receive timeout so the loop can look at signals.
 pub(crate) fn open(port: u16) -> Result<UdpSocket, String> {
     let fail = |what: &str, e: std::io::Error| format!("{what} on UDP port {port}: {e}");
@@ -103,8 +109,7 @@ pub(crate) fn open(port: u16) -> Result<UdpSocket, String> {
     socket
         .set_broadcast(true)
         .map_err(|e| fail("SO_BROADCAST", e))?;
-    // Room for bursts (a power failure brings every client back at once); the kernel caps it.
-    let _ = socket.set_recv_buffer_size(4 << 20);
+    grow_receive_buffer(&socket);
     socket
         .bind(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port).into())
         .map_err(|e| fail("bind", e))?;
@@ -126,42 +131,6 @@ pub(crate) struct Arrival {
     pub(crate) interface: u32,
 }
 
-/// Receives one datagram into `buf`; `None` when the timeout passed.
-pub(crate) fn receive(socket: &UdpSocket, buf: &mut [u8]) -> std::io::Result<Option<Arrival>> {
-    let mut iov = [IoSliceMut::new(buf)];
-    let mut cmsg = nix::cmsg_space!(libc::in_pktinfo);
-    let msg = match recvmsg::<SockaddrIn>(
-        socket.as_raw_fd(),
-        &mut iov,
-        Some(&mut cmsg),
-        MsgFlags::empty(),
-    ) {
-        Ok(msg) => msg,
-        Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let (mut destination, mut interface) = (Ipv4Addr::BROADCAST, 0);
-    if let Ok(cmsgs) = msg.cmsgs() {
-        for c in cmsgs {
-            if let ControlMessageOwned::Ipv4PacketInfo(info) = c {
-                destination = Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr));
-                interface = info.ipi_ifindex as u32;
-            }
-        }
-    }
-    let source = msg
-        .address
-        .map_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0), |a| {
-            SocketAddrV4::new(a.ip(), a.port())
-        });
-    Ok(Some(Arrival {
-        payload: 0..msg.bytes,
-        source,
-        destination,
-        interface,
-    }))
-}
-
 /// How a reply leaves: the UDP socket, the packet socket when there is one, and the interface
 /// the request came in on.
 #[derive(Debug)]
@@ -176,7 +145,7 @@ pub(crate) struct Egress<'a> {
 
 /// The core addresses servers on 67 and clients on 68; with `-p PORT` those become PORT and
 /// PORT + 1.
-fn remap(to: SocketAddrV4, port: u16) -> SocketAddrV4 {
+pub(crate) fn remap(to: SocketAddrV4, port: u16) -> SocketAddrV4 {
     match to.port() {
         67 => SocketAddrV4::new(*to.ip(), port),
         68 => SocketAddrV4::new(*to.ip(), port.wrapping_add(1)),
@@ -240,31 +209,18 @@ pub(crate) fn send(
     }
 }
 
-/// Receives one frame on the packet socket and finds the DHCP datagram in it: `None` after the
-/// timeout and for our own frames, `Some(Err(..))` for a frame that does not parse (a fragment,
-/// say: the kernel does not reassemble for packet sockets), for the caller to count. The UDP
-/// checksum is not checked: frames from a local peer carry one left for the NIC to fill
-/// (checksum offload); the IPv4 header checksum and every length are.
-pub(crate) fn receive_frame(
-    receiver: &crate::packet::PacketReceiver,
-    buf: &mut [u8],
-) -> std::io::Result<Option<Result<Arrival, charrua_wire::Error>>> {
+/// Finds the DHCP datagram in a frame received on interface `interface`; the payload range is
+/// relative to `frame`. The UDP checksum is not checked: frames from a local peer carry one
+/// left for the NIC to fill (checksum offload); the IPv4 header checksum and every length are.
+pub(crate) fn parse_frame(frame: &[u8], interface: u32) -> Result<Arrival, charrua_wire::Error> {
     use charrua_wire::frame::{Frame, UdpChecksum, ETHERNET_HEADER_LEN, UDP_HEADER_LEN};
-    let Some((len, interface)) = receiver.receive(buf)? else {
-        return Ok(None);
-    };
-    let data = buf.get(..len).unwrap_or_default();
-    let frame = match Frame::parse_with(data, UdpChecksum::Ignore) {
-        Ok(frame) => frame,
-        Err(e) => return Ok(Some(Err(e))),
-    };
-    let ihl = usize::from(data.get(ETHERNET_HEADER_LEN).copied().unwrap_or(0) & 0x0f) * 4;
+    let parsed = Frame::parse_with(frame, UdpChecksum::Ignore)?;
+    let ihl = usize::from(frame.get(ETHERNET_HEADER_LEN).copied().unwrap_or(0) & 0x0f) * 4;
     let start = ETHERNET_HEADER_LEN + ihl + UDP_HEADER_LEN;
-    let payload = start..start + frame.ip.payload.len();
-    Ok(Some(Ok(Arrival {
-        payload,
-        source: frame.ip.src,
-        destination: *frame.ip.dst.ip(),
+    Ok(Arrival {
+        payload: start..start + parsed.ip.payload.len(),
+        source: parsed.ip.src,
+        destination: *parsed.ip.dst.ip(),
         interface,
-    })))
+    })
 }

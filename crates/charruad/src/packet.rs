@@ -92,8 +92,9 @@ impl PacketSocket {
     }
 }
 
-/// Where a link-layer frame was going: `PACKET_OUTGOING` is one of ours (see packet(7)).
-const PACKET_OUTGOING: u8 = 4;
+/// `PACKET_IGNORE_OUTGOING` (Linux 4.20): the kernel does not copy our own outgoing frames to
+/// the socket (replies to relays go to the server port and would match the filter).
+const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
 
 /// The classic BPF program of `udp dst port PORT` on Ethernet II frames carrying IPv4 (what
 /// `tcpdump -dd` prints for it), so only DHCP server traffic is copied to the socket.
@@ -158,22 +159,27 @@ impl PacketReceiver {
         if set < 0 {
             return Err(io::Error::last_os_error());
         }
+        let on: libc::c_int = 1;
+        // SAFETY: an int option, passed by pointer with its exact size. Older kernels refuse it;
+        // the receive path skips outgoing frames itself then.
+        let _ = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                PACKET_IGNORE_OUTGOING,
+                std::ptr::from_ref(&on).cast(),
+                size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        crate::net::grow_receive_buffer(&fd);
         let timeout = nix::sys::time::TimeVal::new(0, 250_000);
         nix::sys::socket::setsockopt(&fd, nix::sys::socket::sockopt::ReceiveTimeout, &timeout)?;
         Ok(Self { fd })
     }
+}
 
-    /// Receives one frame into `buf`: its length and interface index; `None` after the timeout
-    /// or for a frame of our own.
-    pub(crate) fn receive(&self, buf: &mut [u8]) -> io::Result<Option<(usize, u32)>> {
-        use nix::sys::socket::{recvfrom, LinkAddr};
-        match recvfrom::<LinkAddr>(self.fd.as_raw_fd(), buf) {
-            Ok((n, Some(from))) if from.pkttype() != PACKET_OUTGOING => {
-                Ok(Some((n, from.ifindex() as u32)))
-            }
-            Ok(_) => Ok(None),
-            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+impl AsRawFd for PacketReceiver {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd.as_raw_fd()
     }
 }

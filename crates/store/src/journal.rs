@@ -15,9 +15,9 @@
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Write};
 use std::net::Ipv4Addr;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
@@ -342,9 +342,8 @@ impl LeaseStore for Journal {
         let path = self.file_path.clone();
         let result = self
             .file
-            .seek(SeekFrom::Start(self.durable_len))
-            .and_then(|_| self.file.write_all(&self.buffer))
-            .and_then(|_| self.file.sync_data());
+            .write_all_at(&self.buffer, self.durable_len)
+            .and_then(|()| self.file.sync_data());
         match result {
             Ok(()) => {
                 self.durable_len += self.buffer.len() as u64;
