@@ -194,7 +194,7 @@ impl Outbox {
         let mut next = 0;
         while let Some(rest) = self.queue.get(next..).filter(|r| !r.is_empty()) {
             let chunk = rest.get(..BATCH.min(rest.len())).unwrap_or_default();
-            match crate::sendmmsg::send_many(socket.as_fd(), chunk) {
+            match charrua_mmsg::send_many(socket.as_fd(), chunk) {
                 Ok(sent) => next += sent.max(1),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {

@@ -5,11 +5,16 @@ use charrua_server::Outcome;
 use charrua_wire::{Message, MessageType};
 
 fn mac(msg: &Message) -> String {
-    msg.hardware_address()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(msg.hardware_address().len() * 3);
+    for (i, b) in msg.hardware_address().iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 fn name(msg: &Message) -> String {

@@ -13,7 +13,6 @@ mod log;
 mod logbuf;
 mod net;
 mod packet;
-mod sendmmsg;
 mod serve;
 
 use std::path::Path;

@@ -148,8 +148,9 @@ struct Daemon {
     waiting: Vec<Waiting>,
     /// Replies to relays and to clients' addresses, sent together.
     outbox: Outbox,
-    /// Shortest time between two syncs.
+    /// Shortest time between the starts of two syncs.
     commit_interval: Duration,
+    /// When the last sync started.
     last_sync: Instant,
 }
 
@@ -322,8 +323,10 @@ impl Daemon {
         if !self.dirty {
             return;
         }
-        let result = self.journal.sync();
+        // The interval runs from the start of a sync: at most one sync per interval, and a
+        // slow disk does not add the interval on top of its own time.
         self.last_sync = monotonic();
+        let result = self.journal.sync();
         self.dirty = false;
         let waiting = std::mem::take(&mut self.waiting);
         match result {

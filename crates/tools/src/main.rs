@@ -1,7 +1,7 @@
 //! `charrua`: command-line tools around the charrua DHCP library.
 //!
 //! `charrua decode FILE...` prints every DHCP message in pcap/pcapng captures as JSON Lines;
-//! `charrua leases import|export` reads ISC dhcpd.leases files.
+//! `charrua leases import|export` reads ISC dhcpd.leases files; `charrua perf` loads a server.
 
 // Input must never reach a panic: library code indexes with `get` and has no unwrap.
 #![cfg_attr(
@@ -20,6 +20,7 @@ mod hex;
 mod json;
 mod leases;
 mod link;
+mod perf;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -52,6 +53,9 @@ enum Command {
     /// Read ISC dhcpd.leases files.
     #[command(subcommand)]
     Leases(leases::Command),
+    /// Load a DHCP server: many simulated clients at a target rate of DORA exchanges (and
+    /// renewals, releases), as a relay agent or on the link; reports completion and latency.
+    Perf(perf::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
     let ok = match cli.command {
         Command::Decode { hex, files } => decode::run(hex.as_deref(), &files, &mut out),
         Command::Leases(command) => leases::run(&command, &mut out),
+        Command::Perf(args) => perf::run(&args, &mut out),
     };
     // A closed pipe (`charrua decode x.pcap | head`) is not an error worth a message.
     let _ = out.flush();

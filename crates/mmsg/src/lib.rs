@@ -1,16 +1,14 @@
-//! `sendmmsg(2)` for plain UDP datagrams, each to its own IPv4 address.
+//! charrua-mmsg: `sendmmsg(2)` for plain UDP datagrams, each to its own IPv4 address, for the
+//! daemon's replies and the load generator's requests.
 //!
 //! nix offers `sendmmsg`, but counting what it sent means iterating its results, which reads
 //! receive-side address slots that a send never initialises; this wrapper builds the headers
-//! itself. Besides `packet.rs`, this is the only place charruad uses `unsafe`: one system call,
-//! its arguments checked below.
+//! itself: one system call, its arguments checked below.
 #![allow(unsafe_code)]
 
 use std::io;
 use std::net::SocketAddrV4;
 use std::os::fd::{AsRawFd, BorrowedFd};
-
-use nix::libc;
 
 fn sockaddr(to: SocketAddrV4) -> libc::sockaddr_in {
     libc::sockaddr_in {
@@ -25,10 +23,7 @@ fn sockaddr(to: SocketAddrV4) -> libc::sockaddr_in {
 
 /// Sends each `(payload, destination)` of `batch` as one datagram with one system call;
 /// returns how many the kernel took (from the front of `batch`).
-pub(crate) fn send_many(
-    fd: BorrowedFd<'_>,
-    batch: &[(Vec<u8>, SocketAddrV4)],
-) -> io::Result<usize> {
+pub fn send_many(fd: BorrowedFd<'_>, batch: &[(Vec<u8>, SocketAddrV4)]) -> io::Result<usize> {
     if batch.is_empty() {
         return Ok(0);
     }

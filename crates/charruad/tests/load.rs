@@ -1,0 +1,137 @@
+//! `charrua perf`, the project's load generator, against charruad: as a relay agent (DORA,
+//! renewal, release) and as clients on the link (broadcast), every exchange completed and
+//! counted as the server counts it.
+
+mod lab;
+
+use std::path::PathBuf;
+
+use lab::Lab;
+
+/// A /22 around the lab's /24, so 766 addresses serve the load's 500 clients.
+const CONFIG: &str = "default-lease-time 3600;\nsubnet 198.18.0.0 netmask 255.255.252.0 { range 198.18.1.0 198.18.3.254; }\n";
+
+/// The `charrua` binary, built beside `charruad` by `cargo test --workspace`.
+fn charrua() -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_BIN_EXE_charruad")).with_file_name("charrua");
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing: run cargo test --workspace",
+        path.display()
+    );
+    eprintln!(
+        "SKIP: {} is not built (cargo test --workspace builds it)",
+        path.display()
+    );
+    None
+}
+
+fn number(json: &str, key: &str) -> f64 {
+    json.split(&format!("\"{key}\":"))
+        .nth(1)
+        .and_then(|rest| rest.split([',', '}']).next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+}
+
+#[test]
+fn charrua_perf_as_a_relay_completes_dora_renewal_and_release() {
+    if !lab::can_run() {
+        return;
+    }
+    let Some(charrua) = charrua() else { return };
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:11:01");
+    lab.exec(
+        &ns,
+        5,
+        &["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"],
+    );
+    lab.start(CONFIG);
+    let out = lab.exec(
+        &ns,
+        60,
+        &[
+            charrua.to_str().unwrap(),
+            "perf",
+            "--relay",
+            "198.18.0.2",
+            "--rate",
+            "1000",
+            "--duration",
+            "2",
+            "--clients",
+            "500",
+            "--renew",
+            "--release",
+            "--json",
+            "198.18.0.1",
+        ],
+    );
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{json}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(number(&json, "exchanges"), 2000.0, "{json}");
+    assert_eq!(number(&json, "completed"), 2000.0, "{json}");
+    assert_eq!(number(&json, "loss_percent"), 0.0, "{json}");
+    for key in ["offer", "ack", "renew_ack", "release"] {
+        assert_eq!(number(&json, key), 2000.0, "{key}: {json}");
+    }
+    assert_eq!(number(&json, "nak"), 0.0, "{json}");
+    assert!(lab.stop().success());
+    let log = lab.log();
+    assert!(log.contains("dropped: none"), "{log}");
+    // 6000 requests answered (DISCOVER, REQUEST, renewal), 2000 releases committed.
+    assert!(log.contains("answered 8000"), "{log}");
+    // Every lease was released at the end.
+    assert!(
+        lab.leases()
+            .iter()
+            .all(|l| l.state != charrua_server::LeaseState::Bound),
+        "{:?}",
+        lab.leases()
+    );
+}
+
+#[test]
+fn charrua_perf_on_the_link_gets_broadcast_replies() {
+    if !lab::can_run() {
+        return;
+    }
+    let Some(charrua) = charrua() else { return };
+    let mut lab = Lab::new();
+    let ns = lab.client("02:00:00:00:11:02");
+    lab.start(CONFIG);
+    let out = lab.exec(
+        &ns,
+        60,
+        &[
+            charrua.to_str().unwrap(),
+            "perf",
+            "--link",
+            "eth0",
+            "--rate",
+            "200",
+            "--duration",
+            "1",
+            "--clients",
+            "100",
+            "--json",
+            "255.255.255.255",
+        ],
+    );
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{json}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(number(&json, "completed"), 200.0, "{json}");
+    assert_eq!(number(&json, "loss_percent"), 0.0, "{json}");
+}
