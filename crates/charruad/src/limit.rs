@@ -2,7 +2,7 @@
 //! server, so one client or a flood cannot take the server's time or fill its tables. The
 //! per-client table is bounded (rule A1): when full, buckets idle longest are dropped.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::time::Instant;
 
 /// A token bucket: `rate` tokens a second, at most `burst` saved.

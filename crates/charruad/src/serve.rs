@@ -128,6 +128,9 @@ enum Receiver {
     Udp,
 }
 
+/// Under load, the log is written out at least this often.
+const LOG_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Receive rounds per commit at most, so a flood cannot put a sync off forever.
 const MAX_ROUNDS: usize = 16;
 
@@ -148,16 +151,19 @@ struct Daemon {
     waiting: Vec<Waiting>,
     /// Replies to relays and to clients' addresses, sent together.
     outbox: Outbox,
-    /// Shortest time between the starts of two syncs.
+    /// Shortest time between the starts of two ticks (and so of two syncs) under load.
     commit_interval: Duration,
-    /// When the last sync started.
-    last_sync: Instant,
+    /// When the last tick started: the interval runs from there, so a slow disk does not add
+    /// the interval on top of its own time.
+    last_tick: Instant,
 }
 
 impl Daemon {
     /// Receives what is queued, up to [`MAX_ROUNDS`] batches (waiting for the first as `wait`
-    /// says), handling each datagram and sending the replies that need no sync.
-    fn receive(&mut self, inbox: &mut Inbox, mut wait: Wait) {
+    /// says), handling each datagram and sending the replies that need no sync; returns how
+    /// many datagrams came.
+    fn receive(&mut self, inbox: &mut Inbox, mut wait: Wait) -> usize {
+        let mut total = 0;
         for _ in 0..MAX_ROUNDS {
             let got = match &self.receiver {
                 Receiver::Frames(r) => inbox.receive_frames(r.as_raw_fd(), wait),
@@ -168,9 +174,10 @@ impl Daemon {
                 Err(e) => {
                     error!("receive: {e}");
                     std::thread::sleep(Duration::from_millis(10));
-                    return;
+                    return total;
                 }
             };
+            total += count;
             for received in inbox.received() {
                 match received {
                     batch::Received::Datagram(arrival) => {
@@ -184,10 +191,11 @@ impl Daemon {
             }
             self.flush_outbox();
             if count < batch::BATCH {
-                return;
+                return total;
             }
             wait = Wait::Never;
         }
+        total
     }
 
     fn handle(&mut self, payload: &[u8], arrival: &net::Arrival) {
@@ -222,10 +230,18 @@ impl Daemon {
             .allow(monotonic(), message.htype, &message.chaddr)
         {
             self.counters.limited();
-            debug!("rate limited: {}", crate::log::request(&message, iface));
+            if tracing::enabled!(tracing::Level::DEBUG) {
+                LOG.line("DEBUG", |w| {
+                    w.write_str("rate limited: ")?;
+                    crate::log::request(w, &message, iface)
+                });
+            }
             return;
         }
-        info!("{}", crate::log::request(&message, iface));
+        let info = tracing::enabled!(tracing::Level::INFO);
+        if info {
+            LOG.line("INFO", |w| crate::log::request(w, &message, iface));
+        }
         let Some(interface_address) = self.interfaces.get(interface).map(|i| i.address) else {
             return;
         };
@@ -236,9 +252,9 @@ impl Daemon {
             interface_address,
         };
         let outcome = Server::handle(&self.config, &self.db, &rx, now());
-        let line = (tracing::enabled!(tracing::Level::INFO)
+        let line = (info
             || matches!(outcome, Outcome::Ignore(_)) && tracing::enabled!(tracing::Level::DEBUG))
-        .then(|| crate::log::outcome(&rx.message, &outcome, iface));
+        .then(|| crate::log::to_string(|w| crate::log::outcome(w, &rx.message, &outcome, iface)));
         if !matches!(outcome, Outcome::Ignore(_)) {
             self.counters.answered();
         }
@@ -259,7 +275,7 @@ impl Daemon {
             }
             Outcome::Commit(changes) => {
                 if let Some(line) = line {
-                    info!("{line}");
+                    LOG.line("INFO", |w| w.write_str(&line));
                 }
                 if let Err(e) = self.record(&changes) {
                     error!("lease store: {e}");
@@ -268,7 +284,7 @@ impl Daemon {
             Outcome::Ignore(reason) => {
                 self.counters.ignored(reason);
                 if let Some(line) = line {
-                    debug!("{line}");
+                    LOG.line("DEBUG", |w| w.write_str(&line));
                 }
             }
         }
@@ -292,7 +308,7 @@ impl Daemon {
     /// Sends a reply: to a relay or a client's address through the outbox, otherwise at once.
     fn send(&mut self, reply: Waiting) {
         if let Some(line) = &reply.line {
-            info!("{line}");
+            LOG.line("INFO", |w| w.write_str(line));
         }
         if let Destination::Relay(to) | Destination::Unicast(to) = reply.destination {
             self.outbox.push(reply.payload, net::remap(to, self.port));
@@ -323,9 +339,6 @@ impl Daemon {
         if !self.dirty {
             return;
         }
-        // The interval runs from the start of a sync: at most one sync per interval, and a
-        // slow disk does not add the interval on top of its own time.
-        self.last_sync = monotonic();
         let result = self.journal.sync();
         self.dirty = false;
         let waiting = std::mem::take(&mut self.waiting);
@@ -447,10 +460,12 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         waiting: Vec::new(),
         outbox: Outbox::default(),
         commit_interval,
-        last_sync: monotonic(),
+        last_tick: monotonic(),
     };
     let mut inbox = Inbox::new();
     let mut last_expire = now();
+    let mut busy = false;
+    let mut last_flush = monotonic();
     info!("serving");
     while !stop.load(Ordering::Relaxed) {
         if reload.swap(false, Ordering::Relaxed) {
@@ -463,20 +478,28 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
             last_expire = now();
             daemon.expire();
         }
-        if daemon.dirty {
-            // Group commit: changes wait at most the commit interval after the last sync, and
-            // every request that arrives meanwhile joins the same sync.
-            let due = daemon.last_sync + daemon.commit_interval;
+        if daemon.dirty || busy {
+            // Under load the loop runs in ticks at most a commit interval apart: sleep to the
+            // next tick, take everything queued meanwhile, answer it, and sync once for all of
+            // it (group commit). A lone request after a quiet spell finds the tick due at once.
+            let due = daemon.last_tick + daemon.commit_interval;
             let wait = due.saturating_duration_since(monotonic());
             if !wait.is_zero() {
                 std::thread::sleep(wait);
             }
-            daemon.receive(&mut inbox, Wait::Never);
+            daemon.last_tick = monotonic();
+            busy = daemon.receive(&mut inbox, Wait::Never) > 0;
             daemon.commit();
         } else {
-            daemon.receive(&mut inbox, Wait::First);
+            // Quiet: write the log out, then block until a request comes.
+            LOG.flush();
+            last_flush = monotonic();
+            busy = daemon.receive(&mut inbox, Wait::First) > 0;
         }
-        LOG.flush();
+        if last_flush.elapsed() >= LOG_FLUSH_INTERVAL {
+            LOG.flush();
+            last_flush = monotonic();
+        }
     }
     info!("stopping: finishing lease commits");
     daemon.commit();

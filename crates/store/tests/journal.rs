@@ -253,3 +253,43 @@ fn changes_the_reader_would_refuse_are_not_written() {
     journal.sync().unwrap();
     assert_eq!(journal.len(), 0);
 }
+
+#[test]
+fn preallocated_zeros_are_not_a_torn_tail_but_a_torn_record_in_them_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let changes: Vec<_> = (1..=3u8)
+        .map(|i| LeaseChange::Set(lease(i, i, LeaseState::Bound, u64::from(i))))
+        .collect();
+    let mut bytes = Vec::new();
+    {
+        let (mut journal, _, _) = open(&path(&dir));
+        for c in &changes {
+            journal.append(c).unwrap();
+            record::encode(c, &mut bytes).unwrap();
+        }
+        journal.sync().unwrap();
+        assert_eq!(journal.len(), bytes.len() as u64);
+    }
+    let on_disk = std::fs::read(path(&dir)).unwrap();
+    assert!(on_disk.len() > bytes.len(), "space is preallocated");
+    assert_eq!(&on_disk[..bytes.len()], &bytes[..]);
+    assert!(on_disk[bytes.len()..].iter().all(|&b| b == 0));
+    // Reopening replays the records and reports no torn bytes for the zeros.
+    let (journal, state, recovery) = open(&path(&dir));
+    assert_eq!((state.len(), recovery.cut_bytes), (3, 0));
+    drop(journal);
+    // Half a record written into the zeros (a crash mid-write) is a torn tail: cut, counted.
+    let mut torn = bytes.clone();
+    record::encode(
+        &LeaseChange::Set(lease(9, 9, LeaseState::Bound, 9)),
+        &mut torn,
+    )
+    .unwrap();
+    let half = bytes.len() + (torn.len() - bytes.len()) / 2;
+    let mut file = on_disk.clone();
+    file[bytes.len()..half].copy_from_slice(&torn[bytes.len()..half]);
+    std::fs::write(path(&dir), &file).unwrap();
+    let (_, state, recovery) = open(&path(&dir));
+    assert_eq!(state.len(), 3);
+    assert_eq!(recovery.cut_bytes, (file.len() - bytes.len()) as u64);
+}
