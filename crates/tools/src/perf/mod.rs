@@ -283,6 +283,7 @@ fn load(args: &Args) -> Result<serde_json::Value, String> {
         gen.stats.acks
     };
     let run = Run {
+        offered: total,
         rate: args.rate,
         seconds: args.duration,
         exchanges: gen.started,

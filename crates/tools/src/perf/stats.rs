@@ -74,7 +74,9 @@ pub(crate) struct Stats {
 pub(crate) struct Run {
     pub(crate) rate: f64,
     pub(crate) seconds: f64,
-    /// Exchanges that should have finished: DORA (and renewal, when asked).
+    /// Exchanges the rate asked for over the sending period.
+    pub(crate) offered: u64,
+    /// Exchanges started (fewer than offered when the generator could not keep up).
     pub(crate) exchanges: u64,
     /// Exchanges that reached their last reply.
     pub(crate) completed: u64,
@@ -84,15 +86,20 @@ pub(crate) struct Run {
 impl Stats {
     /// The report as one JSON object.
     pub(crate) fn report(&mut self, run: &Run) -> Value {
-        let loss = if run.exchanges == 0 {
+        // Loss counts against what was asked for, so a generator that could not start every
+        // exchange cannot pass for a server that answered all it got.
+        let loss = if run.offered == 0 {
             0.0
         } else {
-            100.0 * (run.exchanges - run.completed.min(run.exchanges)) as f64 / run.exchanges as f64
+            100.0 * (run.offered - run.completed.min(run.offered)) as f64 / run.offered as f64
         };
+        let limited = (run.exchanges as f64) < 0.97 * run.offered as f64;
         json!({
             "offered_rate": run.rate,
             "seconds": round3(run.seconds),
+            "offered": run.offered,
             "exchanges": run.exchanges,
+            "generator_limited": limited,
             "completed": run.completed,
             "completed_rate": round3(run.completed as f64 / run.seconds.max(1e-9)),
             "loss_percent": round3(loss),
@@ -130,10 +137,16 @@ pub(crate) fn text(report: &Value) -> String {
         get(&["offered_rate"]),
         get(&["seconds"]),
         get(&["completed"]),
-        get(&["exchanges"]),
+        get(&["offered"]),
         get(&["completed_rate"]),
         get(&["loss_percent"]),
     ));
+    if get(&["generator_limited"]) == Value::Bool(true) {
+        out.push_str(&format!(
+            "GENERATOR-LIMITED: only {} exchanges started; the load, not the server, was the limit\n",
+            get(&["exchanges"])
+        ));
+    }
     out.push_str(&format!(
         "sent: {}\nreceived: {}\n",
         get(&["sent"]),
@@ -185,11 +198,23 @@ mod tests {
         let r = stats.report(&Run {
             rate: 100.0,
             seconds: 1.0,
+            offered: 200,
             exchanges: 200,
             completed: 198,
             cpu_seconds: 0.1,
         });
         assert_eq!(r["loss_percent"], 1.0);
         assert_eq!(r["completed_rate"], 198.0);
+        assert_eq!(r["generator_limited"], false);
+        let r = stats.report(&Run {
+            rate: 100.0,
+            seconds: 1.0,
+            offered: 200,
+            exchanges: 150,
+            completed: 150,
+            cpu_seconds: 0.1,
+        });
+        assert_eq!(r["loss_percent"], 25.0);
+        assert_eq!(r["generator_limited"], true);
     }
 }
