@@ -21,9 +21,6 @@ pub(crate) const BATCH: usize = 64;
 /// Bytes per receive slot: a jumbo frame, so no request an interface can carry is cut short.
 const SLOT: usize = 9216;
 
-/// Where `PACKET_OUTGOING` frames (our own) come from; they are skipped (see packet(7)).
-const PACKET_OUTGOING: u8 = 4;
-
 /// Whether to wait for the first datagram (up to the socket's receive timeout) or only take
 /// what is already queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +147,7 @@ impl Inbox {
         let mut frames = Vec::with_capacity(BATCH);
         for (index, msg) in results.enumerate() {
             let Some(from) = msg.address else { continue };
-            if from.pkttype() == PACKET_OUTGOING {
+            if from.pkttype() == charrua_socket::packet::PACKET_OUTGOING {
                 continue;
             }
             frames.push((index * SLOT, msg.bytes.min(SLOT), from.ifindex() as u32));
@@ -194,7 +191,7 @@ impl Outbox {
         let mut next = 0;
         while let Some(rest) = self.queue.get(next..).filter(|r| !r.is_empty()) {
             let chunk = rest.get(..BATCH.min(rest.len())).unwrap_or_default();
-            match charrua_mmsg::send_many(socket.as_fd(), chunk) {
+            match charrua_socket::send_many(socket.as_fd(), chunk) {
                 Ok(sent) => next += sent.max(1),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {

@@ -12,7 +12,6 @@ mod limit;
 mod log;
 mod logbuf;
 mod net;
-mod packet;
 mod serve;
 
 use std::path::Path;

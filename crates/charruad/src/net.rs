@@ -89,15 +89,6 @@ pub(crate) fn interfaces(config: &Config, wanted: &[String]) -> Result<Vec<Inter
     Ok(found)
 }
 
-/// Room for bursts (a power failure brings every client back at once, and requests queue while
-/// a batch of leases is synced): 8 MiB, beyond `net.core.rmem_max` when we may (CAP_NET_ADMIN).
-pub(crate) fn grow_receive_buffer(socket: &impl std::os::fd::AsFd) {
-    const SIZE: usize = 8 << 20;
-    if setsockopt(socket, sockopt::RcvBufForce, &SIZE).is_err() {
-        let _ = setsockopt(socket, sockopt::RcvBuf, &SIZE);
-    }
-}
-
 /// The server socket on `port`, with a receive timeout so the loop can look at signals.
 pub(crate) fn open(port: u16) -> Result<UdpSocket, String> {
     let fail = |what: &str, e: std::io::Error| format!("{what} on UDP port {port}: {e}");
@@ -109,7 +100,7 @@ pub(crate) fn open(port: u16) -> Result<UdpSocket, String> {
     socket
         .set_broadcast(true)
         .map_err(|e| fail("SO_BROADCAST", e))?;
-    grow_receive_buffer(&socket);
+    charrua_socket::packet::grow_receive_buffer(&socket);
     socket
         .bind(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port).into())
         .map_err(|e| fail("bind", e))?;
@@ -136,7 +127,7 @@ pub(crate) struct Arrival {
 #[derive(Debug)]
 pub(crate) struct Egress<'a> {
     pub(crate) socket: &'a UdpSocket,
-    pub(crate) packet: Option<&'a crate::packet::PacketSocket>,
+    pub(crate) packet: Option<&'a charrua_socket::packet::PacketSocket>,
     pub(crate) interface: &'a Interface,
     /// The server port (`-p`, 67 by default); clients are answered on the next port up, as
     /// ISC dhcpd does.

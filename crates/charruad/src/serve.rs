@@ -123,7 +123,7 @@ struct Waiting {
 #[derive(Debug)]
 enum Receiver {
     /// Frames from the AF_PACKET socket with the BPF filter.
-    Frames(crate::packet::PacketReceiver),
+    Frames(charrua_socket::packet::PacketReceiver),
     /// Datagrams from the UDP socket (no CAP_NET_RAW).
     Udp,
 }
@@ -136,7 +136,7 @@ const MAX_ROUNDS: usize = 16;
 
 struct Daemon {
     port: u16,
-    packet: Option<crate::packet::PacketSocket>,
+    packet: Option<charrua_socket::packet::PacketSocket>,
     counters: Counters,
     limiter: Limiter,
     config: Config,
@@ -412,7 +412,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     let socket = net::open(args.port)?;
     // Requests arrive on a packet socket (BPF: UDP to the server port); the UDP socket then only
     // sends, and its receive queue is kept minimal. Without CAP_NET_RAW the UDP socket receives.
-    let receiver = match crate::packet::PacketReceiver::open(args.port) {
+    let receiver = match charrua_socket::packet::PacketReceiver::open(args.port, None) {
         Ok(r) => {
             let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(0);
             Receiver::Frames(r)
@@ -423,7 +423,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         }
     };
     // Frames to clients without an address; without CAP_NET_RAW those replies are broadcast.
-    let packet = match crate::packet::PacketSocket::open() {
+    let packet = match charrua_socket::packet::PacketSocket::open() {
         Ok(p) => Some(p),
         Err(e) => {
             warn!("AF_PACKET socket: {e}; replies to clients without an address will be broadcast");

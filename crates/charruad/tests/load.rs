@@ -4,30 +4,10 @@
 
 mod lab;
 
-use std::path::PathBuf;
-
 use lab::Lab;
 
 /// A /22 around the lab's /24, so 766 addresses serve the load's 500 clients.
 const CONFIG: &str = "default-lease-time 3600;\nsubnet 198.18.0.0 netmask 255.255.252.0 { range 198.18.1.0 198.18.3.254; }\n";
-
-/// The `charrua` binary, built beside `charruad` by `cargo test --workspace`.
-fn charrua() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_BIN_EXE_charruad")).with_file_name("charrua");
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing: run cargo test --workspace",
-        path.display()
-    );
-    eprintln!(
-        "SKIP: {} is not built (cargo test --workspace builds it)",
-        path.display()
-    );
-    None
-}
 
 fn number(json: &str, key: &str) -> f64 {
     json.split(&format!("\"{key}\":"))
@@ -42,7 +22,9 @@ fn charrua_perf_as_a_relay_completes_dora_renewal_and_release() {
     if !lab::can_run() {
         return;
     }
-    let Some(charrua) = charrua() else { return };
+    let Some(charrua) = lab::sibling_binary("charrua") else {
+        return;
+    };
     let mut lab = Lab::new();
     let ns = lab.client("02:00:00:00:11:01");
     lab.exec(
@@ -104,7 +86,9 @@ fn charrua_perf_on_the_link_gets_broadcast_replies() {
     if !lab::can_run() {
         return;
     }
-    let Some(charrua) = charrua() else { return };
+    let Some(charrua) = lab::sibling_binary("charrua") else {
+        return;
+    };
     let mut lab = Lab::new();
     let ns = lab.client("02:00:00:00:11:02");
     lab.start(CONFIG);

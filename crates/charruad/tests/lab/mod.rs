@@ -220,6 +220,19 @@ impl Lab {
     pub fn stop_capture(&mut self) -> PathBuf {
         std::thread::sleep(Duration::from_millis(300));
         if let Some(mut c) = self.capture.take() {
+            // SIGINT lets dumpcap write out what it buffered; SIGKILL only if it hangs.
+            if let Ok(pid) = i32::try_from(c.id()) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGINT,
+                );
+            }
+            for _ in 0..50 {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -384,4 +397,23 @@ impl Drop for Lab {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
     }
+}
+
+/// A binary of the workspace built beside charruad (`cargo test --workspace` builds them all):
+/// `None`, after saying so, when it is not there outside CI.
+pub fn sibling_binary(name: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_BIN_EXE_charruad")).with_file_name(name);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing: run cargo test --workspace",
+        path.display()
+    );
+    eprintln!(
+        "SKIP: {} is not built (cargo test --workspace builds it)",
+        path.display()
+    );
+    None
 }

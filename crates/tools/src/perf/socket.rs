@@ -89,7 +89,7 @@ impl Socket {
         let mut stalls = 0;
         while let Some(rest) = queue.get(next..).filter(|r| !r.is_empty()) {
             let chunk = rest.get(..BATCH.min(rest.len())).unwrap_or_default();
-            match charrua_mmsg::send_many(self.0.as_fd(), chunk) {
+            match charrua_socket::send_many(self.0.as_fd(), chunk) {
                 Ok(sent) => next += sent.max(1),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && stalls < 1000 => {
                     stalls += 1;

@@ -2,8 +2,8 @@
 //! cannot answer ARP (RFC 2131 section 4.1: "unicast ... to the client's hardware address and
 //! 'yiaddr' address"). The frame is built by the wire crate's frame emitter, checksums filled.
 //!
-//! This is the one place charrua uses `unsafe`: two system calls (socket, sendto) that std and
-//! nix do not offer for AF_PACKET. Each call's arguments are checked below.
+//! The system calls std and nix do not offer for AF_PACKET (socket, bind, sendto, and the
+//! filter's setsockopt) are here, each call's arguments checked.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -18,13 +18,13 @@ const ETH_P_IP: u16 = 0x0800;
 
 /// A send-only AF_PACKET socket (protocol 0: the kernel delivers no frames to it).
 #[derive(Debug)]
-pub(crate) struct PacketSocket {
+pub struct PacketSocket {
     fd: OwnedFd,
 }
 
 impl PacketSocket {
     /// Opens the socket; needs CAP_NET_RAW, so it is opened before privileges are dropped.
-    pub(crate) fn open() -> io::Result<Self> {
+    pub fn open() -> io::Result<Self> {
         // SAFETY: socket(2) with constant arguments; it returns a new descriptor or -1.
         let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
         if fd < 0 {
@@ -39,7 +39,7 @@ impl PacketSocket {
     /// Sends `payload` from `src` (our address and port, MAC `src_mac`) to `dst` (the client's
     /// new address and port) at hardware address `mac` on interface `ifindex`, as an Ethernet II /
     /// IPv4 / UDP frame.
-    pub(crate) fn send(
+    pub fn send(
         &self,
         ifindex: u32,
         src_mac: [u8; 6],
@@ -92,13 +92,26 @@ impl PacketSocket {
     }
 }
 
+/// Where `PACKET_OUTGOING` frames (our own) come from (see packet(7)).
+pub const PACKET_OUTGOING: u8 = 4;
+
+/// Room for bursts (a power failure brings every client back at once, and requests queue while
+/// a batch of leases is synced): 8 MiB, beyond `net.core.rmem_max` when we may (CAP_NET_ADMIN).
+pub fn grow_receive_buffer(socket: &impl std::os::fd::AsFd) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    const SIZE: usize = 8 << 20;
+    if setsockopt(socket, sockopt::RcvBufForce, &SIZE).is_err() {
+        let _ = setsockopt(socket, sockopt::RcvBuf, &SIZE);
+    }
+}
+
 /// `PACKET_IGNORE_OUTGOING` (Linux 4.20): the kernel does not copy our own outgoing frames to
 /// the socket (replies to relays go to the server port and would match the filter).
 const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
 
 /// The classic BPF program of `udp dst port PORT` on Ethernet II frames carrying IPv4 (what
-/// `tcpdump -dd` prints for it), so only DHCP server traffic is copied to the socket.
-fn server_port_filter(port: u16) -> [libc::sock_filter; 11] {
+/// `tcpdump -dd` prints for it), so only DHCP traffic to that port is copied to the socket.
+fn port_filter(port: u16) -> [libc::sock_filter; 11] {
     let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
     [
         op(0x28, 0, 0, 12),              // ldh [12]: EtherType
@@ -115,17 +128,18 @@ fn server_port_filter(port: u16) -> [libc::sock_filter; 11] {
     ]
 }
 
-/// An AF_PACKET socket receiving the IPv4 frames sent to the server port on every interface,
-/// filtered in the kernel by BPF. Frames keep their link-layer facts: the interface they came in
-/// on, and whether they are our own outgoing ones (skipped).
+/// An AF_PACKET socket receiving the IPv4 frames sent to one UDP port, on every interface or on
+/// one, filtered in the kernel by BPF. Frames keep their link-layer facts: the interface they
+/// came in on, and whether they are our own outgoing ones (skipped).
 #[derive(Debug)]
-pub(crate) struct PacketReceiver {
+pub struct PacketReceiver {
     fd: OwnedFd,
 }
 
 impl PacketReceiver {
-    /// Opens the receiver for server port `port`; needs CAP_NET_RAW.
-    pub(crate) fn open(port: u16) -> io::Result<Self> {
+    /// Opens the receiver for UDP port `port`, on interface `interface` only when given; needs
+    /// CAP_NET_RAW.
+    pub fn open(port: u16, interface: Option<u32>) -> io::Result<Self> {
         let protocol = i32::from(ETH_P_IP.to_be());
         // SAFETY: socket(2) with constant arguments; it returns a new descriptor or -1.
         let fd = unsafe {
@@ -140,7 +154,7 @@ impl PacketReceiver {
         }
         // SAFETY: `fd` was just returned by socket(2) and is owned by nothing else.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let filter = server_port_filter(port);
+        let filter = port_filter(port);
         let program = libc::sock_fprog {
             len: filter.len() as u16,
             filter: filter.as_ptr().cast_mut(),
@@ -171,10 +185,57 @@ impl PacketReceiver {
                 size_of::<libc::c_int>() as libc::socklen_t,
             )
         };
-        crate::net::grow_receive_buffer(&fd);
+        if let Some(index) = interface {
+            let sll = libc::sockaddr_ll {
+                sll_family: libc::AF_PACKET as u16,
+                sll_protocol: ETH_P_IP.to_be(),
+                sll_ifindex: i32::try_from(index)
+                    .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface index"))?,
+                sll_hatype: 0,
+                sll_pkttype: 0,
+                sll_halen: 0,
+                sll_addr: [0; 8],
+            };
+            // SAFETY: `sll` is a fully initialised sockaddr_ll whose exact size is passed; the
+            // descriptor is open.
+            let bound = unsafe {
+                libc::bind(
+                    fd.as_raw_fd(),
+                    std::ptr::from_ref(&sll).cast(),
+                    size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+                )
+            };
+            if bound < 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        grow_receive_buffer(&fd);
         let timeout = nix::sys::time::TimeVal::new(0, 250_000);
         nix::sys::socket::setsockopt(&fd, nix::sys::socket::sockopt::ReceiveTimeout, &timeout)?;
         Ok(Self { fd })
+    }
+}
+
+impl PacketReceiver {
+    /// Takes one queued frame into `buf` without waiting: its length and interface index;
+    /// `None` when nothing is queued or the frame is one of ours.
+    pub fn receive_now(&self, buf: &mut [u8]) -> io::Result<Option<(usize, u32)>> {
+        use nix::sys::socket::{recvmsg, LinkAddr, MsgFlags};
+        let mut iov = [io::IoSliceMut::new(buf)];
+        match recvmsg::<LinkAddr>(self.fd.as_raw_fd(), &mut iov, None, MsgFlags::MSG_DONTWAIT) {
+            Ok(msg) => Ok(msg
+                .address
+                .filter(|from| from.pkttype() != PACKET_OUTGOING)
+                .map(|from| (msg.bytes, from.ifindex() as u32))),
+            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl std::os::fd::AsFd for PacketReceiver {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 }
 

@@ -1,5 +1,5 @@
-//! charrua-mmsg: `sendmmsg(2)` for plain UDP datagrams, each to its own IPv4 address, for the
-//! daemon's replies and the load generator's requests.
+//! `sendmmsg(2)` for plain UDP datagrams, each to its own IPv4 address, for the daemon's
+//! replies and the load generator's requests.
 //!
 //! nix offers `sendmmsg`, but counting what it sent means iterating its results, which reads
 //! receive-side address slots that a send never initialises; this wrapper builds the headers
