@@ -89,12 +89,21 @@ struct Generator<'a> {
     /// Exchanges started and not yet done, refused or late.
     in_flight: u64,
     origin: Instant,
+    origin_unix_ns: u64,
     outgoing: Outgoing,
 }
 
+fn unix_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
 impl Generator<'_> {
+    /// Nanoseconds since the start, on the wall clock (the clock of the kernel's receive
+    /// timestamps).
     fn now_ns(&self) -> u64 {
-        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        unix_ns().saturating_sub(self.origin_unix_ns)
     }
 
     /// Starts exchanges until `due` have started.
@@ -113,13 +122,15 @@ impl Generator<'_> {
         }
     }
 
-    /// Handles one reply.
-    fn reply(&mut self, payload: &[u8]) {
+    /// Handles one reply, received by the kernel at `stamp` (Unix nanoseconds) when known.
+    fn reply(&mut self, payload: &[u8], stamp: Option<u64>) {
         let Ok(message) = Message::parse(payload) else {
             self.stats.malformed += 1;
             return;
         };
+        // Latencies end when the kernel received the reply; what is sent in answer starts now.
         let now = self.now_ns();
+        let received = stamp.map_or(now, |s| s.saturating_sub(self.origin_unix_ns));
         let kind = message.message_type();
         let phase = exchange::phase(message.xid);
         let builder = self.builder;
@@ -135,7 +146,7 @@ impl Generator<'_> {
             State::Renewing => slot.renew_at,
             _ => now,
         };
-        if now.saturating_sub(phase_start) > timeout_ns {
+        if received.saturating_sub(phase_start) > timeout_ns {
             // Too late: the exchange was already counted lost, as perfdhcp counts it.
             self.stats.late += 1;
             slot.state = State::Lost;
@@ -149,7 +160,7 @@ impl Generator<'_> {
         match (slot.state, kind, phase) {
             (State::Discovering, Some(MessageType::OFFER), PHASE_DORA) => {
                 self.stats.offers += 1;
-                self.stats.discover_offer.record(slot.discover_at, now);
+                self.stats.discover_offer.record(slot.discover_at, received);
                 slot.state = State::Requesting;
                 slot.request_at = now;
                 slot.address = message.yiaddr;
@@ -160,8 +171,8 @@ impl Generator<'_> {
             }
             (State::Requesting, Some(MessageType::ACK), PHASE_DORA) => {
                 self.stats.acks += 1;
-                self.stats.request_ack.record(slot.request_at, now);
-                self.stats.dora.record(slot.discover_at, now);
+                self.stats.request_ack.record(slot.request_at, received);
+                self.stats.dora.record(slot.discover_at, received);
                 if renew {
                     slot.state = State::Renewing;
                     slot.renew_at = now;
@@ -180,7 +191,7 @@ impl Generator<'_> {
             }
             (State::Renewing, Some(MessageType::ACK), PHASE_RENEW) => {
                 self.stats.renew_acks += 1;
-                self.stats.renew_ack.record(slot.renew_at, now);
+                self.stats.renew_ack.record(slot.renew_at, received);
                 slot.state = State::Done;
                 self.in_flight = self.in_flight.saturating_sub(1);
                 if release {
@@ -234,6 +245,7 @@ fn load(args: &Args) -> Result<serde_json::Value, String> {
         started: 0,
         in_flight: 0,
         origin: Instant::now(),
+        origin_unix_ns: unix_ns(),
         outgoing: Vec::with_capacity(socket::BATCH * 2),
     };
     let cpu_start = cpu_seconds();
@@ -251,8 +263,8 @@ fn load(args: &Args) -> Result<serde_json::Value, String> {
         let mut got = 0;
         loop {
             let count = socket.receive(&mut inbox)?;
-            for payload in inbox.payloads() {
-                gen.reply(payload);
+            for (payload, stamp) in inbox.payloads() {
+                gen.reply(payload, stamp);
             }
             got += count;
             socket.send(&mut gen.outgoing, &mut gen.stats.send_errors);

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use nix::errno::Errno;
 use nix::poll::{ppoll, PollFd, PollFlags};
-use nix::sys::socket::{recvmmsg, setsockopt, sockopt, MsgFlags, MultiHeaders, SockaddrIn};
+use nix::sys::socket::{
+    recvmmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, MultiHeaders, SockaddrIn,
+};
 use nix::sys::time::TimeSpec;
 use socket2::{Domain, Protocol, Type};
 
@@ -27,23 +29,29 @@ pub(crate) struct Inbox {
     buffers: Vec<u8>,
     headers: MultiHeaders<SockaddrIn>,
     lengths: Vec<usize>,
+    /// When the kernel received each datagram (SO_TIMESTAMPNS), Unix nanoseconds.
+    stamps: Vec<Option<u64>>,
 }
 
 impl Inbox {
     pub(crate) fn new() -> Self {
         Self {
             buffers: vec![0; SLOT * BATCH],
-            headers: MultiHeaders::preallocate(BATCH, None),
+            headers: MultiHeaders::preallocate(BATCH, Some(nix::cmsg_space!(TimeSpec))),
             lengths: Vec::with_capacity(BATCH),
+            stamps: Vec::with_capacity(BATCH),
         }
     }
 
-    /// The datagrams the last receive got.
-    pub(crate) fn payloads(&self) -> impl Iterator<Item = &[u8]> {
+    /// The datagrams the last receive got, each with the time the kernel received it (Unix
+    /// nanoseconds), so that the generator's own scheduling does not count as the server's
+    /// latency.
+    pub(crate) fn payloads(&self) -> impl Iterator<Item = (&[u8], Option<u64>)> {
         self.buffers
             .chunks(SLOT)
             .zip(&self.lengths)
-            .map(|(slot, &len)| slot.get(..len).unwrap_or_default())
+            .zip(&self.stamps)
+            .map(|((slot, &len), &stamp)| (slot.get(..len).unwrap_or_default(), stamp))
     }
 }
 
@@ -64,6 +72,7 @@ fn bound(
         }
     }
     let _ = socket.set_send_buffer_size(4 << 20);
+    let _ = setsockopt(&socket, sockopt::ReceiveTimestampns, &true);
     socket.bind(&to.into()).map_err(fail)?;
     Ok(Socket(socket.into()))
 }
@@ -118,6 +127,7 @@ impl Socket {
     /// Receives what is queued, up to [`BATCH`] datagrams, without waiting.
     pub(crate) fn receive(&self, inbox: &mut Inbox) -> Result<usize, String> {
         inbox.lengths.clear();
+        inbox.stamps.clear();
         let mut iov: Vec<[IoSliceMut<'_>; 1]> = inbox
             .buffers
             .chunks_mut(SLOT)
@@ -133,6 +143,15 @@ impl Socket {
             Ok(results) => {
                 for msg in results {
                     inbox.lengths.push(msg.bytes.min(SLOT));
+                    let stamp = msg.cmsgs().ok().and_then(|mut c| {
+                        c.find_map(|c| match c {
+                            ControlMessageOwned::ScmTimestampns(t) => u64::try_from(t.tv_sec())
+                                .ok()
+                                .map(|s| s * 1_000_000_000 + t.tv_nsec() as u64),
+                            _ => None,
+                        })
+                    });
+                    inbox.stamps.push(stamp);
                 }
                 Ok(inbox.lengths.len())
             }
