@@ -6,19 +6,10 @@
 mod lab;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lab::{have, Lab};
-
-/// Kills a process this test started, by pid, however the test ends.
-struct Reap(Child);
-impl Drop for Reap {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use lab::{have, tshark_problems, Lab, Reap};
 
 fn wait_until(secs: u64, what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -176,26 +167,6 @@ fn session<'a>(lab: &'a mut Lab, mac: &str) -> Option<Session<'a>> {
         hook,
         hook_log,
     })
-}
-
-fn tshark_problems(capture: &Path) -> String {
-    let out = Command::new("tshark")
-        .arg("-n")
-        .arg("-r")
-        .arg(capture)
-        .args([
-            "-Y",
-            "_ws.malformed || _ws.expert.severity == error",
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            "_ws.expert.message",
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use charrua_server::LeaseState;
-use lab::{have, udp_from, Lab};
+use lab::{have, tshark_problems, udp_from, Lab};
 
 const CONFIG: &str = r#"
 authoritative;
@@ -49,26 +49,6 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("timed out waiting for {what}");
-}
-
-fn tshark_problems(capture: &std::path::Path) -> String {
-    let out = Command::new("tshark")
-        .arg("-n")
-        .arg("-r")
-        .arg(capture)
-        .args([
-            "-Y",
-            "_ws.malformed || _ws.expert.severity == error",
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            "_ws.expert.message",
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod lab;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use lab::{have, Lab};
+use lab::{have, Lab, Reap};
 
 const CONFIG: &str = r#"
 default-lease-time 600;
@@ -17,15 +17,6 @@ subnet 198.19.0.0 netmask 255.255.255.0 {
   option routers 198.19.0.1;
 }
 "#;
-
-/// Kills a background process this test started, by pid, however the test ends.
-struct Reap(std::process::Child);
-impl Drop for Reap {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn a_client_behind_dhcrelay_gets_an_address_of_the_remote_subnet() {

@@ -417,3 +417,35 @@ pub fn sibling_binary(name: &str) -> Option<PathBuf> {
     );
     None
 }
+
+/// Kills a process a test started, by pid, however the test ends.
+pub struct Reap(pub Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The frames of `capture` that tshark finds malformed or flags with an expert error: their
+/// numbers and messages, empty when all is well.
+pub fn tshark_problems(capture: &Path) -> String {
+    let out = Command::new("tshark")
+        .arg("-n")
+        .arg("-r")
+        .arg(capture)
+        .args([
+            "-Y",
+            "_ws.malformed || _ws.expert.severity == error",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "_ws.expert.message",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
