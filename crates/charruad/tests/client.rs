@@ -288,3 +288,38 @@ fn charrua_client_with_kea() {
     };
     s.exercise(20);
 }
+
+#[test]
+fn charrua_client_declines_an_address_another_station_uses() {
+    if !lab::can_run() {
+        return;
+    }
+    let mut lab = Lab::new();
+    // One address in the pool, and a station already using it (it answers ARP for it).
+    lab.start(
+        "default-lease-time 60;\n\
+         subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.100; }\n",
+    );
+    let squatter = lab.client("02:00:00:00:c1:0f");
+    lab.exec(
+        &squatter,
+        5,
+        &["ip", "addr", "add", "198.18.0.100/24", "dev", "eth0"],
+    );
+    let Some(s) = session(&mut lab, "02:00:00:00:c1:04") else {
+        return;
+    };
+    let client = s.start();
+    wait_until(20, "DECLINE", || s.calls("DECLINE") == 1);
+    drop(client);
+    assert_eq!(s.calls("BOUND"), 0, "{}", read(&s.hook_log));
+    assert!(!s.ip("addr").contains("198.18.0.100"), "{}", s.ip("addr"));
+    assert!(read(&s.lab.path("client.log")).contains("in use on the link"));
+    drop(s);
+    assert!(lab.stop().success());
+    assert!(
+        lab.log().contains("DHCPDECLINE of 198.18.0.100"),
+        "{}",
+        lab.log()
+    );
+}

@@ -16,6 +16,9 @@ use nix::libc;
 /// EtherType of IPv4, in network order for `sll_protocol`.
 const ETH_P_IP: u16 = 0x0800;
 
+/// EtherType of ARP.
+pub const ETH_P_ARP: u16 = 0x0806;
+
 /// A send-only AF_PACKET socket (protocol 0: the kernel delivers no frames to it).
 #[derive(Debug)]
 pub struct PacketSocket {
@@ -61,11 +64,23 @@ impl PacketSocket {
         let bytes = frame
             .emit()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        self.send_frame(ifindex, mac, ETH_P_IP, &bytes)
+    }
+
+    /// Sends `frame`, a whole Ethernet frame of EtherType `protocol` addressed to `mac`, out of
+    /// interface `ifindex`.
+    pub fn send_frame(
+        &self,
+        ifindex: u32,
+        mac: [u8; 6],
+        protocol: u16,
+        frame: &[u8],
+    ) -> io::Result<()> {
         let mut addr = [0u8; 8];
         addr[..6].copy_from_slice(&mac);
         let sll = libc::sockaddr_ll {
             sll_family: libc::AF_PACKET as u16,
-            sll_protocol: ETH_P_IP.to_be(),
+            sll_protocol: protocol.to_be(),
             sll_ifindex: i32::try_from(ifindex)
                 .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface index"))?,
             sll_hatype: 0,
@@ -73,13 +88,13 @@ impl PacketSocket {
             sll_halen: 6,
             sll_addr: addr,
         };
-        // SAFETY: `bytes` is a live buffer of `bytes.len()` octets; `sll` is a fully initialised
+        // SAFETY: `frame` is a live buffer of `frame.len()` octets; `sll` is a fully initialised
         // sockaddr_ll whose exact size is passed; the descriptor is open for the call's duration.
         let sent = unsafe {
             libc::sendto(
                 self.fd.as_raw_fd(),
-                bytes.as_ptr().cast(),
-                bytes.len(),
+                frame.as_ptr().cast(),
+                frame.len(),
                 0,
                 std::ptr::from_ref(&sll).cast(),
                 size_of::<libc::sockaddr_ll>() as libc::socklen_t,
@@ -140,7 +155,23 @@ impl PacketReceiver {
     /// Opens the receiver for UDP port `port`, on interface `interface` only when given; needs
     /// CAP_NET_RAW.
     pub fn open(port: u16, interface: Option<u32>) -> io::Result<Self> {
-        let protocol = i32::from(ETH_P_IP.to_be());
+        let receiver = Self::open_protocol(ETH_P_IP, Some(&port_filter(port)), interface)?;
+        grow_receive_buffer(&receiver.fd);
+        Ok(receiver)
+    }
+
+    /// Opens a receiver of ARP frames on interface `interface` (for probing an address before
+    /// using it, RFC 5227); needs CAP_NET_RAW.
+    pub fn open_arp(interface: u32) -> io::Result<Self> {
+        Self::open_protocol(ETH_P_ARP, None, Some(interface))
+    }
+
+    fn open_protocol(
+        ethertype: u16,
+        filter: Option<&[libc::sock_filter]>,
+        interface: Option<u32>,
+    ) -> io::Result<Self> {
+        let protocol = i32::from(ethertype.to_be());
         // SAFETY: socket(2) with constant arguments; it returns a new descriptor or -1.
         let fd = unsafe {
             libc::socket(
@@ -154,24 +185,26 @@ impl PacketReceiver {
         }
         // SAFETY: `fd` was just returned by socket(2) and is owned by nothing else.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let filter = port_filter(port);
-        let program = libc::sock_fprog {
-            len: filter.len() as u16,
-            filter: filter.as_ptr().cast_mut(),
-        };
-        // SAFETY: `program` points at `filter`, which outlives the call; the kernel copies the
-        // program during setsockopt(2); the size passed is that of the struct passed.
-        let set = unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_ATTACH_FILTER,
-                std::ptr::from_ref(&program).cast(),
-                size_of::<libc::sock_fprog>() as libc::socklen_t,
-            )
-        };
-        if set < 0 {
-            return Err(io::Error::last_os_error());
+        if let Some(filter) = filter {
+            let program = libc::sock_fprog {
+                len: u16::try_from(filter.len())
+                    .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "filter too long"))?,
+                filter: filter.as_ptr().cast_mut(),
+            };
+            // SAFETY: `program` points at `filter`, which outlives the call; the kernel copies
+            // the program during setsockopt(2); the size passed is that of the struct passed.
+            let set = unsafe {
+                libc::setsockopt(
+                    fd.as_raw_fd(),
+                    libc::SOL_SOCKET,
+                    libc::SO_ATTACH_FILTER,
+                    std::ptr::from_ref(&program).cast(),
+                    size_of::<libc::sock_fprog>() as libc::socklen_t,
+                )
+            };
+            if set < 0 {
+                return Err(io::Error::last_os_error());
+            }
         }
         let on: libc::c_int = 1;
         // SAFETY: an int option, passed by pointer with its exact size. Older kernels refuse it;
@@ -188,7 +221,7 @@ impl PacketReceiver {
         if let Some(index) = interface {
             let sll = libc::sockaddr_ll {
                 sll_family: libc::AF_PACKET as u16,
-                sll_protocol: ETH_P_IP.to_be(),
+                sll_protocol: ethertype.to_be(),
                 sll_ifindex: i32::try_from(index)
                     .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface index"))?,
                 sll_hatype: 0,
@@ -209,7 +242,6 @@ impl PacketReceiver {
                 return Err(io::Error::last_os_error());
             }
         }
-        grow_receive_buffer(&fd);
         let timeout = nix::sys::time::TimeVal::new(0, 250_000);
         nix::sys::socket::setsockopt(&fd, nix::sys::socket::sockopt::ReceiveTimeout, &timeout)?;
         Ok(Self { fd })

@@ -21,6 +21,7 @@ pub(crate) struct Link {
     server_port: u16,
     frames_out: PacketSocket,
     frames_in: PacketReceiver,
+    arp_in: PacketReceiver,
     udp: Option<UdpSocket>,
 }
 
@@ -40,6 +41,8 @@ impl Link {
         let frames_out = PacketSocket::open().map_err(|e| format!("packet socket: {e}"))?;
         let frames_in = PacketReceiver::open(server_port.wrapping_add(1), Some(index))
             .map_err(|e| format!("packet socket on {name}: {e}"))?;
+        let arp_in =
+            PacketReceiver::open_arp(index).map_err(|e| format!("ARP socket on {name}: {e}"))?;
         Ok(Self {
             name: name.to_string(),
             index,
@@ -47,6 +50,7 @@ impl Link {
             server_port,
             frames_out,
             frames_in,
+            arp_in,
             udp: None,
         })
     }
@@ -93,6 +97,37 @@ impl Link {
         let from = SocketAddrV4::new(t.source, self.server_port.wrapping_add(1));
         self.frames_out
             .send(self.index, self.mac, from, BROADCAST_MAC, to, &t.payload)
+    }
+
+    /// Sends an ARP frame (built whole) to every station.
+    pub(crate) fn send_arp(&self, frame: &[u8]) -> std::io::Result<()> {
+        self.frames_out.send_frame(
+            self.index,
+            BROADCAST_MAC,
+            charrua_socket::packet::ETH_P_ARP,
+            frame,
+        )
+    }
+
+    /// Discards the ARP frames queued so far.
+    pub(crate) fn drain_arp(&self) {
+        let mut buf = [0u8; 128];
+        while let Ok(Some(_)) = self.arp_in.receive_now(&mut buf) {}
+    }
+
+    /// Waits up to `timeout` for ARP frames; returns them.
+    pub(crate) fn arp_frames(&self, timeout: Duration) -> Vec<Vec<u8>> {
+        let mut fds = [PollFd::new(self.arp_in.as_fd(), PollFlags::POLLIN)];
+        let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+        if poll(&mut fds, PollTimeout::from(ms)).unwrap_or(0) <= 0 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut buf = [0u8; 128];
+        while let Ok(Some((len, _))) = self.arp_in.receive_now(&mut buf) {
+            out.push(buf.get(..len).unwrap_or_default().to_vec());
+        }
+        out
     }
 
     /// Waits up to `timeout` for datagrams to the client port; returns their payloads.

@@ -5,6 +5,7 @@
 //! its environment, remembers the lease for INIT-REBOOT, renews and rebinds it, and gives it up
 //! when it ends. `-1` exits once bound; `-r` releases the remembered lease and exits.
 
+mod arp;
 mod link;
 mod netlink;
 mod script;
@@ -60,6 +61,9 @@ struct Args {
     /// Ask servers to broadcast their replies.
     #[arg(long)]
     broadcast: bool,
+    /// Use a new address without first checking with ARP that no other station has it.
+    #[arg(long)]
+    no_arp: bool,
     /// Milliseconds to collect offers before choosing the one with the longest lease (0: take
     /// the first).
     #[arg(long, default_value_t = 0)]
@@ -109,6 +113,8 @@ struct Runner {
     netlink: Option<Netlink>,
     lease_file: PathBuf,
     current: Option<Lease>,
+    /// Asking for a remembered address (INIT-REBOOT): the next lease is that address again.
+    rebooting: bool,
     origin: Instant,
 }
 
@@ -182,11 +188,27 @@ impl Runner {
     }
 
     /// Handles the client's events; returns whether the client is bound (for `-1`).
-    fn events(&mut self, client: &mut Client, rebooting: bool) -> bool {
+    fn events(&mut self, client: &mut Client) -> bool {
         let mut bound = false;
         while let Some(event) = client.poll_event() {
             match event {
                 Event::Bound(lease) => {
+                    // A new address is probed first; one the client had (INIT-REBOOT) is not.
+                    let rebooting = std::mem::take(&mut self.rebooting);
+                    let known = rebooting
+                        || self
+                            .current
+                            .as_ref()
+                            .is_some_and(|l| l.address == lease.address);
+                    if !known && !self.args.no_arp && arp::in_use(&self.link, lease.address) {
+                        log(
+                            &self.link.name,
+                            &format!("{} is in use on the link: declining it", lease.address),
+                        );
+                        client.decline(self.now());
+                        self.transmit(client);
+                        continue;
+                    }
                     self.put_on(&lease, if rebooting { "REBOOT" } else { "BOUND" });
                     bound = true;
                 }
@@ -195,6 +217,7 @@ impl Runner {
                     bound = true;
                 }
                 Event::Refused { .. } => {
+                    self.rebooting = false;
                     log(&self.link.name, "NAK");
                     let old = self.take_off();
                     self.script("NAK", None, old);
@@ -263,6 +286,7 @@ fn main() -> ExitCode {
         netlink,
         lease_file,
         current: None,
+        rebooting: false,
         origin: Instant::now(),
     };
     let stored = store::load(&runner.lease_file).and_then(|s| s.lease(runner.now()));
@@ -275,14 +299,14 @@ fn main() -> ExitCode {
         let _ = runner.link.use_udp(!runner.args.no_configure);
         let mut client = Client::resume(config, lease, runner.now());
         client.release(runner.now());
-        runner.events(&mut client, false);
+        runner.events(&mut client);
         return ExitCode::SUCCESS;
     }
     config.remembered = stored
         .as_ref()
         .filter(|l| l.expires_at().is_none_or(|e| runner.now() < e))
         .map(|l| l.address);
-    let rebooting = config.remembered.is_some();
+    runner.rebooting = config.remembered.is_some();
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
@@ -291,7 +315,7 @@ fn main() -> ExitCode {
     let deadline = Duration::from_secs(runner.args.timeout);
     while !stop.load(Ordering::Relaxed) {
         runner.transmit(&mut client);
-        if runner.events(&mut client, rebooting) && runner.args.once {
+        if runner.events(&mut client) && runner.args.once {
             return ExitCode::SUCCESS;
         }
         if runner.args.once && runner.origin.elapsed() > deadline {
