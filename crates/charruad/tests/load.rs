@@ -17,6 +17,20 @@ fn number(json: &str, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {key} in {json}"))
 }
 
+/// Runs `charrua perf ARGS --json` in namespace `ns`; its report.
+fn perf(lab: &Lab, ns: &str, charrua: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec![charrua.to_str().unwrap(), "perf", "--json"];
+    all.extend_from_slice(args);
+    let out = lab.exec(ns, 60, &all);
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{json}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json
+}
+
 #[test]
 fn charrua_perf_as_a_relay_completes_dora_renewal_and_release() {
     if !lab::can_run() {
@@ -33,12 +47,11 @@ fn charrua_perf_as_a_relay_completes_dora_renewal_and_release() {
         &["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"],
     );
     lab.start(CONFIG);
-    let out = lab.exec(
+    let json = perf(
+        &lab,
         &ns,
-        60,
+        &charrua,
         &[
-            charrua.to_str().unwrap(),
-            "perf",
             "--relay",
             "198.18.0.2",
             "--rate",
@@ -49,15 +62,8 @@ fn charrua_perf_as_a_relay_completes_dora_renewal_and_release() {
             "500",
             "--renew",
             "--release",
-            "--json",
             "198.18.0.1",
         ],
-    );
-    let json = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{json}{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(number(&json, "exchanges"), 2000.0, "{json}");
     assert_eq!(number(&json, "completed"), 2000.0, "{json}");
@@ -92,12 +98,11 @@ fn charrua_perf_on_the_link_gets_broadcast_replies() {
     let mut lab = Lab::new();
     let ns = lab.client("02:00:00:00:11:02");
     lab.start(CONFIG);
-    let out = lab.exec(
+    let json = perf(
+        &lab,
         &ns,
-        60,
+        &charrua,
         &[
-            charrua.to_str().unwrap(),
-            "perf",
             "--link",
             "eth0",
             "--rate",
@@ -106,15 +111,8 @@ fn charrua_perf_on_the_link_gets_broadcast_replies() {
             "1",
             "--clients",
             "100",
-            "--json",
             "255.255.255.255",
         ],
-    );
-    let json = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{json}{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(number(&json, "completed"), 200.0, "{json}");
     assert_eq!(number(&json, "loss_percent"), 0.0, "{json}");

@@ -559,44 +559,34 @@ fn offers_are_collected_for_the_configured_time_and_chosen_by_policy() {
     assert_eq!(sent(&mut c).1.options.requested_address(), Some(ADDRESS));
 }
 
+/// The lease a 1000 s ACK carrying T1 `t1` and T2 `t2` gives.
+fn lease_with_times(t1: u32, t2: u32) -> charrua_client::Lease {
+    let mut c = Client::new(config(), 0);
+    let (_, discover) = sent(&mut c);
+    c.handle_packet(
+        &reply(&discover, MessageType::OFFER, SERVER, ADDRESS, 1000),
+        0,
+    );
+    let (_, request) = sent(&mut c);
+    let mut ack =
+        Message::parse(&reply(&request, MessageType::ACK, SERVER, ADDRESS, 1000)).unwrap();
+    ack.options
+        .insert(OptionCode::RENEWAL_TIME, &t1.to_be_bytes());
+    ack.options
+        .insert(OptionCode::REBINDING_TIME, &t2.to_be_bytes());
+    c.handle_packet(&ack.encode(), 0);
+    let Event::Bound(lease) = event(&mut c) else {
+        panic!()
+    };
+    lease
+}
+
 #[test]
 fn server_t1_t2_are_used_when_in_order_and_infinite_leases_never_renew() {
-    let mut c = Client::new(config(), 0);
-    let (_, discover) = sent(&mut c);
-    c.handle_packet(
-        &reply(&discover, MessageType::OFFER, SERVER, ADDRESS, 1000),
-        0,
-    );
-    let (_, request) = sent(&mut c);
-    let mut ack =
-        Message::parse(&reply(&request, MessageType::ACK, SERVER, ADDRESS, 1000)).unwrap();
-    ack.options
-        .insert(OptionCode::RENEWAL_TIME, &100u32.to_be_bytes());
-    ack.options
-        .insert(OptionCode::REBINDING_TIME, &200u32.to_be_bytes());
-    c.handle_packet(&ack.encode(), 0);
-    let Event::Bound(lease) = event(&mut c) else {
-        panic!()
-    };
+    let lease = lease_with_times(100, 200);
     assert_eq!((lease.renewal_time, lease.rebinding_time), (100, 200));
     // T2 before T1: both fall back to the defaults.
-    let mut c = Client::new(config(), 0);
-    let (_, discover) = sent(&mut c);
-    c.handle_packet(
-        &reply(&discover, MessageType::OFFER, SERVER, ADDRESS, 1000),
-        0,
-    );
-    let (_, request) = sent(&mut c);
-    let mut ack =
-        Message::parse(&reply(&request, MessageType::ACK, SERVER, ADDRESS, 1000)).unwrap();
-    ack.options
-        .insert(OptionCode::RENEWAL_TIME, &900u32.to_be_bytes());
-    ack.options
-        .insert(OptionCode::REBINDING_TIME, &200u32.to_be_bytes());
-    c.handle_packet(&ack.encode(), 0);
-    let Event::Bound(lease) = event(&mut c) else {
-        panic!()
-    };
+    let lease = lease_with_times(900, 200);
     assert_eq!((lease.renewal_time, lease.rebinding_time), (500, 875));
     let mut c = bound(config(), u32::MAX);
     assert_eq!(c.poll_timeout(), None);
