@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use charrua_store::LeaseFormat;
+
 /// Debian's ISC dhcpd paths, so charruad can replace it in place.
 pub(crate) const DEFAULT_CONFIG: &str = "/etc/dhcp/dhcpd.conf";
 pub(crate) const DEFAULT_LEASES: &str = "/var/lib/dhcp/dhcpd.leases";
@@ -17,8 +19,10 @@ pub(crate) struct Args {
     pub(crate) test_leases: bool,
     /// `-cf FILE`.
     pub(crate) config: PathBuf,
-    /// `-lf FILE`: the lease store (charrua journal).
+    /// `-lf FILE`: the lease store.
     pub(crate) leases: PathBuf,
+    /// `--lease-format`: how the lease store is written.
+    pub(crate) lease_format: LeaseFormat,
     /// `-pf FILE`.
     pub(crate) pid_file: PathBuf,
     /// `-user NAME`: drop to this user once the socket is open.
@@ -48,8 +52,11 @@ pub(crate) const USAGE: &str =
   -t, --test           check the configuration file and exit
   -T, --test-leases    check the lease file and exit
   -cf, --config FILE   configuration (default /etc/dhcp/dhcpd.conf)
-  -lf, --leases FILE   lease store journal (default /var/lib/dhcp/dhcpd.leases; siblings
-                       FILE.snapshot, FILE.next, FILE.lock)
+  -lf, --leases FILE   lease file (default /var/lib/dhcp/dhcpd.leases), held with FILE.lock
+  --lease-format auto|isc|journal
+                       auto (default): an ISC dhcpd.leases, an empty or a missing file is
+                       served and written in ISC's format; a charrua journal stays a
+                       journal. Anything else is refused and left as it is
   -pf, --pid-file FILE pid file (default /run/charruad.pid)
   -user, -group NAME   drop privileges to this user and group once the socket is open
   -p, --port PORT      server port (default 67; clients are answered on PORT + 1)
@@ -68,6 +75,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         test_leases: false,
         config: PathBuf::from(DEFAULT_CONFIG),
         leases: PathBuf::from(DEFAULT_LEASES),
+        lease_format: LeaseFormat::Auto,
         pid_file: PathBuf::from(DEFAULT_PID),
         user: None,
         group: None,
@@ -91,6 +99,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
             "-f" | "--foreground" | "-4" => {}
             "-cf" | "--config" => out.config = PathBuf::from(value(&arg)?),
             "-lf" | "--leases" => out.leases = PathBuf::from(value(&arg)?),
+            "--lease-format" => out.lease_format = value(&arg)?.parse()?,
             "-pf" | "--pid-file" => out.pid_file = PathBuf::from(value(&arg)?),
             "-user" | "--user" => out.user = Some(value(&arg)?),
             "-group" | "--group" => out.group = Some(value(&arg)?),
@@ -158,6 +167,11 @@ mod tests {
         assert!(args("-p 0").is_err());
         assert!(args("-p http").is_err());
         assert!(args("--commit-interval 2000000").is_err());
+        assert!(args("--lease-format sqlite").is_err());
+        assert_eq!(
+            args("--lease-format journal").unwrap().lease_format,
+            LeaseFormat::Journal
+        );
         assert_eq!(args("--commit-interval 0").unwrap().commit_interval_us, 0);
     }
 }

@@ -1,7 +1,8 @@
 //! charruad: the charrua DHCP server, a drop-in for ISC dhcpd.
 //!
-//! `charruad -cf dhcpd.conf -lf JOURNAL [IFACE...]` serves DHCP on the interfaces that have an
-//! address in a declared subnet, committing every lease to the journal before its ACK leaves.
+//! `charruad -cf dhcpd.conf -lf dhcpd.leases [IFACE...]` serves DHCP on the interfaces that have
+//! an address in a declared subnet, committing every lease to the lease file (ISC's format, or
+//! charrua's journal) before its ACK leaves.
 //! `charruad -t -cf FILE` and `charruad -T -lf FILE` check a dhcpd.conf or a dhcpd.leases the
 //! way `dhcpd -t` and `-T` do.
 
@@ -63,7 +64,43 @@ fn test_config(path: &Path) -> bool {
 }
 
 /// `-T`: check the lease file; returns whether every block is valid.
-fn test_leases(path: &Path) -> bool {
+fn test_leases(path: &Path, format: charrua_store::LeaseFormat) -> bool {
+    match charrua_store::resolve(path, format) {
+        Ok(charrua_store::LeaseFormat::Journal) => {
+            let mut count = 0usize;
+            return match charrua_store::read_store(path, format, &mut |_| count += 1) {
+                Ok((_, recovery)) => {
+                    eprintln!(
+                        "{}: charrua journal, {count} record(s), {} corrupt",
+                        path.display(),
+                        recovery.bad_records
+                    );
+                    recovery.bad_records == 0
+                }
+                Err(e) => {
+                    eprintln!("charruad: {e}");
+                    false
+                }
+            };
+        }
+        Ok(_) => {}
+        Err(e) => {
+            eprintln!("charruad: {e}");
+            return false;
+        }
+    }
+    use charrua_store::identify::{identify, Found};
+    match identify(path) {
+        Ok(Found::Text | Found::Empty) => {}
+        Ok(found) => {
+            eprintln!("charruad: {}: {found}", path.display());
+            return false;
+        }
+        Err(e) => {
+            eprintln!("charruad: can't open {}: {e}", path.display());
+            return false;
+        }
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
@@ -125,7 +162,7 @@ fn main() -> ExitCode {
     }
     // As dhcpd: -t checks the configuration, -T the lease file; both may be given.
     let config_ok = !args.test_config || test_config(&args.config);
-    let leases_ok = !args.test_leases || test_leases(&args.leases);
+    let leases_ok = !args.test_leases || test_leases(&args.leases, args.lease_format);
     if config_ok && leases_ok {
         ExitCode::SUCCESS
     } else {

@@ -1,8 +1,8 @@
 //! Serving: receive a batch of requests, decode and `Server::handle` each, apply the changes,
-//! append the durable ones to the journal, send the replies that need no sync (offers), then
+//! append the durable ones to the lease store, send the replies that need no sync (offers), then
 //! sync once for the whole batch and only then send the replies that acknowledge leases (D1).
 //!
-//! A plain loop on one thread owns the configuration, the lease database and the journal, so
+//! A plain loop on one thread owns the configuration, the lease database and the store, so
 //! the core's decisions are serialized without locks or hand-offs between threads. Batching is
 //! natural: whatever arrived while the last sync ran joins the next one, and syncs are at least
 //! the commit interval (`--commit-interval`, 1 ms by default) apart, so under load many leases
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use charrua_conf::parse_config;
 use charrua_server::{Config, Destination, LeaseChange, LeaseDb, Outcome, Received, Server};
-use charrua_store::{Journal, JournalOptions, LeaseStore};
+use charrua_store::LeaseStore;
 use charrua_wire::Message;
 use tracing::{debug, error, info, warn};
 
@@ -147,8 +147,8 @@ struct Daemon {
     interfaces: Vec<Interface>,
     socket: UdpSocket,
     receiver: Receiver,
-    journal: Journal,
-    /// Changes appended to the journal and not yet synced.
+    store: Box<dyn LeaseStore + Send>,
+    /// Changes appended to the store and not yet synced.
     dirty: bool,
     /// Replies that leave after the next sync.
     waiting: Vec<Waiting>,
@@ -295,14 +295,14 @@ impl Daemon {
         }
     }
 
-    /// Applies `changes` to the database and appends the durable ones to the journal; whether
+    /// Applies `changes` to the database and appends the durable ones to the store; whether
     /// any was durable (and so must be synced before a reply that depends on it leaves).
     fn record(&mut self, changes: &[LeaseChange]) -> Result<bool, charrua_store::StoreError> {
         let mut durable = false;
         for change in changes {
             self.db.apply(change);
             if change.is_durable() {
-                self.journal.append(change)?;
+                self.store.append(change)?;
                 durable = true;
             }
         }
@@ -356,7 +356,10 @@ impl Daemon {
         if !self.dirty {
             return;
         }
-        let result = self.journal.sync();
+        let result = self.store.sync();
+        if let Some(e) = self.store.take_compaction_error() {
+            error!("lease store compaction: {e}; still serving from the current file");
+        }
         self.last_batch = self.waiting.len();
         self.dirty = false;
         let waiting = std::mem::take(&mut self.waiting);
@@ -406,13 +409,13 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     let config = load_config(&args.config)
         .ok_or_else(|| format!("{}: configuration has errors", args.config.display()))?;
     let mut db = LeaseDb::new(&config);
-    let (journal, recovery) = Journal::open(&args.leases, JournalOptions::default(), &mut |c| {
-        db.apply(&c)
-    })
-    .map_err(|e| e.to_string())?;
+    let opened = charrua_store::open_store(&args.leases, args.lease_format, &mut |c| db.apply(&c))
+        .map_err(|e| e.to_string())?;
+    let recovery = &opened.recovery;
     info!(
-        "lease store {}: {} records replayed, {} corrupt skipped, {} torn bytes cut; {} leases",
+        "lease store {} ({}): {} records replayed, {} corrupt skipped, {} torn bytes left out; {} leases",
         args.leases.display(),
+        opened.format,
         recovery.records,
         recovery.bad_records,
         recovery.cut_bytes,
@@ -473,7 +476,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         interfaces,
         socket,
         receiver,
-        journal,
+        store: opened.store,
         dirty: false,
         waiting: Vec::new(),
         outbox: Outbox::default(),

@@ -23,7 +23,7 @@ pub mod lexer;
 mod lower;
 pub mod source;
 pub mod syntax;
-mod time;
+pub mod time;
 
 pub use lower::Lowered;
 pub use source::{Diagnostic, Severity, Sources, Span};

@@ -1,4 +1,4 @@
-//! The date form of dhcpd.leases(5): `W YYYY/MM/DD HH:MM:SS` in UTC, `epoch N`, or `never`.
+//! Dates: the form of dhcpd.leases(5): `W YYYY/MM/DD HH:MM:SS` in UTC, `epoch N`, or `never`.
 //! Civil-date conversion after Howard Hinnant's days-from-civil algorithm.
 
 /// 9999-12-31 23:59:59, the last moment the date form can write.
@@ -58,16 +58,23 @@ pub(crate) fn parse(date: &str, time: &str) -> Option<u64> {
 
 /// Formats Unix seconds as `W YYYY/MM/DD HH:MM:SS` (W is the weekday, 0 = Sunday).
 pub(crate) fn format(secs: u64) -> String {
+    let (weekday, y, m, d, hh, mm, ss) = civil(secs);
+    format!("{weekday} {y:04}/{m:02}/{d:02} {hh:02}:{mm:02}:{ss:02}")
+}
+
+/// Formats Unix seconds as ISO 8601 in UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn iso8601(secs: u64) -> String {
+    let (_, y, m, d, hh, mm, ss) = civil(secs);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+/// Weekday (0 = Sunday), year, month, day, hour, minute, second of Unix seconds in UTC.
+fn civil(secs: u64) -> (i64, i64, i64, i64, i64, i64, i64) {
     let secs = i64::try_from(secs).unwrap_or(i64::MAX);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
     let weekday = (days + 4).rem_euclid(7);
-    format!(
-        "{weekday} {y:04}/{m:02}/{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    (weekday, y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 #[cfg(test)]
@@ -80,6 +87,7 @@ mod tests {
         assert_eq!(parse("2026/11/25", "03:01:02"), Some(1_795_575_662));
         assert_eq!(format(1_795_575_662), "3 2026/11/25 03:01:02");
         assert_eq!(format(0), "4 1970/01/01 00:00:00");
+        assert_eq!(iso8601(1_795_575_662), "2026-11-25T03:01:02Z");
         for secs in [951_782_400u64, 4_102_444_800, 1_709_164_800] {
             let text = format(secs);
             let mut parts = text.split(' ').skip(1);

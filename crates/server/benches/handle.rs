@@ -81,6 +81,7 @@ fn lease(i: u32) -> Lease {
         starts: 1_700_000_000,
         ends: 1_700_003_600,
         hostname: None,
+        hardware: None,
     }
 }
 

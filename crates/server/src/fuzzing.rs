@@ -190,6 +190,7 @@ pub fn server_step(data: &[u8]) {
                 now + 100
             },
             hostname: None,
+            hardware: None,
         };
         let change = LeaseChange::Set(lease);
         db.apply(&change);

@@ -25,5 +25,5 @@ pub mod net;
 
 pub use config::Config;
 pub use handle::{Destination, IgnoreReason, Outcome, Received, Reply, Server};
-pub use lease::{ClientKey, Lease, LeaseChange, LeaseDb, LeaseState};
+pub use lease::{ClientKey, Hardware, Lease, LeaseChange, LeaseDb, LeaseState};
 pub use net::Ipv4Net;

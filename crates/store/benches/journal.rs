@@ -27,6 +27,7 @@ fn change(n: u32) -> LeaseChange {
         starts: 1_700_000_000,
         ends: 1_700_003_600,
         hostname: None,
+        hardware: None,
     })
 }
 

@@ -6,8 +6,15 @@
 //! - `PATH`: the journal being written (or the previous one during a compaction);
 //! - `PATH.next`: the journal being written while a compaction runs;
 //! - `PATH.snapshot`: the live leases as of the last compaction (same record format);
-//! - `PATH.snapshot.tmp`: a snapshot being written;
+//! - `PATH.snapshot.tmp`, `PATH.tmp`: a snapshot or a new journal file being written;
 //! - `PATH.lock`: held with an exclusive lock by the one writer (rule D11).
+//!
+//! Every file but the lock starts with the header of [`crate::identify`] (magic, format version,
+//! checksum) and is created whole under a temporary name, then renamed into place, so a file
+//! at a journal path without that header was not written by charrua and is never changed. A
+//! crash can leave at most [`MAX_TORN`] bytes after the last valid record (a sync writes and
+//! syncs at most [`MAX_WRITE`] bytes at a time); recovery cuts no more than that, and refuses a
+//! file with more.
 //!
 //! Recovery replays `PATH.snapshot`, then `PATH`, then `PATH.next`. Records are whole-lease
 //! upserts and removals, so replaying a journal already folded into the snapshot again gives
@@ -23,8 +30,15 @@ use std::thread::JoinHandle;
 
 use charrua_server::{Lease, LeaseChange};
 
+use crate::identify::{self, Found};
 use crate::record::{self, RecordError};
 use crate::{LeaseStore, StoreError};
+
+/// The most bytes one write of a sync puts in the file before its `fdatasync`.
+pub const MAX_WRITE: usize = 1 << 20;
+/// The most bytes other than zeros a crash can leave after the last valid record: a write of
+/// [`MAX_WRITE`] bytes after a record cut short.
+pub const MAX_TORN: u64 = (MAX_WRITE + record::HEADER_LEN + record::MAX_PAYLOAD) as u64;
 
 /// Tunables of a journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,20 +69,20 @@ pub struct Recovery {
     pub cut_bytes: u64,
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
     name.push(suffix);
     PathBuf::from(name)
 }
 
-fn io(path: &Path, error: std::io::Error) -> StoreError {
+pub(crate) fn io(path: &Path, error: std::io::Error) -> StoreError {
     StoreError::Io {
         path: path.to_path_buf(),
         message: error.to_string(),
     }
 }
 
-fn open_rw(path: &Path) -> Result<File, StoreError> {
+pub(crate) fn open_rw(path: &Path) -> Result<File, StoreError> {
     OpenOptions::new()
         .read(true)
         .write(true)
@@ -79,7 +93,7 @@ fn open_rw(path: &Path) -> Result<File, StoreError> {
         .map_err(|e| io(path, e))
 }
 
-fn sync_dir(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn sync_dir(path: &Path) -> Result<(), StoreError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -104,8 +118,11 @@ fn replay(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(io(path, e)),
     };
-    let mut pos = 0usize;
-    let mut valid_end = 0usize;
+    if data.get(..identify::HEADER_LEN) != Some(identify::header().as_slice()) {
+        return Err(refused(path, identify::classify(&data)));
+    }
+    let mut pos = identify::HEADER_LEN;
+    let mut valid_end = pos;
     while pos < data.len() {
         let rest = data.get(pos..).unwrap_or_default();
         match record::decode(rest) {
@@ -150,8 +167,75 @@ fn replay(
     Ok(valid_end as u64)
 }
 
+/// The refusal of a file at a journal path that is not a journal this build reads.
+pub(crate) fn refused(path: &Path, found: Found) -> StoreError {
+    let advice = match found {
+        Found::Text => "if it is an ISC dhcpd.leases, use --lease-format isc (or auto)",
+        Found::Empty => "charrua never leaves an empty journal; remove it to start a new one",
+        _ => "give -lf a new path, or move the file away",
+    };
+    StoreError::Refused {
+        path: path.to_path_buf(),
+        found: found.to_string(),
+        advice: advice.into(),
+    }
+}
+
+/// Refuses `path` unless it is absent or a journal of this version, without changing it.
+pub(crate) fn check_journal(path: &Path, may_be_missing: bool) -> Result<(), StoreError> {
+    match identify::identify(path).map_err(|e| io(path, e))? {
+        Found::Journal => {}
+        Found::Missing if may_be_missing => {}
+        found => return Err(refused(path, found)),
+    }
+    identify::check_writable(path).map_err(|found| StoreError::Refused {
+        path: path.to_path_buf(),
+        found,
+        advice: "make it writable by its owner, or give -lf another path".into(),
+    })
+}
+
+/// Removes `path` if it is what a crash leaves of a file charrua was writing under a temporary
+/// name (nothing, part of a header, or a file starting with one); refuses anything else.
+pub(crate) fn remove_leftover(path: &Path) -> Result<(), StoreError> {
+    let found = identify::identify(path).map_err(|e| io(path, e))?;
+    let ours = match found {
+        Found::Missing => return Ok(()),
+        Found::Empty | Found::Journal => true,
+        _ => std::fs::read(path).is_ok_and(|b| identify::is_header_prefix(&b)),
+    };
+    if !ours {
+        return Err(refused(path, found));
+    }
+    std::fs::remove_file(path).map_err(|e| io(path, e))
+}
+
+/// Creates the journal file `path` holding only the header: written whole under `PATH.tmp`,
+/// synced, renamed into place, directory synced. A crash leaves `path` absent or complete.
+fn create(path: &Path) -> Result<(), StoreError> {
+    let tmp = sibling(path, ".tmp");
+    remove_leftover(&tmp)?;
+    write_new(&tmp, &identify::header())?;
+    std::fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+    sync_dir(path)
+}
+
+/// Writes `bytes` to the new file `path` (which must not exist) and syncs it.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| io(path, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io(path, e))
+}
+
 /// Cuts `path` back to its valid prefix of `valid_len` bytes, durably. A tail of zeros is the
-/// space preallocated by the last run; anything else is a torn tail, counted.
+/// space preallocated by the last run; anything else is a torn tail, counted, and cut only if
+/// it is no longer than a crash can leave ([`MAX_TORN`]).
 fn cut(path: &Path, valid_len: u64, recovery: &mut Recovery) -> Result<(), StoreError> {
     let mut file = open_rw(path)?;
     let on_disk = file.metadata().map_err(|e| io(path, e))?.len();
@@ -160,7 +244,15 @@ fn cut(path: &Path, valid_len: u64, recovery: &mut Recovery) -> Result<(), Store
         file.seek(SeekFrom::Start(valid_len))
             .and_then(|_| file.read_to_end(&mut tail))
             .map_err(|e| io(path, e))?;
-        if tail.iter().any(|&b| b != 0) {
+        if let Some(last) = tail.iter().rposition(|&b| b != 0) {
+            let torn = last as u64 + 1;
+            if torn > MAX_TORN {
+                return Err(StoreError::TailTooLong {
+                    path: path.to_path_buf(),
+                    bytes: torn,
+                    bound: MAX_TORN,
+                });
+            }
             recovery.cut_bytes += on_disk - valid_len;
         }
         file.set_len(valid_len).map_err(|e| io(path, e))?;
@@ -189,6 +281,8 @@ pub struct Journal {
     /// Records appended but not yet written.
     buffer: Vec<u8>,
     compaction: Option<JoinHandle<Result<(), StoreError>>>,
+    /// The error of the last compaction, until taken.
+    compaction_error: Option<StoreError>,
     _lock: File,
 }
 
@@ -200,13 +294,20 @@ impl Journal {
         options: JournalOptions,
         apply: &mut dyn FnMut(LeaseChange),
     ) -> Result<(Self, Recovery), StoreError> {
+        check_journal(path, true)?;
+        let snapshot = sibling(path, ".snapshot");
+        let next = sibling(path, ".next");
+        check_journal(&snapshot, true)?;
+        check_journal(&next, true)?;
         let lock_path = sibling(path, ".lock");
         let lock = open_rw(&lock_path)?;
         lock.try_lock()
             .map_err(|_| StoreError::Locked(lock_path.clone()))?;
+        remove_leftover(&sibling(path, ".snapshot.tmp"))?;
+        if !path.exists() {
+            create(path)?;
+        }
         let mut recovery = Recovery::default();
-        let snapshot = sibling(path, ".snapshot");
-        let next = sibling(path, ".next");
         replay(&snapshot, apply, &mut recovery, options.max_bad_records)?;
         let main_len = replay(path, apply, &mut recovery, options.max_bad_records)?;
         let next_len = replay(&next, apply, &mut recovery, options.max_bad_records)?;
@@ -232,6 +333,7 @@ impl Journal {
             allocated: valid_len,
             buffer: Vec::new(),
             compaction: None,
+            compaction_error: None,
             _lock: lock,
         };
         Ok((journal, recovery))
@@ -245,12 +347,22 @@ impl Journal {
         apply: &mut dyn FnMut(LeaseChange),
     ) -> Result<Recovery, StoreError> {
         let mut recovery = Recovery::default();
+        check_journal(path, false)?;
         for file in [
             sibling(path, ".snapshot"),
             path.to_path_buf(),
             sibling(path, ".next"),
         ] {
-            replay(&file, apply, &mut recovery, options.max_bad_records)?;
+            if let Found::Missing | Found::Journal =
+                identify::identify(&file).map_err(|e| io(&file, e))?
+            {
+                replay(&file, apply, &mut recovery, options.max_bad_records)?;
+            } else {
+                return Err(refused(
+                    &file,
+                    identify::identify(&file).map_err(|e| io(&file, e))?,
+                ));
+            }
         }
         Ok(recovery)
     }
@@ -260,9 +372,9 @@ impl Journal {
         self.durable_len
     }
 
-    /// Whether nothing has been written to the current journal.
+    /// Whether no record has been written to the current journal.
     pub fn is_empty(&self) -> bool {
-        self.durable_len == 0
+        self.durable_len <= identify::HEADER_LEN as u64
     }
 
     /// Waits for a running compaction and returns its result.
@@ -282,19 +394,11 @@ impl Journal {
         self.finish_compaction()?;
         self.sync()?;
         let next = sibling(&self.path, ".next");
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&next)
-            .map_err(|e| io(&next, e))?;
-        sync_dir(&self.path)?;
-        self.file = file;
+        create(&next)?;
+        self.file = open_rw(&next)?;
         self.file_path = next.clone();
-        self.durable_len = 0;
-        self.allocated = 0;
+        self.durable_len = identify::HEADER_LEN as u64;
+        self.allocated = self.durable_len;
         let path = self.path.clone();
         let max_bad = self.options.max_bad_records;
         self.compaction = Some(std::thread::spawn(move || {
@@ -321,22 +425,16 @@ fn write_snapshot(path: &Path, next: &Path, max_bad: usize) -> Result<(), StoreE
     let mut recovery = Recovery::default();
     replay(&snapshot, &mut fold, &mut recovery, max_bad)?;
     replay(path, &mut fold, &mut recovery, max_bad)?;
-    let mut out = Vec::with_capacity(live.len() * 48);
+    let mut out = Vec::with_capacity(live.len() * 48 + identify::HEADER_LEN);
+    out.extend_from_slice(&identify::header());
     for lease in live.into_values() {
         let change = LeaseChange::Set(lease);
         if change.is_durable() {
             record::encode(&change, &mut out).map_err(StoreError::Unwritable)?;
         }
     }
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| io(&tmp, e))?;
-    file.write_all(&out).map_err(|e| io(&tmp, e))?;
-    file.sync_all().map_err(|e| io(&tmp, e))?;
+    remove_leftover(&tmp)?;
+    write_new(&tmp, &out)?;
     std::fs::rename(&tmp, &snapshot).map_err(|e| io(&snapshot, e))?;
     sync_dir(path)?;
     std::fs::rename(next, path).map_err(|e| io(path, e))?;
@@ -384,23 +482,39 @@ impl LeaseStore for Journal {
         Ok(())
     }
 
+    fn take_compaction_error(&mut self) -> Option<StoreError> {
+        self.compaction_error.take()
+    }
+
     fn sync(&mut self) -> Result<(), StoreError> {
         if self.buffer.is_empty() {
             return Ok(());
         }
         let path = self.file_path.clone();
         self.preallocate();
-        let result = self
-            .file
-            .write_all_at(&self.buffer, self.durable_len)
-            .and_then(|()| self.file.sync_data());
+        let mut result = Ok(());
+        let mut at = self.durable_len;
+        for piece in self.buffer.chunks(MAX_WRITE) {
+            result = self
+                .file
+                .write_all_at(piece, at)
+                .and_then(|()| self.file.sync_data());
+            if result.is_err() {
+                break;
+            }
+            at += piece.len() as u64;
+        }
         match result {
             Ok(()) => {
                 self.durable_len += self.buffer.len() as u64;
                 self.allocated = self.allocated.max(self.durable_len);
                 self.buffer.clear();
+                // This batch is durable whatever a compaction does: its error is kept for
+                // `take_compaction_error`, never returned as the sync's.
                 if self.durable_len > self.options.compact_after {
-                    self.compact()?;
+                    if let Err(e) = self.compact() {
+                        self.compaction_error = Some(e);
+                    }
                 }
                 Ok(())
             }

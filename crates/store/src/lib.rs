@@ -4,7 +4,10 @@
 //! one [`LeaseStore::sync`], and only then sends the replies that depend on them (RFC 2131
 //! section 3.1 step 4; durability rules D1-D14 of research/reliability.md section 3.5).
 //! [`GroupCommit`] runs that loop on a thread of its own with bounds on batch size and wait.
-//! The embedded [`Journal`] is the default store.
+//! Two stores: [`IscLeaseFile`], ISC dhcpd's own dhcpd.leases (the default, so that a dhcpd
+//! site switches by changing the binary name and can switch back), and the embedded
+//! [`Journal`]. [`open_store`] picks the one the file at the path is in, and refuses, without
+//! changing it, any file that is neither ([`identify`]).
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -17,14 +20,19 @@
 )]
 
 mod group;
+pub mod identify;
+mod isc;
 mod journal;
+mod open;
 pub mod record;
 
 use std::path::PathBuf;
 
 pub use charrua_server::LeaseChange;
 pub use group::{Done, GroupCommit, GroupOptions};
-pub use journal::{Journal, JournalOptions, Recovery};
+pub use isc::{IscLeaseFile, IscOptions};
+pub use journal::{Journal, JournalOptions, Recovery, MAX_TORN, MAX_WRITE};
+pub use open::{open_store, read_store, resolve, LeaseFormat, Opened};
 
 /// What a store can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,6 +44,26 @@ pub enum StoreError {
         path: PathBuf,
         /// The system's message.
         message: String,
+    },
+    /// The file at a store path is not one the store may use; it was left as it was.
+    #[error("{path}: {found}; {advice}. The file was left as it is")]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// What it looks like.
+        found: String,
+        /// What to do.
+        advice: String,
+    },
+    /// A torn tail longer than a crash can leave: damage, not a crash.
+    #[error("{path}: {bytes} bytes after the last valid record, more than the {bound} a crash can leave; the file was left as it is")]
+    TailTooLong {
+        /// The file.
+        path: PathBuf,
+        /// Bytes past the last valid record.
+        bytes: u64,
+        /// The most a crash can leave.
+        bound: u64,
     },
     /// Another process holds the store.
     #[error("{0}: the lease store is in use by another process")]
@@ -66,4 +94,9 @@ pub trait LeaseStore {
     /// Makes every queued change durable. On error nothing queued may be reported durable, and
     /// the next call tries again.
     fn sync(&mut self) -> Result<(), StoreError>;
+    /// An error of a compaction running beside the syncs (it never fails a sync whose own
+    /// changes are durable), once.
+    fn take_compaction_error(&mut self) -> Option<StoreError> {
+        None
+    }
 }

@@ -5,12 +5,12 @@
 
 use std::net::Ipv4Addr;
 
-use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
+use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
 
 /// Header: length and checksum.
 pub const HEADER_LEN: usize = 8;
 /// Largest payload a valid record has (client and host name at most 255 octets each).
-pub const MAX_PAYLOAD: usize = 2 + 4 + 1 + 8 + 8 + 3 + 255 + 1 + 255;
+pub const MAX_PAYLOAD: usize = 2 + 4 + 1 + 8 + 8 + 3 + 255 + 1 + 255 + 2 + 16;
 
 const SET: u8 = 1;
 const REMOVE: u8 = 2;
@@ -107,6 +107,16 @@ pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableC
                     out.extend_from_slice(name.as_bytes());
                 }
             }
+            // The hardware address beside a client identifier: 0, or its length plus one,
+            // the type and the octets.
+            match &lease.hardware {
+                None => out.push(0),
+                Some(hw) => {
+                    out.push(hw.addr().len() as u8 + 1);
+                    out.push(hw.htype());
+                    out.extend_from_slice(hw.addr());
+                }
+            }
         }
     }
     let payload_len = out.len() - start - HEADER_LEN;
@@ -189,6 +199,14 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
                     )
                 }
             };
+            let hardware = match r.u8()? {
+                0 => None,
+                n => {
+                    let htype = r.u8()?;
+                    let addr = r.take(usize::from(n - 1))?;
+                    Some(Hardware::new(htype, addr).ok_or(RecordError::Malformed)?)
+                }
+            };
             LeaseChange::Set(Lease {
                 address,
                 state,
@@ -196,6 +214,7 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
                 starts,
                 ends,
                 hostname,
+                hardware,
             })
         }
         _ => return Err(RecordError::Malformed),

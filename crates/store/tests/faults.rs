@@ -49,6 +49,7 @@ fn change(n: u32) -> LeaseChange {
         starts: u64::from(n),
         ends: u64::from(n) + 60,
         hostname: Some(format!("host-{n}").into()),
+        hardware: None,
     })
 }
 

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
-use charrua_store::{record, Journal, JournalOptions, LeaseStore, StoreError};
+use charrua_store::{identify, record, Journal, JournalOptions, LeaseStore, StoreError};
 use proptest::prelude::*;
 
 fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
@@ -23,6 +23,7 @@ fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
         hostname: client
             .is_multiple_of(2)
             .then(|| format!("host{client}").into()),
+        hardware: None,
     }
 }
 
@@ -94,30 +95,30 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let changes: Vec<_> = (0..n).map(|i| LeaseChange::Set(lease(i as u8, 1, LeaseState::Bound, i as u64))).collect();
         let mut ends = Vec::new();
-        let mut bytes = Vec::new();
+        let mut bytes = identify::header().to_vec();
         for c in &changes {
             record::encode(c, &mut bytes).unwrap();
             ends.push(bytes.len());
         }
-        let cut = cut_at.index(bytes.len() + 1);
+        let cut = identify::HEADER_LEN + cut_at.index(bytes.len() + 1 - identify::HEADER_LEN);
         std::fs::write(path(&dir), &bytes[..cut]).unwrap();
         let (_, state, recovery) = open(&path(&dir));
         let whole = ends.iter().filter(|e| **e <= cut).count();
         prop_assert_eq!(state.len(), whole);
-        prop_assert_eq!(recovery.cut_bytes as usize, cut - ends.get(whole.wrapping_sub(1)).copied().unwrap_or(0).min(cut));
+        prop_assert_eq!(recovery.cut_bytes as usize, cut - ends.get(whole.wrapping_sub(1)).copied().unwrap_or(identify::HEADER_LEN).min(cut));
         prop_assert_eq!(std::fs::metadata(path(&dir)).unwrap().len() as usize, cut - recovery.cut_bytes as usize);
     }
 
     #[test]
     fn any_bit_flip_keeps_every_record_before_it(n in 2usize..30, flip in any::<prop::sample::Index>(), bit in 0u8..8) {
         let dir = tempfile::tempdir().unwrap();
-        let mut bytes = Vec::new();
+        let mut bytes = identify::header().to_vec();
         let mut starts = Vec::new();
         for i in 0..n {
             starts.push(bytes.len());
             record::encode(&LeaseChange::Set(lease(i as u8, 1, LeaseState::Bound, i as u64)), &mut bytes).unwrap();
         }
-        let at = flip.index(bytes.len());
+        let at = identify::HEADER_LEN + flip.index(bytes.len() - identify::HEADER_LEN);
         bytes[at] ^= 1 << bit;
         std::fs::write(path(&dir), &bytes).unwrap();
         let damaged = starts.iter().rposition(|s| *s <= at).unwrap();
@@ -189,7 +190,7 @@ fn compaction_keeps_every_lease_and_shrinks_the_journal() {
 #[test]
 fn an_interrupted_compaction_recovers_the_same_leases() {
     let encode = |changes: &[LeaseChange]| {
-        let mut out = Vec::new();
+        let mut out = identify::header().to_vec();
         changes
             .iter()
             .for_each(|c| record::encode(c, &mut out).unwrap());
@@ -251,7 +252,7 @@ fn changes_the_reader_would_refuse_are_not_written() {
         Err(StoreError::Unwritable(_))
     ));
     journal.sync().unwrap();
-    assert_eq!(journal.len(), 0);
+    assert!(journal.is_empty());
 }
 
 #[test]
@@ -260,7 +261,7 @@ fn preallocated_zeros_are_not_a_torn_tail_but_a_torn_record_in_them_is() {
     let changes: Vec<_> = (1..=3u8)
         .map(|i| LeaseChange::Set(lease(i, i, LeaseState::Bound, u64::from(i))))
         .collect();
-    let mut bytes = Vec::new();
+    let mut bytes = identify::header().to_vec();
     {
         let (mut journal, _, _) = open(&path(&dir));
         for c in &changes {

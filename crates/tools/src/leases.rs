@@ -1,15 +1,21 @@
 //! `charrua leases`: ISC dhcpd.leases in and out, and the leases of a charrua store.
 //!
 //! `import` loads a lease file into a lease database for the pools of a dhcpd.conf, reports what
-//! it holds and, with `--lf`, seeds a charrua lease store with it; `export` writes
-//! the leases back in dhcpd.leases form, the last block of each address winning, so a site can
-//! go back to ISC dhcpd.
+//! it holds and, with `--lf`, seeds a charrua lease store with it; `export` writes the leases of
+//! a dhcpd.leases or a journal in dhcpd.leases form, the last block of each address winning, so
+//! a site can go back to ISC dhcpd; `list` prints the leases of a store with their dates. None
+//! of them changes the file it reads, and each refuses, with what it found, a file that is
+//! neither a dhcpd.leases nor a charrua journal.
 
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use charrua_conf::{leases, parse_config, Diagnostic, Sources};
-use charrua_server::{LeaseDb, LeaseState};
+use charrua_server::{Lease, LeaseChange, LeaseDb, LeaseState};
+use charrua_store::identify::{identify, Found};
+use charrua_store::LeaseFormat;
 use clap::Subcommand;
 
 /// `charrua leases ...`
@@ -22,21 +28,26 @@ pub(crate) enum Command {
         /// The dhcpd.conf whose pools the leases belong to.
         #[arg(long = "cf", value_name = "CONFIG")]
         config: PathBuf,
-        /// Also write them into this charrua lease store (the daemon's `-lf` journal).
-        #[arg(long = "lf", value_name = "JOURNAL")]
+        /// Also write them into this lease store (the daemon's `-lf`).
+        #[arg(long = "lf", value_name = "STORE")]
         journal: Option<PathBuf>,
+        /// The store's format, as charruad's `--lease-format`.
+        #[arg(long, default_value = "auto")]
+        lease_format: LeaseFormat,
     },
-    /// Write the leases of a dhcpd.leases back in dhcpd.leases form, one block per address.
+    /// Write the leases of a dhcpd.leases or a charrua journal in dhcpd.leases form, one block
+    /// per address.
     Export {
-        /// The ISC lease file.
+        /// The lease file or journal.
         file: PathBuf,
     },
-    /// Print the current leases of a charrua lease store (the daemon's `-lf` journal).
+    /// Print the current leases of a lease store (the daemon's `-lf`: a dhcpd.leases or a
+    /// charrua journal), with their dates in UTC.
     List {
-        /// The journal (its `.snapshot` and `.next` siblings are read too).
-        #[arg(long = "lf", value_name = "JOURNAL")]
+        /// The store (a journal's `.snapshot` and `.next` siblings are read too).
+        #[arg(long = "lf", value_name = "STORE")]
         journal: PathBuf,
-        /// One JSON object per lease instead of a table.
+        /// One JSON object per lease instead of a table (times as numbers and ISO 8601).
         #[arg(long)]
         json: bool,
     },
@@ -55,7 +66,12 @@ fn report(diagnostics: &[Diagnostic], sources: &Sources) -> bool {
         .any(|d| d.severity == charrua_conf::Severity::Error)
 }
 
+/// Reads an ISC lease file, refusing (with what it is) anything that is not text.
 fn load(path: &Path) -> Result<leases::LeaseFile, String> {
+    match identify(path).map_err(|e| format!("{}: {e}", path.display()))? {
+        Found::Text | Found::Empty => {}
+        found => return Err(format!("{}: {found}; not a dhcpd.leases", path.display())),
+    }
     let file = leases::read(&path.display().to_string(), read(path)?);
     if report(&file.diagnostics, &file.sources) {
         Ok(file)
@@ -74,23 +90,23 @@ impl charrua_conf::Loader for Files {
 }
 
 /// Writes every lease of `db` into the store at `path`, durably.
-fn seed(db: &LeaseDb, path: &Path) -> Result<(), String> {
-    use charrua_store::LeaseStore;
-    let options = charrua_store::JournalOptions::default();
-    let (mut journal, _) =
-        charrua_store::Journal::open(path, options, &mut |_| {}).map_err(|e| e.to_string())?;
+fn seed(db: &LeaseDb, path: &Path, format: LeaseFormat) -> Result<(), String> {
+    let mut opened =
+        charrua_store::open_store(path, format, &mut |_| {}).map_err(|e| e.to_string())?;
     for lease in db.iter() {
-        journal
-            .append(&charrua_server::LeaseChange::Set(lease.clone()))
+        opened
+            .store
+            .append(&LeaseChange::Set(lease.clone()))
             .map_err(|e| e.to_string())?;
     }
-    journal.sync().map_err(|e| e.to_string())
+    opened.store.sync().map_err(|e| e.to_string())
 }
 
 fn import(
     file: &Path,
     config: &Path,
     journal: Option<&Path>,
+    format: LeaseFormat,
     out: &mut impl Write,
 ) -> Result<(), String> {
     let lowered = parse_config(&config.display().to_string(), read(config)?, &mut Files);
@@ -107,7 +123,7 @@ fn import(
         .filter(|l| db.pool_of(l.address).is_none())
         .count();
     if let Some(path) = journal {
-        seed(&db, path)?;
+        seed(&db, path, format)?;
     }
     writeln!(
         out,
@@ -121,28 +137,62 @@ fn import(
     .map_err(|e| e.to_string())
 }
 
-fn export(file: &Path, out: &mut impl Write) -> Result<(), String> {
-    let leases = load(file)?;
-    let mut last = std::collections::BTreeMap::new();
-    for change in leases.changes {
-        if let charrua_server::LeaseChange::Set(lease) = change {
-            last.insert(lease.address, lease);
+/// The current leases of the store at `path` (last record per address), read without changing
+/// anything.
+fn current(path: &Path) -> Result<BTreeMap<Ipv4Addr, Lease>, String> {
+    let mut leases = BTreeMap::new();
+    let (_, recovery) = charrua_store::read_store(path, LeaseFormat::Auto, &mut |c| match c {
+        LeaseChange::Set(lease) => {
+            leases.insert(lease.address, lease);
         }
+        LeaseChange::Remove(addr) => {
+            leases.remove(&addr);
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    if recovery.bad_records > 0 {
+        eprintln!(
+            "charrua leases: {} corrupt record(s) skipped",
+            recovery.bad_records
+        );
     }
-    out.write_all(leases::write(last.values()).as_bytes())
+    if recovery.cut_bytes > 0 {
+        eprintln!(
+            "charrua leases: {} bytes of torn tail (a crash mid-write) left out",
+            recovery.cut_bytes
+        );
+    }
+    Ok(leases)
+}
+
+fn export(file: &Path, out: &mut impl Write) -> Result<(), String> {
+    let leases = current(file)?;
+    out.write_all(leases::write(leases.values()).as_bytes())
         .map_err(|e| e.to_string())
 }
 
-fn client_text(client: &charrua_server::ClientKey) -> String {
-    let hex = |b: &[u8]| {
-        b.iter()
-            .map(|x| format!("{x:02x}"))
-            .collect::<Vec<_>>()
-            .join(":")
-    };
-    match client {
-        charrua_server::ClientKey::ClientId(id) => format!("id {}", hex(id)),
-        charrua_server::ClientKey::Hardware { htype, addr } => format!("hw {htype} {}", hex(addr)),
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let _ = charrua_wire::options::text::write_hex(&mut out, bytes);
+    out
+}
+
+fn client_text(lease: &Lease) -> String {
+    match (&lease.client, &lease.hardware) {
+        (charrua_server::ClientKey::ClientId(id), Some(hw)) => {
+            format!("id {} hw {}", hex(id), hex(hw.addr()))
+        }
+        (charrua_server::ClientKey::ClientId(id), None) => format!("id {}", hex(id)),
+        (charrua_server::ClientKey::Hardware { addr, .. }, _) => format!("hw {}", hex(addr)),
+    }
+}
+
+/// A time as a reader wants it: ISO 8601 in UTC, or "never".
+fn date(secs: u64) -> String {
+    if secs == u64::MAX {
+        "never".into()
+    } else {
+        charrua_conf::time::iso8601(secs)
     }
 }
 
@@ -157,63 +207,41 @@ fn state_text(state: LeaseState) -> &'static str {
 }
 
 fn list(journal: &Path, json: bool, out: &mut impl Write) -> Result<(), String> {
-    let mut leases = std::collections::BTreeMap::new();
-    let recovery = charrua_store::Journal::read_only(
-        journal,
-        &charrua_store::JournalOptions::default(),
-        &mut |c| match c {
-            charrua_server::LeaseChange::Set(lease) => {
-                leases.insert(lease.address, lease);
-            }
-            charrua_server::LeaseChange::Remove(addr) => {
-                leases.remove(&addr);
-            }
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    if recovery.bad_records > 0 {
-        eprintln!(
-            "charrua leases: {} corrupt record(s) skipped",
-            recovery.bad_records
-        );
-    }
-    let ends = |e: u64| {
-        if e == u64::MAX {
-            "never".to_string()
-        } else {
-            e.to_string()
-        }
-    };
+    let leases = current(journal)?;
     let write =
         |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
     if !json {
         write(
             out,
             format!(
-                "{:<15} {:<8} {:<32} {:>12} hostname",
-                "address", "state", "client", "ends"
+                "{:<15} {:<8} {:<20} {:<20} {:<40} hostname",
+                "address", "state", "starts (UTC)", "ends (UTC)", "client"
             ),
         )?;
     }
     for lease in leases.values() {
         let line = if json {
+            let ends = (lease.ends != u64::MAX).then_some(lease.ends);
             serde_json::json!({
                 "address": lease.address.to_string(),
                 "state": state_text(lease.state),
-                "client": client_text(&lease.client),
+                "client": client_text(lease),
                 "starts": lease.starts,
-                "ends": if lease.ends == u64::MAX { serde_json::Value::Null } else { lease.ends.into() },
+                "starts_iso": charrua_conf::time::iso8601(lease.starts),
+                "ends": ends,
+                "ends_iso": ends.map(charrua_conf::time::iso8601),
                 "hostname": lease.hostname.as_deref(),
             })
             .to_string()
         } else {
             let host = lease.hostname.as_deref().unwrap_or("-");
             format!(
-                "{:<15} {:<8} {:<32} {:>12} {host}",
+                "{:<15} {:<8} {:<20} {:<20} {:<40} {host}",
                 lease.address,
                 state_text(lease.state),
-                client_text(&lease.client),
-                ends(lease.ends)
+                date(lease.starts),
+                date(lease.ends),
+                client_text(lease),
             )
         };
         write(out, line)?;
@@ -228,7 +256,8 @@ pub(crate) fn run(command: &Command, out: &mut impl Write) -> bool {
             file,
             config,
             journal,
-        } => import(file, config, journal.as_deref(), out),
+            lease_format,
+        } => import(file, config, journal.as_deref(), *lease_format, out),
         Command::Export { file } => export(file, out),
         Command::List { journal, json } => list(journal, *json, out),
     };

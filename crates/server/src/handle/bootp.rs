@@ -25,6 +25,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
             starts: ctx.now,
             ends: times::ends(ctx.now, seconds),
             hostname: None,
+            hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
         };
         changes.push(LeaseChange::Set(lease));
     }

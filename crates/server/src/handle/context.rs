@@ -228,6 +228,14 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The hardware address to keep beside a client identifier (see [`crate::Lease::hardware`]).
+pub(crate) fn hardware_beside(client: &ClientKey, msg: &Message) -> Option<crate::Hardware> {
+    match client {
+        ClientKey::ClientId(_) => crate::Hardware::new(msg.htype, msg.hardware_address()),
+        ClientKey::Hardware { .. } => None,
+    }
+}
+
 /// RFC 2131 section 4.2: the client identifier when sent (at least 2 octets, RFC 2132 section
 /// 9.14), else the hardware address; neither is class B15.
 fn client_key(msg: &Message) -> Result<ClientKey, IgnoreReason> {

@@ -49,6 +49,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
                 starts: ctx.now,
                 ends,
                 hostname,
+                hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
             };
             changes.push(LeaseChange::Set(lease));
         }

@@ -174,6 +174,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
             starts: ctx.now,
             ends: times::ends(ctx.now, lease_time),
             hostname: names::client_hostname(ctx.msg),
+            hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
         };
         changes.push(LeaseChange::Set(lease));
     }

@@ -269,6 +269,7 @@ mod tests {
             starts: 0,
             ends,
             hostname: None,
+            hardware: None,
         }
     }
 

@@ -39,6 +39,49 @@ impl fmt::Debug for ClientKey {
     }
 }
 
+/// A hardware type and address (`htype` and the first `hlen` octets of `chaddr`), kept inline:
+/// at most 16 octets, the size of `chaddr` (RFC 2131 section 2).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Hardware {
+    htype: u8,
+    len: u8,
+    octets: [u8; 16],
+}
+
+impl Hardware {
+    /// The hardware address `addr` of type `htype`; `None` past 16 octets.
+    pub fn new(htype: u8, addr: &[u8]) -> Option<Self> {
+        let mut octets = [0; 16];
+        octets.get_mut(..addr.len())?.copy_from_slice(addr);
+        Some(Self {
+            htype,
+            len: addr.len() as u8,
+            octets,
+        })
+    }
+
+    /// The hardware type (1 is Ethernet).
+    pub fn htype(&self) -> u8 {
+        self.htype
+    }
+
+    /// The address octets.
+    pub fn addr(&self) -> &[u8] {
+        self.octets.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Hardware {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ", self.htype)?;
+        for (i, b) in self.addr().iter().enumerate() {
+            let sep = if i == 0 { "" } else { ":" };
+            write!(f, "{sep}{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Where a lease stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LeaseState {
@@ -77,6 +120,10 @@ pub struct Lease {
     pub ends: u64,
     /// The client's host name, sanitized (RFC 1123 labels).
     pub hostname: Option<Box<str>>,
+    /// The hardware address the client last used, when `client` is its client identifier
+    /// (`None` when `client` is the hardware address itself). Lease files name both, as ISC
+    /// dhcpd's `write_lease` (server/db.c) writes `hardware` and `uid`.
+    pub hardware: Option<Hardware>,
 }
 
 impl Lease {

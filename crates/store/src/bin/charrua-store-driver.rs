@@ -27,6 +27,7 @@ fn change(n: u64) -> LeaseChange {
         starts: n,
         ends: n + 3600,
         hostname: None,
+        hardware: None,
     })
 }
 

@@ -1,13 +1,13 @@
-//! ISC dhcpd.leases(5): read into lease changes (the last block for an address wins, as in
-//! dhcpd), and written back, so a site can move to charrua and back.
+//! Reading dhcpd.leases(5) into lease changes (the last block for an address wins, as in
+//! ISC dhcpd's `enter_lease`, server/mdb.c).
 
-use std::fmt::Write;
 use std::net::Ipv4Addr;
 
-use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
+use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
 
+use super::{write, LeaseFile};
 use crate::lexer::{Token, TokenKind};
-use crate::source::{Diagnostic, Severity, Sources, Span};
+use crate::source::{Diagnostic, Sources, Span};
 use crate::syntax::{parse_each, NoIncludes, Statement};
 use crate::time;
 
@@ -16,32 +16,15 @@ const MAX_UID: usize = 255;
 /// Longest hardware address (`chaddr` is 16 octets).
 const MAX_HARDWARE: usize = 16;
 
-/// A read lease file.
-#[derive(Debug)]
-pub struct LeaseFile {
-    /// One change per valid lease block, in file order: applying them in order gives the
-    /// state dhcpd would load.
-    pub changes: Vec<LeaseChange>,
-    /// Errors (the block was skipped) and warnings.
-    pub diagnostics: Vec<Diagnostic>,
-    /// The file, for rendering diagnostics.
-    pub sources: Sources,
-}
-
-impl LeaseFile {
-    /// Whether any diagnostic is an error.
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
-    }
-}
-
 /// Reads a dhcpd.leases file. A malformed block is reported and skipped; where the file stops
 /// parsing (an unterminated block, say) there is one error, and the blocks before it are kept.
+/// A statement ISC dhcpd does not accept at the top of a lease file is an error, as it is for
+/// ISC's `lease_file_subparse` ("Corrupt lease file - possible data loss!", server/confpars.c).
 pub fn read(name: &str, text: String) -> LeaseFile {
     let mut sources = Sources::default();
     let mut changes = Vec::new();
+    let mut kept = Vec::new();
+    let mut kept_top = Vec::new();
     let mut diagnostics = Vec::new();
     // Blocks are handled one by one as the parser completes them, so a million-lease file is
     // never held as a tree.
@@ -50,22 +33,28 @@ pub fn read(name: &str, text: String) -> LeaseFile {
         .as_str()
     {
         "lease" => match lease(&s) {
-            Ok((change, warnings)) => {
+            Ok((change, statements, warnings)) => {
+                if !statements.is_empty() {
+                    kept.push((changes.len(), statements.into_boxed_str()));
+                }
                 changes.push(change);
                 diagnostics.extend(warnings);
             }
             Err(e) => diagnostics.push(e),
         },
-        "authoring-byte-order"
-        | "server-duid"
-        | "failover"
-        | "host"
-        | "group"
-        | "subclass"
-        | "class" => {}
-        other => diagnostics.push(Diagnostic::warning(
+        // Written anew at the head of every file charrua writes.
+        "authoring-byte-order" => {}
+        // Declarations dhcpd keeps in its lease file (OMAPI hosts, dynamic classes, failover
+        // state, the DHCPv6 DUID, DHCPv6 leases): not served by charrua, kept as they are.
+        "server-duid" | "failover" | "host" | "group" | "subclass" | "class" | "ia-na"
+        | "ia-ta" | "ia-pd" => {
+            let mut text = String::new();
+            write::statement(&mut text, &s, 0);
+            kept_top.push(text.into_boxed_str());
+        }
+        other => diagnostics.push(Diagnostic::error(
             s.span,
-            format!("'{other}' in a lease file is not implemented; skipped"),
+            format!("'{other}' is not a lease file statement (ISC dhcpd: corrupt lease file)"),
         )),
     });
     if let Err(e) = parsed {
@@ -73,6 +62,8 @@ pub fn read(name: &str, text: String) -> LeaseFile {
     }
     LeaseFile {
         changes,
+        kept,
+        kept_top,
         diagnostics,
         sources,
     }
@@ -133,8 +124,8 @@ fn state(words: &[Token], span: Span) -> Result<LeaseState, Diagnostic> {
     })
 }
 
-/// One `lease ADDRESS { ... }` block.
-fn lease(s: &Statement) -> Result<(LeaseChange, Vec<Diagnostic>), Diagnostic> {
+/// One `lease ADDRESS { ... }` block: its change, the statements kept as text, and warnings.
+fn lease(s: &Statement) -> Result<(LeaseChange, String, Vec<Diagnostic>), Diagnostic> {
     let address: Ipv4Addr = match s.words.get(1) {
         Some(t) => t.text.parse().map_err(|_| {
             Diagnostic::error(
@@ -152,6 +143,7 @@ fn lease(s: &Statement) -> Result<(LeaseChange, Vec<Diagnostic>), Diagnostic> {
     let mut binding = None;
     let (mut hardware, mut uid, mut hostname) = (None, None, None);
     let mut warnings = Vec::new();
+    let mut kept = String::new();
     for st in block {
         let w = &st.words;
         match st.keyword().as_str() {
@@ -194,18 +186,22 @@ fn lease(s: &Statement) -> Result<(LeaseChange, Vec<Diagnostic>), Diagnostic> {
                 let name = octets(w.get(1), st.span, 255, "host name")?;
                 hostname = Some(String::from_utf8_lossy(&name).into_owned().into_boxed_str());
             }
-            // Set and on statements, DDNS state and failover fields: read, not kept.
+            // What dhcpd's `write_lease` writes beyond the binding (scope variables, agent
+            // options, on-statements, flags, billing): not acted on, kept as written.
             "set"
             | "on"
             | "ddns-fwd-name"
             | "ddns-rev-name"
             | "ddns-txt"
             | "ddns-dhcid"
+            | "ddns-client-fqdn"
             | "vendor-class-identifier"
             | "bootp"
+            | "dynamic-bootp"
             | "reserved"
             | "dynamic"
-            | "option" => {}
+            | "billing"
+            | "option" => write::statement(&mut kept, st, 0),
             other => warnings.push(Diagnostic::warning(
                 st.span,
                 format!("'{other}' in a lease is not implemented; ignored"),
@@ -213,17 +209,31 @@ fn lease(s: &Statement) -> Result<(LeaseChange, Vec<Diagnostic>), Diagnostic> {
         }
     }
     let state = binding.unwrap_or(LeaseState::Expired);
-    let client = match (uid, hardware) {
-        (Some(id), _) if id.len() >= 2 => ClientKey::ClientId(id.into()),
-        (_, Some((htype, addr))) => ClientKey::Hardware {
-            htype,
-            addr: addr.into(),
-        },
-        // An abandoned or free lease may name nobody.
-        _ if state != LeaseState::Bound => ClientKey::Hardware {
-            htype: 0,
-            addr: Box::new([]),
-        },
+    let (client, hardware) = match (uid, hardware) {
+        (Some(id), hw) if id.len() >= 2 => (
+            ClientKey::ClientId(id.into()),
+            hw.and_then(|(htype, addr): (u8, Vec<u8>)| Hardware::new(htype, &addr)),
+        ),
+        (_, Some((htype, addr))) => (
+            ClientKey::Hardware {
+                htype,
+                addr: addr.into(),
+            },
+            None,
+        ),
+        // A free address that names nobody is no record at all: ISC dhcpd writes one for every
+        // address of a pool, and charrua writes one when a record is removed.
+        _ if state == LeaseState::Expired && kept.is_empty() => {
+            return Ok((LeaseChange::Remove(address), kept, warnings));
+        }
+        // An abandoned or released lease may name nobody.
+        _ if state != LeaseState::Bound => (
+            ClientKey::Hardware {
+                htype: 0,
+                addr: Box::new([]),
+            },
+            None,
+        ),
         _ => {
             return Err(Diagnostic::error(
                 s.span,
@@ -238,60 +248,7 @@ fn lease(s: &Statement) -> Result<(LeaseChange, Vec<Diagnostic>), Diagnostic> {
         starts,
         ends,
         hostname,
+        hardware,
     };
-    Ok((LeaseChange::Set(lease), warnings))
-}
-
-/// A string in dhcpd.leases form: printable ASCII as is, `"` and `\` escaped, the rest octal.
-fn quoted(out: &mut String, bytes: &[u8]) {
-    let _ = charrua_wire::options::text::write_quoted(out, bytes);
-}
-
-/// Writes leases in dhcpd.leases(5) form (offers are never written: they are not durable).
-pub fn write<'a>(leases: impl IntoIterator<Item = &'a Lease>) -> String {
-    let mut out = String::from("# The format of this file is documented in the dhcpd.leases(5) manual page.\n# This lease file was written by charrua.\n\nauthoring-byte-order little-endian;\n\n");
-    for lease in leases {
-        let state = match lease.state {
-            LeaseState::Offered => continue,
-            LeaseState::Bound => "active",
-            LeaseState::Released => "released",
-            LeaseState::Expired => "free",
-            LeaseState::Declined => "abandoned",
-        };
-        let date = |secs: u64| match secs {
-            u64::MAX => "never".to_string(),
-            s if s > time::LAST_DATE => format!("epoch {s}"),
-            s => time::format(s),
-        };
-        let _ = writeln!(out, "lease {} {{", lease.address);
-        let _ = writeln!(out, "  starts {};", date(lease.starts));
-        let _ = writeln!(out, "  ends {};", date(lease.ends));
-        let _ = writeln!(out, "  binding state {state};");
-        match &lease.client {
-            ClientKey::Hardware { htype, addr } if !addr.is_empty() => {
-                let kind = match htype {
-                    1 => "ethernet".to_string(),
-                    6 => "token-ring".to_string(),
-                    8 => "fddi".to_string(),
-                    32 => "infiniband".to_string(),
-                    other => format!("unknown-{other}"),
-                };
-                let hex: Vec<String> = addr.iter().map(|b| format!("{b:02x}")).collect();
-                let _ = writeln!(out, "  hardware {kind} {};", hex.join(":"));
-            }
-            ClientKey::Hardware { .. } => {}
-            ClientKey::ClientId(id) => {
-                out.push_str("  uid ");
-                quoted(&mut out, id);
-                out.push_str(";\n");
-            }
-        }
-        if let Some(name) = &lease.hostname {
-            out.push_str("  client-hostname ");
-            quoted(&mut out, name.as_bytes());
-            out.push_str(";\n");
-        }
-        out.push_str("}\n");
-    }
-    out
+    Ok((LeaseChange::Set(lease), kept, warnings))
 }

@@ -1,0 +1,156 @@
+//! Writing dhcpd.leases(5) as ISC dhcpd's `new_lease_file` and `write_lease` (server/db.c) do:
+//! the same header, the same fields in the same order, two-space indentation, dates in UTC.
+
+use std::fmt::Write;
+
+use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
+
+use crate::lexer::TokenKind;
+use crate::syntax::Statement;
+use crate::time;
+
+/// The first line of every lease file dhcpd writes, and of every one charrua writes.
+pub const HEADER_FIRST_LINE: &str =
+    "# The format of this file is documented in the dhcpd.leases(5) manual page.";
+
+/// The second line of a lease file charrua wrote (dhcpd writes its own version there).
+const WRITTEN_BY: &str = "# This lease file was written by charrua";
+
+/// Appends the head of a new lease file, as dhcpd's `new_lease_file` writes it.
+pub fn header(out: &mut String) {
+    let _ = write!(
+        out,
+        "{HEADER_FIRST_LINE}\n{WRITTEN_BY} {}\n\n\
+         # authoring-byte-order entry is generated, DO NOT DELETE\n\
+         authoring-byte-order little-endian;\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+/// Whether `text` starts with the header charrua writes (see [`header`]).
+pub fn is_written_by_charrua(text: &str) -> bool {
+    let mut lines = text.lines();
+    lines.next() == Some(HEADER_FIRST_LINE)
+        && lines
+            .next()
+            .is_some_and(|l| l.starts_with(WRITTEN_BY) && l.len() > WRITTEN_BY.len())
+}
+
+fn date(out: &mut String, field: &str, secs: u64) {
+    let _ = match secs {
+        u64::MAX => writeln!(out, "  {field} never;"),
+        s if s > time::LAST_DATE => writeln!(out, "  {field} epoch {s};"),
+        s => writeln!(out, "  {field} {};", time::format(s)),
+    };
+}
+
+fn hardware(out: &mut String, htype: u8, addr: &[u8]) {
+    let _ = match htype {
+        1 => write!(out, "  hardware ethernet "),
+        6 => write!(out, "  hardware token-ring "),
+        8 => write!(out, "  hardware fddi "),
+        32 => write!(out, "  hardware infiniband "),
+        other => write!(out, "  hardware unknown-{other} "),
+    };
+    let _ = charrua_wire::options::text::write_hex(out, addr);
+    out.push_str(";\n");
+}
+
+fn quoted(out: &mut String, bytes: &[u8]) {
+    let _ = charrua_wire::options::text::write_quoted(out, bytes);
+}
+
+/// Appends the block of `lease` (nothing for an offer, which is never durable), with `kept`,
+/// the statements read from an earlier block that charrua keeps (one per line, unindented).
+pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
+    let state = match lease.state {
+        LeaseState::Offered => return,
+        LeaseState::Bound => "active",
+        LeaseState::Released => "released",
+        LeaseState::Expired => "free",
+        LeaseState::Declined => "abandoned",
+    };
+    let _ = writeln!(out, "lease {} {{", lease.address);
+    if lease.starts != 0 {
+        date(out, "starts", lease.starts);
+    }
+    date(out, "ends", lease.ends);
+    if lease.state != LeaseState::Bound {
+        // dhcpd's time of the state change: when the lease ended.
+        date(out, "tstp", lease.ends);
+    }
+    if lease.starts != 0 {
+        date(out, "cltt", lease.starts);
+    }
+    let _ = writeln!(out, "  binding state {state};");
+    if lease.state == LeaseState::Bound {
+        out.push_str("  next binding state free;\n  rewind binding state free;\n");
+    }
+    match &lease.client {
+        ClientKey::Hardware { htype, addr } if !addr.is_empty() => hardware(out, *htype, addr),
+        ClientKey::Hardware { .. } => {}
+        ClientKey::ClientId(id) => {
+            if let Some(hw) = &lease.hardware {
+                hardware(out, hw.htype(), hw.addr());
+            }
+            out.push_str("  uid ");
+            quoted(out, id);
+            out.push_str(";\n");
+        }
+    }
+    for line in kept.unwrap_or_default().lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    if let Some(name) = &lease.hostname {
+        out.push_str("  client-hostname ");
+        quoted(out, name.as_bytes());
+        out.push_str(";\n");
+    }
+    out.push_str("}\n");
+}
+
+/// Appends the block of `change`: a removed record is a free address that names nobody, which
+/// reads back as no record (see `read`).
+pub fn change(out: &mut String, change: &LeaseChange, kept: Option<&str>) {
+    match change {
+        LeaseChange::Set(lease) => block(out, lease, kept),
+        LeaseChange::Remove(address) => {
+            let _ = writeln!(out, "lease {address} {{\n  binding state free;\n}}");
+        }
+    }
+}
+
+/// A whole lease file: the header and one block per lease (offers are never written).
+pub fn write<'a>(leases: impl IntoIterator<Item = &'a Lease>) -> String {
+    let mut out = String::new();
+    header(&mut out);
+    for lease in leases {
+        block(&mut out, lease, None);
+    }
+    out
+}
+
+/// Appends `st` as text on lines of their own, indented by `indent` spaces: words separated
+/// by a space, strings quoted as dhcpd quotes them, blocks in braces.
+pub(crate) fn statement(out: &mut String, st: &Statement, indent: usize) {
+    let _ = write!(out, "{:indent$}", "");
+    for (i, word) in st.words.iter().enumerate() {
+        if i > 0 && !word.is_punct(",") {
+            out.push(' ');
+        }
+        match word.kind {
+            TokenKind::String => quoted(out, &word.bytes),
+            TokenKind::Atom | TokenKind::Punct => out.push_str(&word.text),
+        }
+    }
+    match &st.block {
+        None => out.push_str(";\n"),
+        Some(block) => {
+            out.push_str(" {\n");
+            for inner in block {
+                statement(out, inner, indent + 2);
+            }
+            let _ = writeln!(out, "{:indent$}}}", "");
+        }
+    }
+}
