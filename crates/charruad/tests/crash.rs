@@ -1,6 +1,7 @@
-//! SIGKILL charruad under perfdhcp load, many times, restarting it on the same lease store:
-//! every ACK seen on the wire (captured on the server's link) names a lease that is in the
-//! store after the last restart, held by the client the ACK went to.
+//! SIGKILL charruad under perfdhcp load, many times, restarting it on the same lease store (an
+//! ISC dhcpd.leases, then a journal): every ACK seen on the wire (captured on the server's
+//! link) names a lease that is in the store after the last restart, held by the client the ACK
+//! went to, and no address is held by two clients. The ISC file is checked by `dhcpd -T`.
 
 mod lab;
 
@@ -21,7 +22,16 @@ fn kills() -> usize {
 }
 
 #[test]
-fn no_acked_lease_is_lost_across_sigkill_under_load() {
+fn no_acked_lease_is_lost_across_sigkill_under_load_isc_format() {
+    sigkill_under_load("isc");
+}
+
+#[test]
+fn no_acked_lease_is_lost_across_sigkill_under_load_journal() {
+    sigkill_under_load("journal");
+}
+
+fn sigkill_under_load(format: &str) {
     if !lab::can_run() {
         return;
     }
@@ -56,7 +66,7 @@ fn no_acked_lease_is_lost_across_sigkill_under_load() {
         seed % below
     };
     for _ in 0..kills() {
-        lab.start(CONFIG);
+        lab.start_with(CONFIG, &["--lease-format", format]);
         let mut load = Command::new("ip")
             .args([
                 "netns",
@@ -84,7 +94,7 @@ fn no_acked_lease_is_lost_across_sigkill_under_load() {
         let _ = load.wait();
     }
     let capture = lab.stop_capture();
-    // The ACKs the clients saw: (address, hardware address), in order.
+    // The ACKs the clients saw: (time, address, hardware address, lease time), in order.
     let out = Command::new("tshark")
         .arg("-n")
         .arg("-r")
@@ -97,17 +107,34 @@ fn no_acked_lease_is_lost_across_sigkill_under_load() {
             "-E",
             "occurrence=f",
             "-e",
+            "frame.time_epoch",
+            "-e",
             "dhcp.ip.your",
             "-e",
             "dhcp.hw.mac_addr",
+            "-e",
+            "dhcp.option.ip_address_lease_time",
         ])
         .output()
         .unwrap();
     let mut acked: HashMap<String, String> = HashMap::new();
+    // Per address, the client and lease end of its last ACK: an ACK to another client before
+    // that end would be one address bound to two clients.
+    let mut held_until: HashMap<String, (String, f64)> = HashMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        if let Some((ip, mac)) = line.split_once('\t') {
-            acked.insert(ip.to_string(), mac.to_string());
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [time, ip, mac, lease_time] = fields[..] else {
+            continue;
+        };
+        let (time, lease_time): (f64, f64) = (time.parse().unwrap(), lease_time.parse().unwrap());
+        if let Some((other, until)) = held_until.get(ip) {
+            assert!(
+                other == mac || time >= *until,
+                "{ip} ACKed to {mac} while {other} held it until {until} (now {time})"
+            );
         }
+        held_until.insert(ip.to_string(), (mac.to_string(), time + lease_time));
+        acked.insert(ip.to_string(), mac.to_string());
     }
     assert!(
         acked.len() > 50,
@@ -137,8 +164,22 @@ fn no_acked_lease_is_lost_across_sigkill_under_load() {
             "ACKed lease {ip} to {mac} lost or given to another client: {held:?}"
         );
     }
+    if format == "isc" && lab::have("dhcpd") {
+        let out = Command::new("dhcpd")
+            .args(["-T", "-q", "-cf"])
+            .arg(lab.path("dhcpd.conf"))
+            .arg("-lf")
+            .arg(lab.path("leases"))
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !said.contains("orrupt") && !said.contains("line "),
+            "dhcpd -T on the lease file after the kills: {said}"
+        );
+    }
     eprintln!(
-        "{} kills, {} ACKed leases all in the store",
+        "{format}: {} kills, {} ACKed leases all in the store",
         kills(),
         acked.len()
     );

@@ -239,7 +239,7 @@ impl Lab {
         self.path("capture.pcapng")
     }
 
-    /// Starts charruad on `config` (text) with its journal in the lab directory.
+    /// Starts charruad on `config` (text) with its lease file (`leases`) in the lab directory.
     pub fn start(&mut self, config: &str) {
         self.start_with(config, &[]);
     }
@@ -366,9 +366,9 @@ impl Lab {
     /// The leases in the store, as `charrua leases list` would print them.
     pub fn leases(&self) -> Vec<charrua_server::Lease> {
         let mut map = std::collections::BTreeMap::new();
-        charrua_store::Journal::read_only(
+        charrua_store::read_store(
             &self.path("leases"),
-            &charrua_store::JournalOptions::default(),
+            charrua_store::LeaseFormat::Auto,
             &mut |c| match c {
                 charrua_server::LeaseChange::Set(l) => {
                     map.insert(l.address, l);

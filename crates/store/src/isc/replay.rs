@@ -66,9 +66,9 @@ pub(crate) fn parse(path: &Path, bytes: Vec<u8>) -> Result<Read, StoreError> {
         }
         return Ok(Read { file, torn: 0 });
     }
-    // A torn tail: everything up to the end of the last whole block reads cleanly, and what
-    // follows is shorter than a crash can leave and holds no whole block.
-    let end = text.rfind("\n}\n").map_or(0, |i| i + 3);
+    // A torn tail: everything up to the end of the last whole statement reads cleanly, and
+    // what follows is shorter than a crash can leave.
+    let end = last_statement_end(text);
     let tail = (text.len() - end) as u64;
     if tail <= MAX_TORN {
         let prefix = leases::read(&name, text.get(..end).unwrap_or_default().to_string());
@@ -87,4 +87,23 @@ pub(crate) fn parse(path: &Path, bytes: Vec<u8>) -> Result<Read, StoreError> {
         .map(|d| d.render(&file.sources))
         .collect();
     Err(not_leases(path, shown.join("\n")))
+}
+
+/// Where the last whole top-level statement of `text` ends, with the blank space after it: a
+/// block's closing `}` or a one-line statement's `;`, at the start of a line, as both dhcpd
+/// and charrua write them (statements inside blocks are indented).
+fn last_statement_end(text: &str) -> usize {
+    let mut end = 0;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        at += line.len();
+        let whole = line.ends_with('\n');
+        let closes = line.starts_with('}');
+        let one_line = !line.starts_with([' ', '\t', '#', '\n']) && line.trim_end().ends_with(';');
+        if whole && (closes || one_line) {
+            end = at;
+        }
+    }
+    let rest = text.get(end..).unwrap_or_default();
+    end + rest.len() - rest.trim_start().len()
 }
