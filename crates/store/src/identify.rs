@@ -106,6 +106,12 @@ const KINDS: &[(&[u8], &str)] = &[
 
 /// Looks at `path` without following a symbolic link and without changing anything.
 pub fn identify(path: &Path) -> Result<Found, std::io::Error> {
+    if path.file_name().is_none() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not the path of a file",
+        ));
+    }
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),

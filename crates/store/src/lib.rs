@@ -19,6 +19,8 @@
     )
 )]
 
+#[doc(hidden)]
+pub mod foreign;
 mod group;
 pub mod identify;
 mod isc;

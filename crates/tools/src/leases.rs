@@ -76,7 +76,10 @@ fn load(path: &Path) -> Result<leases::LeaseFile, String> {
     if report(&file.diagnostics, &file.sources) {
         Ok(file)
     } else {
-        Err(format!("{}: lease file has errors", path.display()))
+        Err(format!(
+            "{}: not a dhcpd.leases, or a damaged one (errors above)",
+            path.display()
+        ))
     }
 }
 

@@ -51,24 +51,11 @@ fn import_summarizes_and_export_round_trips() {
     let (ok, twice, _) = charrua(&["leases", "export", again.to_str().unwrap()]);
     assert!(ok);
     assert_eq!(twice, exported, "export is stable");
-    // ISC dhcpd reads what we write back, when it is installed.
-    if Command::new("dhcpd").arg("--version").output().is_ok() {
-        let out = Command::new("dhcpd")
-            .args([
-                "-T",
-                "-q",
-                "-cf",
-                &testdata("conf/ok-01-minimal.conf"),
-                "-lf",
-            ])
-            .arg(&again)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "dhcpd -T refused our lease file: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    // ISC dhcpd reads what we write back, every lease of it.
+    let conf = std::path::PathBuf::from(testdata("conf/ok-01-minimal.conf"));
+    if let Some(verdict) = charrua_store::foreign::dhcpd_test(&conf, &again) {
+        let wrote = verdict.unwrap_or_else(|said| panic!("dhcpd -T refused our export: {said}"));
+        assert_eq!(wrote, 2);
     }
 }
 
@@ -163,4 +150,70 @@ fn import_seeds_a_store_that_list_then_shows() {
     assert!(ok);
     assert!(table.contains("198.18.0.101    bound"), "{table}");
     assert!(table.contains("udhcpc-host"), "{table}");
+}
+
+/// `import`, `list` and `export` given a file charrua did not write: each leaves it as it was,
+/// and a refusal says what the file is.
+#[test]
+fn no_command_changes_a_file_it_did_not_write() {
+    use charrua_store::foreign::{Snapshot, CASES};
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+    });
+    let config = testdata("conf/ok-01-minimal.conf");
+    for case in CASES {
+        if case.name.contains("another owner") && !root {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dhcpd.leases");
+        (case.make)(&path);
+        let file = path.to_str().unwrap();
+        let seeded = dir.path().join("seeded");
+        let commands: [&[&str]; 4] = [
+            &["leases", "list", "--lf", file],
+            &["leases", "export", file],
+            &["leases", "import", file, "--cf", &config],
+            &[
+                "leases",
+                "import",
+                &testdata("leases/isc-dhclient-udhcpc.leases"),
+                "--cf",
+                &config,
+                "--lf",
+                file,
+            ],
+        ];
+        for (i, args) in commands.iter().enumerate() {
+            // Seeding a dhcpd.leases or an empty file appends to it: that is what it is for.
+            if i == 3 && case.is_isc {
+                continue;
+            }
+            let before = Snapshot::take(&path);
+            let (ok, _, stderr) = charrua(args);
+            assert_eq!(
+                Snapshot::take(&path),
+                before,
+                "{}: charrua {args:?} changed it",
+                case.name
+            );
+            // Reading a dhcpd.leases (or another owner's read-only one) works; seeding only an
+            // empty file or a lease file its owner may write.
+            let readable = case.is_isc || case.name.contains("another owner");
+            let expect_ok = match i {
+                3 => false,
+                _ => readable,
+            };
+            assert_eq!(ok, expect_ok, "{}: charrua {args:?}: {stderr}", case.name);
+            if !ok && case.name != "ISC lease file" {
+                assert!(
+                    stderr.contains(case.refusal) || stderr.contains("read-only"),
+                    "{}: {stderr}",
+                    case.name
+                );
+            }
+        }
+        assert!(!seeded.exists());
+    }
 }

@@ -93,24 +93,32 @@ fn create(path: &Path, new: &Path) -> Result<File, StoreError> {
     Ok(file)
 }
 
-/// Links `path` to `PATH~` (replacing an older backup only if it is a lease file) and renames
-/// `new` over `path`, then syncs the directory.
-fn install_file(path: &Path, new: &Path) -> Result<(), StoreError> {
+/// Links `path` to `PATH~` and renames `new` over `path`, then syncs the directory. The backup
+/// rotates as dhcpd rotates it: an older `PATH~` is replaced only if it is a lease file (it
+/// starts with the line every dhcpd.leases starts with) its owner may write; anything else
+/// there is left alone, and no backup is made.
+fn install_file(path: &Path, new: &Path, backup_required: bool) -> Result<(), StoreError> {
     if path.exists() {
         let backup = sibling(path, "~");
         let mut head = Vec::new();
-        let replaceable = match File::open(&backup) {
+        let replaceable = match std::fs::symlink_metadata(&backup) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
-            Err(_) => false,
-            Ok(f) => {
-                f.take(HEADER_FIRST_LINE.len() as u64)
-                    .read_to_end(&mut head)
-                    .map_err(|e| io(&backup, e))?;
-                std::fs::symlink_metadata(&backup).is_ok_and(|m| m.is_file())
-                    && head == HEADER_FIRST_LINE.as_bytes()
-            }
+            Ok(m) if m.is_file() && m.mode() & 0o200 != 0 => File::open(&backup)
+                .and_then(|f| {
+                    f.take(HEADER_FIRST_LINE.len() as u64)
+                        .read_to_end(&mut head)
+                })
+                .is_ok_and(|_| head == HEADER_FIRST_LINE.as_bytes()),
+            _ => false,
         };
         // Something other than a lease file at PATH~ stays, and no backup is made.
+        if !replaceable && backup_required {
+            return Err(StoreError::Refused {
+                path: backup,
+                found: "not a lease file charrua may replace with the backup it must make".into(),
+                advice: "move it away".into(),
+            });
+        }
         if replaceable {
             match std::fs::remove_file(&backup) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&backup, e)),
@@ -123,13 +131,16 @@ fn install_file(path: &Path, new: &Path) -> Result<(), StoreError> {
     sync_dir(path)
 }
 
-/// Writes `bytes` as the new lease file at `path` (through `new`), durably.
+/// Writes `bytes` as the new lease file at `path` (through `new`), durably; the old file, if
+/// any, is kept as `PATH~`, or nothing is installed.
 pub(crate) fn install(path: &Path, new: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let mut file = create(path, new)?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| io(new, e))?;
-    install_file(path, new)
+    install_file(path, new, true).inspect_err(|_| {
+        let _ = std::fs::remove_file(new);
+    })
 }
 
 /// The compaction thread: the first `covered` bytes of the lease file (read through `reader`)
@@ -171,6 +182,6 @@ pub(crate) fn finish(
         .write_all_at(&tail, start)
         .and_then(|()| new_file.sync_all())
         .map_err(|e| io(new, e))?;
-    install_file(path, new)?;
+    install_file(path, new, false)?;
     Ok((new_file, start + tail.len() as u64))
 }

@@ -70,7 +70,7 @@ pub(crate) fn parse(path: &Path, bytes: Vec<u8>) -> Result<Read, StoreError> {
     // what follows is shorter than a crash can leave.
     let end = last_statement_end(text);
     let tail = (text.len() - end) as u64;
-    if tail <= MAX_TORN {
+    if tail <= MAX_TORN && is_block_start(text.get(end..).unwrap_or_default()) {
         let prefix = leases::read(&name, text.get(..end).unwrap_or_default().to_string());
         if !prefix.has_errors() {
             return Ok(Read {
@@ -87,6 +87,13 @@ pub(crate) fn parse(path: &Path, bytes: Vec<u8>) -> Result<Read, StoreError> {
         .map(|d| d.render(&file.sources))
         .collect();
     Err(not_leases(path, shown.join("\n")))
+}
+
+/// Whether `tail` is what a crash leaves of an appended lease block: its start, perhaps
+/// followed by zeros where the file was extended but not written.
+fn is_block_start(tail: &str) -> bool {
+    let written = tail.trim_end_matches('\0');
+    written.starts_with("lease ") || (!written.is_empty() && "lease ".starts_with(written))
 }
 
 /// Where the last whole top-level statement of `text` ends, with the blank space after it: a
