@@ -1,7 +1,8 @@
-//! Crash test with real processes: the driver commits changes through group commit and prints
-//! each only after its sync; it is killed with SIGKILL at random moments, many times, with
-//! compaction running. After every kill, every printed change is in the recovered store, and
-//! every recovered lease is one the driver really wrote.
+//! Crash test with real processes, for the journal and for the ISC lease file: the driver
+//! commits changes through group commit and prints each only after its sync; it is killed with
+//! SIGKILL at random moments, many times, with compaction running. After every kill, every
+//! printed change is in the recovered store, and every recovered lease is one the driver really
+//! wrote, to the client it named (no address bound to a client it was not given to).
 
 use std::io::Read;
 use std::net::Ipv4Addr;
@@ -9,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use charrua_server::{ClientKey, LeaseChange};
-use charrua_store::{Journal, JournalOptions};
+use charrua_store::{open_store, LeaseFormat};
 
 /// Kills in a run; `CHARRUA_CRASH_KILLS` asks for more.
 fn kills() -> usize {
@@ -20,9 +21,18 @@ fn kills() -> usize {
 }
 
 #[test]
-fn no_reported_commit_is_lost_across_sigkill() {
+fn no_reported_commit_is_lost_across_sigkill_journal() {
+    sigkill("journal", LeaseFormat::Journal);
+}
+
+#[test]
+fn no_reported_commit_is_lost_across_sigkill_isc_lease_file() {
+    sigkill("isc", LeaseFormat::Isc);
+}
+
+fn sigkill(name: &str, format: LeaseFormat) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("leases.journal");
+    let path = dir.path().join("leases");
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut random = move |below: u64| {
         seed ^= seed << 13;
@@ -35,6 +45,7 @@ fn no_reported_commit_is_lost_across_sigkill() {
         std::collections::HashMap::new();
     for round in 0..kills() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_charrua-store-driver"))
+            .arg(name)
             .arg(&path)
             .arg("65536") // compact every 64 KiB, so kills land during compactions too
             .stdout(Stdio::piped())
@@ -67,13 +78,13 @@ fn no_reported_commit_is_lost_across_sigkill() {
         }
         // Recover as the next daemon start would.
         let mut recovered = std::collections::HashMap::new();
-        let (journal, _) = Journal::open(&path, JournalOptions::default(), &mut |c| {
+        let opened = open_store(&path, format, &mut |c| {
             if let LeaseChange::Set(lease) = c {
                 recovered.insert(lease.address, lease);
             }
         })
         .unwrap_or_else(|e| panic!("round {round}: recovery failed: {e}"));
-        drop(journal);
+        drop(opened);
         for (addr, n) in &max_reported {
             let lease = recovered
                 .get(addr)
@@ -106,8 +117,20 @@ fn no_reported_commit_is_lost_across_sigkill() {
         reported_total > 1000,
         "the driver committed too little to test anything: {reported_total}"
     );
+    if format == LeaseFormat::Isc {
+        let conf = dir.path().join("dhcpd.conf");
+        std::fs::write(
+            &conf,
+            "subnet 198.18.0.0 netmask 255.255.252.0 { range 198.18.0.0 198.18.3.255; }\n",
+        )
+        .unwrap();
+        if let Some(verdict) = charrua_store::foreign::dhcpd_test(&conf, &path) {
+            let wrote = verdict.unwrap_or_else(|said| panic!("dhcpd -T after the kills: {said}"));
+            assert!(wrote >= max_reported.len(), "dhcpd -T wrote {wrote} leases");
+        }
+    }
     eprintln!(
-        "{} kills, {reported_total} commits reported and all recovered",
+        "{name}: {} kills, {reported_total} commits reported and all recovered",
         kills()
     );
 }
