@@ -222,8 +222,9 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String, Vec<Diagnostic>), Diagno
             None,
         ),
         // A free address that names nobody is no record at all: ISC dhcpd writes one for every
-        // address of a pool, and charrua writes one when a record is removed.
-        _ if state == LeaseState::Expired && kept.is_empty() => {
+        // address of a pool, and charrua writes one when a record is removed. Statements kept
+        // for such a block would belong to no client, and go with it.
+        _ if state == LeaseState::Expired => {
             return Ok((LeaseChange::Remove(address), kept, warnings));
         }
         // An abandoned or released lease may name nobody.
