@@ -56,10 +56,32 @@ pub(crate) fn parse(date: &str, time: &str) -> Option<u64> {
     u64::try_from(days_from_civil(y, m, dd) * 86_400 + h * 3600 + mi * 60 + s).ok()
 }
 
-/// Formats Unix seconds as `W YYYY/MM/DD HH:MM:SS` (W is the weekday, 0 = Sunday).
-pub(crate) fn format(secs: u64) -> String {
+/// Appends Unix seconds as `W YYYY/MM/DD HH:MM:SS` (W is the weekday, 0 = Sunday) to `out`,
+/// without a string of its own (lease files are written on the serving path).
+pub(crate) fn write(out: &mut String, secs: u64) {
     let (weekday, y, m, d, hh, mm, ss) = civil(secs);
-    format!("{weekday} {y:04}/{m:02}/{d:02} {hh:02}:{mm:02}:{ss:02}")
+    let two = |out: &mut String, n: i64| {
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    out.push(char::from(b'0' + weekday as u8));
+    out.push(' ');
+    if (1000..=9999).contains(&y) {
+        two(out, y / 100);
+        two(out, y % 100);
+    } else {
+        out.push_str(&format!("{y:04}"));
+    }
+    out.push('/');
+    two(out, m);
+    out.push('/');
+    two(out, d);
+    out.push(' ');
+    two(out, hh);
+    out.push(':');
+    two(out, mm);
+    out.push(':');
+    two(out, ss);
 }
 
 /// Formats Unix seconds as ISO 8601 in UTC, `YYYY-MM-DDTHH:MM:SSZ`.
@@ -80,6 +102,12 @@ fn civil(secs: u64) -> (i64, i64, i64, i64, i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn format(secs: u64) -> String {
+        let mut out = String::new();
+        write(&mut out, secs);
+        out
+    }
 
     #[test]
     fn round_trips_known_dates() {

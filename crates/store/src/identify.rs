@@ -172,13 +172,17 @@ pub fn classify(head: &[u8]) -> Found {
 
 /// Refuses a regular file its owner may not write (mode without `u+w`): the operator made it
 /// read-only, and charrua does not override that even as root.
-pub fn check_writable(path: &Path) -> Result<(), String> {
+pub fn check_writable(path: &Path) -> Result<(), crate::StoreError> {
     match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_file() && meta.mode() & 0o200 == 0 => Err(format!(
-            "a read-only file (mode {:04o}, owner uid {})",
-            meta.mode() & 0o7777,
-            meta.uid()
-        )),
+        Ok(meta) if meta.is_file() && meta.mode() & 0o200 == 0 => Err(crate::StoreError::Refused {
+            path: path.to_path_buf(),
+            found: format!(
+                "a read-only file (mode {:04o}, owner uid {})",
+                meta.mode() & 0o7777,
+                meta.uid()
+            ),
+            advice: "make it writable by its owner, or give -lf another path".into(),
+        }),
         _ => Ok(()),
     }
 }

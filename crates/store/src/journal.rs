@@ -118,8 +118,19 @@ fn replay(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(io(path, e)),
     };
+    replay_bytes(path, &data, apply, recovery, max_bad)
+}
+
+/// [`replay`] of `data`, the content of the journal file `path`.
+pub(crate) fn replay_bytes(
+    path: &Path,
+    data: &[u8],
+    apply: &mut dyn FnMut(LeaseChange),
+    recovery: &mut Recovery,
+    max_bad: usize,
+) -> Result<u64, StoreError> {
     if data.get(..identify::HEADER_LEN) != Some(identify::header().as_slice()) {
-        return Err(refused(path, identify::classify(&data)));
+        return Err(refused(path, identify::classify(data)));
     }
     let mut pos = identify::HEADER_LEN;
     let mut valid_end = pos;
@@ -188,11 +199,7 @@ pub(crate) fn check_journal(path: &Path, may_be_missing: bool) -> Result<(), Sto
         Found::Missing if may_be_missing => {}
         found => return Err(refused(path, found)),
     }
-    identify::check_writable(path).map_err(|found| StoreError::Refused {
-        path: path.to_path_buf(),
-        found,
-        advice: "make it writable by its owner, or give -lf another path".into(),
-    })
+    identify::check_writable(path)
 }
 
 /// Removes `path` if it is what a crash leaves of a file charrua was writing under a temporary

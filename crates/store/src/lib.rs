@@ -21,6 +21,8 @@
 
 #[doc(hidden)]
 pub mod foreign;
+#[doc(hidden)]
+pub mod fuzzing;
 mod group;
 pub mod identify;
 mod isc;

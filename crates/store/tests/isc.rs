@@ -2,61 +2,19 @@
 //! statements, torn tails from every cut, compaction (with blocks appended meanwhile, and at
 //! every crash point), and ISC dhcpd's `-T` as the judge of every file written.
 
-use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
+use charrua_server::{Hardware, Lease, LeaseChange, LeaseState};
 use charrua_store::{IscLeaseFile, IscOptions, LeaseStore, MAX_TORN};
 use proptest::prelude::*;
+
+mod common;
+use common::{address, change, fold, lease, State};
 
 fn testdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata")
         .join(name)
-}
-
-fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
-    Lease {
-        // Inside the range of testdata/conf/ok-01-minimal.conf, where dhcpd -T places them.
-        address: Ipv4Addr::new(198, 18, 0, 100 + slot),
-        state,
-        client: if client.is_multiple_of(3) {
-            ClientKey::ClientId(vec![1, 2, 0, 0, 0, 0, client].into())
-        } else {
-            ClientKey::Hardware {
-                htype: 1,
-                addr: vec![2, 0, 0, 0, 0, client].into(),
-            }
-        },
-        starts: 1_795_000_000 + starts,
-        ends: if state == LeaseState::Bound && client == 7 {
-            u64::MAX
-        } else {
-            1_795_000_600 + starts
-        },
-        hostname: client
-            .is_multiple_of(2)
-            .then(|| format!("host-{client}").into()),
-        hardware: client
-            .is_multiple_of(3)
-            .then(|| Hardware::new(1, &[2, 0, 0, 0, 0, client]))
-            .flatten(),
-    }
-}
-
-type State = BTreeMap<Ipv4Addr, Lease>;
-
-fn fold(state: &mut State, change: LeaseChange) {
-    match change {
-        LeaseChange::Set(l) if l.state != LeaseState::Offered => {
-            state.insert(l.address, l);
-        }
-        LeaseChange::Set(_) => {}
-        LeaseChange::Remove(a) => {
-            state.remove(&a);
-        }
-    }
 }
 
 fn open_with(path: &Path, options: IscOptions) -> (IscLeaseFile, State, charrua_store::Recovery) {
@@ -86,20 +44,6 @@ fn dhcpd_accepts(path: &Path) -> Option<Result<usize, String>> {
 
 fn path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("dhcpd.leases")
-}
-
-fn change() -> impl Strategy<Value = LeaseChange> {
-    let state = prop_oneof![
-        Just(LeaseState::Offered),
-        Just(LeaseState::Bound),
-        Just(LeaseState::Released),
-        Just(LeaseState::Expired),
-        Just(LeaseState::Declined),
-    ];
-    prop_oneof![
-        4 => (0u8..8, 1u8..9, state, 0u64..1000).prop_map(|(s, c, st, t)| LeaseChange::Set(lease(s, c, st, t))),
-        1 => (0u8..8).prop_map(|s| LeaseChange::Remove(Ipv4Addr::new(198, 18, 0, 100 + s))),
-    ]
 }
 
 proptest! {
@@ -133,7 +77,7 @@ fn a_file_written_by_isc_dhcpd_is_served_and_appended_to_untouched_before() {
     assert_eq!(recovery.cut_bytes, 0);
     // Opening writes nothing.
     assert_eq!(std::fs::read(path(&dir)).unwrap(), isc);
-    let udhcpc = state.get(&Ipv4Addr::new(198, 18, 0, 101)).unwrap();
+    let udhcpc = state.get(&address(1)).unwrap();
     assert_eq!(udhcpc.state, LeaseState::Bound);
     assert_eq!(
         udhcpc.hardware,

@@ -1,45 +1,15 @@
 //! The journal: replay equals live, torn and corrupt files recover every record before the
 //! damage, one writer, file modes, compaction at every crash point.
 
-use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
+use charrua_server::{ClientKey, LeaseChange, LeaseState};
 use charrua_store::{identify, record, Journal, JournalOptions, LeaseStore, StoreError};
 use proptest::prelude::*;
 
-fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
-    Lease {
-        address: Ipv4Addr::new(198, 18, 0, slot),
-        state,
-        client: ClientKey::Hardware {
-            htype: 1,
-            addr: vec![2, 0, 0, 0, 0, client].into(),
-        },
-        starts,
-        ends: starts + 60,
-        hostname: client
-            .is_multiple_of(2)
-            .then(|| format!("host{client}").into()),
-        hardware: None,
-    }
-}
-
-type State = BTreeMap<Ipv4Addr, Lease>;
-
-fn fold(state: &mut State, change: LeaseChange) {
-    match change {
-        LeaseChange::Set(l) if l.state != LeaseState::Offered => {
-            state.insert(l.address, l);
-        }
-        LeaseChange::Set(_) => {}
-        LeaseChange::Remove(a) => {
-            state.remove(&a);
-        }
-    }
-}
+mod common;
+use common::{address, change, fold, lease, State};
 
 fn open(path: &Path) -> (Journal, State, charrua_store::Recovery) {
     let mut state = State::new();
@@ -52,20 +22,6 @@ fn open(path: &Path) -> (Journal, State, charrua_store::Recovery) {
 
 fn path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("leases.journal")
-}
-
-fn change() -> impl Strategy<Value = LeaseChange> {
-    let state = prop_oneof![
-        Just(LeaseState::Offered),
-        Just(LeaseState::Bound),
-        Just(LeaseState::Released),
-        Just(LeaseState::Expired),
-        Just(LeaseState::Declined)
-    ];
-    prop_oneof![
-        4 => (0u8..16, 0u8..5, state, any::<u32>()).prop_map(|(s, c, st, t)| LeaseChange::Set(lease(s, c, st, u64::from(t)))),
-        1 => (0u8..16).prop_map(|s| LeaseChange::Remove(Ipv4Addr::new(198, 18, 0, s))),
-    ]
 }
 
 proptest! {
@@ -126,9 +82,9 @@ proptest! {
         let result = Journal::open(&path(&dir), JournalOptions::default(), &mut |c| fold(&mut state, c));
         prop_assert!(result.is_ok());
         for i in 0..damaged {
-            prop_assert!(state.contains_key(&Ipv4Addr::new(198, 18, 0, i as u8)), "record {} before the flip at {} lost", i, at);
+            prop_assert!(state.contains_key(&address(i as u8)), "record {} before the flip at {} lost", i, at);
         }
-        prop_assert!(!state.contains_key(&Ipv4Addr::new(198, 18, 0, damaged as u8)) || state.len() == n);
+        prop_assert!(!state.contains_key(&address(damaged as u8)) || state.len() == n);
     }
 }
 
@@ -202,7 +158,7 @@ fn an_interrupted_compaction_recovers_the_same_leases() {
     ];
     let j = vec![
         LeaseChange::Set(lease(2, 3, LeaseState::Bound, 2)),
-        LeaseChange::Remove(Ipv4Addr::new(198, 18, 0, 1)),
+        LeaseChange::Remove(address(1)),
     ];
     let j2 = vec![LeaseChange::Set(lease(3, 4, LeaseState::Bound, 3))];
     let mut expected = State::new();

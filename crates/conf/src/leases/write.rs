@@ -37,11 +37,19 @@ pub fn is_written_by_charrua(text: &str) -> bool {
 }
 
 fn date(out: &mut String, field: &str, secs: u64) {
-    let _ = match secs {
-        u64::MAX => writeln!(out, "  {field} never;"),
-        s if s > time::LAST_DATE => writeln!(out, "  {field} epoch {s};"),
-        s => writeln!(out, "  {field} {};", time::format(s)),
-    };
+    out.push_str("  ");
+    out.push_str(field);
+    match secs {
+        u64::MAX => out.push_str(" never;\n"),
+        s if s > time::LAST_DATE => {
+            let _ = writeln!(out, " epoch {s};");
+        }
+        s => {
+            out.push(' ');
+            time::write(out, s);
+            out.push_str(";\n");
+        }
+    }
 }
 
 fn hardware(out: &mut String, htype: u8, addr: &[u8]) {

@@ -19,8 +19,8 @@
 //!   file at `PATH`.
 //! - One writer: `PATH.lock` is held with an exclusive lock, as for the journal.
 
-mod compact;
-mod replay;
+pub(crate) mod compact;
+pub(crate) mod replay;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -107,11 +107,7 @@ pub(crate) fn check_isc(path: &Path) -> Result<Found, StoreError> {
         }
         other => return Err(refused(path, other.to_string())),
     }
-    identify::check_writable(path).map_err(|found| StoreError::Refused {
-        path: path.to_path_buf(),
-        found,
-        advice: "make it writable by its owner, or give -lf another path".into(),
-    })?;
+    identify::check_writable(path)?;
     Ok(found)
 }
 

@@ -1,0 +1,74 @@
+//! Leases and change sequences shared by the stores' tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
+use proptest::prelude::*;
+
+/// The address of `slot`: inside the range of testdata/conf/ok-01-minimal.conf, where
+/// `dhcpd -T` places leases.
+pub fn address(slot: u8) -> Ipv4Addr {
+    Ipv4Addr::new(198, 18, 0, 100 + slot)
+}
+
+/// A lease of `slot` to `client` (every third client by a client identifier, with its hardware
+/// address beside it; client 7's bound leases never end; even clients have host names).
+pub fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
+    Lease {
+        address: address(slot),
+        state,
+        client: if client.is_multiple_of(3) {
+            ClientKey::ClientId(vec![1, 2, 0, 0, 0, 0, client].into())
+        } else {
+            ClientKey::Hardware {
+                htype: 1,
+                addr: vec![2, 0, 0, 0, 0, client].into(),
+            }
+        },
+        starts: 1_795_000_000 + starts,
+        ends: if state == LeaseState::Bound && client == 7 {
+            u64::MAX
+        } else {
+            1_795_000_600 + starts
+        },
+        hostname: client
+            .is_multiple_of(2)
+            .then(|| format!("host-{client}").into()),
+        hardware: client
+            .is_multiple_of(3)
+            .then(|| Hardware::new(1, &[2, 0, 0, 0, 0, client]))
+            .flatten(),
+    }
+}
+
+/// The leases a sequence of changes leaves, offers aside (they are never durable).
+pub type State = BTreeMap<Ipv4Addr, Lease>;
+
+pub fn fold(state: &mut State, change: LeaseChange) {
+    match change {
+        LeaseChange::Set(l) if l.state != LeaseState::Offered => {
+            state.insert(l.address, l);
+        }
+        LeaseChange::Set(_) => {}
+        LeaseChange::Remove(a) => {
+            state.remove(&a);
+        }
+    }
+}
+
+/// Any change to one of 12 addresses.
+pub fn change() -> impl Strategy<Value = LeaseChange> {
+    let state = prop_oneof![
+        Just(LeaseState::Offered),
+        Just(LeaseState::Bound),
+        Just(LeaseState::Released),
+        Just(LeaseState::Expired),
+        Just(LeaseState::Declined),
+    ];
+    prop_oneof![
+        4 => (0u8..12, 1u8..9, state, 0u64..1000).prop_map(|(s, c, st, t)| LeaseChange::Set(lease(s, c, st, t))),
+        1 => (0u8..12).prop_map(|s| LeaseChange::Remove(address(s))),
+    ]
+}
