@@ -63,10 +63,14 @@ pub fn check_step(config: &Config, before: &LeaseDb, rx: &Received, now: u64, ou
         },
         |id| ClientKey::ClientId(id.into()),
     );
-    if let Some(held) = before
-        .get(msg.yiaddr)
-        .filter(|l| l.state.is_active() && l.ends > now)
-    {
+    if let Some(held) = before.get(msg.yiaddr).filter(|l| l.occupies(now)) {
+        // RFC 2131 section 4.3.3: a declined address is offered and acknowledged to nobody,
+        // the decliner included, until its probation ends.
+        assert!(
+            held.state != LeaseState::Declined,
+            "{} handed out under decline probation",
+            msg.yiaddr
+        );
         assert_eq!(
             held.client, key,
             "{} handed out while held by another client",
@@ -101,7 +105,7 @@ pub fn check_db(config: &Config, db: &LeaseDb, now: u64) {
             "client index lost {}",
             lease.address
         );
-        if lease.state.is_active() {
+        if lease.state.occupies_address() {
             assert!(
                 db.pool_of(lease.address).is_some(),
                 "{} active outside every pool",

@@ -349,6 +349,78 @@ fn decline_takes_the_address_out_until_probation_ends() {
     );
 }
 
+/// RFC 2131 section 4.3.3: the declined address is not available, to the decliner either, until
+/// probation ends: a new DISCOVER gets another address even when it asks for the declined one,
+/// and a REQUEST for it is refused in every state.
+#[test]
+fn the_decliner_asking_again_gets_another_address() {
+    let mut h = Harness::new(builder().decline_probation(600).build().unwrap());
+    let addr = dora(&mut h, mac(1));
+    let decline = with(
+        message(MessageType::DECLINE, mac(1)),
+        OptionCode::REQUESTED_ADDRESS,
+        &addr.octets(),
+    );
+    let decline = with(decline, OptionCode::SERVER_IDENTIFIER, &SERVER.octets());
+    assert!(matches!(h.send(&direct(decline)), Outcome::Commit(_)));
+    let again = reply(&h.send(&direct(discover(mac(1))))).message.yiaddr;
+    assert_ne!(again, addr, "the declined address offered to its decliner");
+    let asking = with(
+        discover(mac(1)),
+        OptionCode::REQUESTED_ADDRESS,
+        &addr.octets(),
+    );
+    assert_ne!(reply(&h.send(&direct(asking))).message.yiaddr, addr);
+    for request in [selecting(mac(1), addr, SERVER), init_reboot(mac(1), addr)] {
+        let out = h.send(&direct(request));
+        assert_eq!(
+            reply(&out).message.message_type(),
+            Some(MessageType::NAK),
+            "a request for the declined address"
+        );
+    }
+    let ack = h.send(&direct(selecting(mac(1), again, SERVER)));
+    assert_eq!(reply(&ack).message.message_type(), Some(MessageType::ACK));
+    assert_eq!(h.db.get(addr).unwrap().state, LeaseState::Declined);
+}
+
+/// RFC 2131 section 4.3.4: a released address is not allocated. Its former client gets it back
+/// when nobody else wants it (section 4.3.1), but another client that asks for it gets it.
+#[test]
+fn a_released_address_goes_to_another_client_that_asks_for_it() {
+    let mut h = Harness::new(config());
+    let addr = dora(&mut h, mac(1));
+    let release = Message {
+        ciaddr: addr,
+        ..message(MessageType::RELEASE, mac(1))
+    };
+    assert!(matches!(h.send(&unicast(release)), Outcome::Commit(_)));
+    let asking = with(
+        discover(mac(2)),
+        OptionCode::REQUESTED_ADDRESS,
+        &addr.octets(),
+    );
+    assert_eq!(reply(&h.send(&direct(asking))).message.yiaddr, addr);
+    let ack = h.send(&direct(selecting(mac(2), addr, SERVER)));
+    assert_eq!(reply(&ack).message.message_type(), Some(MessageType::ACK));
+    assert_ne!(
+        reply(&h.send(&direct(discover(mac(1))))).message.yiaddr,
+        addr,
+        "the former client gets another address"
+    );
+    // The same through INIT-REBOOT: a client that remembers the address asks for it directly.
+    let mut h = Harness::new(builder().authoritative(true).build().unwrap());
+    let addr = dora(&mut h, mac(1));
+    let release = Message {
+        ciaddr: addr,
+        ..message(MessageType::RELEASE, mac(1))
+    };
+    assert!(matches!(h.send(&unicast(release)), Outcome::Commit(_)));
+    let ack = h.send(&direct(init_reboot(mac(3), addr)));
+    assert_eq!(reply(&ack).message.message_type(), Some(MessageType::ACK));
+    assert_eq!(reply(&ack).message.yiaddr, addr);
+}
+
 #[test]
 fn decline_of_an_address_the_client_does_not_hold_is_ignored() {
     let mut h = Harness::new(config());

@@ -27,14 +27,14 @@ pub(crate) fn choose(ctx: &Context<'_>, bootp: bool) -> Option<Ipv4Addr> {
     }
     let usable = |addr: Ipv4Addr| ctx.available(addr, bootp);
     let mine: Vec<_> = ctx.db.by_client(&ctx.client).collect();
-    // (1) Its current offer or binding.
+    // (1) Its current offer or binding (an address it declined is not one).
     let current = mine
         .iter()
-        .find(|l| l.state.is_active() && l.ends > ctx.now && usable(l.address));
-    // (2) Its previous address, if nobody took it since.
+        .find(|l| l.is_binding_of(&ctx.client, ctx.now) && usable(l.address));
+    // (2) Its previous address (released or expired), if nobody took it since.
     let previous = || {
         mine.iter()
-            .filter(|l| !l.state.is_active())
+            .filter(|l| !l.state.occupies_address())
             .max_by_key(|l| l.ends)
     };
     let previous = previous().filter(|l| usable(l.address));

@@ -161,8 +161,9 @@ impl<'a> Context<'a> {
             .collect()
     }
 
-    /// Whether `addr` may be given to this client: a pool address on its link that it may use
-    /// and nobody else holds.
+    /// Whether `addr` may be given to this client: a pool address on its link that it may use,
+    /// and free or this client's offer or binding. An address under decline probation is
+    /// nobody's, the decliner's included (RFC 2131 section 4.3.3).
     pub(crate) fn available(&self, addr: Ipv4Addr, bootp: bool) -> bool {
         let Some(pool) = self.db.pool_of(addr) else {
             return false;
@@ -171,11 +172,10 @@ impl<'a> Context<'a> {
             .config
             .pool(pool)
             .is_some_and(|p| self.network_subnets().contains(&p.subnet));
-        let holder = self
-            .db
-            .get(addr)
-            .filter(|l| l.state.is_active() && l.ends > self.now);
-        on_link && self.permitted(pool, bootp) && holder.is_none_or(|l| l.client == self.client)
+        let holder = self.db.get(addr).filter(|l| l.occupies(self.now));
+        on_link
+            && self.permitted(pool, bootp)
+            && holder.is_none_or(|l| l.is_binding_of(&self.client, self.now))
     }
 
     /// Settings for an address: host > classes > pool > subnet > network > global.

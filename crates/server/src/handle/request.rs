@@ -151,9 +151,7 @@ fn renewing(ctx: &Context<'_>, ciaddr: Ipv4Addr, rebinding: bool) -> Result<Outc
                 Ok(nak(ctx, "lease no longer available"))
             }
         }
-        Some(lease) if lease.state.is_active() && lease.ends > ctx.now => {
-            Ok(nak(ctx, "address not yours"))
-        }
+        Some(lease) if lease.occupies(ctx.now) => Ok(nak(ctx, "address not yours")),
         _ if !rebinding && ctx.authoritative() && ctx.subnet_on_link(ciaddr).is_some() => {
             Ok(nak(ctx, "lease unknown"))
         }

@@ -22,7 +22,7 @@ pub struct LeaseDb {
     by_client: HashTable<u32>,
     /// SipHash with a per-process key: client keys are attacker-chosen (HashDoS).
     hasher: RandomState,
-    /// (ends, address) of every active lease (offered, bound, declined).
+    /// (ends, address) of every record occupying its address (offered, bound, declined).
     expiry: BTreeSet<(u64, u32)>,
     /// Inclusive ranges of every pool: start -> (end, pool).
     ranges: BTreeMap<u32, (u32, PoolId)>,
@@ -103,9 +103,9 @@ impl LeaseDb {
         (*end >= a).then_some(*pool)
     }
 
-    /// Whether `addr` may be given to a new client: in a pool and with no active record.
+    /// Whether `addr` may be given to a new client: in a pool and with no record occupying it.
     pub fn is_free(&self, addr: Ipv4Addr) -> bool {
-        self.pool_of(addr).is_some() && !self.get(addr).is_some_and(|l| l.state.is_active())
+        self.pool_of(addr).is_some() && !self.get(addr).is_some_and(|l| l.state.occupies_address())
     }
 
     /// A free address of `pool`: never-leased ones first (at or after `hint`, so that a client
@@ -152,7 +152,7 @@ impl LeaseDb {
     /// Records `lease` in the free sets and the expiry index as taken, or as reusable.
     fn track(&mut self, lease: &Lease, add: bool) {
         let a = u32::from(lease.address);
-        if lease.state.is_active() {
+        if lease.state.occupies_address() {
             if add {
                 self.expiry.insert((lease.ends, a));
             } else {
@@ -170,7 +170,7 @@ impl LeaseDb {
         } else {
             free.fresh.insert(a);
         }
-        if !lease.state.is_active() {
+        if !lease.state.occupies_address() {
             if add {
                 free.reusable.insert((lease.ends, a));
             } else {

@@ -99,9 +99,16 @@ pub enum LeaseState {
 }
 
 impl LeaseState {
-    /// Whether the address is taken in this state.
-    pub fn is_active(self) -> bool {
+    /// Whether a record in this state keeps the address out of the free pool until it ends: an
+    /// offer or a binding keeps it for its client, a decline from everyone (RFC 2131 section
+    /// 4.3.3: "marks the network address as not available").
+    pub fn occupies_address(self) -> bool {
         matches!(self, Self::Offered | Self::Bound | Self::Declined)
+    }
+
+    /// Whether a record in this state is its client's: an offer held for it or a binding.
+    pub fn is_binding(self) -> bool {
+        matches!(self, Self::Offered | Self::Bound)
     }
 }
 
@@ -130,6 +137,18 @@ impl Lease {
     /// Whether the lease is bound to `client` and has not run out at `now`.
     pub fn is_bound_to(&self, client: &ClientKey, now: u64) -> bool {
         self.state == LeaseState::Bound && self.client == *client && self.ends > now
+    }
+
+    /// Whether the record is `client`'s offer or binding and has not run out at `now`: the
+    /// address is the client's to be offered or acknowledged again.
+    pub fn is_binding_of(&self, client: &ClientKey, now: u64) -> bool {
+        self.state.is_binding() && self.client == *client && self.ends > now
+    }
+
+    /// Whether the address is out of the free pool at `now` (see
+    /// [`LeaseState::occupies_address`]).
+    pub fn occupies(&self, now: u64) -> bool {
+        self.state.occupies_address() && self.ends > now
     }
 }
 
