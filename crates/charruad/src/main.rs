@@ -9,6 +9,7 @@
 mod args;
 mod batch;
 mod counters;
+mod ledger;
 mod limit;
 mod log;
 mod logbuf;

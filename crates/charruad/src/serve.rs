@@ -18,14 +18,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use charrua_conf::parse_config;
-use charrua_server::{Config, Destination, LeaseChange, LeaseDb, Outcome, Received, Server};
-use charrua_store::LeaseStore;
+use charrua_server::{Config, Destination, LeaseDb, Outcome, Received, Server};
 use charrua_wire::Message;
 use tracing::{debug, error, info, warn};
 
 use crate::args::Args;
 use crate::batch::{self, Inbox, Outbox, Wait};
 use crate::counters::Counters;
+use crate::ledger::Ledger;
 use crate::limit::Limiter;
 use crate::logbuf::LOG;
 use crate::net::{self, Interface};
@@ -143,13 +143,11 @@ struct Daemon {
     counters: Counters,
     limiter: Limiter,
     config: Config,
-    db: LeaseDb,
+    /// The lease database and the store it mirrors.
+    ledger: Ledger,
     interfaces: Vec<Interface>,
     socket: UdpSocket,
     receiver: Receiver,
-    store: Box<dyn LeaseStore + Send>,
-    /// Changes appended to the store and not yet synced.
-    dirty: bool,
     /// Replies that leave after the next sync.
     waiting: Vec<Waiting>,
     /// Replies to relays and to clients' addresses, sent together.
@@ -256,7 +254,7 @@ impl Daemon {
             destination: arrival.destination,
             interface_address,
         };
-        let outcome = Server::handle(&self.config, &self.db, &rx, now());
+        let outcome = Server::handle(&self.config, self.ledger.db(), &rx, now());
         let line = (info
             || matches!(outcome, Outcome::Ignore(_)) && tracing::enabled!(tracing::Level::DEBUG))
         .then(|| crate::log::to_string(|w| crate::log::outcome(w, &rx.message, &outcome, iface)));
@@ -271,7 +269,7 @@ impl Daemon {
                     interface,
                     line,
                 };
-                match self.record(&reply.changes) {
+                match self.ledger.record(&reply.changes) {
                     // D1: the reply leaves once its leases are on disk.
                     Ok(true) => self.waiting.push(waiting),
                     Ok(false) => self.send(waiting),
@@ -282,7 +280,7 @@ impl Daemon {
                 if let Some(line) = line {
                     LOG.line("INFO", |w| w.write_str(&line));
                 }
-                if let Err(e) = self.record(&changes) {
+                if let Err(e) = self.ledger.record(&changes) {
                     error!("lease store: {e}");
                 }
             }
@@ -293,21 +291,6 @@ impl Daemon {
                 }
             }
         }
-    }
-
-    /// Applies `changes` to the database and appends the durable ones to the store; whether
-    /// any was durable (and so must be synced before a reply that depends on it leaves).
-    fn record(&mut self, changes: &[LeaseChange]) -> Result<bool, charrua_store::StoreError> {
-        let mut durable = false;
-        for change in changes {
-            self.db.apply(change);
-            if change.is_durable() {
-                self.store.append(change)?;
-                durable = true;
-            }
-        }
-        self.dirty |= durable;
-        Ok(durable)
     }
 
     /// Sends a reply: to a relay or a client's address through the outbox, otherwise at once.
@@ -353,15 +336,15 @@ impl Daemon {
     /// Makes every appended change durable with one sync, then sends the replies that waited
     /// for it; if the sync fails, none of them is sent (D1).
     fn commit(&mut self) {
-        if !self.dirty {
+        let durable = self.ledger.is_dirty();
+        let result = self.ledger.commit();
+        if !durable {
             return;
         }
-        let result = self.store.sync();
-        if let Some(e) = self.store.take_compaction_error() {
+        if let Some(e) = self.ledger.take_compaction_error() {
             error!("lease store compaction: {e}; still serving from the current file");
         }
         self.last_batch = self.waiting.len();
-        self.dirty = false;
         let waiting = std::mem::take(&mut self.waiting);
         match result {
             Ok(()) => {
@@ -370,17 +353,20 @@ impl Daemon {
                 }
                 self.flush_outbox();
             }
-            Err(e) => error!("lease store: {e}; {} repl(ies) not sent", waiting.len()),
+            Err(e) => error!(
+                "lease store: {e}; {} repl(ies) not sent, their leases undone in memory",
+                waiting.len()
+            ),
         }
     }
 
     fn expire(&mut self) {
-        let changes = Server::expire(&self.config, &self.db, now());
+        let changes = Server::expire(&self.config, self.ledger.db(), now());
         if changes.is_empty() {
             return;
         }
         debug!("{} lease(s) and offer(s) ended", changes.len());
-        if let Err(e) = self.record(&changes) {
+        if let Err(e) = self.ledger.record(&changes) {
             error!("lease store: {e}");
         }
     }
@@ -394,12 +380,8 @@ impl Daemon {
             );
             return;
         };
-        let mut db = LeaseDb::new(&config);
-        for lease in self.db.iter() {
-            db.apply(&LeaseChange::Set(lease.clone()));
-        }
+        self.ledger.reconfigure(&config);
         self.config = config;
-        self.db = db;
         info!("reloaded {}", path.display());
     }
 }
@@ -472,12 +454,10 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         counters: Counters::default(),
         limiter,
         config,
-        db,
+        ledger: Ledger::new(db, opened.store),
         interfaces,
         socket,
         receiver,
-        store: opened.store,
-        dirty: false,
         waiting: Vec::new(),
         outbox: Outbox::default(),
         commit_interval,
@@ -500,7 +480,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
             last_expire = now();
             daemon.expire();
         }
-        if daemon.dirty || busy {
+        if daemon.ledger.is_dirty() || busy {
             // Under load the loop runs in ticks at most a commit interval apart: sleep to the
             // next tick, take everything queued meanwhile, answer it, and sync once for all of
             // it (group commit). A lone request after a quiet spell finds the tick due at once.

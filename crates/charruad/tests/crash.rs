@@ -166,7 +166,7 @@ fn sigkill_under_load(format: &str) {
     }
     if format == "isc" {
         if let Some(verdict) =
-            charrua_store::foreign::dhcpd_test(&lab.path("dhcpd.conf"), &lab.path("leases"))
+            charrua_store::testing::dhcpd_test(&lab.path("dhcpd.conf"), &lab.path("leases"))
         {
             let wrote = verdict.unwrap_or_else(|said| panic!("dhcpd -T after the kills: {said}"));
             assert!(wrote >= acked.len(), "dhcpd -T wrote {wrote} leases");

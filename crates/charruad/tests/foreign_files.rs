@@ -9,7 +9,7 @@ mod lab;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use charrua_store::foreign::{Snapshot, CASES};
+use charrua_store::testing::{Snapshot, CASES};
 use lab::{Lab, Reap};
 
 const CONFIG: &str =

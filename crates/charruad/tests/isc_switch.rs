@@ -103,7 +103,7 @@ fn stop_dhcpd(lab: &Lab, mut dhcpd: Reap) {
 /// `dhcpd -T` on the lab's files: reads every block without a complaint and writes at least
 /// `leases` leases.
 fn dhcpd_accepts(lab: &Lab, step: &str, leases: usize) {
-    let verdict = charrua_store::foreign::dhcpd_test(&lab.path("dhcpd.conf"), &lab.path("leases"));
+    let verdict = charrua_store::testing::dhcpd_test(&lab.path("dhcpd.conf"), &lab.path("leases"));
     match verdict {
         Some(Ok(wrote)) => assert!(
             wrote >= leases,

@@ -20,8 +20,6 @@
 )]
 
 #[doc(hidden)]
-pub mod foreign;
-#[doc(hidden)]
 pub mod fuzzing;
 mod group;
 pub mod identify;
@@ -29,6 +27,8 @@ mod isc;
 mod journal;
 mod open;
 pub mod record;
+#[doc(hidden)]
+pub mod testing;
 
 use std::path::PathBuf;
 

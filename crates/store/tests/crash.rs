@@ -124,7 +124,7 @@ fn sigkill(name: &str, format: LeaseFormat) {
             "subnet 198.18.0.0 netmask 255.255.252.0 { range 198.18.0.0 198.18.3.255; }\n",
         )
         .unwrap();
-        if let Some(verdict) = charrua_store::foreign::dhcpd_test(&conf, &path) {
+        if let Some(verdict) = charrua_store::testing::dhcpd_test(&conf, &path) {
             let wrote = verdict.unwrap_or_else(|said| panic!("dhcpd -T after the kills: {said}"));
             assert!(wrote >= max_reported.len(), "dhcpd -T wrote {wrote} leases");
         }

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use charrua_server::LeaseChange;
-use charrua_store::foreign::{Snapshot, CASES};
+use charrua_store::testing::{Snapshot, CASES};
 use charrua_store::{
     open_store, read_store, IscLeaseFile, IscOptions, LeaseFormat, LeaseStore, StoreError,
 };

@@ -39,7 +39,7 @@ fn open(path: &Path) -> (IscLeaseFile, State, charrua_store::Recovery) {
 
 /// `dhcpd -T` on `path` with a configuration whose subnet holds every test address.
 fn dhcpd_accepts(path: &Path) -> Option<Result<usize, String>> {
-    charrua_store::foreign::dhcpd_test(&testdata("conf/ok-01-minimal.conf"), path)
+    charrua_store::testing::dhcpd_test(&testdata("conf/ok-01-minimal.conf"), path)
 }
 
 fn path(dir: &tempfile::TempDir) -> PathBuf {

@@ -53,7 +53,7 @@ fn import_summarizes_and_export_round_trips() {
     assert_eq!(twice, exported, "export is stable");
     // ISC dhcpd reads what we write back, every lease of it.
     let conf = std::path::PathBuf::from(testdata("conf/ok-01-minimal.conf"));
-    if let Some(verdict) = charrua_store::foreign::dhcpd_test(&conf, &again) {
+    if let Some(verdict) = charrua_store::testing::dhcpd_test(&conf, &again) {
         let wrote = verdict.unwrap_or_else(|said| panic!("dhcpd -T refused our export: {said}"));
         assert_eq!(wrote, 2);
     }
@@ -156,7 +156,7 @@ fn import_seeds_a_store_that_list_then_shows() {
 /// and a refusal says what the file is.
 #[test]
 fn no_command_changes_a_file_it_did_not_write() {
-    use charrua_store::foreign::{Snapshot, CASES};
+    use charrua_store::testing::{Snapshot, CASES};
     let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
         s.lines()
             .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))

@@ -1,6 +1,7 @@
-//! Test support: files a lease store must never change, put where a store path points, and a
-//! record of a file's bytes and metadata to compare before and after. Used by the tests of the
-//! store, of the `charrua leases` commands and of the daemon.
+//! Test support for the tests of the store, of the `charrua leases` commands and of the daemon:
+//! files a lease store must never change, put where a store path points; a record of a file's
+//! bytes and metadata to compare before and after; ISC `dhcpd -T` as the judge of a lease file;
+//! a small tmpfs to fill.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -259,4 +260,61 @@ pub fn dhcpd_test(conf: &Path, leases: &Path) -> Option<Result<usize, String>> {
         && !said.contains(" line ")
         && !said.contains("no subnet");
     Some(if clean { Ok(wrote) } else { Err(said) })
+}
+
+/// A tmpfs mounted for a test (root only), unmounted when dropped.
+#[derive(Debug)]
+pub struct Tmpfs {
+    path: PathBuf,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (`mount -o size=`) on a new directory under `parent`; `None`
+    /// where this process may not mount.
+    pub fn mount(parent: &Path, size: &str) -> Option<Self> {
+        let path = parent.join("tmpfs");
+        std::fs::create_dir(&path).ok()?;
+        let ok = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Self { path })
+    }
+
+    /// Its mount point.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fills it until fewer than `leave` bytes are free; returns the filler file.
+    pub fn fill(&self, leave: usize) -> PathBuf {
+        let filler = self.path.join("filler");
+        let chunk = vec![0u8; 1024];
+        if let Ok(mut file) = std::fs::File::create(&filler) {
+            use std::io::Write;
+            while file
+                .write_all(&chunk)
+                .and_then(|()| file.sync_all())
+                .is_ok()
+            {}
+            let len = file.metadata().map_or(0, |m| m.len());
+            let _ = file.set_len(len.saturating_sub(leave as u64));
+        }
+        filler
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(&self.path)
+            .status();
+    }
 }
