@@ -213,15 +213,11 @@ fn charrua_client_with_charruad() {
     }
 }
 
-#[test]
-fn charrua_client_with_dnsmasq() {
-    if !lab::can_run() || !have("dnsmasq") {
-        return;
-    }
-    let mut lab = Lab::new();
+/// dnsmasq serving `range` (`first,last,mask,lease`) on the lab's bridge, not authoritative
+/// unless `authoritative`; `extra` arguments after.
+fn dnsmasq(lab: &Lab, range: &str, authoritative: bool, extra: &[&str]) -> Reap {
     let dir = lab.dir.path().display().to_string();
-    // dnsmasq's shortest lease is two minutes: T1 comes after one.
-    let _dnsmasq = Reap(
+    Reap(
         Command::new("ip")
             .args([
                 "netns",
@@ -231,18 +227,65 @@ fn charrua_client_with_dnsmasq() {
                 "-k",
                 "--conf-file=/dev/null",
                 "--port=0",
-            ])
-            .args([
                 "--interface=br0",
                 "--bind-interfaces",
-                "--dhcp-authoritative",
             ])
-            .arg("--dhcp-range=198.18.0.100,198.18.0.150,255.255.255.0,2m")
+            .args(authoritative.then_some("--dhcp-authoritative"))
+            .arg(format!("--dhcp-range={range}"))
             .arg(format!("--dhcp-leasefile={dir}/dnsmasq.leases"))
             .arg(format!("--pid-file={dir}/dnsmasq.pid"))
+            .args(extra)
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
+    )
+}
+
+/// Kea serving `subnet` (`a.b.c.0/24`) from `.100` to `.150` on the lab's bridge, with `.1` as
+/// router and leases of 10 s (T1 3 s, T2 7 s).
+fn kea(lab: &Lab, subnet: &str) -> Reap {
+    let dir = lab.dir.path().display().to_string();
+    let net = subnet.trim_end_matches("0/24");
+    let config = lab.path("kea.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": [ "br0" ] }},
+  "lease-database": {{ "type": "memfile", "persist": true, "name": "{dir}/kea-leases4.csv" }},
+  "valid-lifetime": 10, "renew-timer": 3, "rebind-timer": 7,
+  "subnet4": [ {{ "id": 1, "subnet": "{subnet}",
+                 "pools": [ {{ "pool": "{net}100 - {net}150" }} ],
+                 "option-data": [ {{ "name": "routers", "data": "{net}1" }} ] }} ]
+}} }}"#
+        ),
+    )
+    .unwrap();
+    Reap(
+        Command::new("ip")
+            .args(["netns", "exec", &lab.server, "kea-dhcp4", "-c"])
+            .arg(&config)
+            .env("KEA_PIDFILE_DIR", &dir)
+            .env("KEA_LOCKFILE_DIR", &dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn charrua_client_with_dnsmasq() {
+    if !lab::can_run() || !have("dnsmasq") {
+        return;
+    }
+    let mut lab = Lab::new();
+    // dnsmasq's shortest lease is two minutes: T1 comes after one.
+    let _dnsmasq = dnsmasq(
+        &lab,
+        "198.18.0.100,198.18.0.150,255.255.255.0,2m",
+        true,
+        &[],
     );
     let Some(s) = session(&mut lab, "02:00:00:00:c1:02") else {
         return;
@@ -256,37 +299,94 @@ fn charrua_client_with_kea() {
         return;
     }
     let mut lab = Lab::new();
-    let dir = lab.dir.path().display().to_string();
-    let config = lab.path("kea.json");
-    std::fs::write(
-        &config,
-        format!(
-            r#"{{ "Dhcp4": {{
-  "interfaces-config": {{ "interfaces": [ "br0" ] }},
-  "lease-database": {{ "type": "memfile", "persist": true, "name": "{dir}/kea-leases4.csv" }},
-  "valid-lifetime": 10, "renew-timer": 3, "rebind-timer": 7,
-  "subnet4": [ {{ "id": 1, "subnet": "198.18.0.0/24",
-                 "pools": [ {{ "pool": "198.18.0.100 - 198.18.0.150" }} ],
-                 "option-data": [ {{ "name": "routers", "data": "198.18.0.1" }} ] }} ]
-}} }}"#
-        ),
-    )
-    .unwrap();
-    let _kea = Reap(
-        Command::new("ip")
-            .args(["netns", "exec", &lab.server, "kea-dhcp4", "-c"])
-            .arg(&config)
-            .env("KEA_PIDFILE_DIR", &dir)
-            .env("KEA_LOCKFILE_DIR", &dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _kea = kea(&lab, "198.18.0.0/24");
     let Some(s) = session(&mut lab, "02:00:00:00:c1:03") else {
         return;
     };
     s.exercise(20);
+}
+
+/// A laptop that moved: the client remembers a lease from 198.18.0.0/24 and wakes up on a
+/// network where `server` serves 198.18.1.0/24 and has no record of it, so its INIT-REBOOT
+/// REQUEST meets silence (RFC 2131 section 4.3.2). It gives up after the reboot timeout and is
+/// bound on the new network within 15 s.
+fn moved_to_another_network(mac: &str, server: impl FnOnce(&Lab) -> Reap) {
+    let mut lab = Lab::new();
+    lab.start("subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }\n");
+    let Some(s) = session(&mut lab, mac) else {
+        return;
+    };
+    let client = s.start();
+    wait_until(20, "BOUND", || s.calls("BOUND") == 1);
+    drop(client);
+    let (lab, ns) = (s.lab, s.ns.clone());
+    lab.signal("TERM");
+    // The old network is gone: a new one, served by another server that never saw the client.
+    for args in [
+        vec!["-n", &lab.server, "addr", "flush", "dev", "br0"],
+        vec![
+            "-n",
+            &lab.server,
+            "addr",
+            "add",
+            "198.18.1.1/24",
+            "dev",
+            "br0",
+        ],
+        vec!["-n", &ns, "addr", "flush", "dev", "eth0"],
+    ] {
+        assert!(Command::new("ip").args(&args).status().unwrap().success());
+    }
+    let _server = server(lab);
+    std::thread::sleep(Duration::from_millis(500));
+    let began = Instant::now();
+    let client = s.start();
+    let bound = Instant::now();
+    while s.calls("BOUND") < 2 && bound.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        s.calls("BOUND"),
+        2,
+        "not bound on the new network:\n{}\n{}",
+        read(&lab.path("client.log")),
+        read(&s.hook_log)
+    );
+    let took = began.elapsed();
+    drop(client);
+    let address = s.last("new_ip_address").unwrap_or_default();
+    assert!(address.starts_with("198.18.1."), "{}", read(&s.hook_log));
+    assert!(
+        took < Duration::from_secs(15),
+        "bound after {took:?}:\n{}",
+        read(&lab.path("client.log"))
+    );
+    eprintln!("moved: bound to {address} after {took:?}");
+}
+
+#[test]
+fn a_moved_client_gives_up_its_old_lease_with_kea() {
+    if !lab::can_run() || !have("kea-dhcp4") {
+        return;
+    }
+    moved_to_another_network("02:00:00:00:c1:05", |lab| kea(lab, "198.18.1.0/24"));
+}
+
+#[test]
+fn a_moved_client_gives_up_its_old_lease_with_dnsmasq() {
+    if !lab::can_run() || !have("dnsmasq") {
+        return;
+    }
+    // dnsmasq pings an address before its first offer of it, up to 3 s whatever the client
+    // does; what is measured here is the client's giving up.
+    moved_to_another_network("02:00:00:00:c1:06", |lab| {
+        dnsmasq(
+            lab,
+            "198.18.1.100,198.18.1.150,255.255.255.0,2m",
+            false,
+            &["--no-ping"],
+        )
+    });
 }
 
 #[test]

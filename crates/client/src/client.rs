@@ -247,8 +247,9 @@ impl Client {
                 decide_at,
                 ..
             } => Some(decide_at.map_or(exchange.next, |d| d.min(exchange.next))),
-            State::Requesting { exchange, .. } | State::Rebooting { exchange, .. } => {
-                Some(exchange.next)
+            State::Requesting { exchange, .. } => Some(exchange.next),
+            State::Rebooting { exchange, .. } => {
+                Some(exchange.next.min(self.reboot_deadline(exchange)))
             }
             State::Bound { lease } => lease.renew_at(),
             // RENEWING waits for its retransmission or T2, REBINDING for its retransmission or
@@ -308,10 +309,15 @@ impl Client {
                     self.send(kind, exchange, now);
                 }
             }
-            State::Rebooting { exchange, address } if now >= exchange.next => {
+            State::Rebooting { exchange, address }
+                if now >= exchange.next || now >= self.reboot_deadline(&exchange) =>
+            {
                 // RFC 2131 section 3.2 step 5 lets a client keep using the address; this one
-                // does not rely on a lease nobody confirmed and starts over.
-                if exchange.attempts >= self.config.request_retransmissions {
+                // does not rely on a lease nobody confirmed and starts over, after the reboot
+                // timeout or the retransmissions, whichever ends first.
+                if now >= self.reboot_deadline(&exchange)
+                    || exchange.attempts >= self.config.request_retransmissions
+                {
                     self.discover(now);
                 } else {
                     let exchange = self.retransmitted(exchange, now);
@@ -519,6 +525,13 @@ impl Client {
         };
         let requested = self.previous;
         self.send(Kind::Discover { requested }, exchange, now);
+    }
+
+    /// When REBOOTING gives up on `exchange` and starts over in INIT.
+    fn reboot_deadline(&self, exchange: &Exchange) -> u64 {
+        exchange
+            .started
+            .saturating_add(self.config.reboot_timeout_ms)
     }
 
     /// INIT-REBOOT -> REBOOTING: a REQUEST for the remembered address (RFC 2131 section 3.2).

@@ -52,6 +52,11 @@ pub struct ClientConfig {
     /// The address of a lease the client remembers: it starts in INIT-REBOOT and asks for it
     /// (RFC 2131 section 3.2) instead of discovering.
     pub remembered: Option<Ipv4Addr>,
+    /// How long REBOOTING waits for an ACK or NAK before starting over in INIT, in
+    /// milliseconds. A server with no record of the client stays silent (RFC 2131 section
+    /// 4.3.2), as on a network the client has moved to, so the wait is short: 10 s, as
+    /// dhclient's `reboot` statement (dhclient.conf(5)).
+    pub reboot_timeout_ms: u64,
     /// Seed of the transaction ids and retransmission jitter.
     pub seed: u64,
 }
@@ -75,6 +80,7 @@ impl ClientConfig {
             max_message_size: 1500,
             request_retransmissions: 4,
             remembered: None,
+            reboot_timeout_ms: 10_000,
             seed,
         }
     }

@@ -450,6 +450,35 @@ fn init_reboot_asks_for_the_remembered_address() {
     assert_eq!(kind(&sent(&mut c).1), MessageType::DISCOVER);
 }
 
+/// A server with no record of the client stays silent to its INIT-REBOOT (RFC 2131 section
+/// 4.3.2), as on a network a laptop moved to: the client gives up after the reboot timeout (10 s
+/// by default, dhclient's `reboot`) and discovers, keeping the address as its hint.
+#[test]
+fn an_unanswered_init_reboot_gives_up_after_the_reboot_timeout() {
+    for timeout in [10 * S, 3 * S, 30 * S] {
+        let mut cfg = config();
+        cfg.remembered = Some(ADDRESS);
+        cfg.reboot_timeout_ms = timeout;
+        let mut c = Client::new(cfg, 0);
+        let (_, first) = sent(&mut c);
+        assert_eq!(kind(&first), MessageType::REQUEST);
+        let mut now = 0;
+        let discover = loop {
+            now = c.poll_timeout().unwrap();
+            assert!(now <= timeout, "still rebooting at {now} ms");
+            c.handle_timeout(now);
+            let (_, m) = sent(&mut c);
+            if kind(&m) == MessageType::DISCOVER {
+                break m;
+            }
+            assert_eq!(m.options.requested_address(), Some(ADDRESS));
+        };
+        assert_eq!(now, timeout, "gave up at {now} ms");
+        assert_eq!(c.state(), StateKind::Selecting);
+        assert_eq!(discover.options.requested_address(), Some(ADDRESS));
+    }
+}
+
 #[test]
 fn a_declined_address_is_reported_and_discovery_restarts_after_ten_seconds() {
     let mut c = bound(config(), 600);

@@ -71,6 +71,10 @@ struct Args {
     /// With -1: seconds to wait for a lease before giving up.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Seconds to wait for the server to confirm a remembered lease (INIT-REBOOT) before
+    /// discovering anew, as dhclient's `reboot` statement.
+    #[arg(long, default_value_t = 10)]
+    reboot_timeout: u64,
     /// The server port (67); the client uses the next one.
     #[arg(short, long, default_value_t = 67)]
     port: u16,
@@ -113,8 +117,8 @@ struct Runner {
     netlink: Option<Netlink>,
     lease_file: PathBuf,
     current: Option<Lease>,
-    /// Asking for a remembered address (INIT-REBOOT): the next lease is that address again.
-    rebooting: bool,
+    /// The remembered address asked for (INIT-REBOOT): a lease of it is that lease again.
+    rebooting: Option<Ipv4Addr>,
     origin: Instant,
 }
 
@@ -193,8 +197,9 @@ impl Runner {
         while let Some(event) = client.poll_event() {
             match event {
                 Event::Bound(lease) => {
-                    // A new address is probed first; one the client had (INIT-REBOOT) is not.
-                    let rebooting = std::mem::take(&mut self.rebooting);
+                    // A new address is probed first; one the client had (INIT-REBOOT) is not. A
+                    // client whose INIT-REBOOT went unanswered and that discovered anew is BOUND.
+                    let rebooting = self.rebooting.take() == Some(lease.address);
                     let known = rebooting
                         || self
                             .current
@@ -217,7 +222,7 @@ impl Runner {
                     bound = true;
                 }
                 Event::Refused { .. } => {
-                    self.rebooting = false;
+                    self.rebooting = None;
                     log(&self.link.name, "NAK");
                     let old = self.take_off();
                     self.script("NAK", None, old);
@@ -277,6 +282,7 @@ fn main() -> ExitCode {
     config.rapid_commit = args.rapid_commit;
     config.broadcast_flag = args.broadcast;
     config.offer_wait_ms = args.offer_wait;
+    config.reboot_timeout_ms = args.reboot_timeout.saturating_mul(1000);
     if args.offer_wait > 0 {
         config.offer_policy = OfferPolicy::LongestLease;
     }
@@ -286,7 +292,7 @@ fn main() -> ExitCode {
         netlink,
         lease_file,
         current: None,
-        rebooting: false,
+        rebooting: None,
         origin: Instant::now(),
     };
     let stored = store::load(&runner.lease_file).and_then(|s| s.lease(runner.now()));
@@ -306,7 +312,7 @@ fn main() -> ExitCode {
         .as_ref()
         .filter(|l| l.expires_at().is_none_or(|e| runner.now() < e))
         .map(|l| l.address);
-    runner.rebooting = config.remembered.is_some();
+    runner.rebooting = config.remembered;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
