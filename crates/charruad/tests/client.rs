@@ -5,11 +5,11 @@
 
 mod lab;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lab::{have, tshark_problems, Lab, Reap};
+use lab::{have, read, tshark_problems, Lab, Reap};
 
 fn wait_until(secs: u64, what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -36,10 +36,6 @@ fn hook(lab: &Lab) -> (PathBuf, PathBuf) {
     .unwrap();
     Command::new("chmod").arg("+x").arg(&path).status().unwrap();
     (path, log)
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
 }
 
 struct Session<'a> {

@@ -9,10 +9,10 @@ mod lab;
 
 use std::net::Ipv4Addr;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use charrua_server::LeaseState;
-use lab::{have, Lab, Reap};
+use lab::{eventually, have, Lab, Reap};
 
 const CONFIG: &str = "\
 default-lease-time 600;
@@ -21,22 +21,8 @@ authoritative;
 subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }
 ";
 
-/// Polls `done` every 100 ms for up to `seconds`: whether it came true.
-fn eventually(seconds: u64, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn read(lab: &Lab, name: &str) -> String {
-    std::fs::read_to_string(lab.path(name)).unwrap_or_default()
+    lab::read(&lab.path(name))
 }
 
 /// Both servers' logs and the lease file, for a failure message.

@@ -418,6 +418,25 @@ pub fn sibling_binary(name: &str) -> Option<PathBuf> {
     None
 }
 
+/// Polls `done` every 100 ms for up to `seconds`: whether it came true.
+pub fn eventually(seconds: u64, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if done() {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A file's text, empty when it cannot be read (a log not written yet).
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
 /// Kills a process a test started, by pid, however the test ends.
 pub struct Reap(pub Child);
 
