@@ -204,8 +204,8 @@ pub(crate) fn send(
 /// relative to `frame`. The UDP checksum is not checked: frames from a local peer carry one
 /// left for the NIC to fill (checksum offload); the IPv4 header checksum and every length are.
 pub(crate) fn parse_frame(frame: &[u8], interface: u32) -> Result<Arrival, charrua_wire::Error> {
-    use charrua_wire::frame::{Frame, UdpChecksum, ETHERNET_HEADER_LEN, UDP_HEADER_LEN};
-    let parsed = Frame::parse_with(frame, UdpChecksum::Ignore)?;
+    use charrua_wire::frame::{Checksums, Frame, ETHERNET_HEADER_LEN, UDP_HEADER_LEN};
+    let parsed = Frame::parse_with(frame, Checksums::IgnoreUdp)?;
     let ihl = usize::from(frame.get(ETHERNET_HEADER_LEN).copied().unwrap_or(0) & 0x0f) * 4;
     let start = ETHERNET_HEADER_LEN + ihl + UDP_HEADER_LEN;
     Ok(Arrival {

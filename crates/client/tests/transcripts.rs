@@ -462,14 +462,13 @@ fn an_unanswered_init_reboot_gives_up_after_the_reboot_timeout() {
         let mut c = Client::new(cfg, 0);
         let (_, first) = sent(&mut c);
         assert_eq!(kind(&first), MessageType::REQUEST);
-        let mut now = 0;
-        let discover = loop {
-            now = c.poll_timeout().unwrap();
+        let (now, discover) = loop {
+            let now = c.poll_timeout().unwrap();
             assert!(now <= timeout, "still rebooting at {now} ms");
             c.handle_timeout(now);
             let (_, m) = sent(&mut c);
             if kind(&m) == MessageType::DISCOVER {
-                break m;
+                break (now, m);
             }
             assert_eq!(m.options.requested_address(), Some(ADDRESS));
         };

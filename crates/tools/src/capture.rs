@@ -17,6 +17,8 @@ pub(crate) struct Captured {
     pub(crate) link: DataLink,
     /// The captured octets.
     pub(crate) data: Vec<u8>,
+    /// What is wrong with the record, though it could be read.
+    pub(crate) warning: Option<&'static str>,
 }
 
 /// Why a capture could not be read.
@@ -50,17 +52,23 @@ pub(crate) fn read(path: &Path, mut each: impl FnMut(Captured)) -> Result<(), Ca
     }
 }
 
+/// Records are read without pcap-file's checks against the snapshot length, which tshark does
+/// not make either: a record longer than the header's snapshot length (as some writers leave)
+/// is read and flagged.
 fn read_pcap(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), CaptureError> {
     let mut reader = PcapReader::new(file)?;
-    let link = reader.header().datalink;
+    let header = reader.header();
     let mut number = 0;
-    while let Some(packet) = reader.next_packet() {
+    while let Some(packet) = reader.next_raw_packet() {
         let packet = packet?;
         number += 1;
+        let warning = (packet.incl_len > header.snaplen)
+            .then_some("the record is longer than the capture's snapshot length");
         each(Captured {
             number,
-            link,
+            link: header.datalink,
             data: packet.data.into_owned(),
+            warning,
         });
     }
     Ok(())
@@ -97,6 +105,7 @@ fn read_pcapng(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), C
             number,
             link,
             data: data.into_owned(),
+            warning: None,
         });
     }
     Ok(())

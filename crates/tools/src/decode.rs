@@ -4,7 +4,7 @@ use std::io::{Read, Write};
 use std::net::SocketAddrV4;
 use std::path::{Path, PathBuf};
 
-use charrua_wire::frame::{Ipv4Udp, UdpChecksum};
+use charrua_wire::frame::{Checksums, Ipv4Udp};
 use charrua_wire::{Error, Message};
 use serde_json::{json, Map, Value as Json};
 
@@ -14,7 +14,8 @@ use crate::{capture, hex, json, link};
 struct Origin {
     frame: u64,
     endpoints: Option<(SocketAddrV4, SocketAddrV4)>,
-    warning: Option<&'static str>,
+    /// What is wrong with the record or the frame, though its message could be read.
+    warnings: Vec<&'static str>,
 }
 
 /// Decodes one DHCP payload into a JSON object (or an error object) for `origin`.
@@ -25,10 +26,10 @@ fn payload_json(payload: &[u8], origin: &Origin) -> Json {
         obj.insert("src".into(), json!(src.to_string()));
         obj.insert("dst".into(), json!(dst.to_string()));
     }
-    if let Some(warning) = origin.warning {
-        obj.insert("warning".into(), json!(warning));
+    if !origin.warnings.is_empty() {
+        obj.insert("warning".into(), json!(origin.warnings.join("; ")));
     }
-    match Message::parse(payload).and_then(|m| Ok((Message::overload(payload)?, m))) {
+    match Message::parse(payload).and_then(|m| Ok((Message::overload_at(payload)?, m))) {
         Ok((overload, msg)) => obj.extend(json::message(&msg, overload)),
         Err(e) => {
             obj.insert("error".into(), json!(e.to_string()));
@@ -41,16 +42,25 @@ fn payload_json(payload: &[u8], origin: &Origin) -> Json {
 fn frame_json(frame: &capture::Captured) -> Option<Json> {
     let ip = link::ipv4_payload(frame.link, &frame.data)?;
     let error = |e: Error| Some(json!({ "frame": frame.number, "error": e.to_string() }));
+    // A checksum that does not verify is reported, not a reason to hide the message: a host's
+    // own outgoing frames often carry a UDP checksum left for the NIC to fill, and tshark shows
+    // frames whose checksums are wrong.
     let (datagram, warning) = match Ipv4Udp::parse(ip) {
         Ok(d) => (d, None),
-        // A host's own outgoing frames often carry a checksum left for the NIC to fill.
-        Err(Error::BadUdpChecksum) => match Ipv4Udp::parse_with(ip, UdpChecksum::Ignore) {
-            Ok(d) => (
-                d,
-                Some("UDP checksum does not verify (checksum offload on the capturing host?)"),
-            ),
-            Err(e) => return error(e),
-        },
+        Err(e @ (Error::BadUdpChecksum | Error::BadIpChecksum)) => {
+            let (checksums, warning) = if e == Error::BadUdpChecksum {
+                (
+                    Checksums::IgnoreUdp,
+                    "UDP checksum does not verify (checksum offload on the capturing host?)",
+                )
+            } else {
+                (Checksums::Ignore, "IPv4 header checksum does not verify")
+            };
+            match Ipv4Udp::parse_with(ip, checksums) {
+                Ok(d) => (d, Some(warning)),
+                Err(e) => return error(e),
+            }
+        }
         Err(e) if link::looks_like_dhcp(ip) => return error(e),
         Err(_) => return None,
     };
@@ -61,7 +71,7 @@ fn frame_json(frame: &capture::Captured) -> Option<Json> {
     let origin = Origin {
         frame: frame.number,
         endpoints: Some((datagram.src, datagram.dst)),
-        warning,
+        warnings: frame.warning.into_iter().chain(warning).collect(),
     };
     Some(payload_json(datagram.payload, &origin))
 }
@@ -89,7 +99,7 @@ fn decode_raw(payload: &[u8], out: &mut impl Write) -> Result<(), String> {
     let origin = Origin {
         frame: 1,
         endpoints: None,
-        warning: None,
+        warnings: Vec::new(),
     };
     if write_line(out, &payload_json(payload, &origin)) {
         Ok(())

@@ -112,8 +112,9 @@ fn field_text(field: &[u8]) -> String {
         .to_string()
 }
 
-/// The whole message.
-pub(crate) fn message(msg: &Message, overload: Option<Overload>) -> Map<String, Json> {
+/// The whole message; `overload` is the option overload and where option 52 stood among the
+/// options, listed there as tshark lists it.
+pub(crate) fn message(msg: &Message, overload: Option<(Overload, usize)>) -> Map<String, Json> {
     let mut obj = Map::new();
     obj.insert(
         "op".into(),
@@ -137,17 +138,21 @@ pub(crate) fn message(msg: &Message, overload: Option<Overload>) -> Map<String, 
         .message_type()
         .map(|t| t.name().map_or_else(|| json!(t.0), |n| json!(n)));
     obj.insert("message_type".into(), message_type.unwrap_or(Json::Null));
-    let overload = overload.map(|o| match o {
+    let name = overload.map(|(o, _)| match o {
         Overload::File => "file",
         Overload::Sname => "sname",
         Overload::Both => "both",
     });
-    obj.insert("overload".into(), json!(overload));
-    let options = msg
+    obj.insert("overload".into(), json!(name));
+    let mut options: Vec<Json> = msg
         .options
         .iter()
         .map(|(code, raw)| option(code, raw))
         .collect();
+    if let Some((o, at)) = overload {
+        let entry = option(OptionCode::OVERLOAD, &[o.value()]);
+        options.insert(at.min(options.len()), entry);
+    }
     obj.insert("options".into(), Json::Array(options));
     obj
 }

@@ -5,7 +5,7 @@
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use crate::frame::{Frame, Ipv4Udp, UdpChecksum};
+use crate::frame::{Checksums, Frame, Ipv4Udp};
 use crate::message::field::DHCP_HEADER_LEN;
 use crate::{Message, Value};
 
@@ -72,7 +72,7 @@ pub fn roundtrip(data: &[u8]) {
 /// Parses arbitrary bytes as an Ethernet frame and as an IPv4 datagram; whatever parses must
 /// re-emit to a frame that parses to the same thing, checksums verifying.
 pub fn frame(data: &[u8]) {
-    if let Ok(frame) = Frame::parse_with(data, UdpChecksum::Ignore) {
+    if let Ok(frame) = Frame::parse_with(data, Checksums::IgnoreUdp) {
         if let Ok(bytes) = frame.emit() {
             let again = Frame::parse(&bytes);
             assert_eq!(

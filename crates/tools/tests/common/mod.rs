@@ -115,3 +115,50 @@ pub fn charrua_decode(
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Our decoding of `capture` agrees with tshark's, frame by frame: the same DHCP frames, message
+/// types (none for BOOTP), transaction ids, addresses, and option codes in order (each code
+/// once, where it first appears, as RFC 3396 concatenates them; pad and end aside). Returns the
+/// number of frames compared.
+pub fn agrees_with_tshark(capture: &Path) -> usize {
+    let name = capture.display();
+    let (ok, ours, stderr) = charrua_decode(&[capture.to_str().unwrap()], None);
+    assert!(ok, "decode {name} failed: {stderr}");
+    let fields = [
+        "frame.number",
+        "dhcp.option.dhcp",
+        "dhcp.id",
+        "dhcp.ip.client",
+        "dhcp.ip.your",
+        "dhcp.option.type",
+    ];
+    let theirs = tshark_fields(capture, &fields);
+    let frames = |rows: &mut dyn Iterator<Item = String>| rows.collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        frames(&mut ours.iter().map(|o| o["frame"].to_string())),
+        frames(&mut theirs.iter().map(|t| t[0].clone())),
+        "{name}: the DHCP frames"
+    );
+    for (o, t) in ours.iter().zip(&theirs) {
+        let frame = &t[0];
+        assert!(o.get("error").is_none(), "{name} frame {frame}: {o}");
+        let options = o["options"].as_array().unwrap();
+        let message_type = options
+            .iter()
+            .find(|x| x["code"] == 53)
+            .map_or(String::new(), |x| x["value"].to_string());
+        assert_eq!(message_type, t[1], "{name} frame {frame}: message type");
+        assert_eq!(o["xid"].as_str().unwrap(), t[2], "{name} frame {frame}");
+        assert_eq!(o["ciaddr"].as_str().unwrap(), t[3], "{name} frame {frame}");
+        assert_eq!(o["yiaddr"].as_str().unwrap(), t[4], "{name} frame {frame}");
+        let our_codes: Vec<String> = options.iter().map(|x| x["code"].to_string()).collect();
+        let mut their_codes: Vec<String> = Vec::new();
+        for code in t[5].split(',').filter(|c| !matches!(*c, "" | "0" | "255")) {
+            if !their_codes.iter().any(|c| c == code) {
+                their_codes.push(code.to_string());
+            }
+        }
+        assert_eq!(our_codes, their_codes, "{name} frame {frame}: option codes");
+    }
+    ours.len()
+}

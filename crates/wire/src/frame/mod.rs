@@ -69,14 +69,17 @@ fn ipv4(data: &[u8], at: usize) -> Ipv4Addr {
     Ipv4Addr::from(octets)
 }
 
-/// Whether to verify the UDP checksum. Frames a host sends and captures itself often carry a
+/// Which checksums to verify. Frames a host sends and captures itself often carry a UDP
 /// checksum left for the NIC to fill (checksum offload), so capture readers and raw sockets that
-/// see such frames may choose to ignore it; the IPv4 header checksum is always verified.
+/// see such frames may choose to ignore it; a reader of captures may also want to show a frame
+/// whose IPv4 header checksum is wrong, as tshark does, rather than refuse it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UdpChecksum {
-    /// Reject a non-zero UDP checksum that does not verify.
+pub enum Checksums {
+    /// Reject an IPv4 header checksum, or a non-zero UDP checksum, that does not verify.
     Verify,
-    /// Do not look at the UDP checksum.
+    /// Verify the IPv4 header checksum; do not look at the UDP checksum.
+    IgnoreUdp,
+    /// Look at neither checksum.
     Ignore,
 }
 
@@ -84,11 +87,11 @@ impl<'a> Ipv4Udp<'a> {
     /// Parses an IPv4 datagram that must carry UDP, verifying both checksums. Octets after the
     /// IPv4 total length (link padding) are ignored.
     pub fn parse(data: &'a [u8]) -> Result<Self, Error> {
-        Self::parse_with(data, UdpChecksum::Verify)
+        Self::parse_with(data, Checksums::Verify)
     }
 
-    /// [`Ipv4Udp::parse`] with a choice about the UDP checksum.
-    pub fn parse_with(data: &'a [u8], udp_checksum: UdpChecksum) -> Result<Self, Error> {
+    /// [`Ipv4Udp::parse`] with a choice about the checksums.
+    pub fn parse_with(data: &'a [u8], checksums: Checksums) -> Result<Self, Error> {
         let first = *data
             .first()
             .ok_or(truncated(Area::Ipv4, IPV4_HEADER_LEN, 0))?;
@@ -108,7 +111,7 @@ impl<'a> Ipv4Udp<'a> {
             });
         }
         let header = data.get(..header_len).unwrap_or_default();
-        if checksum::finish(checksum::add(0, header)) != 0 {
+        if checksums != Checksums::Ignore && checksum::finish(checksum::add(0, header)) != 0 {
             return Err(Error::BadIpChecksum);
         }
         // More-fragments flag or a fragment offset.
@@ -133,7 +136,7 @@ impl<'a> Ipv4Udp<'a> {
             });
         }
         let udp = udp.get(..udp_len).unwrap_or_default();
-        if udp_checksum == UdpChecksum::Verify && be16(udp, 6) != 0 {
+        if checksums == Checksums::Verify && be16(udp, 6) != 0 {
             let sum = checksum::pseudo_header(src, dst, PROTOCOL_UDP, udp_len as u16);
             if checksum::finish(checksum::add(sum, udp)) != 0 {
                 return Err(Error::BadUdpChecksum);
@@ -198,11 +201,11 @@ impl<'a> Frame<'a> {
     /// Parses an Ethernet II frame (one 802.1Q tag allowed) carrying UDP in IPv4, verifying both
     /// checksums.
     pub fn parse(data: &'a [u8]) -> Result<Self, Error> {
-        Self::parse_with(data, UdpChecksum::Verify)
+        Self::parse_with(data, Checksums::Verify)
     }
 
-    /// [`Frame::parse`] with a choice about the UDP checksum.
-    pub fn parse_with(data: &'a [u8], udp_checksum: UdpChecksum) -> Result<Self, Error> {
+    /// [`Frame::parse`] with a choice about the checksums.
+    pub fn parse_with(data: &'a [u8], checksums: Checksums) -> Result<Self, Error> {
         if data.len() < ETHERNET_HEADER_LEN {
             return Err(truncated(Area::Ethernet, ETHERNET_HEADER_LEN, data.len()));
         }
@@ -226,7 +229,7 @@ impl<'a> Frame<'a> {
         if ethertype != ETHERTYPE_IPV4 {
             return Err(Error::NotIpv4(ethertype));
         }
-        let ip = Ipv4Udp::parse_with(data.get(payload_at..).unwrap_or_default(), udp_checksum)?;
+        let ip = Ipv4Udp::parse_with(data.get(payload_at..).unwrap_or_default(), checksums)?;
         Ok(Self {
             dst_mac,
             src_mac,

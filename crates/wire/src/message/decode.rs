@@ -262,9 +262,29 @@ impl Message {
     /// How the options of `data` were laid out: the option overload its `options` field
     /// declares, if any. Errors as [`Message::parse`] would for the `options` field.
     pub fn overload(data: &[u8]) -> Result<Option<Overload>, Error> {
+        Ok(Self::overload_at(data)?.map(|(overload, _)| overload))
+    }
+
+    /// [`Message::overload`] and where option 52 stood on the wire: how many other codes
+    /// first appear before it, which is its place among the parsed options (RFC 3396 section
+    /// 5 orders them by first appearance, the `options` field first), so that a listing of the
+    /// options as they were sent can show it where it was.
+    pub fn overload_at(data: &[u8]) -> Result<Option<(Overload, usize)>, Error> {
         let packet = Packet::new_checked(data)?;
         let mut fragments = Vec::new();
         scan(packet.options(), Area::Options, &mut fragments)?;
-        overload_of(&fragments)
+        let Some(overload) = overload_of(&fragments)? else {
+            return Ok(None);
+        };
+        let mut before = Vec::new();
+        for (code, _) in fragments
+            .iter()
+            .take_while(|(c, _)| *c != OptionCode::OVERLOAD)
+        {
+            if !before.contains(code) {
+                before.push(*code);
+            }
+        }
+        Ok(Some((overload, before.len())))
     }
 }

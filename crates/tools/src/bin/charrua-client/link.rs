@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use charrua_client::{Destination, Transmit};
 use charrua_socket::packet::{PacketReceiver, PacketSocket};
-use charrua_wire::frame::{Frame, UdpChecksum};
+use charrua_wire::frame::{Checksums, Frame};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 const BROADCAST_MAC: [u8; 6] = [0xff; 6];
@@ -161,7 +161,7 @@ impl Link {
                 };
                 // Checksums of frames from local peers are left to offload; lengths and the
                 // IPv4 header checksum are checked.
-                if let Ok(f) = Frame::parse_with(frame, UdpChecksum::Ignore) {
+                if let Ok(f) = Frame::parse_with(frame, Checksums::IgnoreUdp) {
                     if f.ip.dst.port() == self.server_port.wrapping_add(1) {
                         out.push(f.ip.payload.to_vec());
                     }
