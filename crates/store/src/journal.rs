@@ -178,6 +178,21 @@ pub(crate) fn replay_bytes(
     Ok(valid_end as u64)
 }
 
+/// Takes `PATH.lock` for the one writer of the store at `path` (rule D11). A process forked by
+/// another thread holds a copy of a closed lock's descriptor until it executes its program, so
+/// a lock that looks held is tried again for up to 100 ms before the store counts as in use.
+pub(crate) fn lock(path: &Path) -> Result<File, StoreError> {
+    let lock_path = sibling(path, ".lock");
+    let lock = open_rw(&lock_path)?;
+    for _ in 0..50 {
+        if lock.try_lock().is_ok() {
+            return Ok(lock);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    Err(StoreError::Locked(lock_path))
+}
+
 /// The refusal of a file at a journal path that is not a journal this build reads.
 pub(crate) fn refused(path: &Path, found: Found) -> StoreError {
     let advice = match found {
@@ -306,10 +321,7 @@ impl Journal {
         let next = sibling(path, ".next");
         check_journal(&snapshot, true)?;
         check_journal(&next, true)?;
-        let lock_path = sibling(path, ".lock");
-        let lock = open_rw(&lock_path)?;
-        lock.try_lock()
-            .map_err(|_| StoreError::Locked(lock_path.clone()))?;
+        let lock = lock(path)?;
         remove_leftover(&sibling(path, ".snapshot.tmp"))?;
         if !path.exists() {
             create(path)?;

@@ -18,19 +18,10 @@ fn testdata(name: &str) -> PathBuf {
 }
 
 fn open_with(path: &Path, options: IscOptions) -> (IscLeaseFile, State, charrua_store::Recovery) {
-    // A process another test forks holds a copy of the lock's descriptor until it executes
-    // its program: wait that moment out.
-    for _ in 0..100 {
-        let mut state = State::new();
-        match IscLeaseFile::open(path, options.clone(), &mut |c| fold(&mut state, c)) {
-            Ok((store, recovery)) => return (store, state, recovery),
-            Err(charrua_store::StoreError::Locked(_)) => {
-                std::thread::sleep(std::time::Duration::from_millis(10))
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
-    panic!("{}: still locked", path.display())
+    let mut state = State::new();
+    let (store, recovery) =
+        IscLeaseFile::open(path, options, &mut |c| fold(&mut state, c)).unwrap();
+    (store, state, recovery)
 }
 
 fn open(path: &Path) -> (IscLeaseFile, State, charrua_store::Recovery) {

@@ -33,7 +33,7 @@ use charrua_conf::leases::write;
 use charrua_server::{ClientKey, LeaseChange};
 
 use crate::identify::{self, Found};
-use crate::journal::{io, sibling};
+use crate::journal::io;
 use crate::{LeaseStore, Recovery, StoreError, MAX_WRITE};
 
 /// Tunables of an ISC lease file store.
@@ -120,10 +120,7 @@ impl IscLeaseFile {
         apply: &mut dyn FnMut(LeaseChange),
     ) -> Result<(Self, Recovery), StoreError> {
         let found = check_isc(path)?;
-        let lock_path = sibling(path, ".lock");
-        let lock = crate::journal::open_rw(&lock_path)?;
-        lock.try_lock()
-            .map_err(|_| StoreError::Locked(lock_path.clone()))?;
+        let lock = crate::journal::lock(path)?;
         let new = compact::new_path(path);
         compact::remove_leftover(&new)?;
         if found == Found::Missing {
