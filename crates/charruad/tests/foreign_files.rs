@@ -1,5 +1,7 @@
 //! charruad started (and reloaded) with `-lf` on a file it did not write: an ISC dhcpd.leases
-//! or an empty file is served, and left byte for byte as it was while nothing is leased; text,
+//! or an empty file is served and never rewritten (its bytes stay as they were, followed at most
+//! by the blocks of leases that changed meanwhile: the sample's leases ended days ago, and
+//! charruad marks them free as dhcpd does when it starts); text,
 //! random bytes, a JPEG, a journal of a future version or with a damaged header, a directory,
 //! a symlink, another owner's read-only file: charruad refuses to start, says what it found,
 //! and the file is as it was.
@@ -93,6 +95,15 @@ fn charruad_changes_no_lease_file_it_did_not_write() {
             );
         }
         drop(charruad);
-        assert_eq!(Snapshot::take(&leases), before, "{} was changed", case.name);
+        if case.name == "ISC lease file" {
+            let original = before.bytes().unwrap_or_default().to_vec();
+            let now = std::fs::read(&leases).unwrap();
+            assert!(now.starts_with(&original), "{} was rewritten", case.name);
+            let appended = String::from_utf8(now[original.len()..].to_vec()).unwrap();
+            let read = charrua_conf::leases::read("appended", appended.clone());
+            assert!(!read.has_errors(), "{}: appended {appended:?}", case.name);
+        } else {
+            assert_eq!(Snapshot::take(&leases), before, "{} was changed", case.name);
+        }
     }
 }

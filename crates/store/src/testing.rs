@@ -177,6 +177,13 @@ pub const CASES: &[Case] = &[
 #[derive(Clone, PartialEq, Eq)]
 pub struct Snapshot(Vec<(PathBuf, Option<Vec<u8>>, [i64; 7])>);
 
+impl Snapshot {
+    /// The bytes of the file itself (the first path recorded), if it is a regular file.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.0.first().and_then(|(_, bytes, _)| bytes.as_deref())
+    }
+}
+
 impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for (path, bytes, meta) in &self.0 {
