@@ -17,6 +17,8 @@ pub(crate) struct Captured {
     pub(crate) link: DataLink,
     /// The captured octets.
     pub(crate) data: Vec<u8>,
+    /// The frame's length on the wire (more than `data` holds when the capture cut it).
+    pub(crate) original_len: u32,
     /// What is wrong with the record, though it could be read.
     pub(crate) warning: Option<&'static str>,
 }
@@ -33,9 +35,14 @@ pub(crate) enum CaptureError {
     /// The capture is malformed.
     #[error("malformed capture: {0}")]
     Format(#[from] pcap_file::PcapError),
+    /// A pcapng section of a version this reader does not know (its blocks cannot be read).
+    #[error("pcapng section of unknown version {0}.{1}")]
+    SectionVersion(u16, u16),
 }
 
 const PCAPNG_MAGIC: u32 = 0x0a0d_0d0a;
+/// Block types of pcapng custom blocks, copyable and not.
+const CUSTOM_BLOCKS: [u32; 2] = [0x0000_0bad, 0x4000_0bad];
 const PCAP_MAGICS: [u32; 4] = [0xa1b2_c3d4, 0xd4c3_b2a1, 0xa1b2_3c4d, 0x4d3c_b2a1];
 
 /// Reads every frame of the capture at `path`, calling `each` for every frame in order. Frames
@@ -58,6 +65,9 @@ pub(crate) fn read(path: &Path, mut each: impl FnMut(Captured)) -> Result<(), Ca
 fn read_pcap(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), CaptureError> {
     let mut reader = PcapReader::new(file)?;
     let header = reader.header();
+    // The link type is the low 16 bits of its header word; the bits above carry the FCS length
+    // (pcap file format, section "LinkType and additional information").
+    let link = DataLink::from(u32::from(header.datalink) & 0xffff);
     let mut number = 0;
     while let Some(packet) = reader.next_raw_packet() {
         let packet = packet?;
@@ -66,7 +76,8 @@ fn read_pcap(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), Cap
             .then_some("the record is longer than the capture's snapshot length");
         each(Captured {
             number,
-            link: header.datalink,
+            link,
+            original_len: packet.orig_len,
             data: packet.data.into_owned(),
             warning,
         });
@@ -86,7 +97,15 @@ fn read_pcapng(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), C
                 .copied()
                 .unwrap_or(DataLink::Unknown(u32::MAX))
         };
-        let (link, data) = match block? {
+        let (link, data, original_len) = match block? {
+            // Version 1.x is the only one defined: a reader must not guess at another, and
+            // tshark stops there too.
+            Block::SectionHeader(shb) if shb.major_version != 1 => {
+                return Err(CaptureError::SectionVersion(
+                    shb.major_version,
+                    shb.minor_version,
+                ));
+            }
             Block::SectionHeader(_) => {
                 interfaces.clear();
                 continue;
@@ -95,9 +114,27 @@ fn read_pcapng(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), C
                 interfaces.push(idb.linktype);
                 continue;
             }
-            Block::EnhancedPacket(epb) => (link_of(epb.interface_id, &interfaces), epb.data),
-            Block::Packet(pb) => (link_of(u32::from(pb.interface_id), &interfaces), pb.data),
-            Block::SimplePacket(spb) => (link_of(0, &interfaces), spb.data),
+            Block::EnhancedPacket(epb) => (
+                link_of(epb.interface_id, &interfaces),
+                epb.data,
+                epb.original_len,
+            ),
+            Block::Packet(pb) => (
+                link_of(u32::from(pb.interface_id), &interfaces),
+                pb.data,
+                pb.original_len,
+            ),
+            Block::SimplePacket(spb) => (link_of(0, &interfaces), spb.data, spb.original_len),
+            // Records that Wireshark numbers as frames though they carry no packet: custom
+            // blocks (pcapng section 4.8) and systemd journal entries.
+            Block::Unknown(block) if CUSTOM_BLOCKS.contains(&block.type_) => {
+                number += 1;
+                continue;
+            }
+            Block::SystemdJournalExport(_) => {
+                number += 1;
+                continue;
+            }
             _ => continue,
         };
         number += 1;
@@ -105,6 +142,7 @@ fn read_pcapng(file: impl Read, each: &mut impl FnMut(Captured)) -> Result<(), C
             number,
             link,
             data: data.into_owned(),
+            original_len,
             warning: None,
         });
     }

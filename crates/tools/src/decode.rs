@@ -41,12 +41,23 @@ fn payload_json(payload: &[u8], origin: &Origin) -> Json {
 /// The JSON object for one captured frame, or `None` when it is not DHCP traffic.
 fn frame_json(frame: &capture::Captured) -> Option<Json> {
     let ip = link::ipv4_payload(frame.link, &frame.data)?;
-    let error = |e: Error| Some(json!({ "frame": frame.number, "error": e.to_string() }));
+    let error = |e: Error| {
+        // A frame the capture cut short (its snapshot length) is reported as such.
+        let kept = frame.data.len();
+        let error = match u32::try_from(kept) {
+            Ok(k) if k < frame.original_len => format!(
+                "the capture kept {kept} of the frame's {} octets: {e}",
+                frame.original_len
+            ),
+            _ => e.to_string(),
+        };
+        Some(json!({ "frame": frame.number, "error": error }))
+    };
     // A checksum that does not verify is reported, not a reason to hide the message: a host's
     // own outgoing frames often carry a UDP checksum left for the NIC to fill, and tshark shows
     // frames whose checksums are wrong.
-    let (datagram, warning) = match Ipv4Udp::parse(ip) {
-        Ok(d) => (d, None),
+    let parsed = match Ipv4Udp::parse(ip) {
+        Ok(d) => Ok((d, None)),
         Err(e @ (Error::BadUdpChecksum | Error::BadIpChecksum)) => {
             let (checksums, warning) = if e == Error::BadUdpChecksum {
                 (
@@ -56,11 +67,12 @@ fn frame_json(frame: &capture::Captured) -> Option<Json> {
             } else {
                 (Checksums::Ignore, "IPv4 header checksum does not verify")
             };
-            match Ipv4Udp::parse_with(ip, checksums) {
-                Ok(d) => (d, Some(warning)),
-                Err(e) => return error(e),
-            }
+            Ipv4Udp::parse_with(ip, checksums).map(|d| (d, Some(warning)))
         }
+        Err(e) => Err(e),
+    };
+    let (datagram, warning) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) if link::looks_like_dhcp(ip) => return error(e),
         Err(_) => return None,
     };

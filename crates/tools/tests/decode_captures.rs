@@ -238,3 +238,28 @@ fn bad_ip_checksums_and_records_past_the_snapshot_length_decode_as_tshark_reads_
         "{warnings:?}"
     );
 }
+
+/// Captures from the test suites of public projects (testdata/captures/public/ORIGIN.md: tcpdump,
+/// Zeek, Suricata, nDPI, gopacket, PcapPlusPlus, Net-DHCP, mirage/charrua...): Ethernet, Linux
+/// cooked, raw IP and 802.11 radiotap links, pcap and pcapng in both byte orders, relayed and
+/// overloaded messages, fuzzed frames, wrong checksums and cookies, records past the snapshot
+/// length, an unknown pcapng version: every frame as tshark reads it.
+#[test]
+fn every_public_capture_agrees_with_tshark() {
+    if !have_tshark() {
+        return;
+    }
+    let dir = testdata().join("captures/public");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e != "md"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30, "{} captures", files.len());
+    let frames: usize = files.iter().map(|f| agrees_with_tshark(f)).sum();
+    eprintln!(
+        "{} public captures, {frames} DHCP frames, all as tshark reads them",
+        files.len()
+    );
+}
