@@ -175,32 +175,6 @@ fn squatter(lab: &mut Lab, mac: &str, addr: Ipv4Addr) -> String {
     ns
 }
 
-/// Runs busybox udhcpc once in `ns` (`-n -q`, hook `/bin/true`) with `extra` arguments: the
-/// last address it obtained, if any, and what it printed.
-fn udhcpc(lab: &Lab, ns: &str, extra: &[&str]) -> (Option<Ipv4Addr>, String) {
-    let mut args = vec![
-        "udhcpc",
-        "-i",
-        "eth0",
-        "-n",
-        "-q",
-        "-t",
-        "6",
-        "-T",
-        "2",
-        "-s",
-        "/bin/true",
-    ];
-    args.extend_from_slice(extra);
-    let out = lab.exec(ns, 60, &args);
-    let said = both(&out);
-    let ip = said
-        .rfind("lease of ")
-        .and_then(|at| said[at + "lease of ".len()..].split_whitespace().next())
-        .and_then(|a| a.parse().ok());
-    (ip, said)
-}
-
 /// Busybox udhcpc gets an address, configuring it on eth0 (a RELEASE is unicast from it), and
 /// releases it (`-R`) when it ends on SIGTERM: the address released, once charruad has logged
 /// the release. (`-q -R` releases nothing: udhcpc quits before it counts as bound.)
@@ -406,13 +380,13 @@ fn udhcpc_declines_an_address_in_use_and_is_given_another() {
     let mut lab = lab();
     let ns = lab.client(mac);
     // The address charruad gives this client: it offers the same one again, held by then.
-    let (first, said) = udhcpc(&lab, &ns, &[]);
+    let (first, said) = lab.udhcpc_with(&ns, "/bin/true", &[]);
     let Some(x) = first else {
         panic!("udhcpc got no lease:\n{said}\n{}", report(&mut lab));
     };
     squatter(&mut lab, "02:00:00:00:12:02", x);
     // -a: ARP-probe the address ACKed, DECLINE it when answered; -A 2: start over 2 s later.
-    let (then, said) = udhcpc(&lab, &ns, &["-a", "-A", "2"]);
+    let (then, said) = lab.udhcpc_with(&ns, "/bin/true", &["-a", "-A", "2"]);
     if !said.contains("declining") {
         panic!(
             "udhcpc declined nothing (offered {x} again?):\n{said}\n{}",
@@ -526,7 +500,7 @@ fn udhcpc_is_given_an_address_another_client_released() {
     let x = udhcpc_releases(&mut lab, &releaser, "02:00:00:00:15:01");
     let mac = "02:00:00:00:15:02";
     let ns = lab.client(mac);
-    let (got, said) = udhcpc(&lab, &ns, &["-r", &x.to_string()]);
+    let (got, said) = lab.udhcpc_with(&ns, "/bin/true", &["-r", &x.to_string()]);
     if got != Some(x) {
         panic!(
             "udhcpc asked for the released {x} and got {got:?}:\n{said}\n{}",

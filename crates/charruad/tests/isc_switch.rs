@@ -167,34 +167,12 @@ fn dhclient(lab: &Lab, ns: &str) -> (Ipv4Addr, String) {
     (ip, reason.to_string())
 }
 
-/// Runs busybox udhcpc once in `ns` (`-n -q`), asking for `request` (`-r`) when given: the
-/// address it obtained.
+/// Busybox udhcpc once in `ns`, asking for `request` (`-r`) when given: the address it obtained.
 fn udhcpc(lab: &Lab, ns: &str, request: Option<Ipv4Addr>) -> Ipv4Addr {
     let request = request.map(|a| a.to_string());
-    let mut args = vec![
-        "udhcpc",
-        "-i",
-        "eth0",
-        "-n",
-        "-q",
-        "-t",
-        "6",
-        "-T",
-        "2",
-        "-s",
-        "/bin/true",
-    ];
-    if let Some(r) = &request {
-        args.extend(["-r", r.as_str()]);
-    }
-    let out = lab.exec(ns, 30, &args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    stderr
-        .split("lease of ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("udhcpc {args:?} got no lease:\n{stderr}\n{}", logs(lab)))
+    let extra: Vec<&str> = request.iter().flat_map(|r| ["-r", r.as_str()]).collect();
+    let (ip, said) = lab.udhcpc_with(ns, "/bin/true", &extra);
+    ip.unwrap_or_else(|| panic!("udhcpc {extra:?} got no lease:\n{said}\n{}", logs(lab)))
 }
 
 /// The last block dhcpd.leases(5) text has for `ip`, from `lease IP {` to its `}`.

@@ -335,17 +335,33 @@ impl Lab {
     /// Runs busybox udhcpc once in `ns` (`-n -q`, hook `script`): the address it obtained, if
     /// any, and what it printed.
     pub fn udhcpc_once(&self, ns: &str, script: &str) -> (Option<std::net::Ipv4Addr>, String) {
-        let args = [
+        self.udhcpc_with(ns, script, &[])
+    }
+
+    /// [`Lab::udhcpc_once`] with `extra` arguments (`-r ADDRESS`, `-a`...): the last address it
+    /// obtained, if any, and what it printed on both outputs.
+    pub fn udhcpc_with(
+        &self,
+        ns: &str,
+        script: &str,
+        extra: &[&str],
+    ) -> (Option<std::net::Ipv4Addr>, String) {
+        let mut args = vec![
             "udhcpc", "-i", "eth0", "-n", "-q", "-t", "6", "-T", "2", "-s", script,
         ];
-        let out = self.exec(ns, 30, &args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let ip = stderr
-            .split("lease of ")
-            .nth(1)
+        args.extend_from_slice(extra);
+        let out = self.exec(ns, 60, &args);
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ip = said
+            .rfind("lease of ")
+            .and_then(|at| said.get(at + "lease of ".len()..))
             .and_then(|r| r.split_whitespace().next())
             .and_then(|a| a.parse().ok());
-        (ip, stderr)
+        (ip, said)
     }
 
     /// Writes a client hook script that appends its arguments and environment to `file`.
