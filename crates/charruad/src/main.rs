@@ -21,12 +21,34 @@ use std::process::ExitCode;
 
 use charrua_conf::{parse_config, Loader};
 
-/// Reads included files relative to the working directory, as ISC dhcpd does.
-pub(crate) struct FileLoader;
+/// Reads included files relative to the working directory, as ISC dhcpd does, and, when
+/// serving, looks host names up with the system's resolver (`-t` looks nothing up, as
+/// `dhcpd -t`).
+pub(crate) struct FileLoader {
+    /// Whether host names are looked up.
+    pub(crate) resolve: bool,
+}
 
 impl Loader for FileLoader {
     fn load(&mut self, name: &str) -> Result<String, String> {
         std::fs::read_to_string(name).map_err(|e| format!("can't open {name}: {e}"))
+    }
+
+    fn resolve(&mut self, name: &str) -> Option<Result<Vec<std::net::Ipv4Addr>, String>> {
+        use std::net::{SocketAddr, ToSocketAddrs};
+        self.resolve.then(|| {
+            (name, 0)
+                .to_socket_addrs()
+                .map(|found| {
+                    found
+                        .filter_map(|a| match a {
+                            SocketAddr::V4(v4) => Some(*v4.ip()),
+                            SocketAddr::V6(_) => None,
+                        })
+                        .collect()
+                })
+                .map_err(|e| e.to_string())
+        })
     }
 }
 
@@ -39,7 +61,11 @@ fn test_config(path: &Path) -> bool {
             return false;
         }
     };
-    let lowered = parse_config(&path.display().to_string(), text, &mut FileLoader);
+    let lowered = parse_config(
+        &path.display().to_string(),
+        text,
+        &mut FileLoader { resolve: false },
+    );
     for d in &lowered.diagnostics {
         eprintln!("{}\n", d.render(&lowered.sources));
     }

@@ -58,7 +58,11 @@ pub(crate) fn load_config(path: &Path) -> Option<Config> {
             return None;
         }
     };
-    let lowered = parse_config(&path.display().to_string(), text, &mut crate::FileLoader);
+    let lowered = parse_config(
+        &path.display().to_string(),
+        text,
+        &mut crate::FileLoader { resolve: true },
+    );
     for d in &lowered.diagnostics {
         match d.severity {
             charrua_conf::Severity::Error => error!("{}", d.render(&lowered.sources)),

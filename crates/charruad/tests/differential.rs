@@ -51,9 +51,26 @@ const WARNING_REASONS: &[&str] = &[
     "not implemented",
     "matches no client",
     "not sent",
-    "only literal addresses are used",
     "pool without a range",
+    "does not update DNS",
+    "does not resolve",
 ];
+
+/// The dhcpd.conf Debian's isc-dhcp-server 4.4.3-P1-2 installs as /etc/dhcp/dhcpd.conf, and ISC's
+/// dhcpd.conf.example (testdata/conf/ok-50, ok-51): accepted with no warning, since nothing in
+/// them is left undone (`ddns-update-style none` is what charrua does; host names where
+/// addresses go are looked up when serving).
+#[test]
+fn the_stock_debian_and_isc_example_configurations_pass_without_a_warning() {
+    for name in [
+        "ok-50-debian-stock-dhcpd.conf",
+        "ok-51-isc-dhcpd-conf-example.conf",
+    ] {
+        let (accepted, stderr) = check(env!("CARGO_BIN_EXE_charruad"), &corpus().join(name));
+        assert!(accepted, "{name}:\n{stderr}");
+        assert!(!stderr.contains(": warning:"), "{name}:\n{stderr}");
+    }
+}
 
 #[test]
 fn corpus_is_large_enough() {

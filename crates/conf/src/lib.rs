@@ -34,7 +34,7 @@ pub use syntax::{Loader, NoIncludes};
 pub fn parse_config(name: &str, text: String, loader: &mut dyn Loader) -> Lowered {
     let mut sources = Sources::default();
     match syntax::parse(name, text, &mut sources, loader) {
-        Ok(statements) => lower::lower(&statements, sources),
+        Ok(statements) => lower::lower(&statements, sources, loader),
         Err(error) => Lowered {
             config: None,
             diagnostics: vec![error],

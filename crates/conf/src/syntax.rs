@@ -31,10 +31,19 @@ impl Statement {
     }
 }
 
-/// Reads the text of an included file. The caller supplies it, so the crate does no IO.
+/// What the configuration needs from outside: included files and host names. The caller
+/// supplies it, so the crate does no IO.
 pub trait Loader {
     /// The text of the file named `name` (as written in the include statement).
     fn load(&mut self, name: &str) -> Result<String, String>;
+
+    /// The IPv4 addresses of the host `name`, where the configuration gives a host name for an
+    /// address. `None`: names are not looked up here (checking a file, as `dhcpd -t` does not
+    /// look them up either); the default.
+    fn resolve(&mut self, name: &str) -> Option<Result<Vec<std::net::Ipv4Addr>, String>> {
+        let _ = name;
+        None
+    }
 }
 
 /// A loader for configurations without includes: every include is an error.

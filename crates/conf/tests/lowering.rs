@@ -203,3 +203,48 @@ fn hosts_sharing_a_hardware_address_are_merged() {
         [ip(12), Ipv4Addr::new(198, 18, 1, 12)]
     );
 }
+
+/// A loader that resolves `ns1.example.test` and `pc.example.test` and nothing else.
+struct Names;
+
+impl charrua_conf::Loader for Names {
+    fn load(&mut self, name: &str) -> Result<String, String> {
+        Err(format!("no include {name}"))
+    }
+
+    fn resolve(&mut self, name: &str) -> Option<Result<Vec<Ipv4Addr>, String>> {
+        Some(match name {
+            "ns1.example.test" => Ok(vec![ip(53)]),
+            "pc.example.test" => Ok(vec![ip(9)]),
+            _ => Err("not found".into()),
+        })
+    }
+}
+
+/// Host names where ISC takes addresses (common/parse.c parse_ip_addr_or_hostname): looked up
+/// through the loader when serving; one that does not resolve is left out with a warning; a
+/// check (`-t`, the default loader) looks nothing up and accepts them, as `dhcpd -t` does.
+#[test]
+fn host_names_where_addresses_go_are_looked_up_or_left_out() {
+    let text = "option domain-name-servers ns1.example.test, 198.18.0.54, gone.example.test;\n\
+                next-server pc.example.test;\n\
+                subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }\n\
+                host pc { hardware ethernet 02:00:00:00:00:09; fixed-address pc.example.test; }\n";
+    let lowered = parse_config("names.conf", text.to_string(), &mut Names);
+    let config = lowered.config.expect("valid");
+    assert_eq!(
+        config.global.options.get(OptionCode::DOMAIN_NAME_SERVERS),
+        Some(&[198, 18, 0, 53, 198, 18, 0, 54][..])
+    );
+    assert_eq!(config.global.next_server, Some(ip(9)));
+    assert_eq!(config.hosts[0].fixed_addresses, [ip(9)]);
+    let warnings: Vec<String> = lowered.diagnostics.iter().map(|d| d.message.clone()).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("gone.example.test does not resolve"), "{warnings:?}");
+    // Checking: nothing looked up, nothing to say.
+    let checked = parse_config("names.conf", text.to_string(), &mut NoIncludes);
+    assert!(checked.config.is_some() && checked.diagnostics.is_empty());
+    // A list must not end in a comma (dhcpd -t refuses it too).
+    let bad = parse_config("bad.conf", "option routers gw.example.test,;\n".into(), &mut Names);
+    assert!(bad.has_errors());
+}

@@ -47,10 +47,8 @@ impl Lowerer<'_> {
                 },
                 "fixed-address" => {
                     for t in w.iter().skip(1).filter(|t| !t.is_punct(",")) {
-                        match t.text.parse() {
-                            Ok(addr) => host.fixed.push(addr),
-                            Err(_) => self.warn(t.span, format!("fixed-address {:?} is a host name; only literal addresses are used", t.text)),
-                        }
+                        let addresses = self.addresses(t, "fixed-address")?;
+                        host.fixed.extend(addresses);
                     }
                     Ok(())
                 }

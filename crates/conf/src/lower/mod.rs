@@ -7,13 +7,17 @@ mod declarations;
 mod decls;
 mod expr;
 mod known;
+mod names;
 mod options;
 
 use charrua_server::config::{Config, Params};
 use charrua_server::Ipv4Net;
 
+use charrua_wire::{Format, Value};
+
+use crate::lexer::Token;
 use crate::source::{Diagnostic, Severity, Sources, Span};
-use crate::syntax::Statement;
+use crate::syntax::{Loader, Statement};
 use decls::{
     address, number, scope_name, string, word, Body, Decls, NetworkDecl, PermitKind, PermitSpec,
     PoolDecl, Scope, SubnetDecl,
@@ -43,6 +47,9 @@ impl Lowered {
 
 struct Lowerer<'a> {
     sources: &'a Sources,
+    /// Where host names are looked up.
+    loader: &'a mut dyn Loader,
+    names: names::Names,
     diagnostics: Vec<Diagnostic>,
     definitions: Definitions,
     decls: Decls,
@@ -52,7 +59,11 @@ struct Lowerer<'a> {
 }
 
 /// Lowers parsed statements; the configuration is built only when no error was found.
-pub(crate) fn lower(statements: &[Statement], sources: Sources) -> Lowered {
+pub(crate) fn lower(
+    statements: &[Statement],
+    sources: Sources,
+    loader: &mut dyn Loader,
+) -> Lowered {
     let first_span = statements.first().map(|s| s.span).unwrap_or(Span {
         file: crate::source::FileId(0),
         offset: 0,
@@ -62,6 +73,8 @@ pub(crate) fn lower(statements: &[Statement], sources: Sources) -> Lowered {
     });
     let mut l = Lowerer {
         sources: &sources,
+        loader,
+        names: names::Names::default(),
         diagnostics: Vec::new(),
         definitions: Definitions::default(),
         decls: Decls::default(),
@@ -93,6 +106,66 @@ pub(crate) fn lower(statements: &[Statement], sources: Sources) -> Lowered {
 impl Lowerer<'_> {
     fn warn(&mut self, span: Span, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::warning(span, message));
+    }
+
+    /// The addresses `t` stands for (see [`names`]).
+    fn addresses(&mut self, t: &Token, what: &str) -> Result<Vec<std::net::Ipv4Addr>, Diagnostic> {
+        self.names
+            .addresses(t, what, &mut *self.loader, &mut self.diagnostics)
+    }
+
+    /// An `option` of an address type whose value names hosts: its addresses looked up; `None`
+    /// when the option is something else (the option table reads it).
+    fn option_with_host_names(
+        &mut self,
+        w: &[Token],
+    ) -> Result<Option<OptionStatement>, Diagnostic> {
+        let (Some(name), Some(values)) = (w.get(1), w.get(2..)) else {
+            return Ok(None);
+        };
+        let format = self.definitions.format(&name.text);
+        if !matches!(format, Some(Format::Ip | Format::IpList))
+            || !values.iter().any(|t| names::is_host_name(&t.text))
+        {
+            return Ok(None);
+        }
+        let Some(code) = self.definitions.code(&name.text) else {
+            return Ok(None);
+        };
+        let what = format!("option {}", name.text);
+        let mut addresses = Vec::new();
+        // ADDRESS [, ADDRESS ...], as ISC's parse_option_token reads a list: a comma must be
+        // followed by another address; an `ip-address` option takes one.
+        let one = format == Some(Format::Ip);
+        let mut expect_value = true;
+        for t in values {
+            match (expect_value, t.is_punct(",")) {
+                (true, false) => addresses.extend(self.addresses(t, &what)?),
+                (false, true) if !one => {}
+                _ => {
+                    return Err(Diagnostic::error(
+                        t.span,
+                        format!(
+                            "{what}: expected {}",
+                            if expect_value { "an address" } else { "';'" }
+                        ),
+                    ))
+                }
+            }
+            expect_value = !expect_value;
+        }
+        if expect_value {
+            let at = values.last().map_or(name.span, |t| t.span);
+            return Err(Diagnostic::error(
+                at,
+                format!("{what}: expected an address after ','"),
+            ));
+        }
+        Ok(Some(match (format, addresses.as_slice()) {
+            (_, []) => OptionStatement::Defined,
+            (Some(Format::Ip), [first, ..]) => OptionStatement::Value(code, Value::Ip(*first)),
+            _ => OptionStatement::Value(code, Value::IpList(addresses)),
+        }))
     }
 
     /// The settings a block sets itself, read ahead so that declarations inside it inherit
@@ -141,6 +214,12 @@ impl Lowerer<'_> {
                 {
                     return Ok(false);
                 }
+                if let Some(statement) = self.option_with_host_names(w)? {
+                    if let OptionStatement::Value(code, value) = statement {
+                        params.set_option(code, &value);
+                    }
+                    return Ok(true);
+                }
                 match self.definitions.statement(w, s.span, self.sources)? {
                     OptionStatement::Value(code, value) => params.set_option(code, &value),
                     OptionStatement::Defined => {}
@@ -155,8 +234,17 @@ impl Lowerer<'_> {
             "not" if w.len() == 2 && w.get(1).is_some_and(|t| t.is("authoritative")) => {
                 params.authoritative = Some(false)
             }
-            "server-identifier" => params.server_identifier = Some(address(word(w, 1), s.span)?),
-            "next-server" => params.next_server = Some(address(word(w, 1), s.span)?),
+            "server-identifier" | "next-server" => {
+                let t = word(w, 1).ok_or_else(|| {
+                    Diagnostic::error(s.span, format!("{keyword}: expected an address"))
+                })?;
+                let first = self.addresses(t, &keyword)?.first().copied();
+                if keyword == "next-server" {
+                    params.next_server = first.or(params.next_server);
+                } else {
+                    params.server_identifier = first.or(params.server_identifier);
+                }
+            }
             "server-name" => params.server_name = Some(string(w, s.span)?),
             "filename" => params.filename = Some(string(w, s.span)?),
             "allow" | "deny" | "ignore"
@@ -329,6 +417,19 @@ impl Lowerer<'_> {
                 return Err(misplaced(&keyword))
             }
             "match" | "spawn" => return Err(misplaced(&keyword)),
+            // No DNS updates is what charrua does: nothing to say.
+            "ddns-update-style" if word(w, 1).is_some_and(|t| t.is("none")) => {}
+            "ddns-updates" if word(w, 1).is_some_and(|t| t.is("off") || t.is("false")) => {}
+            "ddns-update-style" | "ddns-updates" => self.warn(
+                s.span,
+                format!(
+                    "'{}': charrua does not update DNS yet; leases are not registered in DNS",
+                    w.iter()
+                        .map(|t| t.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            ),
             k if known::WARNED.contains(&k)
                 || (k == "failover" && word(w, 1).is_some_and(|t| t.is("peer"))) =>
             {

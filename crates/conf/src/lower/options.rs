@@ -60,6 +60,14 @@ impl Definitions {
         self.by_name.get(&name.to_ascii_lowercase()).copied()
     }
 
+    /// The value format of option `name`, standard or defined here (`None` when unknown or of
+    /// a record type).
+    pub(crate) fn format(&self, name: &str) -> Option<Format> {
+        let lower = name.to_ascii_lowercase();
+        self.lookup(lower.strip_prefix("dhcp.").unwrap_or(&lower))
+            .and_then(|(_, f)| f)
+    }
+
     /// The code of option `name`, standard or defined here.
     pub(crate) fn code(&self, name: &str) -> Option<OptionCode> {
         self.lookup(name).map(|(c, _)| c)
