@@ -238,13 +238,24 @@ fn host_names_where_addresses_go_are_looked_up_or_left_out() {
     );
     assert_eq!(config.global.next_server, Some(ip(9)));
     assert_eq!(config.hosts[0].fixed_addresses, [ip(9)]);
-    let warnings: Vec<String> = lowered.diagnostics.iter().map(|d| d.message.clone()).collect();
+    let warnings: Vec<String> = lowered
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("gone.example.test does not resolve"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("gone.example.test does not resolve"),
+        "{warnings:?}"
+    );
     // Checking: nothing looked up, nothing to say.
     let checked = parse_config("names.conf", text.to_string(), &mut NoIncludes);
     assert!(checked.config.is_some() && checked.diagnostics.is_empty());
     // A list must not end in a comma (dhcpd -t refuses it too).
-    let bad = parse_config("bad.conf", "option routers gw.example.test,;\n".into(), &mut Names);
+    let bad = parse_config(
+        "bad.conf",
+        "option routers gw.example.test,;\n".into(),
+        &mut Names,
+    );
     assert!(bad.has_errors());
 }

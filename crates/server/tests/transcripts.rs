@@ -5,7 +5,7 @@ mod common;
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use charrua_server::config::ScopeBuilder;
+use charrua_server::config::{Config, ScopeBuilder};
 use charrua_server::{Destination, IgnoreReason, LeaseState, Outcome};
 use charrua_wire::{Message, MessageType, Op, OptionCode, Value};
 use common::*;
@@ -540,4 +540,59 @@ fn rapid_commit_binds_at_once_when_enabled() {
         on.db.get(r.message.yiaddr).unwrap().state,
         LeaseState::Bound
     );
+}
+
+/// ISC `boot-unknown-clients false` (or `deny unknown-clients` outside a pool): a client that no
+/// host declaration names gets no address, a declared one does; failing open would serve the
+/// clients the operator shut out.
+#[test]
+fn unknown_clients_are_not_served_where_they_are_denied() {
+    let config = Config::builder()
+        .subnet(NET.parse().unwrap(), |s| {
+            s.range(ip(198, 18, 0, 100), ip(198, 18, 0, 199))
+                .boot_unknown_clients(false)
+        })
+        .host("known", |h| h.hardware_ethernet(mac(7)))
+        .build()
+        .unwrap();
+    let mut h = Harness::new(config);
+    assert_eq!(
+        ignored(&h.send(&direct(discover(mac(1))))),
+        IgnoreReason::UnknownClientDenied
+    );
+    assert_eq!(
+        ignored(&h.send(&direct(selecting(mac(1), ip(198, 18, 0, 100), SERVER)))),
+        IgnoreReason::UnknownClientDenied
+    );
+    let offer = h.send(&direct(discover(mac(7))));
+    assert_eq!(
+        reply(&offer).message.message_type(),
+        Some(MessageType::OFFER)
+    );
+}
+
+/// ISC `deny booting` / `ignore booting` in a host: that client is not answered at all, but what
+/// frees an address is still handled.
+#[test]
+fn a_host_denied_booting_is_not_answered() {
+    let mut h = Harness::new(config());
+    let addr = dora(&mut h, mac(8));
+    let config = builder()
+        .host("silenced", |h| h.hardware_ethernet(mac(8)).booting(false))
+        .build()
+        .unwrap();
+    h.config = config;
+    assert_eq!(
+        ignored(&h.send(&direct(discover(mac(8))))),
+        IgnoreReason::BootingDenied
+    );
+    assert_eq!(
+        ignored(&h.send(&unicast(renewing(mac(8), addr)))),
+        IgnoreReason::BootingDenied
+    );
+    let release = Message {
+        ciaddr: addr,
+        ..message(MessageType::RELEASE, mac(8))
+    };
+    assert!(matches!(h.send(&unicast(release)), Outcome::Commit(_)));
 }

@@ -132,10 +132,17 @@ impl Lowerer<'_> {
                     body.deny.push(spec)
                 }
             }
-            (_, Some(PermitSpec::Kind(PermitKind::Unknown))) if !allow => self.warn(
-                s.span,
-                "deny unknown-clients outside a pool is not implemented yet; put it in the pools",
-            ),
+            // dhcpd reads these permits in pools only (confpars.c parse_allow_deny: "expecting
+            // allow/deny key" elsewhere).
+            (_, Some(_)) => {
+                return Err(Diagnostic::error(
+                    s.span,
+                    format!(
+                        "expecting allow/deny key: '{}' is a pool permit",
+                        rest.join(" ")
+                    ),
+                ))
+            }
             _ => self.warn(
                 s.span,
                 format!("'{}' is parsed but not implemented yet here", w.join(" ")),

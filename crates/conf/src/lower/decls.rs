@@ -104,6 +104,19 @@ pub(super) fn word(words: &[Token], i: usize) -> Option<&Token> {
     words.get(i)
 }
 
+/// A flag's value: `true`/`on` or `false`/`off`, as ISC's parse_boolean (common/parse.c) reads
+/// it.
+pub(super) fn boolean(w: &[Token], span: Span) -> Result<bool, Diagnostic> {
+    match w.get(1).map(|t| t.text.to_ascii_lowercase()).as_deref() {
+        Some("true" | "on") if w.len() == 2 => Ok(true),
+        Some("false" | "off") if w.len() == 2 => Ok(false),
+        _ => Err(Diagnostic::error(
+            w.get(1).map_or(span, |t| t.span),
+            "boolean value (true/false/on/off) expected",
+        )),
+    }
+}
+
 /// One value word: an address.
 pub(super) fn address(t: Option<&Token>, span: Span) -> Result<Ipv4Addr, Diagnostic> {
     let t = t.ok_or_else(|| Diagnostic::error(span, "expected an IPv4 address"))?;

@@ -8,7 +8,6 @@ pub(crate) const WARNED: &[&str] = &[
     "adaptive-lease-time-threshold",
     "always-broadcast",
     "always-reply-rfc1048",
-    "boot-unknown-clients",
     "check-secs-byte-order",
     "db-time-format",
     "ddns-domainname",

@@ -19,8 +19,8 @@ use crate::lexer::Token;
 use crate::source::{Diagnostic, Severity, Sources, Span};
 use crate::syntax::{Loader, Statement};
 use decls::{
-    address, number, scope_name, string, word, Body, Decls, NetworkDecl, PermitKind, PermitSpec,
-    PoolDecl, Scope, SubnetDecl,
+    address, boolean, number, scope_name, string, word, Body, Decls, NetworkDecl, PermitKind,
+    PermitSpec, PoolDecl, Scope, SubnetDecl,
 };
 pub(crate) use expr::hex_bytes;
 use options::{Definitions, OptionStatement};
@@ -252,6 +252,21 @@ impl Lowerer<'_> {
             {
                 params.bootp = Some(keyword == "allow");
             }
+            // Who is answered at all: enforced wherever they stand, since leaving either out
+            // would serve clients the operator shut out.
+            "allow" | "deny" | "ignore"
+                if w.len() == 2 && w.get(1).is_some_and(|t| t.is("booting")) =>
+            {
+                params.booting = Some(keyword == "allow");
+            }
+            "allow" | "deny" | "ignore"
+                if scope != Scope::Pool
+                    && w.len() == 2
+                    && w.get(1).is_some_and(|t| t.is("unknown-clients")) =>
+            {
+                params.boot_unknown_clients = Some(keyword == "allow");
+            }
+            "boot-unknown-clients" => params.boot_unknown_clients = Some(boolean(w, s.span)?),
             _ => return Ok(false),
         }
         if s.block.is_some() {

@@ -102,6 +102,17 @@ pub trait ScopeBuilder: Sized {
         self.params_mut().bootp = Some(yes);
         self
     }
+    /// ISC `boot-unknown-clients` (`deny unknown-clients` outside a pool): whether clients no
+    /// host declaration names are answered.
+    fn boot_unknown_clients(mut self, yes: bool) -> Self {
+        self.params_mut().boot_unknown_clients = Some(yes);
+        self
+    }
+    /// ISC `allow booting` / `deny booting`: whether the client is answered at all.
+    fn booting(mut self, yes: bool) -> Self {
+        self.params_mut().booting = Some(yes);
+        self
+    }
     /// ISC `dynamic-bootp-lease-length`.
     fn bootp_lease_time(mut self, seconds: u32) -> Self {
         self.params_mut().bootp_lease_time = Some(seconds);

@@ -39,6 +39,12 @@ pub struct Params {
     pub bootp_lease_time: Option<u32>,
     /// Honour rapid commit (option 80, RFC 4039).
     pub rapid_commit: Option<bool>,
+    /// Answer clients that no host declaration names (ISC `boot-unknown-clients`; `deny
+    /// unknown-clients` outside a pool means the same, dhcpd.conf(5)). Off, such clients get
+    /// no address at all.
+    pub boot_unknown_clients: Option<bool>,
+    /// Answer the client at all (ISC `allow`, `deny` or `ignore booting`, in a host or class).
+    pub booting: Option<bool>,
 }
 
 macro_rules! inherit {
@@ -72,7 +78,9 @@ impl Params {
         server_identifier,
         bootp,
         bootp_lease_time,
-        rapid_commit
+        rapid_commit,
+        boot_unknown_clients,
+        booting
     );
 
     /// Sets option `code` to `value`.

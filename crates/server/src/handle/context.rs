@@ -217,14 +217,17 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// A setting as it applies to the client on its link: host, classes, subnet and up.
+    pub(crate) fn setting<T>(&self, field: impl Fn(&Params) -> Option<T>) -> Option<T> {
+        let subnet = self.link?;
+        self.config
+            .setting(subnet, None, &self.classes, self.host, field)
+    }
+
     /// Whether the client's link is authoritative (ISC `authoritative`), off by default as in
     /// ISC dhcpd.
     pub(crate) fn authoritative(&self) -> bool {
-        self.link.is_some_and(|s| {
-            self.config
-                .setting(s, None, &self.classes, self.host, |p| p.authoritative)
-                == Some(true)
-        })
+        self.setting(|p| p.authoritative) == Some(true)
     }
 }
 

@@ -103,6 +103,11 @@ pub enum IgnoreReason {
     BootpNotServed,
     /// A REQUEST for an address on another network while not authoritative.
     WrongNetwork,
+    /// A client that no host declaration names, where unknown clients are not served (ISC
+    /// `boot-unknown-clients false`, `deny unknown-clients` outside a pool).
+    UnknownClientDenied,
+    /// A client whose host or class says `deny booting` or `ignore booting`.
+    BootingDenied,
 }
 
 /// What to do with a received message.
@@ -138,7 +143,21 @@ impl Server {
             Ok(ctx) => ctx,
             Err(reason) => return Outcome::Ignore(reason),
         };
-        let result = match msg.message_type() {
+        // Access first: a client denied booting gets nothing but the handling of what frees
+        // an address, and an unknown one where unknown clients are denied gets no address.
+        let kind = msg.message_type();
+        let frees = matches!(kind, Some(MessageType::RELEASE | MessageType::DECLINE));
+        if !frees && ctx.setting(|p| p.booting) == Some(false) {
+            return Outcome::Ignore(IgnoreReason::BootingDenied);
+        }
+        let wants_address = !frees && kind != Some(MessageType::INFORM);
+        if wants_address
+            && ctx.host.is_none()
+            && ctx.setting(|p| p.boot_unknown_clients) == Some(false)
+        {
+            return Outcome::Ignore(IgnoreReason::UnknownClientDenied);
+        }
+        let result = match kind {
             None if !msg.options.contains(charrua_wire::OptionCode::MESSAGE_TYPE) => {
                 bootp::handle(&ctx)
             }
