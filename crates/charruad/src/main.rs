@@ -66,8 +66,8 @@ fn test_config(path: &Path) -> bool {
         text,
         &mut FileLoader { resolve: false },
     );
-    for d in &lowered.diagnostics {
-        eprintln!("{}\n", d.render(&lowered.sources));
+    for (d, count) in lowered.summary() {
+        eprintln!("{}\n", log::diagnostic(d, count, &lowered.sources));
     }
     let errors = lowered
         .diagnostics

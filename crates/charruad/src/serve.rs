@@ -63,10 +63,11 @@ pub(crate) fn load_config(path: &Path) -> Option<Config> {
         text,
         &mut crate::FileLoader { resolve: true },
     );
-    for d in &lowered.diagnostics {
+    for (d, count) in lowered.summary() {
+        let text = crate::log::diagnostic(d, count, &lowered.sources);
         match d.severity {
-            charrua_conf::Severity::Error => error!("{}", d.render(&lowered.sources)),
-            charrua_conf::Severity::Warning => warn!("{}", d.render(&lowered.sources)),
+            charrua_conf::Severity::Error => error!("{text}"),
+            charrua_conf::Severity::Warning => warn!("{text}"),
         }
     }
     lowered.config

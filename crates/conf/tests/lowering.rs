@@ -259,3 +259,14 @@ fn host_names_where_addresses_go_are_looked_up_or_left_out() {
     );
     assert!(bad.has_errors());
 }
+
+/// A warning given many times in a file is summarized once, with its count; errors all stay.
+#[test]
+fn repeated_warnings_are_summarized_once_per_file_with_their_count() {
+    let text = "subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }\n\
+                ping-check true;\nping-check false;\nping-check true;\nlocal-port 67;\n";
+    let lowered = parse_config("w.conf", text.to_string(), &mut NoIncludes);
+    assert_eq!(lowered.diagnostics.len(), 4);
+    let summary: Vec<usize> = lowered.summary().iter().map(|(_, n)| *n).collect();
+    assert_eq!(summary, [3, 1]);
+}

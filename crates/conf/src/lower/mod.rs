@@ -37,6 +37,24 @@ pub struct Lowered {
 }
 
 impl Lowered {
+    /// The diagnostics as an operator reads them: every error, and each warning once per file
+    /// with the number of times it was given there (in the order first given).
+    pub fn summary(&self) -> Vec<(&Diagnostic, usize)> {
+        let mut out: Vec<(&Diagnostic, usize)> = Vec::new();
+        for d in &self.diagnostics {
+            let same = |(seen, _): &&mut (&Diagnostic, usize)| {
+                seen.severity == Severity::Warning
+                    && seen.span.file == d.span.file
+                    && seen.message == d.message
+            };
+            match out.iter_mut().find(same) {
+                Some((_, count)) if d.severity == Severity::Warning => *count += 1,
+                _ => out.push((d, 1)),
+            }
+        }
+        out
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics
@@ -448,16 +466,15 @@ impl Lowerer<'_> {
             k if known::WARNED.contains(&k)
                 || (k == "failover" && word(w, 1).is_some_and(|t| t.is("peer"))) =>
             {
+                // One message per construct (the keyword, "failover peer"), so that repeats
+                // are summarized together.
+                let construct = match k {
+                    "failover" => "failover peer".to_string(),
+                    _ => keyword.clone(),
+                };
                 self.warn(
                     s.span,
-                    format!(
-                        "'{}' is parsed but not implemented yet",
-                        w.iter()
-                            .take(2)
-                            .map(|t| t.text.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    ),
+                    format!("'{construct}' is parsed but not implemented yet"),
                 );
             }
             "" => {}
