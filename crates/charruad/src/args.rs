@@ -17,6 +17,8 @@ pub(crate) struct Args {
     pub(crate) test_config: bool,
     /// `-T`: check the lease file and exit.
     pub(crate) test_leases: bool,
+    /// `--print` (with `-t`): print the configuration as understood.
+    pub(crate) print: bool,
     /// `-cf FILE`.
     pub(crate) config: PathBuf,
     /// `-lf FILE`: the lease store.
@@ -51,6 +53,7 @@ pub(crate) const USAGE: &str =
 
   -t, --test           check the configuration file and exit
   -T, --test-leases    check the lease file and exit
+  --print              with -t: print the configuration as charruad understood it
   -cf, --config FILE   configuration (default /etc/dhcp/dhcpd.conf)
   -lf, --leases FILE   lease file (default /var/lib/dhcp/dhcpd.leases), held with FILE.lock
   --lease-format auto|isc|journal
@@ -73,6 +76,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
     let mut out = Args {
         test_config: false,
         test_leases: false,
+        print: false,
         config: PathBuf::from(DEFAULT_CONFIG),
         leases: PathBuf::from(DEFAULT_LEASES),
         lease_format: LeaseFormat::Auto,
@@ -94,6 +98,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         match arg.as_str() {
             "-t" | "--test" => out.test_config = true,
             "-T" | "--test-leases" => out.test_leases = true,
+            "--print" => out.print = true,
             "-q" | "--quiet" => out.quiet = true,
             "-d" | "--debug" => out.debug = true,
             "-f" | "--foreground" | "-4" => {}
@@ -168,6 +173,7 @@ mod tests {
         assert!(args("-p http").is_err());
         assert!(args("--commit-interval 2000000").is_err());
         assert!(args("--lease-format sqlite").is_err());
+        assert!(args("-t --print").unwrap().print);
         assert_eq!(
             args("--lease-format journal").unwrap().lease_format,
             LeaseFormat::Journal

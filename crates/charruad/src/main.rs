@@ -14,6 +14,7 @@ mod limit;
 mod log;
 mod logbuf;
 mod net;
+mod print;
 mod serve;
 
 use std::path::Path;
@@ -52,8 +53,9 @@ impl Loader for FileLoader {
     }
 }
 
-/// `-t`: check the configuration; returns whether it is valid.
-fn test_config(path: &Path) -> bool {
+/// `-t`: check the configuration (and with `print`, print it as understood); returns whether
+/// it is valid.
+fn test_config(path: &Path, print: bool) -> bool {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
@@ -64,7 +66,8 @@ fn test_config(path: &Path) -> bool {
     let lowered = parse_config(
         &path.display().to_string(),
         text,
-        &mut FileLoader { resolve: false },
+        // dhcpd -t looks no name up; what --print shows is what would be served.
+        &mut FileLoader { resolve: print },
     );
     for (d, count) in lowered.summary() {
         eprintln!("{}\n", log::diagnostic(d, count, &lowered.sources));
@@ -75,6 +78,9 @@ fn test_config(path: &Path) -> bool {
         .filter(|d| d.severity == charrua_conf::Severity::Error)
         .count();
     let warnings = lowered.diagnostics.len() - errors;
+    if let Some(config) = lowered.config.as_ref().filter(|_| print) {
+        print!("{}", print::render(config));
+    }
     if lowered.config.is_some() {
         eprintln!(
             "{}: configuration is valid ({warnings} warning(s))",
@@ -188,7 +194,7 @@ fn main() -> ExitCode {
         };
     }
     // As dhcpd: -t checks the configuration, -T the lease file; both may be given.
-    let config_ok = !args.test_config || test_config(&args.config);
+    let config_ok = !args.test_config || test_config(&args.config, args.print);
     let leases_ok = !args.test_leases || test_leases(&args.leases, args.lease_format);
     if config_ok && leases_ok {
         ExitCode::SUCCESS

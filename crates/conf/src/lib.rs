@@ -18,6 +18,7 @@
 
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hardware;
 pub mod leases;
 pub mod lexer;
 mod lower;

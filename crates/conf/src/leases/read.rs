@@ -158,24 +158,10 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String, Vec<Diagnostic>), Diagno
             }
             "abandoned" => binding = Some(LeaseState::Declined),
             "hardware" => {
-                let htype = match w.get(1).map(|t| t.text.to_ascii_lowercase()) {
-                    Some(t) if t == "ethernet" => 1,
-                    Some(t) if t == "token-ring" => 6,
-                    Some(t) if t == "fddi" => 8,
-                    Some(t) if t == "infiniband" => 32,
-                    Some(t) if t.starts_with("unknown-") => {
-                        match t.trim_start_matches("unknown-").parse() {
-                            Ok(n) => n,
-                            Err(_) => {
-                                return Err(Diagnostic::error(
-                                    st.span,
-                                    "expected hardware TYPE ADDRESS",
-                                ))
-                            }
-                        }
-                    }
-                    _ => return Err(Diagnostic::error(st.span, "expected hardware TYPE ADDRESS")),
-                };
+                let htype = w
+                    .get(1)
+                    .and_then(|t| crate::hardware::type_of(&t.text))
+                    .ok_or_else(|| Diagnostic::error(st.span, "expected hardware TYPE ADDRESS"))?;
                 hardware = Some((
                     htype,
                     octets(w.get(2), st.span, MAX_HARDWARE, "hardware address")?,

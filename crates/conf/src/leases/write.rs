@@ -53,13 +53,7 @@ fn date(out: &mut String, field: &str, secs: u64) {
 }
 
 fn hardware(out: &mut String, htype: u8, addr: &[u8]) {
-    let _ = match htype {
-        1 => write!(out, "  hardware ethernet "),
-        6 => write!(out, "  hardware token-ring "),
-        8 => write!(out, "  hardware fddi "),
-        32 => write!(out, "  hardware infiniband "),
-        other => write!(out, "  hardware unknown-{other} "),
-    };
+    let _ = write!(out, "  hardware {} ", crate::hardware::name_of(htype));
     let _ = charrua_wire::options::text::write_hex(out, addr);
     out.push_str(";\n");
 }

@@ -26,17 +26,11 @@ impl Lowerer<'_> {
             let result = match st.keyword().as_str() {
                 "hardware" => match w.as_slice() {
                     [_, kind, addr] => {
-                        let htype = match kind.text.to_ascii_lowercase().as_str() {
-                            "ethernet" => 1,
-                            "token-ring" => 6,
-                            "fddi" => 8,
-                            "infiniband" => 32,
-                            _ => {
-                                return Err(Diagnostic::error(
-                                    kind.span,
-                                    format!("unknown hardware type {:?}", kind.text),
-                                ))
-                            }
+                        let Some(htype) = crate::hardware::type_of(&kind.text) else {
+                            return Err(Diagnostic::error(
+                                kind.span,
+                                format!("unknown hardware type {:?}", kind.text),
+                            ));
                         };
                         data(Some(addr), st.span).map(|bytes| host.hardware = Some((htype, bytes)))
                     }
