@@ -98,6 +98,8 @@ pub(super) struct Body {
     pub(super) subnets: Vec<SubnetDecl>,
     pub(super) allow: Vec<PermitSpec>,
     pub(super) deny: Vec<PermitSpec>,
+    /// Whether an `interface` statement was seen (one per subnet or shared network).
+    pub(super) interface: bool,
 }
 
 pub(super) fn word(words: &[Token], i: usize) -> Option<&Token> {
@@ -145,11 +147,17 @@ pub(super) fn data(t: Option<&Token>, span: Span) -> Result<Vec<u8>, Diagnostic>
     }
 }
 
-pub(super) fn number(words: &[Token], span: Span) -> Result<u32, Diagnostic> {
+/// A lease time in seconds. dhcpd reads it as a signed 32-bit number and stores it unsigned
+/// (server/confpars.c parse_lease_time), so `-1` is 0xffffffff, an infinite lease.
+pub(super) fn lease_time(words: &[Token], span: Span) -> Result<u32, Diagnostic> {
     match words {
-        [_, t] => t.text.parse().map_err(|_| {
-            Diagnostic::error(t.span, format!("expected a number, found {:?}", t.text))
-        }),
+        [_, t] => t
+            .text
+            .parse::<u32>()
+            .or_else(|_| t.text.parse::<i32>().map(|n| n as u32))
+            .map_err(|_| {
+                Diagnostic::error(t.span, format!("expected a number, found {:?}", t.text))
+            }),
         _ => Err(Diagnostic::error(span, "expected one number")),
     }
 }

@@ -19,7 +19,7 @@ use crate::lexer::Token;
 use crate::source::{Diagnostic, Severity, Sources, Span};
 use crate::syntax::{Loader, Statement};
 use decls::{
-    address, boolean, number, scope_name, string, word, Body, Decls, NetworkDecl, PermitKind,
+    address, boolean, lease_time, scope_name, string, word, Body, Decls, NetworkDecl, PermitKind,
     PermitSpec, PoolDecl, Scope, SubnetDecl,
 };
 pub(crate) use expr::hex_bytes;
@@ -141,6 +141,9 @@ impl Lowerer<'_> {
         let (Some(name), Some(values)) = (w.get(1), w.get(2..)) else {
             return Ok(None);
         };
+        if values.first().is_some_and(|t| t.is("code")) {
+            return Ok(None);
+        }
         let format = self.definitions.format(&name.text);
         if !matches!(format, Some(Format::Ip | Format::IpList))
             || !values.iter().any(|t| names::is_host_name(&t.text))
@@ -244,10 +247,10 @@ impl Lowerer<'_> {
                     OptionStatement::Warned(d) => self.diagnostics.push(d),
                 }
             }
-            "default-lease-time" => params.default_lease_time = Some(number(w, s.span)?),
-            "max-lease-time" => params.max_lease_time = Some(number(w, s.span)?),
-            "min-lease-time" => params.min_lease_time = Some(number(w, s.span)?),
-            "dynamic-bootp-lease-length" => params.bootp_lease_time = Some(number(w, s.span)?),
+            "default-lease-time" => params.default_lease_time = Some(lease_time(w, s.span)?),
+            "max-lease-time" => params.max_lease_time = Some(lease_time(w, s.span)?),
+            "min-lease-time" => params.min_lease_time = Some(lease_time(w, s.span)?),
+            "dynamic-bootp-lease-length" => params.bootp_lease_time = Some(lease_time(w, s.span)?),
             "authoritative" if w.len() == 1 => params.authoritative = Some(true),
             "not" if w.len() == 2 && w.get(1).is_some_and(|t| t.is("authoritative")) => {
                 params.authoritative = Some(false)
@@ -349,7 +352,7 @@ impl Lowerer<'_> {
                 });
             }
             "group" => {
-                if matches!(scope, Scope::Pool | Scope::Host | Scope::Class) {
+                if matches!(scope, Scope::Host | Scope::Class) {
                     return Err(misplaced("group"));
                 }
                 let block = s
@@ -364,7 +367,7 @@ impl Lowerer<'_> {
                 body.pools.extend(inner.pools);
             }
             "host" => {
-                if matches!(scope, Scope::Pool | Scope::Host | Scope::Class) {
+                if matches!(scope, Scope::Host | Scope::Class) {
                     return Err(misplaced("host"));
                 }
                 self.host(s, groups)?;
@@ -426,8 +429,10 @@ impl Lowerer<'_> {
                 body.ranges.push((start, end, bootp));
             }
             "allow" | "deny" | "ignore" => self.permit(s, scope, body)?,
+            // dhcpd takes a class declaration in any scope but a class (server/confpars.c
+            // parse_statement); its members are found everywhere.
             "class" => {
-                if !matches!(scope, Scope::Global | Scope::Group) {
+                if scope == Scope::Class {
                     return Err(misplaced("class"));
                 }
                 self.class(s, groups)?;
@@ -478,6 +483,30 @@ impl Lowerer<'_> {
                 );
             }
             "" => {}
+            // `interface NAME;` ties a shared network to an interface; charruad serves the
+            // interfaces with an address in a declared subnet (or those named on its command
+            // line), which is the same link.
+            "interface" if w.len() == 2 && s.block.is_none() => {
+                if std::mem::replace(&mut body.interface, true) {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "a subnet or shared network can't be connected to two interfaces",
+                    ));
+                }
+            }
+            // A bare name, or `NAME = value`, is an expression statement to dhcpd (it evaluates
+            // the variable or sets it, and does nothing else): often a typo.
+            _ if s.block.is_none()
+                && word(w, 0).is_some_and(|t| t.kind == crate::lexer::TokenKind::Atom)
+                && (w.len() == 1 || w.get(1).is_some_and(|t| t.is_punct("="))) =>
+            {
+                self.warn(
+                    s.span,
+                    format!(
+                        "'{keyword}' is no dhcpd.conf statement: dhcpd reads it as an expression and does nothing with it (a typo?); neither does charruad"
+                    ),
+                );
+            }
             _ => {
                 let t = word(w, 0).map_or(s.span, |t| t.span);
                 return Err(Diagnostic::error(

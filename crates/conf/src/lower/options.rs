@@ -52,12 +52,45 @@ fn format_of(words: &[Token]) -> Option<Format> {
     })
 }
 
+/// Whether `words` are a type dhcpd's option definitions take (server/confpars.c
+/// parse_option_code_definition): an atomic type, `array of` one, a `{ ... }` record of them,
+/// `encapsulate SPACE` or `zerolen`.
+fn is_isc_type(words: &[Token]) -> bool {
+    let text: Vec<String> = words.iter().map(|t| t.text.to_ascii_lowercase()).collect();
+    let text: Vec<&str> = text.iter().map(String::as_str).collect();
+    let atomic = |w: &[&str]| {
+        matches!(
+            w,
+            [
+                "ip-address"
+                    | "ip6-address"
+                    | "text"
+                    | "string"
+                    | "boolean"
+                    | "flag"
+                    | "domain-name"
+            ] | ["domain-list"]
+                | ["domain-list", "compressed"]
+                | ["signed" | "unsigned", "integer", "8" | "16" | "32"]
+                | ["integer", "8" | "16" | "32"]
+        )
+    };
+    match text.as_slice() {
+        ["zerolen"] | ["encapsulate", _] => true,
+        ["array", "of", rest @ ..] => atomic(rest) || rest.first() == Some(&"{"),
+        ["{", .., "}"] => true,
+        other => atomic(other),
+    }
+}
+
 impl Definitions {
+    /// A definition in the file first (dhcpd lets a file define a standard option anew, e.g.
+    /// `option www-server code 72 = ip-address;`), then the option table.
     fn lookup(&self, name: &str) -> Option<(OptionCode, Option<Format>)> {
-        if let Some(def) = lookup_name(name) {
-            return Some((def.code, Some(def.format)));
+        if let Some(defined) = self.by_name.get(&name.to_ascii_lowercase()) {
+            return Some(*defined);
         }
-        self.by_name.get(&name.to_ascii_lowercase()).copied()
+        lookup_name(name).map(|def| (def.code, Some(def.format)))
     }
 
     /// The value format of option `name`, standard or defined here (`None` when unknown or of
@@ -134,6 +167,20 @@ impl Definitions {
                 )));
             }
         }
+        // A text value written as a bare name (`option domain-name localdomain;`): dhcpd's
+        // parse_option_token takes a name where text goes.
+        if let [word] = rest {
+            // (A dot ends a name in dhcpd's lexer: `example.com` unquoted is refused.)
+            if word.kind == TokenKind::Atom
+                && !word.text.contains('.')
+                && matches!(format, Format::Text | Format::DomainName)
+            {
+                let quoted = format!("\"{}\"", word.text);
+                if let Ok(value) = Value::parse_text(format, &quoted) {
+                    return Ok(OptionStatement::Value(code, value));
+                }
+            }
+        }
         let value = match (rest.first(), rest.last()) {
             (Some(first), Some(last)) => {
                 let start = first.span.offset;
@@ -169,6 +216,28 @@ impl Definitions {
         rest: &[Token],
         span: Span,
     ) -> Result<OptionStatement, Diagnostic> {
+        let lower = name.text.to_ascii_lowercase();
+        let other_space = lower.contains('.') && !lower.starts_with("dhcp.");
+        if other_space {
+            // Another option space: its codes go as wide as the space's `code width` (up to
+            // 32 bits), and its values are not sent yet.
+            let code_ok = rest.get(1).is_some_and(|t| t.text.parse::<u32>().is_ok());
+            let type_words = rest.get(3..).unwrap_or_default();
+            if !code_ok || !rest.get(2).is_some_and(|t| t.is_punct("=")) || !is_isc_type(type_words)
+            {
+                return Err(Diagnostic::error(
+                    rest.get(1).map_or(span, |t| t.span),
+                    "expected code N = TYPE",
+                ));
+            }
+            return Ok(OptionStatement::Warned(Diagnostic::warning(
+                name.span,
+                format!(
+                    "option {} is in another option space; option spaces are not implemented yet",
+                    name.text
+                ),
+            )));
+        }
         let code = match rest.get(1).map(|t| t.text.parse::<u8>()) {
             Some(Ok(c)) if (1..=254).contains(&c) => OptionCode(c),
             _ => {
@@ -188,14 +257,8 @@ impl Definitions {
         if type_words.is_empty() {
             return Err(Diagnostic::error(span, "expected a type after '='"));
         }
-        let record = type_words.first().is_some_and(|t| t.is_punct("{"));
         let format = format_of(type_words);
-        if format.is_none()
-            && !record
-            && !type_words
-                .first()
-                .is_some_and(|t| t.is("encapsulate") || t.is("array"))
-        {
+        if format.is_none() && !is_isc_type(type_words) {
             let t = type_words.first().map_or(span, |t| t.span);
             return Err(Diagnostic::error(t, "unknown option type"));
         }
