@@ -167,6 +167,21 @@ impl Definitions {
                 )));
             }
         }
+        // `option NAME = EXPRESSION;` computes the value for each reply: a constant is the
+        // value itself; anything else is not evaluated yet, and the option is not sent.
+        let rest = match rest {
+            [eq, value] if eq.is_punct("=") => std::slice::from_ref(value),
+            [eq, ..] if eq.is_punct("=") => {
+                return Ok(OptionStatement::Warned(Diagnostic::warning(
+                    name.span,
+                    format!(
+                        "option {} = EXPRESSION: computed option values are not implemented yet; the option is not sent",
+                        name.text
+                    ),
+                )))
+            }
+            other => other,
+        };
         // A text value written as a bare name (`option domain-name localdomain;`): dhcpd's
         // parse_option_token takes a name where text goes.
         if let [word] = rest {
