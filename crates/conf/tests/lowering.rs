@@ -270,3 +270,23 @@ fn repeated_warnings_are_summarized_once_per_file_with_their_count() {
     let summary: Vec<usize> = lowered.summary().iter().map(|(_, n)| *n).collect();
     assert_eq!(summary, [3, 1]);
 }
+
+/// Fail closed: a pool that denies the members of a class whose match charruad cannot evaluate
+/// would serve them, so the file is refused (allowing such a class only ever serves fewer).
+#[test]
+fn denying_a_class_that_cannot_be_matched_is_an_error() {
+    let pool = |permit: &str| {
+        format!(
+            "class \"x\" {{ match pick-first-value(option host-name, \"a\"); }}\n\
+             subnet 198.18.0.0 netmask 255.255.255.0 {{ pool {{ range 198.18.0.10 198.18.0.20; {permit} members of \"x\"; }} }}\n"
+        )
+    };
+    let denied = parse_config("deny.conf", pool("deny"), &mut NoIncludes);
+    assert!(denied.has_errors());
+    assert!(denied
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("would serve them")));
+    let allowed = parse_config("allow.conf", pool("allow"), &mut NoIncludes);
+    assert!(!allowed.has_errors());
+}

@@ -7,7 +7,7 @@ use charrua_server::config::{Config, ConfigBuilder, ConfigError, Match, Params, 
 
 use super::decls::{Decls, HostDecl, PermitKind, PermitSpec};
 use super::Lowerer;
-use crate::source::{Diagnostic, Span};
+use crate::source::{Diagnostic, Severity, Span};
 
 impl Lowerer<'_> {
     /// What ISC dhcpd accepts but the model refuses, made acceptable the way that keeps the
@@ -106,6 +106,39 @@ impl Lowerer<'_> {
                 );
             }
             b = b.class(&class.name, condition, |c| c.inherit(&class.params));
+        }
+        // A pool that denies the members of a class charruad cannot match would serve them:
+        // fail closed, refuse the file.
+        let unmatched: Vec<&str> = decls
+            .classes
+            .iter()
+            .filter(|c| c.condition.is_none() && c.spawn_option.is_none())
+            .map(|c| c.name.as_str())
+            .collect();
+        let denied: Vec<String> = decls
+            .networks
+            .iter()
+            .flat_map(|n| &n.subnets)
+            .flat_map(|s| &s.pools)
+            .flat_map(|p| &p.deny)
+            .filter_map(|spec| match spec {
+                PermitSpec::Class(c) if unmatched.contains(&c.as_str()) => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        for class in denied {
+            let span = self.span_of(&format!("class {class}"));
+            self.diagnostics.push(Diagnostic::error(
+                span,
+                format!("a pool denies members of class {class}, whose match charruad cannot evaluate: it would serve them"),
+            ));
+        }
+        if self
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+        {
+            return None;
         }
         for network in decls.networks {
             let implicit_name = network
