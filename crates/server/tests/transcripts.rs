@@ -315,12 +315,7 @@ fn release_by_someone_else_or_for_another_address_is_ignored() {
 fn decline_takes_the_address_out_until_probation_ends() {
     let mut h = Harness::new(builder().decline_probation(600).build().unwrap());
     let addr = dora(&mut h, mac(1));
-    let decline = with(
-        message(MessageType::DECLINE, mac(1)),
-        OptionCode::REQUESTED_ADDRESS,
-        &addr.octets(),
-    );
-    let decline = with(decline, OptionCode::SERVER_IDENTIFIER, &SERVER.octets());
+    let decline = decline(mac(1), addr);
     assert!(
         matches!(h.send(&direct(decline)), Outcome::Commit(_)),
         "item 50: no reply"
@@ -356,12 +351,7 @@ fn decline_takes_the_address_out_until_probation_ends() {
 fn the_decliner_asking_again_gets_another_address() {
     let mut h = Harness::new(builder().decline_probation(600).build().unwrap());
     let addr = dora(&mut h, mac(1));
-    let decline = with(
-        message(MessageType::DECLINE, mac(1)),
-        OptionCode::REQUESTED_ADDRESS,
-        &addr.octets(),
-    );
-    let decline = with(decline, OptionCode::SERVER_IDENTIFIER, &SERVER.octets());
+    let decline = decline(mac(1), addr);
     assert!(matches!(h.send(&direct(decline)), Outcome::Commit(_)));
     let again = reply(&h.send(&direct(discover(mac(1))))).message.yiaddr;
     assert_ne!(again, addr, "the declined address offered to its decliner");

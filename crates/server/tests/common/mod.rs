@@ -159,6 +159,16 @@ pub fn init_reboot(mac: [u8; 6], addr: Ipv4Addr) -> Message {
     )
 }
 
+/// A DHCPDECLINE of `addr` from `mac` to this server.
+pub fn decline(mac: [u8; 6], addr: Ipv4Addr) -> Message {
+    let msg = with(
+        message(MessageType::DECLINE, mac),
+        OptionCode::REQUESTED_ADDRESS,
+        &addr.octets(),
+    );
+    with(msg, OptionCode::SERVER_IDENTIFIER, &SERVER.octets())
+}
+
 pub fn renewing(mac: [u8; 6], addr: Ipv4Addr) -> Message {
     Message {
         ciaddr: addr,

@@ -43,10 +43,13 @@ fn tshark(capture: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Runs tshark on `capture` and returns one row per DHCP frame, with `fields` in order, each
-/// field's occurrences joined by commas.
-pub fn tshark_fields(capture: &Path, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut args = vec![
+/// Runs tshark on `capture` for its DHCP frames with `fields` in order, each field's occurrences
+/// joined by commas: one row per frame, and whether tshark read the whole file.
+pub fn tshark_rows(capture: &Path, fields: &[&str]) -> (Vec<Vec<String>>, bool) {
+    let mut args = vec!["-n", "-r"];
+    let path = capture.to_str().expect("a UTF-8 path");
+    args.push(path);
+    args.extend([
         "-Y",
         "dhcp",
         "-T",
@@ -57,14 +60,26 @@ pub fn tshark_fields(capture: &Path, fields: &[&str]) -> Vec<Vec<String>> {
         "occurrence=a",
         "-E",
         "aggregator=,",
-    ];
+    ]);
     for f in fields {
         args.extend(["-e", f]);
     }
-    tshark(capture, &args)
+    let out = Command::new("tshark")
+        .args(&args)
+        .output()
+        .expect("run tshark");
+    let rows = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| l.split('|').map(str::to_string).collect())
-        .collect()
+        .collect();
+    (rows, out.status.success())
+}
+
+/// [`tshark_rows`] of a capture tshark must read whole.
+pub fn tshark_fields(capture: &Path, fields: &[&str]) -> Vec<Vec<String>> {
+    let (rows, ok) = tshark_rows(capture, fields);
+    assert!(ok, "tshark failed on {}", capture.display());
+    rows
 }
 
 /// Frames tshark flags as malformed or with an expert-info error, as "frame: message" lines.
@@ -135,37 +150,10 @@ pub fn agrees_with_tshark(capture: &Path) -> usize {
         "frame.cap_len",
         "frame.len",
     ];
-    let mut args = vec!["-n", "-r"];
-    let path = capture.to_str().unwrap();
-    args.push(path);
-    args.extend([
-        "-Y",
-        "dhcp",
-        "-T",
-        "fields",
-        "-E",
-        "separator=|",
-        "-E",
-        "occurrence=a",
-    ]);
-    args.extend(["-E", "aggregator=,"]);
-    for f in fields {
-        args.extend(["-e", f]);
-    }
-    let out = Command::new("tshark")
-        .args(&args)
-        .output()
-        .expect("run tshark");
-    let theirs: Vec<Vec<String>> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split('|').map(str::to_string).collect())
-        .collect();
+    let (theirs, tshark_ok) = tshark_rows(capture, &fields);
     assert_eq!(
-        ok,
-        out.status.success(),
-        "{name}: tshark read the whole file ({}) and we did ({ok}): {stderr} / {}",
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr)
+        ok, tshark_ok,
+        "{name}: tshark read the whole file ({tshark_ok}) and we did ({ok}): {stderr}"
     );
     let frames = |rows: &mut dyn Iterator<Item = String>| rows.collect::<Vec<_>>().join(" ");
     assert_eq!(
