@@ -12,7 +12,8 @@ pub enum TokenKind {
     Atom,
     /// A double-quoted string; `text` holds it unescaped.
     String,
-    /// `{ } ; , = ( ) !` or the operators `~=`, `~~`, `!=`, `+`.
+    /// `{ } ; , = ( ) !` or the operators `~=`, `~~`, `!=`, `+ % * & | ^` (`-` and `/` lex as
+    /// atoms, since they appear inside names and paths).
     Punct,
 }
 
@@ -191,7 +192,8 @@ impl Lexer {
                         span,
                     }));
                 }
-                '{' | '}' | ';' | ',' | '=' | '(' | ')' | '!' | '~' | '+' => {
+                '{' | '}' | ';' | ',' | '=' | '(' | ')' | '!' | '~' | '+' | '%' | '*' | '&'
+                | '|' | '^' => {
                     self.bump();
                     let two = match (c, self.peek()) {
                         ('~', Some('=')) | ('~', Some('~')) | ('!', Some('=')) => self.bump(),

@@ -1,14 +1,17 @@
-//! `Ipv4Net`: an IPv4 network in CIDR form.
+//! `Ipv4Net`: an IPv4 network, an address and a mask.
 
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::str::FromStr;
 
-/// An IPv4 network: an address with its host bits zero and a prefix length.
+/// An IPv4 network: an address with its host bits zero and a netmask. The mask is usually a
+/// prefix (`/24`), but dhcpd.conf's `subnet A netmask M` takes any mask, and dhcpd serves a
+/// non-contiguous one bit by bit (server/confpars.c parse_subnet_declaration checks only that
+/// the address has no host bits); so does charrua.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Ipv4Net {
     network: Ipv4Addr,
-    prefix_len: u8,
+    mask: u32,
 }
 
 /// A network that is not `a.b.c.d/n` with `n` at most 32 and no host bits set.
@@ -19,30 +22,23 @@ pub struct NetError(pub String);
 impl Ipv4Net {
     /// The network `network/prefix_len`; host bits must be zero.
     pub fn new(network: Ipv4Addr, prefix_len: u8) -> Result<Self, NetError> {
-        let net = Self {
-            network,
-            prefix_len,
-        };
-        if prefix_len > 32 || u32::from(network) & !net.mask_bits() != 0 {
+        if prefix_len > 32 {
             return Err(NetError(format!("{network}/{prefix_len}")));
         }
-        Ok(net)
+        let mask = u32::MAX
+            .checked_shl(32 - u32::from(prefix_len))
+            .unwrap_or(0);
+        Self::with_netmask(network, Ipv4Addr::from(mask))
     }
 
-    /// The network with address and mask, as dhcpd.conf's `subnet A netmask M` gives them.
+    /// The network with address and mask, as dhcpd.conf's `subnet A netmask M` gives them;
+    /// host bits must be zero.
     pub fn with_netmask(network: Ipv4Addr, netmask: Ipv4Addr) -> Result<Self, NetError> {
-        let bits = u32::from(netmask);
-        let prefix_len = bits.leading_ones();
-        if bits.checked_shl(prefix_len).unwrap_or(0) != 0 {
+        let mask = u32::from(netmask);
+        if u32::from(network) & !mask != 0 {
             return Err(NetError(format!("{network} netmask {netmask}")));
         }
-        Self::new(network, prefix_len as u8)
-    }
-
-    fn mask_bits(&self) -> u32 {
-        u32::MAX
-            .checked_shl(32 - u32::from(self.prefix_len))
-            .unwrap_or(0)
+        Ok(Self { network, mask })
     }
 
     /// The network address.
@@ -50,35 +46,40 @@ impl Ipv4Net {
         self.network
     }
 
-    /// The prefix length.
-    pub fn prefix_len(&self) -> u8 {
-        self.prefix_len
+    /// The prefix length; `None` for a non-contiguous mask.
+    pub fn prefix_len(&self) -> Option<u8> {
+        let len = self.mask.leading_ones();
+        (self.mask.checked_shl(len).unwrap_or(0) == 0).then_some(len as u8)
     }
 
     /// The subnet mask (option 1).
     pub fn netmask(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.mask_bits())
+        Ipv4Addr::from(self.mask)
     }
 
     /// The directed broadcast address (option 28).
     pub fn broadcast(&self) -> Ipv4Addr {
-        Ipv4Addr::from(u32::from(self.network) | !self.mask_bits())
+        Ipv4Addr::from(u32::from(self.network) | !self.mask)
     }
 
     /// Whether `addr` lies in this network.
     pub fn contains(&self, addr: Ipv4Addr) -> bool {
-        u32::from(addr) & self.mask_bits() == u32::from(self.network)
+        u32::from(addr) & self.mask == u32::from(self.network)
     }
 
-    /// Whether the two networks share any address.
+    /// Whether the two networks share any address: they agree on the bits both masks keep.
     pub fn overlaps(&self, other: &Self) -> bool {
-        self.contains(other.network) || other.contains(self.network)
+        let both = self.mask & other.mask;
+        u32::from(self.network) & both == u32::from(other.network) & both
     }
 }
 
 impl fmt::Display for Ipv4Net {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix_len)
+        match self.prefix_len() {
+            Some(len) => write!(f, "{}/{len}", self.network),
+            None => write!(f, "{} netmask {}", self.network, self.netmask()),
+        }
     }
 }
 
@@ -111,12 +112,20 @@ mod tests {
     fn rejects_host_bits_and_bad_masks() {
         assert!("198.18.0.1/24".parse::<Ipv4Net>().is_err());
         assert!(
-            Ipv4Net::with_netmask(Ipv4Addr::new(198, 18, 0, 0), Ipv4Addr::new(255, 0, 255, 0))
+            Ipv4Net::with_netmask(Ipv4Addr::new(198, 18, 0, 1), Ipv4Addr::new(255, 0, 255, 0))
                 .is_err()
         );
+        // dhcpd takes a non-contiguous mask (keama's subnet4badmask test file).
+        let odd =
+            Ipv4Net::with_netmask(Ipv4Addr::new(10, 5, 5, 0), Ipv4Addr::new(255, 255, 255, 96))
+                .unwrap();
+        assert_eq!(odd.prefix_len(), None);
+        assert!(odd.contains(Ipv4Addr::new(10, 5, 5, 1)));
+        assert!(!odd.contains(Ipv4Addr::new(10, 5, 5, 32)));
+        assert_eq!(odd.to_string(), "10.5.5.0 netmask 255.255.255.96");
         let net =
             Ipv4Net::with_netmask(Ipv4Addr::new(198, 18, 0, 0), Ipv4Addr::new(255, 254, 0, 0))
                 .unwrap();
-        assert_eq!(net.prefix_len(), 15);
+        assert_eq!(net.prefix_len(), Some(15));
     }
 }

@@ -127,7 +127,7 @@ fn state(words: &[Token], span: Span) -> Result<LeaseState, Diagnostic> {
 /// One `lease ADDRESS { ... }` block: its change, the statements kept as text, and warnings.
 fn lease(s: &Statement) -> Result<(LeaseChange, String, Vec<Diagnostic>), Diagnostic> {
     let address: Ipv4Addr = match s.words.get(1) {
-        Some(t) => t.text.parse().map_err(|_| {
+        Some(t) => charrua_wire::options::text::parse_ipv4(&t.text).ok_or_else(|| {
             Diagnostic::error(
                 t.span,
                 format!("expected an IPv4 address, found {:?}", t.text),

@@ -3,7 +3,8 @@
 use charrua_server::config::{Match, Params};
 
 use super::decls::{data, word, Body, ClassDecl, HostDecl, PermitKind, PermitSpec, Scope};
-use super::{expr, Lowerer};
+use super::expr::{self, Expr, Kind};
+use super::Lowerer;
 use crate::source::Diagnostic;
 use crate::syntax::Statement;
 
@@ -162,38 +163,58 @@ impl Lowerer<'_> {
             params: Params::default(),
             span: s.span,
         };
+        let (mut matched_once, mut submatched_once) = (false, false);
         for st in block {
             let w = &st.words;
             let result = match st.keyword().as_str() {
+                // One `match if` and one `match`/`spawn with` per class (server/confpars.c
+                // parse_class_declaration: "A class may only have one 'match if' clause",
+                // "can't override existing submatch/spawn").
                 "match" if w.get(1).is_some_and(|t| t.is("if")) => {
-                    let e = expr::parse(w.get(2..).unwrap_or_default(), st.span)?;
-                    match expr::to_match(&e) {
-                        Some(m) => class.condition = Some(m),
-                        None => self.warn(st.span, format!("class {name}: this match expression is not implemented yet; the class matches no client")),
+                    if matched_once {
+                        Err(Diagnostic::error(
+                            st.span,
+                            "A class may only have one 'match if' clause.",
+                        ))
+                    } else {
+                        matched_once = true;
+                        let e =
+                            expr::parse(w.get(2..).unwrap_or_default(), st.span, Kind::Boolean)?;
+                        match expr::to_match(&e) {
+                            Some(m) => class.condition = Some(m),
+                            None => self.warn(st.span, format!("class {name}: this match expression is not implemented yet; the class matches no client")),
+                        }
+                        Ok(())
                     }
-                    Ok(())
                 }
-                "match" => {
-                    match w.as_slice() {
-                        [_, o, n] if o.is("option") => match self.definitions.code(&n.text) {
+                "match" | "spawn" if submatched_once => Err(Diagnostic::error(
+                    st.span,
+                    "can't override existing submatch/spawn.",
+                )),
+                "spawn" if !w.get(1).is_some_and(|t| t.is("with")) => {
+                    Err(Diagnostic::error(st.span, "expecting with after spawn"))
+                }
+                "match" | "spawn" => {
+                    submatched_once = true;
+                    let skip = if st.keyword() == "spawn" { 2 } else { 1 };
+                    let e = expr::parse(w.get(skip..).unwrap_or_default(), st.span, Kind::Data)?;
+                    match (st.keyword().as_str(), &e) {
+                        ("match", Expr::Option(n)) => match self.definitions.code(n) {
                             Some(code) => {
                                 class.spawn_option = Some(code);
                                 Ok(())
                             }
-                            None => Err(Diagnostic::error(
-                                n.span,
-                                format!("unknown option {:?}", n.text),
-                            )),
+                            None => {
+                                Err(Diagnostic::error(st.span, format!("unknown option {n:?}")))
+                            }
                         },
                         _ => {
-                            let e = expr::parse(w.get(1..).unwrap_or_default(), st.span)?;
-                            let _ = e;
-                            self.warn(st.span, format!("class {name}: matching on this expression is not implemented yet"));
+                            self.warn(st.span, format!("class {name}: '{}' on this expression is not implemented yet; its subclasses match no client", st.keyword()));
                             Ok(())
                         }
                     }
                 }
-                "spawn" | "lease" => {
+                "lease" => {
                     self.warn(
                         st.span,
                         format!(

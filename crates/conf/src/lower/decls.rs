@@ -10,6 +10,7 @@ use charrua_wire::OptionCode;
 use super::expr::hex_bytes;
 use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Span};
+use charrua_wire::options::text::parse_ipv4;
 
 /// Which scope a statement appears in; decides what it may contain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +123,7 @@ pub(super) fn boolean(w: &[Token], span: Span) -> Result<bool, Diagnostic> {
 /// One value word: an address.
 pub(super) fn address(t: Option<&Token>, span: Span) -> Result<Ipv4Addr, Diagnostic> {
     let t = t.ok_or_else(|| Diagnostic::error(span, "expected an IPv4 address"))?;
-    t.text.parse().map_err(|_| {
+    parse_ipv4(&t.text).ok_or_else(|| {
         Diagnostic::error(
             t.span,
             format!("expected an IPv4 address, found {:?}", t.text),

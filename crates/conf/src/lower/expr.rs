@@ -56,6 +56,8 @@ pub(crate) enum Expr {
     Data(Vec<u8>),
     /// A number.
     Number(u64),
+    /// A bare name: a variable set by `set` (or a name dhcpd treats as one, such as `true`).
+    Variable(String),
     /// A function call.
     Call(String, Vec<Self>),
     /// `a = b`.
@@ -70,6 +72,127 @@ pub(crate) enum Expr {
     Or(Box<Self>, Box<Self>),
     /// `not a`.
     Not(Box<Self>),
+    /// `a + b`, `a - b`, `a * b`, `a / b`, `a % b`, `a & b`, `a | b`, `a ^ b`.
+    Arithmetic(&'static str, Box<Self>, Box<Self>),
+}
+
+/// What an expression yields, as dhcpd types it (common/tree.c `is_boolean_expression`,
+/// `is_data_expression`, `is_numeric_expression`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// True or false.
+    Boolean,
+    /// Bytes.
+    Data,
+    /// A number.
+    Numeric,
+    /// A constant number: dhcpd reads it as data or as a number, as its context asks.
+    Constant,
+    /// A variable or a function call: known only when evaluated.
+    Any,
+}
+
+/// The kind of what the built-in function `name` returns (common/parse.c `parse_non_binary`).
+fn function_kind(name: &str) -> Kind {
+    match name {
+        "extract-int" | "lease-time" | "client-state" => Kind::Numeric,
+        "static" | "check" | "defined" | "variable-exists" => Kind::Boolean,
+        "execute" | "ddns-fwd-name" | "ddns-rev-name" | "zerolen" => Kind::Any,
+        _ => Kind::Data,
+    }
+}
+
+impl Expr {
+    /// What it yields.
+    pub(crate) fn kind(&self) -> Kind {
+        match self {
+            Self::Option(_) | Self::Hardware | Self::Data(_) => Kind::Data,
+            Self::Known
+            | Self::Exists(_)
+            | Self::Eq(..)
+            | Self::Ne(..)
+            | Self::Regex(..)
+            | Self::And(..)
+            | Self::Or(..)
+            | Self::Not(_) => Kind::Boolean,
+            Self::Number(_) => Kind::Constant,
+            Self::Variable(_) => Kind::Any,
+            Self::Arithmetic(..) => Kind::Numeric,
+            Self::Call(name, _) if FUNCTIONS.contains(&name.as_str()) => function_kind(name),
+            Self::Call(..) => Kind::Any,
+        }
+    }
+}
+
+/// A binary operator and how tightly it binds: dhcpd's precedences (common/tree.c `op_val`),
+/// where `=` binds tighter than `and`, and `+` tighter than `*`.
+fn binary_operator(t: &Token) -> Option<(&'static str, u8)> {
+    let op = match (&t.kind, t.text.to_ascii_lowercase().as_str()) {
+        (TokenKind::Punct, "=") => ("=", 4),
+        (TokenKind::Punct, "!=") => ("!=", 4),
+        (TokenKind::Punct, "~=") => ("~=", 4),
+        (TokenKind::Punct, "~~") => ("~~", 4),
+        (TokenKind::Atom, "and") => ("and", 3),
+        (TokenKind::Atom, "or") => ("or", 3),
+        (TokenKind::Punct, "+") => ("+", 2),
+        (TokenKind::Atom, "-") => ("-", 2),
+        (TokenKind::Punct, "*") => ("*", 1),
+        (TokenKind::Atom, "/") => ("/", 1),
+        (TokenKind::Punct, "%") => ("%", 1),
+        (TokenKind::Punct, "&") => ("&", 5),
+        (TokenKind::Punct, "|") => ("|", 5),
+        (TokenKind::Punct, "^") => ("^", 5),
+        _ => return None,
+    };
+    Some(op)
+}
+
+/// Whether `kind` may stand where `want` is asked (a variable or function call may stand
+/// anywhere; a constant number for data or a number).
+fn fits(kind: Kind, want: Kind) -> bool {
+    kind == want
+        || kind == Kind::Any
+        || (kind == Kind::Constant && matches!(want, Kind::Data | Kind::Numeric))
+}
+
+/// Combines `left op right`, with dhcpd's checks (common/parse.c `parse_expression`).
+fn combine(op: &'static str, left: Expr, right: Expr, span: Span) -> Result<Expr, Diagnostic> {
+    let (l, r) = (left.kind(), right.kind());
+    let related = l == r
+        || [l, r]
+            .iter()
+            .any(|k| matches!(k, Kind::Any | Kind::Constant));
+    if !related {
+        return Err(Diagnostic::error(
+            span,
+            "illegal expression relating different types",
+        ));
+    }
+    let (left, right) = (Box::new(left), Box::new(right));
+    let rhs_fits = |want: &[Kind]| r == Kind::Any || want.contains(&r);
+    let expr = match op {
+        "=" | "!=" if rhs_fits(&[Kind::Data, Kind::Numeric, Kind::Constant]) => {
+            if op == "=" {
+                Expr::Eq(left, right)
+            } else {
+                Expr::Ne(left, right)
+            }
+        }
+        "=" | "!=" => return Err(Diagnostic::error(span, "expecting data/numeric expression")),
+        "~=" | "~~" if rhs_fits(&[Kind::Data, Kind::Constant]) => Expr::Regex(left, right),
+        "~=" | "~~" => return Err(Diagnostic::error(span, "expecting data expression")),
+        "and" | "or" if rhs_fits(&[Kind::Boolean]) => {
+            if op == "and" {
+                Expr::And(left, right)
+            } else {
+                Expr::Or(left, right)
+            }
+        }
+        "and" | "or" => return Err(Diagnostic::error(span, "expecting boolean expressions")),
+        _ if rhs_fits(&[Kind::Numeric, Kind::Constant]) => Expr::Arithmetic(op, left, right),
+        _ => return Err(Diagnostic::error(span, "expecting numeric expressions")),
+    };
+    Ok(expr)
 }
 
 /// Parses colon-separated hex such as `00:11:22`; `None` when the atom is not hex.
@@ -115,54 +238,38 @@ impl ExprParser<'_> {
         }
     }
 
-    fn or(&mut self, depth: usize) -> Result<Expr, Diagnostic> {
-        let mut left = self.and(depth)?;
-        while self.peek().is_some_and(|t| t.is("or")) {
+    /// An expression whose binary operators bind at least as tightly as `min`.
+    fn binary(&mut self, min: u8, depth: usize) -> Result<Expr, Diagnostic> {
+        let mut left = self.unary(depth)?;
+        while let Some((op, precedence, span)) = self
+            .peek()
+            .and_then(|t| binary_operator(t).map(|(op, p)| (op, p, t.span)))
+        {
+            if precedence < min {
+                break;
+            }
             self.pos += 1;
-            left = Expr::Or(Box::new(left), Box::new(self.and(depth)?));
+            let right = self.binary(precedence + 1, depth)?;
+            left = combine(op, left, right, span)?;
         }
         Ok(left)
     }
 
-    fn and(&mut self, depth: usize) -> Result<Expr, Diagnostic> {
-        let mut left = self.not(depth)?;
-        while self.peek().is_some_and(|t| t.is("and")) {
-            self.pos += 1;
-            left = Expr::And(Box::new(left), Box::new(self.not(depth)?));
-        }
-        Ok(left)
-    }
-
-    fn not(&mut self, depth: usize) -> Result<Expr, Diagnostic> {
+    /// `not` takes one operand without binary operators, which must be a boolean
+    /// (common/parse.c, `TOKEN_NOT`): `not (a = b)`, not `not a = b`.
+    fn unary(&mut self, depth: usize) -> Result<Expr, Diagnostic> {
         if self.peek().is_some_and(|t| t.is("not") || t.is_punct("!")) {
             let span = self.next()?.span;
             if depth >= MAX_DEPTH {
                 return Err(Diagnostic::error(span, "expression nested too deep"));
             }
-            return Ok(Expr::Not(Box::new(self.not(depth + 1)?)));
-        }
-        self.comparison(depth)
-    }
-
-    fn comparison(&mut self, depth: usize) -> Result<Expr, Diagnostic> {
-        let left = self.term(depth)?;
-        let op = match self.peek() {
-            Some(t)
-                if t.kind == TokenKind::Punct
-                    && matches!(t.text.as_str(), "=" | "!=" | "~=" | "~~") =>
-            {
-                t.text.clone()
+            let operand = self.unary(depth + 1)?;
+            if operand.kind() != Kind::Boolean {
+                return Err(Diagnostic::error(span, "boolean expression expected"));
             }
-            _ => return Ok(left),
-        };
-        self.pos += 1;
-        let right = Box::new(self.term(depth)?);
-        let left = Box::new(left);
-        Ok(match op.as_str() {
-            "=" => Expr::Eq(left, right),
-            "!=" => Expr::Ne(left, right),
-            _ => Expr::Regex(left, right),
-        })
+            return Ok(Expr::Not(Box::new(operand)));
+        }
+        self.term(depth)
     }
 
     fn term(&mut self, depth: usize) -> Result<Expr, Diagnostic> {
@@ -171,7 +278,7 @@ impl ExprParser<'_> {
             return Err(Diagnostic::error(t.span, "expression nested too deep"));
         }
         if t.is_punct("(") {
-            let e = self.or(depth + 1)?;
+            let e = self.binary(0, depth + 1)?;
             self.require(")")?;
             return Ok(e);
         }
@@ -205,42 +312,73 @@ impl ExprParser<'_> {
                 if self.peek().is_some_and(|t| t.is_punct("(")) {
                     self.pos += 1;
                     if !self.peek().is_some_and(|t| t.is_punct(")")) {
-                        args.push(self.or(depth + 1)?);
+                        args.push(self.binary(0, depth + 1)?);
                         while self.peek().is_some_and(|t| t.is_punct(",")) {
                             self.pos += 1;
-                            args.push(self.or(depth + 1)?);
+                            args.push(self.binary(0, depth + 1)?);
                         }
                     }
                     self.require(")")?;
                 }
                 Ok(Expr::Call(word, args))
             }
+            "and" | "or" | "-" | "/" => Err(Diagnostic::error(
+                t.span,
+                format!("unexpected '{}' in expression", t.text),
+            )),
             _ => {
                 if let Some(bytes) = hex_bytes(&t.text) {
                     return Ok(Expr::Data(bytes));
                 }
-                t.text.parse().map(Expr::Number).map_err(|_| {
-                    Diagnostic::error(t.span, format!("unknown expression '{}'", t.text))
-                })
+                if let Ok(n) = t.text.parse() {
+                    return Ok(Expr::Number(n));
+                }
+                // Any other name is a variable, or a function the configuration defines
+                // (common/parse.c, the default case of `parse_non_binary`).
+                if !self.peek().is_some_and(|t| t.is_punct("(")) {
+                    return Ok(Expr::Variable(word));
+                }
+                self.pos += 1;
+                let mut args = vec![self.binary(0, depth + 1)?];
+                while self.peek().is_some_and(|t| t.is_punct(",")) {
+                    self.pos += 1;
+                    args.push(self.binary(0, depth + 1)?);
+                }
+                self.require(")")?;
+                Ok(Expr::Call(word, args))
             }
         }
     }
 }
 
-/// Parses all of `tokens` as one expression.
-pub(crate) fn parse(tokens: &[Token], end: Span) -> Result<Expr, Diagnostic> {
+/// Parses all of `tokens` as one expression of the kind `want` (`Kind::Any`: any kind), with
+/// dhcpd's words when it is of another (common/parse.c `parse_boolean_expression`,
+/// `parse_data_expression`, `parse_numeric_expression`).
+pub(crate) fn parse(tokens: &[Token], end: Span, want: Kind) -> Result<Expr, Diagnostic> {
     let mut p = ExprParser {
         tokens,
         pos: 0,
         end,
     };
-    let e = p.or(0)?;
-    match p.peek() {
-        None => Ok(e),
-        Some(t) => Err(Diagnostic::error(
+    let e = p.binary(0, 0)?;
+    if let Some(t) = p.peek() {
+        return Err(Diagnostic::error(
             t.span,
             format!("unexpected '{}' after the expression", t.text),
-        )),
+        ));
+    }
+    let at = tokens.last().map_or(end, |t| t.span);
+    match want {
+        Kind::Boolean if !(e.kind() == Kind::Boolean || e.kind() == Kind::Any) => {
+            Err(Diagnostic::error(at, "Expecting a boolean expression."))
+        }
+        Kind::Data if !fits(e.kind(), Kind::Data) => {
+            Err(Diagnostic::error(at, "Expecting a data expression."))
+        }
+        Kind::Numeric if !fits(e.kind(), Kind::Numeric) => {
+            Err(Diagnostic::error(at, "Expecting a numeric expression."))
+        }
+        _ => Ok(e),
     }
 }
 
@@ -331,7 +469,7 @@ mod tests {
     fn m(src: &str) -> Option<Match> {
         let tokens = lex(FileId(0), src).unwrap();
         let end = tokens.last().unwrap().span;
-        to_match(&parse(&tokens, end).unwrap())
+        to_match(&parse(&tokens, end, Kind::Boolean).unwrap())
     }
 
     #[test]
@@ -359,7 +497,7 @@ mod tests {
             })
         );
         assert_eq!(
-            m("exists host-name and not option user-class = \"x\""),
+            m("exists host-name and not (option user-class = \"x\")"),
             Some(Match::All(vec![
                 Match::Exists(OptionCode::HOST_NAME),
                 Match::Not(Box::new(Match::Option {
@@ -379,12 +517,65 @@ mod tests {
         assert_eq!(m("known"), None);
     }
 
+    /// Each case as `dhcpd -t` 4.4.3 judged `class "c" { match if EXPR; }`.
+    #[test]
+    fn expressions_are_typed_as_dhcpd_types_them() {
+        let verdict = |src: &str| {
+            let tokens = lex(FileId(0), src).unwrap();
+            parse(&tokens, tokens[0].span, Kind::Boolean).map_err(|d| d.message)
+        };
+        for ok in [
+            "not (option user-class = \"x\")",
+            "option host-name = 1",
+            "true",
+            "foo(1)",
+            "option host-name ~= 1",
+            "(extract-int(option host-name, 8) % 2) = 1",
+        ] {
+            assert!(verdict(ok).is_ok(), "{ok}: {:?}", verdict(ok));
+        }
+        for (bad, said) in [
+            (
+                "exists host-name and not option user-class = \"x\"",
+                "boolean expression expected",
+            ),
+            (
+                "option user-class and option host-name",
+                "expecting boolean expressions",
+            ),
+            (
+                "extract-int(option host-name, 8) = 1 + 2 * 3",
+                "illegal expression relating different types",
+            ),
+            (
+                "option host-name = (1 = 2)",
+                "illegal expression relating different types",
+            ),
+            // `=` binds tighter than `%` in dhcpd: this is `extract-int(...) % (2 = 1)`.
+            (
+                "extract-int(option host-name, 8) % 2 = 1",
+                "illegal expression relating different types",
+            ),
+            ("1", "Expecting a boolean expression."),
+            (
+                "known = \"x\"",
+                "illegal expression relating different types",
+            ),
+            (
+                "option host-name = \"a\" or option host-name",
+                "illegal expression relating different types",
+            ),
+        ] {
+            assert_eq!(verdict(bad), Err(said.to_string()), "{bad}");
+        }
+    }
+
     #[test]
     fn malformed_and_deep_expressions_are_errors() {
         let tokens = lex(FileId(0), "substring(option x, 0").unwrap();
-        assert!(parse(&tokens, tokens[0].span).is_err());
+        assert!(parse(&tokens, tokens[0].span, Kind::Any).is_err());
         let deep = format!("{}known{}", "(".repeat(200), ")".repeat(200));
         let tokens = lex(FileId(0), &deep).unwrap();
-        assert!(parse(&tokens, tokens[0].span).is_err());
+        assert!(parse(&tokens, tokens[0].span, Kind::Any).is_err());
     }
 }

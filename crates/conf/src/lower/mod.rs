@@ -76,6 +76,19 @@ struct Lowerer<'a> {
     first_span: Span,
 }
 
+/// The parameters [`Lowerer::parameter`] sets that dhcpd also takes as `NAME = EXPRESSION;`.
+const PARAMETERS: &[&str] = &[
+    "default-lease-time",
+    "max-lease-time",
+    "min-lease-time",
+    "dynamic-bootp-lease-length",
+    "server-identifier",
+    "next-server",
+    "server-name",
+    "filename",
+    "boot-unknown-clients",
+];
+
 /// Lowers parsed statements; the configuration is built only when no error was found.
 pub(crate) fn lower(
     statements: &[Statement],
@@ -220,6 +233,37 @@ impl Lowerer<'_> {
         body
     }
 
+    /// `NAME = EXPRESSION;` for a parameter: dhcpd takes every server option in this form
+    /// (common/parse.c parse_option_statement, `EQUAL`). A constant is the value, as if written
+    /// plainly; a value computed per client is not computed yet, and the parameter is left
+    /// unset.
+    fn computed_parameter(
+        &mut self,
+        s: &Statement,
+        scope: Scope,
+        params: &mut Params,
+    ) -> Result<bool, Diagnostic> {
+        let keyword = s.keyword();
+        let value = s.words.get(2..).unwrap_or_default();
+        match (expr::parse(value, s.span, expr::Kind::Any)?, value) {
+            (expr::Expr::Data(_) | expr::Expr::Number(_), [constant]) => {
+                let plain = Statement {
+                    words: s.words.iter().take(1).chain([constant]).cloned().collect(),
+                    block: None,
+                    span: s.span,
+                };
+                self.parameter(&plain, scope, params)
+            }
+            _ => {
+                self.warn(
+                    s.span,
+                    format!("{keyword} = EXPRESSION: values computed per client are not implemented yet; {keyword} is not set here"),
+                );
+                Ok(true)
+            }
+        }
+    }
+
     /// A parameter statement: sets `params` and returns true; false when `s` is not one.
     fn parameter(
         &mut self,
@@ -229,6 +273,9 @@ impl Lowerer<'_> {
     ) -> Result<bool, Diagnostic> {
         let w = &s.words;
         let keyword = s.keyword();
+        if PARAMETERS.contains(&keyword.as_str()) && w.get(1).is_some_and(|t| t.is_punct("=")) {
+            return self.computed_parameter(s, scope, params);
+        }
         match keyword.as_str() {
             "option" => {
                 if scope == Scope::Host && w.get(1).is_some_and(|t| t.is("dhcp-client-identifier"))
@@ -441,20 +488,27 @@ impl Lowerer<'_> {
             "if" | "elsif" | "else" => {
                 let condition = w.get(1..).unwrap_or_default();
                 if keyword != "else" {
-                    expr::parse(condition, s.span)?;
+                    expr::parse(condition, s.span, expr::Kind::Boolean)?;
                 }
-                if s.block.is_none() {
+                let Some(block) = &s.block else {
                     return Err(Diagnostic::error(
                         s.span,
                         format!("expected '{{' after {keyword}"),
                     ));
-                }
+                };
+                // dhcpd checks what the branches say as it reads them (common/execute.c
+                // statements in server/confpars.c parse_statement): so does charruad, though it
+                // does not act on them yet.
+                let _ = self.body(block, scope, groups);
                 self.warn(s.span, format!("'{keyword}' is parsed but conditional statements are not implemented yet; the statements inside are ignored"));
             }
             "hardware" | "fixed-address" | "uid" | "host-identifier" => {
                 return Err(misplaced(&keyword))
             }
             "match" | "spawn" => return Err(misplaced(&keyword)),
+            // `% ...;` is skipped to its semicolon: dhcpd's parse_statement keeps it for its
+            // migration assistant and ignores it (server/confpars.c, case PERCENT).
+            "%" => {}
             // No DNS updates is what charrua does: nothing to say.
             "ddns-update-style" if word(w, 1).is_some_and(|t| t.is("none")) => {}
             "ddns-updates" if word(w, 1).is_some_and(|t| t.is("off") || t.is("false")) => {}
@@ -486,6 +540,14 @@ impl Lowerer<'_> {
             // `interface NAME;` ties a shared network to an interface; charruad serves the
             // interfaces with an address in a declared subnet (or those named on its command
             // line), which is the same link.
+            // dhcpd reads `interface` in a shared-network or subnet only (server/confpars.c
+            // parse_shared_net_declaration, parse_subnet_declaration).
+            "interface" if !matches!(scope, Scope::Subnet | Scope::SharedNetwork) => {
+                return Err(Diagnostic::error(
+                    s.span,
+                    "expecting a parameter or declaration: 'interface' belongs in a subnet or shared-network",
+                ))
+            }
             "interface" if w.len() == 2 && s.block.is_none() => {
                 if std::mem::replace(&mut body.interface, true) {
                     return Err(Diagnostic::error(

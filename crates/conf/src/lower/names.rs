@@ -45,7 +45,7 @@ impl Names {
         loader: &mut dyn Loader,
         warnings: &mut Vec<Diagnostic>,
     ) -> Result<Vec<Ipv4Addr>, Diagnostic> {
-        if let Ok(addr) = t.text.parse::<Ipv4Addr>() {
+        if let Some(addr) = charrua_wire::options::text::parse_ipv4(&t.text) {
             return Ok(vec![addr]);
         }
         if t.kind != TokenKind::Atom || !is_host_name(&t.text) {

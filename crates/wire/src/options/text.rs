@@ -21,6 +21,22 @@ pub struct TextError {
     pub expected: &'static str,
 }
 
+/// An IPv4 address as ISC dhcpd reads one: four decimal numbers up to 255 joined by dots,
+/// leading zeros allowed (`10.0.0.001` is 10.0.0.1), as common/parse.c `parse_numeric_aggregate`
+/// converts each part in base 10; unlike `Ipv4Addr::from_str`, which refuses them.
+pub fn parse_ipv4(text: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split('.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *octet = part.parse().ok()?;
+    }
+    parts.next().is_none().then_some(Ipv4Addr::from(octets))
+}
+
 /// Writes `bytes` as a double-quoted string; `"` and `\` are escaped with a backslash and any
 /// octet outside printable ASCII as a three-digit octal escape (ISC dhcpd's form).
 pub fn write_quoted(f: &mut impl Write, bytes: &[u8]) -> fmt::Result {
@@ -183,7 +199,12 @@ impl<'a> Cursor<'a> {
         })
     }
     fn ip(&mut self) -> Result<Ipv4Addr, TextError> {
-        self.parse("an IPv4 address")
+        let start = self.pos;
+        let word = self.word("an IPv4 address")?;
+        parse_ipv4(word).ok_or(TextError {
+            offset: start,
+            expected: "an IPv4 address",
+        })
     }
     fn boolean(&mut self) -> Result<bool, TextError> {
         let start = self.pos;
@@ -285,7 +306,7 @@ impl<'a> Cursor<'a> {
             expected: "a route: destination/prefix router",
         };
         let (dest, len) = self.word("a route")?.split_once('/').ok_or(bad)?;
-        let destination: Ipv4Addr = dest.parse().map_err(|_| bad)?;
+        let destination = parse_ipv4(dest).ok_or(bad)?;
         let prefix_len: u8 = len.parse().ok().filter(|l| *l <= 32).ok_or(bad)?;
         let mask = u32::MAX
             .checked_shl(32 - u32::from(prefix_len))
