@@ -158,10 +158,11 @@ fn fits(kind: Kind, want: Kind) -> bool {
 /// Combines `left op right`, with dhcpd's checks (common/parse.c `parse_expression`).
 fn combine(op: &'static str, left: Expr, right: Expr, span: Span) -> Result<Expr, Diagnostic> {
     let (l, r) = (left.kind(), right.kind());
+    // A constant number takes the kind of the other side, but is never a boolean.
     let related = l == r
-        || [l, r]
-            .iter()
-            .any(|k| matches!(k, Kind::Any | Kind::Constant));
+        || [l, r].contains(&Kind::Any)
+        || (l == Kind::Constant && r != Kind::Boolean)
+        || (r == Kind::Constant && l != Kind::Boolean);
     if !related {
         return Err(Diagnostic::error(
             span,
