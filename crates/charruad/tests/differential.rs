@@ -229,20 +229,13 @@ fn what_print_shows_is_a_configuration_both_servers_accept() {
 }
 
 /// The real-world corpus (testdata/conf/world, origins in its ORIGIN.md): charruad -t and ISC
-/// dhcpd -t agree on every file but those listed in its KNOWN-DISAGREEMENTS, and still disagree
-/// on each of those (so the list shrinks as they are fixed, and never hides a new one).
+/// dhcpd -t give the same verdict on every file.
 #[test]
-fn charruad_agrees_with_dhcpd_on_the_world_corpus_but_for_the_known_disagreements() {
+fn charruad_agrees_with_dhcpd_on_the_world_corpus() {
     if !have_dhcpd() {
         return;
     }
     let world = corpus().join("world");
-    let known: Vec<String> = std::fs::read_to_string(world.join("KNOWN-DISAGREEMENTS"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.split(" | ").next().unwrap_or_default().to_string())
-        .collect();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&world)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -253,29 +246,27 @@ fn charruad_agrees_with_dhcpd_on_the_world_corpus_but_for_the_known_disagreement
     let mut differ = Vec::new();
     for file in &files {
         let run = |program: &str| {
-            Command::new(program)
+            let out = Command::new(program)
                 .args(["-t", "-q", "-cf"])
                 .arg(file.file_name().unwrap())
                 .current_dir(&world)
                 .output()
-                .unwrap()
-                .status
-                .success()
+                .unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
         };
-        if run("dhcpd") != run(env!("CARGO_BIN_EXE_charruad")) {
-            differ.push(file.file_name().unwrap().to_string_lossy().into_owned());
+        let (isc, _) = run("dhcpd");
+        let (ours, said) = run(env!("CARGO_BIN_EXE_charruad"));
+        if isc != ours {
+            differ.push(format!(
+                "{}: dhcpd {}, charruad {}\n{said}",
+                file.file_name().unwrap().to_string_lossy(),
+                if isc { "accepts" } else { "refuses" },
+                if ours { "accepts" } else { "refuses" },
+            ));
         }
     }
-    let new: Vec<&String> = differ.iter().filter(|f| !known.contains(f)).collect();
-    let fixed: Vec<&String> = known.iter().filter(|f| !differ.contains(f)).collect();
-    assert!(new.is_empty(), "new disagreements with dhcpd -t: {new:?}");
-    assert!(
-        fixed.is_empty(),
-        "now agreeing, take them off KNOWN-DISAGREEMENTS: {fixed:?}"
-    );
-    eprintln!(
-        "{} of {} real-world files agree with dhcpd -t",
-        files.len() - differ.len(),
-        files.len()
-    );
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
 }

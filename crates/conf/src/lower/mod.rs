@@ -6,6 +6,7 @@ mod build;
 mod declarations;
 mod decls;
 mod expr;
+mod keys;
 mod known;
 mod names;
 mod options;
@@ -70,6 +71,8 @@ struct Lowerer<'a> {
     names: names::Names,
     diagnostics: Vec<Diagnostic>,
     definitions: Definitions,
+    /// The names of the `key` declarations read so far (a `zone` names one of them).
+    keys: Vec<String>,
     decls: Decls,
     /// Where declarations are, to place the model's own validation errors.
     spans: Vec<(String, Span)>,
@@ -108,6 +111,7 @@ pub(crate) fn lower(
         names: names::Names::default(),
         diagnostics: Vec::new(),
         definitions: Definitions::default(),
+        keys: Vec::new(),
         decls: Decls::default(),
         spans: Vec::new(),
         first_span,
@@ -522,6 +526,22 @@ impl Lowerer<'_> {
                         .join(" ")
                 ),
             ),
+            "key" => {
+                let name = keys::key(s)?;
+                self.keys.push(name);
+                self.warn(s.span, "'key': charrua takes no OMAPI connections and does not update DNS yet; keys are not used");
+            }
+            "zone" => {
+                if let Some(key) = keys::zone_key(s) {
+                    if !self.keys.contains(&key.text) {
+                        return Err(Diagnostic::error(
+                            key.span,
+                            format!("unknown key {}", key.text),
+                        ));
+                    }
+                }
+                self.warn(s.span, "'zone': charrua does not update DNS yet; leases are not registered in DNS");
+            }
             k if known::WARNED.contains(&k)
                 || (k == "failover" && word(w, 1).is_some_and(|t| t.is("peer"))) =>
             {

@@ -1,7 +1,7 @@
 //! `option NAME VALUE;` with ISC's value syntax (read by the wire crate's option table), and
 //! `option NAME code N = TYPE;` definitions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use charrua_wire::options::lookup_name;
 use charrua_wire::{Format, OptionCode, Value};
@@ -9,11 +9,42 @@ use charrua_wire::{Format, OptionCode, Value};
 use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Sources, Span};
 
-/// Options defined in the file (`option NAME code N = TYPE;`).
-#[derive(Debug, Default)]
+/// Options defined in the file (`option NAME code N = TYPE;`), and its option spaces.
+#[derive(Debug)]
 pub(crate) struct Definitions {
     /// name -> (code, format; `None` for a record type, whose values are not read yet).
     by_name: HashMap<String, (OptionCode, Option<Format>)>,
+    /// The option spaces a name may be qualified with: dhcpd's own (common/tables.c,
+    /// server/stables.c) and those the file declares with `option space`.
+    spaces: HashSet<String>,
+    /// Options defined in the file in other spaces (`SPACE.NAME`), by name -> (code, format),
+    /// so their values are checked; they are kept apart since their codes are not DHCP's.
+    other_space: HashMap<String, (OptionCode, Format)>,
+}
+
+/// dhcpd 4.4's option spaces (universes).
+const ISC_SPACES: &[&str] = &[
+    "dhcp",
+    "nwip",
+    "fqdn",
+    "vendor-class",
+    "vendor",
+    "isc",
+    "dhcp6",
+    "vsio",
+    "isc6",
+    "agent",
+    "server",
+];
+
+impl Default for Definitions {
+    fn default() -> Self {
+        Self {
+            by_name: HashMap::new(),
+            spaces: ISC_SPACES.iter().map(|s| s.to_string()).collect(),
+            other_space: HashMap::new(),
+        }
+    }
 }
 
 /// What an `option` statement turned into.
@@ -52,35 +83,88 @@ fn format_of(words: &[Token]) -> Option<Format> {
     })
 }
 
-/// Whether `words` are a type dhcpd's option definitions take (server/confpars.c
-/// parse_option_code_definition): an atomic type, `array of` one, a `{ ... }` record of them,
-/// `encapsulate SPACE` or `zerolen`.
-fn is_isc_type(words: &[Token]) -> bool {
+/// Why `words` are not a type dhcpd's option definitions take (server/confpars.c
+/// parse_option_code_definition): an atomic type, `array of` one (but not of text, strings or
+/// names: "arrays of text strings not yet supported"), a `{ ... }` record of them,
+/// `encapsulate SPACE` of a known space, or `zerolen`; `None` when they are one.
+fn type_error(words: &[Token], spaces: &HashSet<String>) -> Option<String> {
     let text: Vec<String> = words.iter().map(|t| t.text.to_ascii_lowercase()).collect();
     let text: Vec<&str> = text.iter().map(String::as_str).collect();
-    let atomic = |w: &[&str]| {
+    let textual = |w: &[&str]| {
         matches!(
             w,
-            [
-                "ip-address"
-                    | "ip6-address"
-                    | "text"
-                    | "string"
-                    | "boolean"
-                    | "flag"
-                    | "domain-name"
-            ] | ["domain-list"]
-                | ["domain-list", "compressed"]
-                | ["signed" | "unsigned", "integer", "8" | "16" | "32"]
-                | ["integer", "8" | "16" | "32"]
+            ["text" | "string" | "domain-name"] | ["domain-list"] | ["domain-list", "compressed"]
         )
     };
+    let atomic = |w: &[&str]| {
+        textual(w)
+            || matches!(
+                w,
+                ["ip-address" | "ip6-address" | "boolean" | "flag"]
+                    | ["signed" | "unsigned", "integer", "8" | "16" | "32"]
+                    | ["integer", "8" | "16" | "32"]
+            )
+    };
     match text.as_slice() {
-        ["zerolen"] | ["encapsulate", _] => true,
-        ["array", "of", rest @ ..] => atomic(rest) || rest.first() == Some(&"{"),
-        ["{", .., "}"] => true,
-        other => atomic(other),
+        ["zerolen"] => None,
+        ["encapsulate", space] if spaces.contains(*space) => None,
+        ["encapsulate", space] => Some(format!("unknown option space {space}")),
+        ["array", "of", "zerolen"] => Some("array incompatible with zerolen.".into()),
+        ["array", "of", rest @ ..] if textual(rest) => {
+            Some("arrays of text strings not yet supported.".into())
+        }
+        ["array", "of", rest @ ..] if atomic(rest) || rest.first() == Some(&"{") => None,
+        ["{", .., "}"] => None,
+        other if atomic(other) => None,
+        _ => Some("unknown option type".into()),
     }
+}
+
+/// `option space NAME [code width 1|2|4] [length width 1|2] [hash size N];` (common/parse.c
+/// parse_option_space_decl): the space's name, or dhcpd's complaint.
+fn space_declaration(rest: &[Token], span: Span) -> Result<String, Diagnostic> {
+    let name = rest
+        .first()
+        .filter(|t| t.kind == TokenKind::Atom)
+        .ok_or_else(|| Diagnostic::error(span, "expecting identifier."))?;
+    let mut i = 1;
+    while let Some(t) = rest.get(i) {
+        let value = rest.get(i + 2);
+        let n = value.and_then(|v| v.text.parse::<u64>().ok());
+        let bad = |message: String| Diagnostic::error(value.map_or(t.span, |v| v.span), message);
+        match t.text.to_ascii_lowercase().as_str() {
+            "code" if !rest.get(i + 1).is_some_and(|w| w.is("width")) => {
+                return Err(bad("expecting width token.".into()))
+            }
+            "code" => match n {
+                Some(1 | 2 | 4) => {}
+                Some(n) => {
+                    return Err(bad(format!(
+                        "invalid code width ({n}), expecting a 1, 2 or 4."
+                    )))
+                }
+                None => return Err(bad("expecting number 1, 2, 4.".into())),
+            },
+            "length" if !rest.get(i + 1).is_some_and(|w| w.is("width")) => {
+                return Err(bad("expecting width token.".into()))
+            }
+            "length" => match n {
+                Some(1 | 2) => {}
+                Some(n) => {
+                    return Err(bad(format!("invalid length width ({n}) expecting 1 or 2.")))
+                }
+                None => return Err(bad("expecting number 1 or 2.".into())),
+            },
+            "hash" if !rest.get(i + 1).is_some_and(|w| w.is("size")) => {
+                return Err(bad("expecting size token.".into()))
+            }
+            "hash" if n.is_some_and(|n| n <= 0x7FFF_FFFF) => {}
+            "hash" => return Err(bad("expecting a 10base number".into())),
+            _ => return Err(Diagnostic::error(t.span, "Unexpected token.")),
+        }
+        i += 3;
+    }
+    Ok(name.text.to_ascii_lowercase())
 }
 
 impl Definitions {
@@ -125,10 +209,20 @@ impl Definitions {
         let rest = words.get(2..).unwrap_or_default();
         // `option space NAME ...;`: another option space.
         if name.is("space") {
+            self.spaces.insert(space_declaration(rest, span)?);
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 span,
-                "option spaces are parsed but not implemented yet",
+                "option spaces are parsed but not implemented yet: options of this space are not sent",
             )));
+        }
+        // `SPACE.NAME` needs a known SPACE (common/parse.c parse_option_name).
+        if let Some((space, _)) = name.text.split_once('.') {
+            if !self.spaces.contains(&space.to_ascii_lowercase()) {
+                return Err(Diagnostic::error(
+                    name.span,
+                    format!("no option space named {space}."),
+                ));
+            }
         }
         if rest.first().is_some_and(|t| t.is("code")) {
             return self.define(name, rest, span);
@@ -136,6 +230,11 @@ impl Definitions {
         let lower = name.text.to_ascii_lowercase();
         let local = lower.strip_prefix("dhcp.").unwrap_or(&lower);
         if local.contains('.') {
+            // A value of an option this file defined in its own space is read as dhcpd reads
+            // it, though not sent.
+            if let Some((code, format)) = self.other_space.get(local).copied() {
+                self.value(name, code, format, rest, sources)?;
+            }
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 name.span,
                 format!(
@@ -159,6 +258,18 @@ impl Definitions {
                 ),
             )));
         };
+        self.value(name, code, format, rest, sources)
+    }
+
+    /// The value of option `name` (code `code`, `format`) written as `rest`.
+    fn value(
+        &self,
+        name: &Token,
+        code: OptionCode,
+        format: Format,
+        rest: &[Token],
+        sources: &Sources,
+    ) -> Result<OptionStatement, Diagnostic> {
         if let [only] = rest {
             if only.kind == TokenKind::String && only.bytes.is_empty() && format == Format::Text {
                 let message = format!("option {} has an empty value; it is not sent", name.text);
@@ -186,10 +297,7 @@ impl Definitions {
         // parse_option_token takes a name where text goes.
         if let [word] = rest {
             // (A dot ends a name in dhcpd's lexer: `example.com` unquoted is refused.)
-            if word.kind == TokenKind::Atom
-                && !word.text.contains('.')
-                && matches!(format, Format::Text | Format::DomainName)
-            {
+            if word.kind == TokenKind::Atom && !word.text.contains('.') && format == Format::Text {
                 let quoted = format!("\"{}\"", word.text);
                 if let Ok(value) = Value::parse_text(format, &quoted) {
                     return Ok(OptionStatement::Value(code, value));
@@ -238,12 +346,21 @@ impl Definitions {
             // 32 bits), and its values are not sent yet.
             let code_ok = rest.get(1).is_some_and(|t| t.text.parse::<u32>().is_ok());
             let type_words = rest.get(3..).unwrap_or_default();
-            if !code_ok || !rest.get(2).is_some_and(|t| t.is_punct("=")) || !is_isc_type(type_words)
-            {
+            if let Some(why) = type_error(type_words, &self.spaces) {
+                let at = type_words.first().map_or(span, |t| t.span);
+                return Err(Diagnostic::error(at, why));
+            }
+            if !code_ok || !rest.get(2).is_some_and(|t| t.is_punct("=")) {
                 return Err(Diagnostic::error(
                     rest.get(1).map_or(span, |t| t.span),
                     "expected code N = TYPE",
                 ));
+            }
+            if let (Some(format), Some(code)) = (
+                format_of(type_words),
+                rest.get(1).and_then(|t| t.text.parse::<u8>().ok()),
+            ) {
+                self.other_space.insert(lower, (OptionCode(code), format));
             }
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 name.span,
@@ -273,9 +390,9 @@ impl Definitions {
             return Err(Diagnostic::error(span, "expected a type after '='"));
         }
         let format = format_of(type_words);
-        if format.is_none() && !is_isc_type(type_words) {
+        if let Some(why) = type_error(type_words, &self.spaces) {
             let t = type_words.first().map_or(span, |t| t.span);
-            return Err(Diagnostic::error(t, "unknown option type"));
+            return Err(Diagnostic::error(t, why));
         }
         self.by_name
             .insert(name.text.to_ascii_lowercase(), (code, format));

@@ -21,6 +21,19 @@ pub struct TextError {
     pub expected: &'static str,
 }
 
+/// `name` without its final dot, if it is a valid domain name.
+fn valid_name(name: &str, offset: usize) -> Result<String, TextError> {
+    let bare = name.strip_suffix('.').unwrap_or(name);
+    if domain::is_valid_name(bare) {
+        Ok(String::from(bare))
+    } else {
+        Err(TextError {
+            offset,
+            expected: "a domain name",
+        })
+    }
+}
+
 /// An IPv4 address as ISC dhcpd reads one: four decimal numbers up to 255 joined by dots,
 /// leading zeros allowed (`10.0.0.001` is 10.0.0.1), as common/parse.c `parse_numeric_aggregate`
 /// converts each part in base 10; unlike `Ipv4Addr::from_str`, which refuses them.
@@ -100,7 +113,8 @@ impl fmt::Display for Value {
             Self::Bool(v) => f.write_str(if *v { "true" } else { "false" }),
             Self::U8List(v) => write_list(f, v, |f, x| write!(f, "{x}")),
             Self::U16List(v) => write_list(f, v, |f, x| write!(f, "{x}")),
-            Self::Text(s) | Self::DomainName(s) => write_quoted(f, s.as_bytes()),
+            Self::Text(s) => write_quoted(f, s.as_bytes()),
+            Self::DomainName(s) => f.write_str(s),
             Self::Bytes(b) => write_bytes(f, b),
             Self::DomainList(names) => write_list(f, names, |f, n| write_quoted(f, n.as_bytes())),
             Self::Routes(routes) => write_list(f, routes, |f, r| {
@@ -286,18 +300,18 @@ impl<'a> Cursor<'a> {
                 expected: "colon-separated hex octets",
             })
     }
+    /// A quoted domain name, as each name of a domain list.
     fn name(&mut self) -> Result<String, TextError> {
         let start = self.pos;
         let name = self.utf8()?;
-        let bare = name.strip_suffix('.').unwrap_or(&name);
-        if domain::is_valid_name(bare) {
-            Ok(String::from(bare))
-        } else {
-            Err(TextError {
-                offset: start,
-                expected: "a domain name",
-            })
-        }
+        valid_name(&name, start)
+    }
+    /// A domain name unquoted, as dhcpd reads and writes the `d` format (common/parse.c
+    /// `parse_domain_name`: a string is "not a valid domain name").
+    fn bare_name(&mut self) -> Result<String, TextError> {
+        let start = self.pos;
+        let name = self.word("a domain name")?;
+        valid_name(name, start)
     }
     fn route(&mut self) -> Result<Route, TextError> {
         let start = self.pos;
@@ -361,7 +375,7 @@ impl Value {
                 Self::Text(s)
             }
             Format::Bytes => Self::Bytes(c.bytes()?),
-            Format::DomainName => Self::DomainName(c.name()?),
+            Format::DomainName => Self::DomainName(c.bare_name()?),
             Format::DomainList => Self::DomainList(c.list(Cursor::name)?),
             Format::Routes => Self::Routes(c.list(Cursor::route)?),
             Format::Fqdn => {
