@@ -268,6 +268,30 @@ impl Lowerer<'_> {
         }
     }
 
+    /// One statement of a `switch` block: `case VALUE: STATEMENT` and `default: STATEMENT`
+    /// read as one statement by the syntax (the colon is a word), split here; the statement
+    /// after the colon is returned to be checked (an empty one when there is none).
+    fn switch_branch(&self, st: &Statement) -> Result<Statement, Diagnostic> {
+        let w = &st.words;
+        let colon = w.iter().position(|t| t.is(":"));
+        let after = match (st.keyword().as_str(), colon) {
+            ("case", Some(at)) => {
+                expr::parse(w.get(1..at).unwrap_or_default(), st.span, expr::Kind::Any)?;
+                at + 1
+            }
+            ("default", Some(1)) => 2,
+            ("case" | "default", _) => return Err(Diagnostic::error(st.span, "colon expected.")),
+            _ => 0,
+        };
+        let words: Vec<_> = w.get(after..).unwrap_or_default().to_vec();
+        let span = words.first().map_or(st.span, |t| t.span);
+        Ok(Statement {
+            words,
+            block: st.block.clone(),
+            span,
+        })
+    }
+
     /// A parameter statement: sets `params` and returns true; false when `s` is not one.
     fn parameter(
         &mut self,
@@ -489,6 +513,33 @@ impl Lowerer<'_> {
                 self.class(s, groups)?;
             }
             "subclass" => self.subclass(s)?,
+            // `switch (EXPR) { case VALUE: ... default: ... }` (common/parse.c
+            // parse_switch_statement): checked as dhcpd reads it, not acted on yet.
+            "switch" => {
+                expr::parse(w.get(1..).unwrap_or_default(), s.span, expr::Kind::Any)?;
+                let Some(block) = &s.block else {
+                    return Err(Diagnostic::error(s.span, "left brace expected."));
+                };
+                for st in block {
+                    let branch = self.switch_branch(st)?;
+                    let _ = self.body(std::slice::from_ref(&branch), scope, groups);
+                }
+                self.warn(s.span, "'switch' is parsed but conditional statements are not implemented yet; the statements inside are ignored");
+            }
+            // `add "CLASS";` names a class declared before it (common/parse.c, TOKEN_ADD).
+            "add" => match w.as_slice() {
+                [_, class] if class.kind == crate::lexer::TokenKind::String => {
+                    if !self.decls.classes.iter().any(|c| c.name == class.text) {
+                        return Err(Diagnostic::error(
+                            class.span,
+                            format!("class {}: not found", class.text),
+                        ));
+                    }
+                    self.warn(s.span, "'add' is parsed but not implemented yet: no client is added to the class by it");
+                }
+                _ => return Err(Diagnostic::error(s.span, "expecting class name.")),
+            },
+            "break" if w.len() == 1 => {}
             "if" | "elsif" | "else" => {
                 let condition = w.get(1..).unwrap_or_default();
                 if keyword != "else" {
