@@ -19,6 +19,9 @@ pub struct Statement {
     pub block: Option<Vec<Self>>,
     /// Where it starts.
     pub span: Span,
+    /// The `;` or `}` that ends it (dhcpd names this line for what it finds wrong only once
+    /// the statement is read, such as an empty shared-network).
+    pub end: Span,
 }
 
 impl Statement {
@@ -122,7 +125,7 @@ fn parse_file(
         loader,
         include_depth,
     };
-    parser.statements(0, None, each)
+    parser.statements(0, None, each).map(|_| ())
 }
 
 impl Parser<'_> {
@@ -138,17 +141,18 @@ impl Parser<'_> {
         Ok(self.peeked.take())
     }
 
-    /// Statements until the end of input (`open` is None) or the `}` closing `open`.
+    /// Statements until the end of input (`open` is None) or the `}` closing `open`; returns
+    /// where they end.
     fn statements(
         &mut self,
         depth: usize,
         open: Option<Span>,
         each: &mut Sink<'_>,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<Span, Diagnostic> {
         loop {
             let Some(t) = self.peek()? else {
                 return match open {
-                    None => Ok(()),
+                    None => Ok(self.end),
                     Some(span) => Err(Diagnostic::error(
                         self.end,
                         format!(
@@ -162,7 +166,7 @@ impl Parser<'_> {
                 let span = t.span;
                 self.peeked = None;
                 return match open {
-                    Some(_) => Ok(()),
+                    Some(_) => Ok(span),
                     None => Err(Diagnostic::error(span, "'}' without a matching '{'")),
                 };
             }
@@ -193,11 +197,15 @@ impl Parser<'_> {
                     words,
                     block: None,
                     span,
+                    end: token.span,
                 });
             }
+            // dhcpd reports a missing semicolon where it finds the token instead of it.
             if token.is_punct("}") {
-                let at = words.last().map_or(token.span, |t| t.span);
-                return Err(Diagnostic::error(at, "expected ';' or '{' after this"));
+                return Err(Diagnostic::error(
+                    token.span,
+                    "expected ';' or '{' before this '}'",
+                ));
             }
             if token.is_punct("{") {
                 // `option NAME code N = { type, ... };` is a record type, not a block.
@@ -229,11 +237,12 @@ impl Parser<'_> {
                     ));
                 }
                 let mut block = Vec::new();
-                self.statements(depth + 1, Some(token.span), &mut |s| block.push(s))?;
+                let end = self.statements(depth + 1, Some(token.span), &mut |s| block.push(s))?;
                 return Ok(Statement {
                     words,
                     block: Some(block),
                     span,
+                    end,
                 });
             }
             words.push(token);

@@ -107,7 +107,20 @@ impl Lowerer<'_> {
             }
             ["dynamic", "bootp", "clients"] => Some(PermitSpec::Kind(PermitKind::DynamicBootp)),
             ["all", "clients"] => Some(PermitSpec::Kind(PermitKind::All)),
-            ["members", "of", _] => s.words.get(3).map(|t| PermitSpec::Class(t.text.clone())),
+            // The class must be declared before (server/confpars.c parse_allow_deny:
+            // "no such class").
+            ["members", "of", _] => match s.words.get(3) {
+                Some(t) if self.decls.classes.iter().any(|c| c.name == t.text) => {
+                    Some(PermitSpec::Class(t.text.clone()))
+                }
+                Some(t) => {
+                    return Err(Diagnostic::error(
+                        t.span,
+                        format!("no such class: {}", t.text),
+                    ))
+                }
+                None => None,
+            },
             ["booting" | "duplicates" | "declines" | "client-updates" | "leasequery"
             | "authenticated" | "unauthenticated"]
             | ["authenticated" | "unauthenticated", "clients"]

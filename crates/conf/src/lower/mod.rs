@@ -255,6 +255,7 @@ impl Lowerer<'_> {
                     words: s.words.iter().take(1).chain([constant]).cloned().collect(),
                     block: None,
                     span: s.span,
+                    end: s.end,
                 };
                 self.parameter(&plain, scope, params)
             }
@@ -289,6 +290,7 @@ impl Lowerer<'_> {
             words,
             block: st.block.clone(),
             span,
+            end: st.end,
         })
     }
 
@@ -405,6 +407,9 @@ impl Lowerer<'_> {
                 let name = word(w, 1)
                     .map(|t| t.text.clone())
                     .ok_or_else(|| Diagnostic::error(s.span, "expected a shared-network name"))?;
+                if name.is_empty() {
+                    return Err(Diagnostic::error(s.span, "zero-length shared network name"));
+                }
                 let block = s.block.as_deref().ok_or_else(|| {
                     Diagnostic::error(s.span, "expected '{' after the shared-network name")
                 })?;
@@ -414,8 +419,8 @@ impl Lowerer<'_> {
                 }
                 if inner.subnets.is_empty() {
                     return Err(Diagnostic::error(
-                        s.span,
-                        format!("shared-network {name} has no subnet"),
+                        s.end,
+                        format!("shared-network {name} has no subnet (an empty shared-network declaration)"),
                     ));
                 }
                 let mut params = inner.params;
