@@ -85,14 +85,24 @@ impl Ledger {
         self.store.take_compaction_error()
     }
 
+    /// The host declarations the store holds (see `LeaseStore::host_declarations`).
+    pub(crate) fn host_declarations(&self) -> &str {
+        self.store.host_declarations()
+    }
+
     /// The same records in a database for `config`'s pools (a reload).
     pub(crate) fn reconfigure(&mut self, config: &Config) {
-        let mut db = LeaseDb::new(config);
-        for lease in self.db.iter() {
-            db.apply(&LeaseChange::Set(lease.clone()));
-        }
-        self.db = db;
+        self.db = rebuilt(&self.db, config);
     }
+}
+
+/// The leases of `db` in a new database for `config`'s pools.
+pub(crate) fn rebuilt(db: &LeaseDb, config: &Config) -> LeaseDb {
+    let mut new = LeaseDb::new(config);
+    for lease in db.iter() {
+        new.apply(&LeaseChange::Set(lease.clone()));
+    }
+    new
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use charrua_conf::parse_config;
 use charrua_server::{Config, Destination, LeaseDb, Outcome, Received, Server};
 use charrua_wire::Message;
 use tracing::{debug, error, info, warn};
@@ -49,8 +48,10 @@ const CLIENT_RATE: f64 = 20.0;
 const CLIENT_BURST: f64 = 40.0;
 const GLOBAL_RATE: f64 = 1_000_000.0;
 
-/// Reads and lowers the configuration, logging its diagnostics.
-pub(crate) fn load_config(path: &Path) -> Option<Config> {
+/// Reads and lowers the configuration, with the host declarations of the lease file
+/// `leases` (its OMAPI hosts, served as dhcpd serves them; empty for none), logging its
+/// diagnostics.
+pub(crate) fn load_config(path: &Path, leases: &Path, hosts: &str) -> Option<Config> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -58,9 +59,11 @@ pub(crate) fn load_config(path: &Path) -> Option<Config> {
             return None;
         }
     };
-    let lowered = parse_config(
+    let lowered = charrua_conf::parse_config_with_hosts(
         &path.display().to_string(),
         text,
+        &format!("{} (its host declarations)", leases.display()),
+        hosts.to_string(),
         &mut crate::FileLoader { resolve: true },
     );
     for (d, count) in lowered.summary() {
@@ -377,8 +380,8 @@ impl Daemon {
     }
 
     /// SIGHUP: a new configuration, keeping every lease; a bad one keeps the old serving.
-    fn reload(&mut self, path: &Path) {
-        let Some(config) = load_config(path) else {
+    fn reload(&mut self, path: &Path, leases: &Path) {
+        let Some(config) = load_config(path, leases, self.ledger.host_declarations()) else {
             error!(
                 "reload: {} has errors; still serving the previous configuration",
                 path.display()
@@ -393,11 +396,22 @@ impl Daemon {
 
 /// Serves until SIGTERM or SIGINT; every commit in flight is finished before returning.
 pub(crate) fn serve(args: &Args) -> Result<(), String> {
-    let config = load_config(&args.config)
-        .ok_or_else(|| format!("{}: configuration has errors", args.config.display()))?;
+    let errors = || format!("{}: configuration has errors", args.config.display());
+    let mut config = load_config(&args.config, &args.leases, "").ok_or_else(errors)?;
     let mut db = LeaseDb::new(&config);
     let opened = charrua_store::open_store(&args.leases, args.lease_format, &mut |c| db.apply(&c))
         .map_err(|e| e.to_string())?;
+    // Hosts kept in the lease file (made over OMAPI) are served with the configuration's.
+    let hosts = opened.store.host_declarations();
+    if !hosts.is_empty() {
+        config = load_config(&args.config, &args.leases, hosts).ok_or_else(errors)?;
+        db = crate::ledger::rebuilt(&db, &config);
+        info!(
+            "{}: serving its {} host declaration(s) with the configuration",
+            args.leases.display(),
+            hosts.lines().filter(|l| l.starts_with("host ")).count()
+        );
+    }
     let recovery = &opened.recovery;
     info!(
         "lease store {} ({}): {} records replayed, {} corrupt skipped, {} torn bytes left out; {} leases",
@@ -476,7 +490,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     info!("serving");
     while !stop.load(Ordering::Relaxed) {
         if reload.swap(false, Ordering::Relaxed) {
-            daemon.reload(&args.config);
+            daemon.reload(&args.config, &args.leases);
         }
         if report.swap(false, Ordering::Relaxed) {
             daemon.counters.log();

@@ -33,8 +33,25 @@ pub use syntax::{Loader, NoIncludes};
 /// Parses and lowers the dhcpd.conf `text` named `name`. The result holds the configuration
 /// when there was no error, and every diagnostic (errors and warnings) in file order.
 pub fn parse_config(name: &str, text: String, loader: &mut dyn Loader) -> Lowered {
+    parse_config_with_hosts(name, text, "", String::new(), loader)
+}
+
+/// [`parse_config`], with the host declarations of a lease file (text from
+/// [`leases::host_declarations`], named `hosts_name` in diagnostics) read after the
+/// configuration, at its top level, as dhcpd reads the hosts it keeps in its lease file.
+pub fn parse_config_with_hosts(
+    name: &str,
+    text: String,
+    hosts_name: &str,
+    hosts: String,
+    loader: &mut dyn Loader,
+) -> Lowered {
     let mut sources = Sources::default();
-    match syntax::parse(name, text, &mut sources, loader) {
+    let parsed = syntax::parse(name, text, &mut sources, loader).and_then(|mut statements| {
+        statements.extend(syntax::parse(hosts_name, hosts, &mut sources, loader)?);
+        Ok(statements)
+    });
+    match parsed {
         Ok(statements) => lower::lower(&statements, sources, loader),
         Err(error) => Lowered {
             config: None,

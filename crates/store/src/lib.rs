@@ -103,4 +103,10 @@ pub trait LeaseStore {
     fn take_compaction_error(&mut self) -> Option<StoreError> {
         None
     }
+
+    /// Host declarations the store holds beside its leases, as dhcpd.conf text to serve with
+    /// the configuration (the OMAPI hosts of an ISC dhcpd.leases); empty by default.
+    fn host_declarations(&self) -> &str {
+        ""
+    }
 }

@@ -28,6 +28,7 @@ CONF
 
 # start NAME: run dhcpd in the server namespace on $work/NAME.conf and $work/NAME.leases.
 start() {
+  dhcpd -t -4 -cf "$work/$1.conf" >"$work/$1.log" 2>&1 || { cat "$work/$1.log" >&2; return 1; }
   touch "$work/$1.leases"
   ip netns exec "$srv" dhcpd -4 -f -d -cf "$work/$1.conf" -lf "$work/$1.leases" \
     -pf "$work/$1.pid" vs >>"$work/$1.log" 2>&1 &
@@ -35,15 +36,20 @@ start() {
   pids+=("$dhcpd_pid")
   sleep 1
 }
-stop() { kill "$dhcpd_pid"; wait "$dhcpd_pid" 2>/dev/null || true; sleep 0.2; }
+stop() { kill "$dhcpd_pid" || { cat "$work"/*.log >&2; return 1; }; wait "$dhcpd_pid" 2>/dev/null || true; sleep 0.2; }
 # keep NAME FILE: copy the lease file of scenario NAME into the corpus as FILE.
 keep() {
   cp "$work/$1.leases" "$out/$2"
   chmod 644 "$out/$2"
   echo "recorded $2: $(grep -c '^lease' "$out/$2" || true) lease blocks, $(grep -c '^host' "$out/$2" || true) host blocks"
 }
-# client MAC: give the client interface a new hardware address and no addresses.
-client() { ip -n "$cli" addr flush dev vc; ip -n "$cli" link set vc address "$1"; }
+# client MAC: give the client interface a new hardware address and no addresses, and make the
+# server forget the old hardware addresses (or its pings would go to them).
+client() {
+  ip -n "$cli" addr flush dev vc
+  ip -n "$cli" link set vc address "$1"
+  ip -n "$srv" neigh flush all
+}
 dhclient_get() {
   timeout 30 ip netns exec "$cli" dhclient -1 -sf /bin/true -lf "$work/dhclient.leases" \
     -pf "$work/dhclient.pid" vc
@@ -134,9 +140,10 @@ PY
 keep d ok-05-real-bootp.leases
 stop
 
-# 6: udhcpc in a third namespace behind dhcrelay -a (circuit id and remote id), served by a
-# dhcpd with `on commit { set ... }` and stash-agent-options, so the lease keeps variables
-# and the relay agent options. The client namespace is the relay: vc upstream, rd downstream.
+# 6: udhcpc in a third namespace behind dhcrelay -a (it adds a circuit id only), served by a
+# dhcpd with `on commit { set ...; on expiry {...} on release {...} }` and stash-agent-options,
+# so the lease keeps variables (string, numeric, boolean), on-event statements and the relay
+# agent options. The client namespace is the relay: vc upstream, rd downstream.
 ip netns add "$far"
 ip -n "$cli" link add rd type veth peer name cf netns "$far"
 client 02:00:00:c0:ff:16
@@ -158,9 +165,16 @@ subnet 198.18.1.0 netmask 255.255.255.0 {
 on commit {
   set leased = binary-to-ascii(10, 8, ".", leased-address);
   set circuit = option agent.circuit-id;
-  set remote = option agent.remote-id;
   set via = binary-to-ascii(10, 8, ".", packet(24, 4));
-  set vendor = pick-first-value(option vendor-class-identifier, "none");
+  set vclass = pick-first-value(option vendor-class-identifier, "none");
+  set hops = extract-int(packet(3, 1), 8);
+  set relayed = exists agent.circuit-id;
+  on expiry {
+    set gone = "expired";
+  }
+  on release {
+    set gone = "released";
+  }
 }
 CONF
 } >"$work/e.conf"
@@ -186,14 +200,14 @@ omshell_remove() { # NAME
 }
 for s in f g; do { base_conf; echo "omapi-port 7911;"; } >"$work/$s.conf"; done
 start f
-omshell_create omapi-one 02:00:00:c0:ff:18 198.18.0.60 | ip netns exec "$srv" omshell
+omshell_create omapi-one 02:00:00:c0:ff:18 198.18.0.60 | ip netns exec "$srv" omshell >>"$work/omshell.log"
 sleep 0.5
 keep f ok-07-real-omapi-host.leases
 stop
 start g
-omshell_create omapi-two 02:00:00:c0:ff:19 198.18.0.61 | ip netns exec "$srv" omshell
-omshell_create omapi-three 02:00:00:c0:ff:1a 198.18.0.62 | ip netns exec "$srv" omshell
-omshell_remove omapi-three | ip netns exec "$srv" omshell
+omshell_create omapi-two 02:00:00:c0:ff:19 198.18.0.61 | ip netns exec "$srv" omshell >>"$work/omshell.log"
+omshell_create omapi-three 02:00:00:c0:ff:1a 198.18.0.62 | ip netns exec "$srv" omshell >>"$work/omshell.log"
+omshell_remove omapi-three | ip netns exec "$srv" omshell >>"$work/omshell.log"
 sleep 0.5
 keep g ok-08-real-omapi-host-deleted.leases
 stop

@@ -39,3 +39,46 @@ impl LeaseFile {
             .any(|d| d.severity == Severity::Error)
     }
 }
+
+/// The host declarations in effect in a lease file's top-level declarations (`kept_top`), as
+/// dhcpd.conf text to serve with the configuration: hosts dhcpd keeps there are those made over
+/// OMAPI (by Foreman, say), and dhcpd serves them as global host declarations. As dhcpd reads
+/// them (server/confpars.c parse_host_declaration in the lease file), a later block for the
+/// same name replaces an earlier one and a block marked `deleted;` removes the host; `dynamic;`
+/// only marks where the host came from.
+pub fn host_declarations(kept_top: &[Box<str>]) -> String {
+    let mut hosts: Vec<(String, crate::syntax::Statement)> = Vec::new();
+    for text in kept_top.iter().filter(|t| t.starts_with("host ")) {
+        let mut sources = Sources::default();
+        let Ok(statements) = crate::syntax::parse(
+            "lease file",
+            text.to_string(),
+            &mut sources,
+            &mut crate::NoIncludes,
+        ) else {
+            continue;
+        };
+        for mut host in statements {
+            let Some(name) = host.words.get(1).map(|t| t.text.clone()) else {
+                continue;
+            };
+            hosts.retain(|(n, _)| *n != name);
+            let block = host.block.take().unwrap_or_default();
+            if block.iter().any(|s| s.keyword() == "deleted") {
+                continue;
+            }
+            host.block = Some(
+                block
+                    .into_iter()
+                    .filter(|s| s.keyword() != "dynamic")
+                    .collect(),
+            );
+            hosts.push((name, host));
+        }
+    }
+    let mut out = String::new();
+    for (_, host) in &hosts {
+        write::statement(&mut out, host, 0);
+    }
+    out
+}

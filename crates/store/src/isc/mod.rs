@@ -81,6 +81,8 @@ pub struct IscLeaseFile {
     kept: HashMap<Ipv4Addr, Kept>,
     compaction: Option<Compaction>,
     compaction_error: Option<StoreError>,
+    /// The host declarations in effect in the file when it was opened.
+    hosts: String,
     _lock: File,
 }
 
@@ -162,6 +164,7 @@ impl IscLeaseFile {
             kept,
             compaction: None,
             compaction_error: None,
+            hosts: charrua_conf::leases::host_declarations(&read.file.kept_top),
             _lock: lock,
         };
         Ok((store, recovery))
@@ -307,6 +310,10 @@ impl LeaseStore for IscLeaseFile {
 
     fn take_compaction_error(&mut self) -> Option<StoreError> {
         self.compaction_error.take()
+    }
+
+    fn host_declarations(&self) -> &str {
+        &self.hosts
     }
 }
 
