@@ -96,8 +96,9 @@ fn test_config(path: &Path, print: bool) -> bool {
     }
 }
 
-/// `-T`: check the lease file; returns whether every block is valid.
-fn test_leases(path: &Path, format: charrua_store::LeaseFormat) -> bool {
+/// `-T`: check the lease file (a dhcpd.leases against the configuration `config`, as dhcpd
+/// -T does); returns whether every block is valid.
+fn test_leases(path: &Path, format: charrua_store::LeaseFormat, config: &Path) -> bool {
     match charrua_store::resolve(path, format) {
         Ok(charrua_store::LeaseFormat::Journal) => {
             let mut count = 0usize;
@@ -141,7 +142,28 @@ fn test_leases(path: &Path, format: charrua_store::LeaseFormat) -> bool {
             return false;
         }
     };
-    let file = charrua_conf::leases::read(&path.display().to_string(), text);
+    let mut file = charrua_conf::leases::read(&path.display().to_string(), text);
+    let lowered = match std::fs::read_to_string(config) {
+        Ok(text) => parse_config(
+            &config.display().to_string(),
+            text,
+            &mut FileLoader { resolve: false },
+        ),
+        Err(e) => {
+            eprintln!("charruad: can't open {}: {e}", config.display());
+            return false;
+        }
+    };
+    let Some(configuration) = lowered.config.as_ref() else {
+        eprintln!(
+            "{}: configuration has errors (-t shows them)",
+            config.display()
+        );
+        return false;
+    };
+    let against =
+        charrua_conf::leases::check_against(&file, configuration, &lowered.failover_peers);
+    file.diagnostics.extend(against);
     for d in &file.diagnostics {
         eprintln!("{}\n", d.render(&file.sources));
     }
@@ -195,7 +217,7 @@ fn main() -> ExitCode {
     }
     // As dhcpd: -t checks the configuration, -T the lease file; both may be given.
     let config_ok = !args.test_config || test_config(&args.config, args.print);
-    let leases_ok = !args.test_leases || test_leases(&args.leases, args.lease_format);
+    let leases_ok = !args.test_leases || test_leases(&args.leases, args.lease_format, &args.config);
     if config_ok && leases_ok {
         ExitCode::SUCCESS
     } else {

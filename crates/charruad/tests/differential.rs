@@ -147,6 +147,51 @@ fn errors_name_file_line_and_column() {
     );
 }
 
+/// Every line of the file ISC dhcpd names an error on: `program -t`'s words parsed as in
+/// [`judged`].
+fn error_lines(program: &str, file: &str) -> Vec<u32> {
+    let out = Command::new(program)
+        .args(["-t", "-cf", file])
+        .current_dir(corpus())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    let mut lines: Vec<u32> = said
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(file)?;
+            match rest.strip_prefix(" line ") {
+                Some(isc) => isc.split(':').next()?.parse().ok(),
+                None if rest.contains(": error: ") => {
+                    rest.strip_prefix(':')?.split(':').next()?.parse().ok()
+                }
+                None => None,
+            }
+        })
+        .collect();
+    lines.dedup();
+    lines
+}
+
+/// A file with several errors: charruad reports each, as a good compiler does, and names every
+/// line ISC dhcpd names.
+#[test]
+fn every_error_in_a_file_is_reported() {
+    let file = "bad-18-several-errors.conf";
+    let ours = error_lines(env!("CARGO_BIN_EXE_charruad"), file);
+    assert_eq!(ours, [3, 4, 6, 9, 12]);
+    if have_dhcpd() {
+        let theirs = error_lines("dhcpd", file);
+        assert!(theirs.len() >= 4, "{theirs:?}");
+        for line in theirs {
+            assert!(
+                ours.contains(&line),
+                "dhcpd names line {line}; charruad {ours:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_missing_file_is_an_error_not_a_panic() {
     let out = Command::new(env!("CARGO_BIN_EXE_charruad"))
@@ -166,8 +211,13 @@ fn a_missing_file_is_an_error_not_a_panic() {
 fn lease_files_are_checked_with_capital_t() {
     let good = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata/leases/isc-dhclient-udhcpc.leases");
+    // As dhcpd -T, against a configuration whose ranges hold the leases.
+    let conf =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/leases/corpus/dhcpd.conf");
     let out = Command::new(env!("CARGO_BIN_EXE_charruad"))
-        .args(["-T", "-q", "-lf"])
+        .args(["-T", "-q", "-cf"])
+        .arg(&conf)
+        .arg("-lf")
         .arg(&good)
         .output()
         .unwrap();
@@ -180,7 +230,9 @@ fn lease_files_are_checked_with_capital_t() {
     let bad = dir.path().join("bad.leases");
     std::fs::write(&bad, "lease 198.18.0.100 {\n  binding state active;\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_charruad"))
-        .args(["-T", "-q", "-lf"])
+        .args(["-T", "-q", "-cf"])
+        .arg(&conf)
+        .arg("-lf")
         .arg(&bad)
         .output()
         .unwrap();

@@ -50,14 +50,13 @@ fn is_atom_char(c: char) -> bool {
 /// Splits `text` into tokens lazily, one at a time, so that a large file (a lease file with a
 /// million blocks) is never held as a token list. Comments (`#` to the end of the line) and
 /// white space are skipped. A stray character or an unterminated string is an error with its
-/// position; the lexer stops after it.
+/// position; lexing goes on after it.
 pub struct Lexer {
     file: FileId,
     text: Rc<str>,
     pos: usize,
     line: u32,
     line_start: usize,
-    failed: bool,
 }
 
 impl Lexer {
@@ -69,7 +68,6 @@ impl Lexer {
             pos: 0,
             line: 1,
             line_start: 0,
-            failed: false,
         }
     }
 
@@ -212,6 +210,7 @@ impl Lexer {
                     }));
                 }
                 other => {
+                    self.bump();
                     let span = self.span(start, other.len_utf8(), line, line_start);
                     return Some(Err(Diagnostic::error(
                         span,
@@ -226,13 +225,10 @@ impl Lexer {
 impl Iterator for Lexer {
     type Item = Result<Token, Diagnostic>;
 
+    /// The next token; after an error (the offending text is consumed), the tokens that
+    /// follow it.
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        let token = self.token();
-        self.failed = matches!(token, Some(Err(_)));
-        token
+        self.token()
     }
 }
 

@@ -47,16 +47,18 @@ pub fn parse_config_with_hosts(
     loader: &mut dyn Loader,
 ) -> Lowered {
     let mut sources = Sources::default();
-    let parsed = syntax::parse(name, text, &mut sources, loader).and_then(|mut statements| {
-        statements.extend(syntax::parse(hosts_name, hosts, &mut sources, loader)?);
-        Ok(statements)
-    });
-    match parsed {
-        Ok(statements) => lower::lower(&statements, sources, loader),
-        Err(error) => Lowered {
-            config: None,
-            diagnostics: vec![error],
-            sources,
-        },
+    let (mut statements, mut errors) = syntax::parse_all(name, text, &mut sources, loader);
+    let (hosts, host_errors) = syntax::parse_all(hosts_name, hosts, &mut sources, loader);
+    statements.extend(hosts);
+    errors.extend(host_errors);
+    // What did read is lowered too, so one run reports every error, as dhcpd does.
+    let mut lowered = lower::lower(&statements, sources, loader);
+    if !errors.is_empty() {
+        lowered.config = None;
+        lowered.diagnostics.extend(errors);
+        lowered
+            .diagnostics
+            .sort_by_key(|d| (d.span.file, d.span.offset));
     }
+    lowered
 }

@@ -66,32 +66,66 @@ struct Parser<'a> {
     sources: &'a mut Sources,
     loader: &'a mut dyn Loader,
     include_depth: usize,
+    /// Every error found: after one, the parser skips to the end of the statement (or block)
+    /// and goes on, as dhcpd's `skip_to_semi` does, so one run reports them all.
+    errors: Vec<Diagnostic>,
+}
+
+/// A statement that could not be read: the error, and whether the rest of it was skipped
+/// already.
+struct Failed {
+    error: Diagnostic,
+    skipped: bool,
+}
+
+impl From<Diagnostic> for Failed {
+    fn from(error: Diagnostic) -> Self {
+        Self {
+            error,
+            skipped: false,
+        }
+    }
 }
 
 /// Where parsed statements go: a vector for blocks, a callback at the top of a file.
 type Sink<'s> = dyn FnMut(Statement) + 's;
 
-/// Parses the file `name` with `text` (registered in `sources`) into statements.
+/// Parses the file `name` with `text` (registered in `sources`) into statements; the first
+/// error, if there is one (see [`parse_all`] for every error).
 pub fn parse(
     name: &str,
     text: String,
     sources: &mut Sources,
     loader: &mut dyn Loader,
 ) -> Result<Vec<Statement>, Diagnostic> {
-    let mut out = Vec::new();
-    parse_each(name, text, sources, loader, &mut |s| out.push(s))?;
-    Ok(out)
+    let (statements, errors) = parse_all(name, text, sources, loader);
+    match errors.into_iter().next() {
+        Some(first) => Err(first),
+        None => Ok(statements),
+    }
 }
 
-/// Parses like [`parse`], handing each top-level statement to `each` as soon as it is complete,
-/// so a large file is never held as a tree.
+/// Parses the file `name` into the statements that read cleanly, and every error found.
+pub fn parse_all(
+    name: &str,
+    text: String,
+    sources: &mut Sources,
+    loader: &mut dyn Loader,
+) -> (Vec<Statement>, Vec<Diagnostic>) {
+    let mut out = Vec::new();
+    let errors = parse_each(name, text, sources, loader, &mut |s| out.push(s));
+    (out, errors)
+}
+
+/// Parses like [`parse_all`], handing each top-level statement to `each` as soon as it is
+/// complete, so a large file is never held as a tree; returns the errors.
 pub fn parse_each(
     name: &str,
     text: String,
     sources: &mut Sources,
     loader: &mut dyn Loader,
     each: &mut Sink<'_>,
-) -> Result<(), Diagnostic> {
+) -> Vec<Diagnostic> {
     parse_file(name, text, sources, loader, 0, each)
 }
 
@@ -102,7 +136,7 @@ fn parse_file(
     loader: &mut dyn Loader,
     include_depth: usize,
     each: &mut Sink<'_>,
-) -> Result<(), Diagnostic> {
+) -> Vec<Diagnostic> {
     let file = sources.add(name, text);
     let text = sources.shared(file);
     let end_line = text.lines().count().max(1) as u32;
@@ -124,8 +158,10 @@ fn parse_file(
         sources,
         loader,
         include_depth,
+        errors: Vec::new(),
     };
-    parser.statements(0, None, each).map(|_| ())
+    parser.statements(0, None, each);
+    parser.errors
 }
 
 impl Parser<'_> {
@@ -142,54 +178,105 @@ impl Parser<'_> {
     }
 
     /// Statements until the end of input (`open` is None) or the `}` closing `open`; returns
-    /// where they end.
-    fn statements(
-        &mut self,
-        depth: usize,
-        open: Option<Span>,
-        each: &mut Sink<'_>,
-    ) -> Result<Span, Diagnostic> {
+    /// where they end. Errors are recorded and skipped past.
+    fn statements(&mut self, depth: usize, open: Option<Span>, each: &mut Sink<'_>) -> Span {
         loop {
-            let Some(t) = self.peek()? else {
-                return match open {
-                    None => Ok(self.end),
-                    Some(span) => Err(Diagnostic::error(
-                        self.end,
-                        format!(
-                            "expected '}}' to close the block opened at line {}:{}",
-                            span.line, span.col
-                        ),
-                    )),
-                };
+            let t = match self.peek() {
+                Ok(Some(t)) => t,
+                Ok(None) => {
+                    if let Some(span) = open {
+                        self.errors.push(Diagnostic::error(
+                            self.end,
+                            format!(
+                                "expected '}}' to close the block opened at line {}:{}",
+                                span.line, span.col
+                            ),
+                        ));
+                    }
+                    return self.end;
+                }
+                Err(e) => {
+                    self.errors.push(e);
+                    self.skip_statement();
+                    continue;
+                }
             };
             if t.is_punct("}") {
                 let span = t.span;
                 self.peeked = None;
-                return match open {
-                    Some(_) => Ok(span),
-                    None => Err(Diagnostic::error(span, "'}' without a matching '{'")),
-                };
+                match open {
+                    Some(_) => return span,
+                    None => {
+                        self.errors
+                            .push(Diagnostic::error(span, "'}' without a matching '{'"));
+                        continue;
+                    }
+                }
             }
             if t.is_punct(";") {
                 // A stray semicolon, as after a block: ISC accepts it.
                 self.peeked = None;
                 continue;
             }
-            let statement = self.statement(depth)?;
-            if statement.keyword() == "include" {
-                self.include(&statement, each)?;
-            } else {
-                each(statement);
+            match self.statement(depth) {
+                Ok(statement) if statement.keyword() == "include" => {
+                    if let Err(e) = self.include(&statement, each) {
+                        self.errors.push(e);
+                    }
+                }
+                Ok(statement) => each(statement),
+                Err(failed) => {
+                    self.errors.push(failed.error);
+                    if !failed.skipped {
+                        self.skip_statement();
+                    }
+                }
             }
         }
     }
 
-    fn statement(&mut self, depth: usize) -> Result<Statement, Diagnostic> {
+    /// After an error: skips to the end of the statement (its `;`, or its block), leaving a `}`
+    /// that closes the enclosing block for it to see.
+    fn skip_statement(&mut self) {
+        loop {
+            match self.peek() {
+                Ok(None) => return,
+                Ok(Some(t)) if t.is_punct("}") => return,
+                Ok(Some(t)) if t.is_punct(";") => {
+                    self.peeked = None;
+                    return;
+                }
+                Ok(Some(t)) if t.is_punct("{") => {
+                    self.peeked = None;
+                    self.skip_block();
+                    return;
+                }
+                Ok(Some(_)) => self.peeked = None,
+                Err(e) => self.errors.push(e),
+            }
+        }
+    }
+
+    /// After an error at a `{` already read: skips to its matching `}`.
+    fn skip_block(&mut self) {
+        let mut depth = 1usize;
+        while depth > 0 {
+            match self.next() {
+                Ok(None) => return,
+                Ok(Some(t)) if t.is_punct("{") => depth += 1,
+                Ok(Some(t)) if t.is_punct("}") => depth -= 1,
+                Ok(Some(_)) => {}
+                Err(e) => self.errors.push(e),
+            }
+        }
+    }
+
+    fn statement(&mut self, depth: usize) -> Result<Statement, Failed> {
         let mut words: Vec<Token> = Vec::new();
         loop {
             let Some(token) = self.next()? else {
                 let last = words.last().map_or(self.end, |t| t.span);
-                return Err(Diagnostic::error(last, "expected ';' or '{' after this"));
+                return Err(Diagnostic::error(last, "expected ';' or '{' after this").into());
             };
             if token.is_punct(";") {
                 let span = words.first().map_or(token.span, |t| t.span);
@@ -201,11 +288,11 @@ impl Parser<'_> {
                 });
             }
             // dhcpd reports a missing semicolon where it finds the token instead of it.
+            // The `}` is left for the block it closes.
             if token.is_punct("}") {
-                return Err(Diagnostic::error(
-                    token.span,
-                    "expected ';' or '{' before this '}'",
-                ));
+                let at = token.span;
+                self.peeked = Some(token);
+                return Err(Diagnostic::error(at, "expected ';' or '{' before this '}'").into());
             }
             if token.is_punct("{") {
                 // `option NAME code N = { type, ... };` is a record type, not a block.
@@ -223,21 +310,23 @@ impl Parser<'_> {
                     }
                     continue;
                 }
-                if depth + 1 > MAX_DEPTH {
-                    return Err(Diagnostic::error(
-                        token.span,
-                        format!("blocks nested deeper than {MAX_DEPTH}"),
-                    ));
+                let refused = if depth + 1 > MAX_DEPTH {
+                    Some(format!("blocks nested deeper than {MAX_DEPTH}"))
+                } else if words.is_empty() {
+                    Some("a block needs a statement before '{'".to_string())
+                } else {
+                    None
+                };
+                if let Some(message) = refused {
+                    self.skip_block();
+                    return Err(Failed {
+                        error: Diagnostic::error(token.span, message),
+                        skipped: true,
+                    });
                 }
                 let span = words.first().map_or(token.span, |t| t.span);
-                if words.is_empty() {
-                    return Err(Diagnostic::error(
-                        token.span,
-                        "a block needs a statement before '{'",
-                    ));
-                }
                 let mut block = Vec::new();
-                let end = self.statements(depth + 1, Some(token.span), &mut |s| block.push(s))?;
+                let end = self.statements(depth + 1, Some(token.span), &mut |s| block.push(s));
                 return Ok(Statement {
                     words,
                     block: Some(block),
@@ -269,14 +358,16 @@ impl Parser<'_> {
             .loader
             .load(&name)
             .map_err(|e| Diagnostic::error(statement.span, e))?;
-        parse_file(
+        let errors = parse_file(
             &name,
             text,
             self.sources,
             self.loader,
             self.include_depth + 1,
             each,
-        )
+        );
+        self.errors.extend(errors);
+        Ok(())
     }
 }
 
@@ -313,6 +404,20 @@ mod tests {
         let tree = parse_str("option foo code 250 = { ip-address, integer 8 };").unwrap();
         assert!(tree[0].block.is_none());
         assert_eq!(tree[0].words.len(), 11);
+    }
+
+    #[test]
+    fn errors_are_skipped_past_and_all_reported() {
+        let (statements, errors) = parse_all(
+            "test.conf",
+            "}\na @ 1;\ngroup { b 2 }\n{ c; }\nd 4;\n".to_string(),
+            &mut Sources::default(),
+            &mut NoIncludes,
+        );
+        let lines: Vec<u32> = errors.iter().map(|e| e.span.line).collect();
+        assert_eq!(lines, [1, 2, 3, 4], "{errors:?}");
+        let kept: Vec<String> = statements.iter().map(Statement::keyword).collect();
+        assert_eq!(kept, ["group", "d"]);
     }
 
     #[test]

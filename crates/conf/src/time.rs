@@ -36,24 +36,27 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     )
 }
 
-/// Parses `YYYY/MM/DD` and `HH:MM:SS` (UTC) to Unix seconds.
+/// Parses `YYYY/MM/DD` and `HH:MM:SS` (UTC) to Unix seconds. Like dhcpd (common/parse.c
+/// parse_date_core), a day, hour, minute or second out of its range, or a thirteenth month,
+/// is not refused but counted on: `2026/01/32` is February 1st.
 pub(crate) fn parse(date: &str, time: &str) -> Option<u64> {
     let mut d = date.split('/').map(|p| p.parse::<i64>().ok());
     let (y, m, dd) = (d.next()??, d.next()??, d.next()??);
     let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
     let (h, mi, s) = (t.next()??, t.next()??, t.next()??);
-    if d.next().is_some() || t.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&dd)
-    {
-        return None;
-    }
-    if !(0..24).contains(&h)
-        || !(0..60).contains(&mi)
-        || !(0..=60).contains(&s)
+    if d.next().is_some()
+        || t.next().is_some()
+        || !(1..=13).contains(&m)
+        || [dd, h, mi, s].iter().any(|v| !(0..=9999).contains(v))
         || !(1970..=9999).contains(&y)
     {
         return None;
     }
-    u64::try_from(days_from_civil(y, m, dd) * 86_400 + h * 3600 + mi * 60 + s).ok()
+    // Days of the year before month m (the 13th month starts after December).
+    let before = |m: i64| days_from_civil(y, m.min(12), 1) - days_from_civil(y, 1, 1);
+    let month = if m == 13 { before(12) + 31 } else { before(m) };
+    let days = days_from_civil(y, 1, 1) + month + dd - 1;
+    u64::try_from(days * 86_400 + h * 3600 + mi * 60 + s).ok()
 }
 
 /// Appends Unix seconds as `W YYYY/MM/DD HH:MM:SS` (W is the weekday, 0 = Sunday) to `out`,
@@ -126,10 +129,29 @@ mod tests {
         }
     }
 
+    /// dhcpd -T accepts `2026/13/45 25:61:00` (testdata/leases/corpus/ok-43-bad-date.leases)
+    /// and counts on from the start of the year.
+    #[test]
+    fn counts_on_past_the_ranges_as_dhcpd_does() {
+        assert_eq!(
+            parse("2026/01/32", "00:00:00"),
+            parse("2026/02/01", "00:00:00")
+        );
+        assert_eq!(
+            parse("2026/01/01", "24:00:00"),
+            parse("2026/01/02", "00:00:00")
+        );
+        assert_eq!(
+            parse("2026/13/01", "00:00:00"),
+            parse("2027/01/01", "00:00:00")
+        );
+        assert!(parse("2026/13/45", "25:61:00").is_some());
+    }
+
     #[test]
     fn rejects_nonsense() {
-        assert_eq!(parse("2026/13/01", "00:00:00"), None);
-        assert_eq!(parse("2026/01/01", "24:00:00"), None);
+        assert_eq!(parse("2026/14/01", "00:00:00"), None);
+        assert_eq!(parse("2026/00/01", "00:00:00"), None);
         assert_eq!(parse("2026/01", "00:00:00"), None);
         assert_eq!(parse("x/y/z", "1:2:3"), None);
     }

@@ -9,7 +9,7 @@
 #
 # One line per file: `NAME | dhcpd: ok` or `NAME | dhcpd: <first line of its complaint>`, then
 # ` | active N, hosts M`: leases whose last block (for that address) says `binding state
-# active`, and host declarations not removed by a later `deleted` one (by name), counted from
+# active` (or `bootp` or `reserved`, which hold the address for its client too), and host declarations not removed by a later `deleted` one (by name), counted from
 # the text by complete top-level blocks; a block cut off by the end of the file (or swallowed
 # by an unterminated string) does not count. Prints a warning for a file whose name (ok-/bad-)
 # disagrees with the verdict. Needs isc-dhcp-server (DHCPD=path overrides /usr/sbin/dhcpd).
@@ -69,7 +69,7 @@ count() {
         if (c == "}") { close_block(); continue }
         tok = tok c
       }
-      a = 0; for (k in leases) if (leases[k] == "active") a++
+      a = 0; for (k in leases) if (leases[k] == "active" || leases[k] == "bootp" || leases[k] == "reserved") a++
       h = 0; for (k in hosts) h++
       printf "active %d, hosts %d\n", a, h
     }' "$1"

@@ -2,6 +2,7 @@
 //! dhcpd) and written in the form dhcpd writes, so a site can move to charrua and back and the
 //! tools that read the file keep working.
 
+mod check;
 mod read;
 pub mod write;
 
@@ -9,6 +10,7 @@ use charrua_server::LeaseChange;
 
 use crate::source::{Diagnostic, Severity, Sources};
 
+pub use check::check_against;
 pub use read::read;
 pub use write::{write, HEADER_FIRST_LINE};
 
@@ -25,6 +27,9 @@ pub struct LeaseFile {
     /// Top-level declarations other than leases that dhcpd keeps in the file (OMAPI hosts,
     /// dynamic classes, failover state, the DHCPv6 DUID), as text, in file order.
     pub kept_top: Vec<Box<str>>,
+    /// The failover peers the file's `failover peer NAME state` declarations name, with
+    /// where: dhcpd refuses a state for a peer its configuration does not declare.
+    pub failover_peers: Vec<(String, crate::Span)>,
     /// Errors (the block was skipped) and warnings.
     pub diagnostics: Vec<Diagnostic>,
     /// The file, for rendering diagnostics.

@@ -26,6 +26,10 @@ pub fn read(name: &str, text: String) -> LeaseFile {
     let mut kept = Vec::new();
     let mut kept_top = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut failover_peers = Vec::new();
+    // Host names declared and not deleted so far (server/mdb.c enter_host: a second
+    // declaration of a live name "already exists").
+    let mut hosts = std::collections::HashSet::new();
     // Blocks are handled one by one as the parser completes them, so a million-lease file is
     // never held as a tree.
     let parsed = parse_each(name, text, &mut sources, &mut NoIncludes, &mut |s| match s
@@ -33,21 +37,36 @@ pub fn read(name: &str, text: String) -> LeaseFile {
         .as_str()
     {
         "lease" => match lease(&s) {
-            Ok((change, statements, warnings)) => {
+            Ok((change, statements)) => {
                 if !statements.is_empty() {
                     kept.push((changes.len(), statements.into_boxed_str()));
                 }
                 changes.push(change);
-                diagnostics.extend(warnings);
             }
             Err(e) => diagnostics.push(e),
         },
-        // Written anew at the head of every file charrua writes.
+        // Written anew at the head of every file charrua writes; dhcpd takes it only before
+        // the first lease (server/confpars.c lease_file_subparse).
+        "authoring-byte-order" if !changes.is_empty() => diagnostics.push(Diagnostic::error(
+            s.span,
+            "authoring-byte-order specified too late: it must occur before the first lease in file",
+        )),
         "authoring-byte-order" => {}
+        "ia-na" | "ia-ta" | "ia-pd" => diagnostics.push(Diagnostic::error(
+            s.span,
+            format!(
+                "{} is only supported in DHCPv6 mode (a DHCPv6 lease in a DHCPv4 lease file)",
+                s.keyword().to_ascii_uppercase().replace('-', "_")
+            ),
+        )),
         // Declarations dhcpd keeps in its lease file (OMAPI hosts, dynamic classes, failover
-        // state, the DHCPv6 DUID, DHCPv6 leases): not served by charrua, kept as they are.
-        "server-duid" | "failover" | "host" | "group" | "subclass" | "class" | "ia-na"
-        | "ia-ta" | "ia-pd" => {
+        // state, the DHCPv6 DUID): kept as they are; hosts are served (see
+        // `host_declarations`).
+        "server-duid" | "failover" | "host" | "group" | "subclass" | "class" => {
+            match top_declaration(&s, &mut hosts) {
+                Ok(peer) => failover_peers.extend(peer),
+                Err(e) => diagnostics.push(e),
+            }
             let mut text = String::new();
             write::statement(&mut text, &s, 0);
             kept_top.push(text.into_boxed_str());
@@ -57,15 +76,69 @@ pub fn read(name: &str, text: String) -> LeaseFile {
             format!("'{other}' is not a lease file statement (ISC dhcpd: corrupt lease file)"),
         )),
     });
-    if let Err(e) = parsed {
-        diagnostics.push(e);
-    }
+    diagnostics.extend(parsed);
     LeaseFile {
         changes,
         kept,
         kept_top,
+        failover_peers,
         diagnostics,
         sources,
+    }
+}
+
+/// Checks a top-level declaration other than a lease as dhcpd reads it from a lease file;
+/// returns the failover peer a `failover peer NAME state { ... }` names, with where.
+fn top_declaration(
+    s: &Statement,
+    hosts: &mut std::collections::HashSet<String>,
+) -> Result<Option<(String, Span)>, Diagnostic> {
+    let w = &s.words;
+    match s.keyword().as_str() {
+        // server/confpars.c parse_server_duid: a string or hex, no `=`.
+        "server-duid" => match w.as_slice() {
+            [_, v] if v.kind == TokenKind::String || crate::lower::hex_bytes(&v.text).is_some() => {
+                Ok(None)
+            }
+            _ => Err(Diagnostic::error(
+                w.get(1).map_or(s.span, |t| t.span),
+                "expecting string or hexadecimal data",
+            )),
+        },
+        "failover" => match w.as_slice() {
+            [_, peer, name, state] if peer.is("peer") && state.is("state") => {
+                Ok(Some((name.text.clone(), name.span)))
+            }
+            _ => Err(Diagnostic::error(s.span, "expecting \"peer\"")),
+        },
+        // server/confpars.c parse_host_declaration, server/mdb.c enter_host.
+        "host" => {
+            let name = match w.get(1) {
+                Some(t) if t.kind == TokenKind::Atom => t.text.clone(),
+                _ => {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "expecting a name for host declaration.",
+                    ))
+                }
+            };
+            let deleted = s
+                .block
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .any(|st| st.keyword() == "deleted");
+            if deleted {
+                hosts.remove(&name);
+            } else if !hosts.insert(name.clone()) {
+                return Err(Diagnostic::error(
+                    s.span,
+                    format!("host {name}: already exists"),
+                ));
+            }
+            Ok(None)
+        }
+        _ => Ok(None),
     }
 }
 
@@ -110,7 +183,9 @@ fn state(words: &[Token], span: Span) -> Result<LeaseState, Diagnostic> {
         .last()
         .ok_or_else(|| Diagnostic::error(span, "expected a binding state"))?;
     Ok(match t.text.to_ascii_lowercase().as_str() {
-        "active" => LeaseState::Bound,
+        // A BOOTP lease and a reserved one are held for their client (server/confpars.c:
+        // FTS_BOOTP, FTS_RESERVED).
+        "active" | "bootp" | "reserved" => LeaseState::Bound,
         "free" | "reset" | "backup" => LeaseState::Expired,
         "expired" => LeaseState::Expired,
         "released" => LeaseState::Released,
@@ -124,8 +199,41 @@ fn state(words: &[Token], span: Span) -> Result<LeaseState, Diagnostic> {
     })
 }
 
-/// One `lease ADDRESS { ... }` block: its change, the statements kept as text, and warnings.
-fn lease(s: &Statement) -> Result<(LeaseChange, String, Vec<Diagnostic>), Diagnostic> {
+/// `set NAME = VALUE;` in a lease: the value is a string, `true`/`false`, `%N` or
+/// colon-separated hex whose first octet dhcpd's lexer reads as hex, not as a decimal number
+/// (server/confpars.c parse_binding_value: "expecting a constant value").
+fn set_value(st: &Statement) -> Result<(), Diagnostic> {
+    let value = match st.words.as_slice() {
+        [_, _, eq, rest @ ..] if eq.is_punct("=") => rest,
+        _ => {
+            return Err(Diagnostic::error(
+                st.span,
+                "expecting '=' in set statement.",
+            ))
+        }
+    };
+    let constant = match value {
+        [v] if v.kind == TokenKind::String => true,
+        [p, n] if p.is_punct("%") => n.text.parse::<i64>().is_ok(),
+        [v] if v.is("true") || v.is("false") => true,
+        [v] => {
+            let first = v.text.split(':').next().unwrap_or_default();
+            crate::lower::hex_bytes(&v.text).is_some() && !first.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    };
+    if constant {
+        Ok(())
+    } else {
+        Err(Diagnostic::error(
+            value.first().map_or(st.span, |t| t.span),
+            "expecting a constant value.",
+        ))
+    }
+}
+
+/// One `lease ADDRESS { ... }` block: its change and the statements kept as text.
+fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
     let address: Ipv4Addr = match s.words.get(1) {
         Some(t) => charrua_wire::options::text::parse_ipv4(&t.text).ok_or_else(|| {
             Diagnostic::error(
@@ -142,7 +250,6 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String, Vec<Diagnostic>), Diagno
     let (mut starts, mut ends) = (0u64, 0u64);
     let mut binding = None;
     let (mut hardware, mut uid, mut hostname) = (None, None, None);
-    let mut warnings = Vec::new();
     let mut kept = String::new();
     for st in block {
         let w = &st.words;
@@ -172,26 +279,24 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String, Vec<Diagnostic>), Diagno
                 let name = octets(w.get(1), st.span, 255, "host name")?;
                 hostname = Some(String::from_utf8_lossy(&name).into_owned().into_boxed_str());
             }
-            // What dhcpd's `write_lease` writes beyond the binding (scope variables, agent
-            // options, on-statements, flags, billing): not acted on, kept as written.
-            "set"
-            | "on"
-            | "ddns-fwd-name"
-            | "ddns-rev-name"
-            | "ddns-txt"
-            | "ddns-dhcid"
-            | "ddns-client-fqdn"
-            | "vendor-class-identifier"
-            | "bootp"
-            | "dynamic-bootp"
-            | "reserved"
-            | "dynamic"
-            | "billing"
-            | "option" => write::statement(&mut kept, st, 0),
-            other => warnings.push(Diagnostic::warning(
-                st.span,
-                format!("'{other}' in a lease is not implemented; ignored"),
-            )),
+            "timestamp" => {
+                date(w, st.span)?;
+            }
+            "set" => {
+                set_value(st)?;
+                write::statement(&mut kept, st, 0)
+            }
+            // What else dhcpd reads in a lease (server/confpars.c parse_lease_declaration):
+            // on-statements, agent options, DNS names, flags, billing; not acted on, kept as
+            // written.
+            "on" | "ddns-fwd-name" | "ddns-rev-name" | "dynamic-bootp" | "reserved" | "billing"
+            | "option" | "supersede" => write::statement(&mut kept, st, 0),
+            _ => {
+                return Err(Diagnostic::error(
+                    st.span,
+                    "Unexpected configuration directive (dhcpd: possibly corrupt lease file)",
+                ))
+            }
         }
     }
     let state = binding.unwrap_or(LeaseState::Expired);
@@ -211,7 +316,7 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String, Vec<Diagnostic>), Diagno
         // address of a pool, and charrua writes one when a record is removed. Statements kept
         // for such a block would belong to no client, and go with it.
         _ if state == LeaseState::Expired => {
-            return Ok((LeaseChange::Remove(address), kept, warnings));
+            return Ok((LeaseChange::Remove(address), kept));
         }
         // An abandoned or released lease may name nobody.
         _ if state != LeaseState::Bound => (
@@ -237,5 +342,5 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String, Vec<Diagnostic>), Diagno
         hostname,
         hardware,
     };
-    Ok((LeaseChange::Set(lease), kept, warnings))
+    Ok((LeaseChange::Set(lease), kept))
 }

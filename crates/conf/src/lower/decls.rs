@@ -107,9 +107,22 @@ pub(super) fn word(words: &[Token], i: usize) -> Option<&Token> {
     words.get(i)
 }
 
+/// A statement of `n` words written with more: dhcpd expects its semicolon where the first
+/// extra word is, and names that word's line ("semicolon expected.").
+fn extra_words(words: &[Token], n: usize) -> Result<(), Diagnostic> {
+    match words.get(n) {
+        Some(t) => Err(Diagnostic::error(
+            t.span,
+            format!("expected ';' before {:?} (semicolon expected)", t.text),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A flag's value: `true`/`on` or `false`/`off`, as ISC's parse_boolean (common/parse.c) reads
 /// it.
 pub(super) fn boolean(w: &[Token], span: Span) -> Result<bool, Diagnostic> {
+    extra_words(w, 2)?;
     match w.get(1).map(|t| t.text.to_ascii_lowercase()).as_deref() {
         Some("true" | "on") if w.len() == 2 => Ok(true),
         Some("false" | "off") if w.len() == 2 => Ok(false),
@@ -151,6 +164,7 @@ pub(super) fn data(t: Option<&Token>, span: Span) -> Result<Vec<u8>, Diagnostic>
 /// A lease time in seconds. dhcpd reads it as a signed 32-bit number and stores it unsigned
 /// (server/confpars.c parse_lease_time), so `-1` is 0xffffffff, an infinite lease.
 pub(super) fn lease_time(words: &[Token], span: Span) -> Result<u32, Diagnostic> {
+    extra_words(words, 2)?;
     match words {
         [_, t] => t
             .text
@@ -164,6 +178,7 @@ pub(super) fn lease_time(words: &[Token], span: Span) -> Result<u32, Diagnostic>
 }
 
 pub(super) fn string(words: &[Token], span: Span) -> Result<Vec<u8>, Diagnostic> {
+    extra_words(words, 2)?;
     match words {
         [_, t] if t.kind == TokenKind::String => Ok(t.bytes.clone()),
         _ => Err(Diagnostic::error(span, "expected one quoted string")),

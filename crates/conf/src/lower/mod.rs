@@ -35,6 +35,9 @@ pub struct Lowered {
     pub diagnostics: Vec<Diagnostic>,
     /// The files read, for rendering diagnostics.
     pub sources: Sources,
+    /// The names of the failover peers it declares (not acted on yet; a lease file may name
+    /// only these).
+    pub failover_peers: Vec<String>,
 }
 
 impl Lowered {
@@ -73,6 +76,8 @@ struct Lowerer<'a> {
     definitions: Definitions,
     /// The names of the `key` declarations read so far (a `zone` names one of them).
     keys: Vec<String>,
+    /// The names of the failover peers declared.
+    failover_peers: Vec<String>,
     decls: Decls,
     /// Where declarations are, to place the model's own validation errors.
     spans: Vec<(String, Span)>,
@@ -112,6 +117,7 @@ pub(crate) fn lower(
         diagnostics: Vec::new(),
         definitions: Definitions::default(),
         keys: Vec::new(),
+        failover_peers: Vec::new(),
         decls: Decls::default(),
         spans: Vec::new(),
         first_span,
@@ -130,11 +136,12 @@ pub(crate) fn lower(
     } else {
         l.build()
     };
-    let diagnostics = l.diagnostics;
+    let (diagnostics, failover_peers) = (l.diagnostics, l.failover_peers);
     Lowered {
         config,
         diagnostics,
         sources,
+        failover_peers,
     }
 }
 
@@ -604,7 +611,12 @@ impl Lowerer<'_> {
                 // One message per construct (the keyword, "failover peer"), so that repeats
                 // are summarized together.
                 let construct = match k {
-                    "failover" => "failover peer".to_string(),
+                    "failover" => {
+                        if let Some(name) = word(w, 2) {
+                            self.failover_peers.push(name.text.clone());
+                        }
+                        "failover peer".to_string()
+                    }
                     _ => keyword.clone(),
                 };
                 self.warn(
