@@ -21,12 +21,13 @@ pub(crate) struct Args {
     pub(crate) print: bool,
     /// `-cf FILE`.
     pub(crate) config: PathBuf,
-    /// `-lf FILE`: the lease store.
-    pub(crate) leases: PathBuf,
+    /// `-lf FILE`: the lease store (else the configuration's `lease-file-name`, else
+    /// [`DEFAULT_LEASES`]; see [`Args::leases`]).
+    pub(crate) lease_file: Option<PathBuf>,
     /// `--lease-format`: how the lease store is written.
     pub(crate) lease_format: LeaseFormat,
-    /// `-pf FILE`.
-    pub(crate) pid_file: PathBuf,
+    /// `-pf FILE` (else the configuration's `pid-file-name`, else [`DEFAULT_PID`]).
+    pub(crate) pid_file: Option<PathBuf>,
     /// `-user NAME`: drop to this user once the socket is open.
     pub(crate) user: Option<String>,
     /// `-group NAME`.
@@ -72,15 +73,32 @@ pub(crate) const USAGE: &str =
                        leases acknowledged meanwhile share the next sync, 0 syncs at once";
 
 /// Reads `args` (without the program name).
+impl Args {
+    /// The lease store: `-lf`, else the configuration's `lease-file-name`, else the default
+    /// (dhcpd's order: the command line overrides the file).
+    pub(crate) fn leases(&self, from_config: Option<&str>) -> PathBuf {
+        self.lease_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(from_config.unwrap_or(DEFAULT_LEASES)))
+    }
+
+    /// The pid file: `-pf`, else the configuration's `pid-file-name`, else the default.
+    pub(crate) fn pid(&self, from_config: Option<&str>) -> PathBuf {
+        self.pid_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(from_config.unwrap_or(DEFAULT_PID)))
+    }
+}
+
 pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut out = Args {
         test_config: false,
         test_leases: false,
         print: false,
         config: PathBuf::from(DEFAULT_CONFIG),
-        leases: PathBuf::from(DEFAULT_LEASES),
+        lease_file: None,
         lease_format: LeaseFormat::Auto,
-        pid_file: PathBuf::from(DEFAULT_PID),
+        pid_file: None,
         user: None,
         group: None,
         port: 67,
@@ -103,9 +121,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
             "-d" | "--debug" => out.debug = true,
             "-f" | "--foreground" | "-4" => {}
             "-cf" | "--config" => out.config = PathBuf::from(value(&arg)?),
-            "-lf" | "--leases" => out.leases = PathBuf::from(value(&arg)?),
+            "-lf" | "--leases" => out.lease_file = Some(PathBuf::from(value(&arg)?)),
             "--lease-format" => out.lease_format = value(&arg)?.parse()?,
-            "-pf" | "--pid-file" => out.pid_file = PathBuf::from(value(&arg)?),
+            "-pf" | "--pid-file" => out.pid_file = Some(PathBuf::from(value(&arg)?)),
             "-user" | "--user" => out.user = Some(value(&arg)?),
             "-group" | "--group" => out.group = Some(value(&arg)?),
             "-p" | "--port" => {
@@ -147,8 +165,12 @@ mod tests {
         let a = args("-4 -f -t -q -cf /tmp/x.conf -lf /tmp/l -pf /tmp/p -user nobody -group nogroup -p 6767 eth0").unwrap();
         assert!(a.test_config && a.quiet && !a.test_leases);
         assert_eq!(a.config, PathBuf::from("/tmp/x.conf"));
-        assert_eq!(a.leases, PathBuf::from("/tmp/l"));
-        assert_eq!(a.pid_file, PathBuf::from("/tmp/p"));
+        assert_eq!(a.leases(Some("/x")), PathBuf::from("/tmp/l"));
+        assert_eq!(a.pid(Some("/x")), PathBuf::from("/tmp/p"));
+        let plain = args("").unwrap();
+        assert_eq!(plain.leases(Some("/x")), PathBuf::from("/x"));
+        assert_eq!(plain.leases(None), PathBuf::from(DEFAULT_LEASES));
+        assert_eq!(plain.pid(None), PathBuf::from(DEFAULT_PID));
         assert_eq!(
             (a.user.as_deref(), a.group.as_deref(), a.port),
             (Some("nobody"), Some("nogroup"), 6767)

@@ -96,9 +96,30 @@ fn test_config(path: &Path, print: bool) -> bool {
     }
 }
 
-/// `-T`: check the lease file (a dhcpd.leases against the configuration `config`, as dhcpd
-/// -T does); returns whether every block is valid.
-fn test_leases(path: &Path, format: charrua_store::LeaseFormat, config: &Path) -> bool {
+/// `-T`: check the lease file (`-lf`, else the configuration's `lease-file-name`; a
+/// dhcpd.leases against the configuration, as dhcpd -T does); returns whether every block is
+/// valid.
+fn test_leases(args: &args::Args) -> bool {
+    let (config, format) = (&args.config, args.lease_format);
+    let lowered = match std::fs::read_to_string(config) {
+        Ok(text) => parse_config(
+            &config.display().to_string(),
+            text,
+            &mut FileLoader { resolve: false },
+        ),
+        Err(e) => {
+            eprintln!("charruad: can't open {}: {e}", config.display());
+            return false;
+        }
+    };
+    let Some(configuration) = lowered.config.as_ref() else {
+        eprintln!(
+            "{}: configuration has errors (-t shows them)",
+            config.display()
+        );
+        return false;
+    };
+    let path = &args.leases(lowered.lease_file_name.as_deref());
     match charrua_store::resolve(path, format) {
         Ok(charrua_store::LeaseFormat::Journal) => {
             let mut count = 0usize;
@@ -143,24 +164,6 @@ fn test_leases(path: &Path, format: charrua_store::LeaseFormat, config: &Path) -
         }
     };
     let mut file = charrua_conf::leases::read(&path.display().to_string(), text);
-    let lowered = match std::fs::read_to_string(config) {
-        Ok(text) => parse_config(
-            &config.display().to_string(),
-            text,
-            &mut FileLoader { resolve: false },
-        ),
-        Err(e) => {
-            eprintln!("charruad: can't open {}: {e}", config.display());
-            return false;
-        }
-    };
-    let Some(configuration) = lowered.config.as_ref() else {
-        eprintln!(
-            "{}: configuration has errors (-t shows them)",
-            config.display()
-        );
-        return false;
-    };
     let against =
         charrua_conf::leases::check_against(&file, configuration, &lowered.failover_peers);
     file.diagnostics.extend(against);
@@ -217,7 +220,7 @@ fn main() -> ExitCode {
     }
     // As dhcpd: -t checks the configuration, -T the lease file; both may be given.
     let config_ok = !args.test_config || test_config(&args.config, args.print);
-    let leases_ok = !args.test_leases || test_leases(&args.leases, args.lease_format, &args.config);
+    let leases_ok = !args.test_leases || test_leases(&args);
     if config_ok && leases_ok {
         ExitCode::SUCCESS
     } else {

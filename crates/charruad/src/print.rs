@@ -138,6 +138,9 @@ fn permit(config: &Config, p: &Permit) -> String {
         Permit::UnknownClients => "unknown-clients".into(),
         Permit::DynamicBootp => "dynamic bootp clients".into(),
         Permit::All => "all clients".into(),
+        Permit::After(u64::MAX) => "after never".into(),
+        Permit::After(moment) => format!("after epoch {moment}"),
+        Permit::Authenticated => "authenticated clients".into(),
         Permit::Class(id) => config.classes.get(id.0 as usize).map_or_else(
             || "members of ?".into(),
             |c| format!("members of {}", quoted(c.name.as_bytes())),

@@ -48,10 +48,19 @@ const CLIENT_RATE: f64 = 20.0;
 const CLIENT_BURST: f64 = 40.0;
 const GLOBAL_RATE: f64 = 1_000_000.0;
 
+/// A configuration read for serving.
+pub(crate) struct Loaded {
+    /// The configuration.
+    pub(crate) config: Config,
+    /// Its `lease-file-name` and `pid-file-name`, where it gives them.
+    pub(crate) lease_file_name: Option<String>,
+    pub(crate) pid_file_name: Option<String>,
+}
+
 /// Reads and lowers the configuration, with the host declarations of the lease file
 /// `leases` (its OMAPI hosts, served as dhcpd serves them; empty for none), logging its
 /// diagnostics.
-pub(crate) fn load_config(path: &Path, leases: &Path, hosts: &str) -> Option<Config> {
+pub(crate) fn load_config(path: &Path, leases: &Path, hosts: &str) -> Option<Loaded> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -73,7 +82,11 @@ pub(crate) fn load_config(path: &Path, leases: &Path, hosts: &str) -> Option<Con
             charrua_conf::Severity::Warning => warn!("{text}"),
         }
     }
-    lowered.config
+    Some(Loaded {
+        config: lowered.config?,
+        lease_file_name: lowered.lease_file_name,
+        pid_file_name: lowered.pid_file_name,
+    })
 }
 
 fn write_pid_file(path: &Path) -> Result<(), String> {
@@ -381,7 +394,9 @@ impl Daemon {
 
     /// SIGHUP: a new configuration, keeping every lease; a bad one keeps the old serving.
     fn reload(&mut self, path: &Path, leases: &Path) {
-        let Some(config) = load_config(path, leases, self.ledger.host_declarations()) else {
+        let Some(Loaded { config, .. }) =
+            load_config(path, leases, self.ledger.host_declarations())
+        else {
             error!(
                 "reload: {} has errors; still serving the previous configuration",
                 path.display()
@@ -397,25 +412,30 @@ impl Daemon {
 /// Serves until SIGTERM or SIGINT; every commit in flight is finished before returning.
 pub(crate) fn serve(args: &Args) -> Result<(), String> {
     let errors = || format!("{}: configuration has errors", args.config.display());
-    let mut config = load_config(&args.config, &args.leases, "").ok_or_else(errors)?;
+    let loaded = load_config(&args.config, Path::new(""), "").ok_or_else(errors)?;
+    let leases = args.leases(loaded.lease_file_name.as_deref());
+    let pid_file = args.pid(loaded.pid_file_name.as_deref());
+    let mut config = loaded.config;
     let mut db = LeaseDb::new(&config);
-    let opened = charrua_store::open_store(&args.leases, args.lease_format, &mut |c| db.apply(&c))
+    let opened = charrua_store::open_store(&leases, args.lease_format, &mut |c| db.apply(&c))
         .map_err(|e| e.to_string())?;
     // Hosts kept in the lease file (made over OMAPI) are served with the configuration's.
     let hosts = opened.store.host_declarations();
     if !hosts.is_empty() {
-        config = load_config(&args.config, &args.leases, hosts).ok_or_else(errors)?;
+        config = load_config(&args.config, &leases, hosts)
+            .ok_or_else(errors)?
+            .config;
         db = crate::ledger::rebuilt(&db, &config);
         info!(
             "{}: serving its {} host declaration(s) with the configuration",
-            args.leases.display(),
+            leases.display(),
             hosts.lines().filter(|l| l.starts_with("host ")).count()
         );
     }
     let recovery = &opened.recovery;
     info!(
         "lease store {} ({}): {} records replayed, {} corrupt skipped, {} torn bytes left out; {} leases",
-        args.leases.display(),
+        leases.display(),
         opened.format,
         recovery.records,
         recovery.bad_records,
@@ -452,7 +472,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
             None
         }
     };
-    write_pid_file(&args.pid_file)?;
+    write_pid_file(&pid_file)?;
     drop_privileges(args.user.as_deref(), args.group.as_deref())?;
     let stop = Arc::new(AtomicBool::new(false));
     let reload = Arc::new(AtomicBool::new(false));
@@ -490,7 +510,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     info!("serving");
     while !stop.load(Ordering::Relaxed) {
         if reload.swap(false, Ordering::Relaxed) {
-            daemon.reload(&args.config, &args.leases);
+            daemon.reload(&args.config, &leases);
         }
         if report.swap(false, Ordering::Relaxed) {
             daemon.counters.log();
@@ -526,7 +546,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     daemon.commit();
     daemon.counters.log();
     drop(daemon);
-    let _ = std::fs::remove_file(&args.pid_file);
+    let _ = std::fs::remove_file(&pid_file);
     info!("stopped");
     LOG.flush();
     Ok(())

@@ -123,3 +123,33 @@ fn charrua_reads_every_active_lease_and_live_host_of_the_accepted_files() {
         );
     }
 }
+
+/// Without -lf, the lease file is the configuration's `lease-file-name`, as for dhcpd (and -lf
+/// still overrides it).
+#[test]
+fn the_lease_file_is_the_configurations_lease_file_name_unless_lf_says_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = dir.path().join("named.leases");
+    std::fs::copy(corpus().join("bad-44-bad-address.leases"), &named).unwrap();
+    let conf = dir.path().join("dhcpd.conf");
+    let mut text = std::fs::read_to_string(corpus().join("dhcpd.conf")).unwrap();
+    text.push_str(&format!("lease-file-name \"{}\";\n", named.display()));
+    std::fs::write(&conf, text).unwrap();
+    let check = |extra: &[&Path]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_charruad"))
+            .args(["-T", "-q", "-cf"])
+            .arg(&conf)
+            .args(extra.iter().flat_map(|p| [Path::new("-lf"), p]))
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, said) = check(&[]);
+    assert!(!ok && said.contains("named.leases"), "{said}");
+    let good = corpus().join("ok-01-real-dhclient-lease.leases");
+    let (ok, said) = check(&[&good]);
+    assert!(ok, "{said}");
+}

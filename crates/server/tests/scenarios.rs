@@ -249,6 +249,34 @@ fn pools_admit_known_clients_and_classes_as_configured() {
     assert!((30..=39).contains(&other.octets()[3]));
 }
 
+/// ISC `allow after DATE` opens a pool once the date has passed; `authenticated clients` is no
+/// one in dhcpd 4.4 (server/dhcp.c `permitted`).
+#[test]
+fn pools_open_after_their_date_and_admit_no_authenticated_client() {
+    let config = charrua_server::Config::builder()
+        .subnet(NET.parse().unwrap(), |s| {
+            s.pool(|p| {
+                p.range(ip(198, 18, 0, 10), ip(198, 18, 0, 19))
+                    .allow_after(T0 + 100)
+            })
+            .pool(|p| {
+                p.range(ip(198, 18, 0, 20), ip(198, 18, 0, 29))
+                    .allow_authenticated()
+            })
+        })
+        .build()
+        .unwrap();
+    let mut h = Harness::new(config);
+    assert_eq!(
+        ignored(&h.send(&direct(discover(mac(1))))),
+        IgnoreReason::NoFreeAddress,
+        "before the date, and no client is authenticated"
+    );
+    h.advance(101);
+    let after = reply(&h.send(&direct(discover(mac(1))))).message.yiaddr;
+    assert!((10..=19).contains(&after.octets()[3]), "{after}");
+}
+
 #[test]
 fn full_pools_give_no_offer() {
     let config = charrua_server::Config::builder()

@@ -3,7 +3,7 @@
 //! tools that read the file keep working.
 
 mod check;
-mod read;
+pub(crate) mod read;
 pub mod write;
 
 use charrua_server::LeaseChange;

@@ -142,7 +142,9 @@ fn top_declaration(
     }
 }
 
-fn date(words: &[Token], span: Span) -> Result<u64, Diagnostic> {
+/// A date as dhcpd writes it after a keyword (`starts`, `after`...): `W YYYY/MM/DD HH:MM:SS`,
+/// `epoch N` or `never`.
+pub(crate) fn date(words: &[Token], span: Span) -> Result<u64, Diagnostic> {
     match words {
         [_, n] if n.is("never") => Ok(u64::MAX),
         [_, e, n] if e.is("epoch") => n

@@ -181,7 +181,22 @@ impl Lowerer<'_> {
                                             (false, PermitSpec::Kind(PermitKind::DynamicBootp)) => {
                                                 p.deny_dynamic_bootp()
                                             }
-                                            (true, PermitSpec::Kind(PermitKind::All)) => p,
+                                            (true, PermitSpec::Kind(PermitKind::All)) => {
+                                                p.allow_all()
+                                            }
+                                            (true, PermitSpec::Kind(PermitKind::After(t))) => {
+                                                p.allow_after(*t)
+                                            }
+                                            (false, PermitSpec::Kind(PermitKind::After(t))) => {
+                                                p.deny_after(*t)
+                                            }
+                                            (true, PermitSpec::Kind(PermitKind::Authenticated)) => {
+                                                p.allow_authenticated()
+                                            }
+                                            (
+                                                false,
+                                                PermitSpec::Kind(PermitKind::Authenticated),
+                                            ) => p.deny_authenticated(),
                                             (false, PermitSpec::Kind(PermitKind::All)) => {
                                                 p.deny_all()
                                             }

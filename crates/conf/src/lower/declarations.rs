@@ -121,10 +121,33 @@ impl Lowerer<'_> {
                 }
                 None => None,
             },
-            ["booting" | "duplicates" | "declines" | "client-updates" | "leasequery"
-            | "authenticated" | "unauthenticated"]
-            | ["authenticated" | "unauthenticated", "clients"]
-            | ["after", ..] => None,
+            // dhcpd 4.4 authenticates no client (server/dhcp.c permitted: `packet->authenticated`
+            // is never set): `unauthenticated clients` is everyone.
+            ["authenticated", "clients"] => Some(PermitSpec::Kind(PermitKind::Authenticated)),
+            ["unauthenticated", "clients"] => Some(PermitSpec::Kind(PermitKind::All)),
+            // One `after` per pool (server/confpars.c parse_allow_deny).
+            ["after", ..]
+                if body
+                    .allow
+                    .iter()
+                    .chain(&body.deny)
+                    .any(|p| matches!(p, PermitSpec::Kind(PermitKind::After(_)))) =>
+            {
+                return Err(Diagnostic::error(s.span, "duplicate \"after\" clause."))
+            }
+            ["after", ..] => Some(PermitSpec::Kind(PermitKind::After(
+                crate::leases::read::date(s.words.get(1..).unwrap_or_default(), s.span)?,
+            ))),
+            _ if scope == Scope::Pool => {
+                return Err(Diagnostic::error(
+                    s.span,
+                    format!(
+                        "expecting permit type: '{}' is no pool permit",
+                        rest.join(" ")
+                    ),
+                ))
+            }
+            ["booting" | "duplicates" | "declines" | "client-updates" | "leasequery"] => None,
             _ => {
                 return Err(Diagnostic::error(
                     s.span,
@@ -151,10 +174,19 @@ impl Lowerer<'_> {
                     ),
                 ))
             }
-            _ => self.warn(
-                s.span,
-                format!("'{}' is parsed but not implemented yet here", w.join(" ")),
-            ),
+            _ => {
+                let loss = match rest.first().copied().unwrap_or_default() {
+                    "declines" => "DHCPDECLINE messages are still acted on",
+                    "duplicates" => "a client's older leases are kept when it comes back with another client identifier",
+                    "client-updates" => "leases are not registered in DNS (charrua does not update DNS yet)",
+                    "leasequery" => "leasequery messages are not answered",
+                    _ => "dhcpd's behaviour for it is not followed",
+                };
+                self.warn(
+                    s.span,
+                    format!("'{}' is not implemented yet: {loss}", w.join(" ")),
+                )
+            }
         }
         Ok(())
     }

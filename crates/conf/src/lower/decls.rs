@@ -30,6 +30,10 @@ pub(super) enum PermitKind {
     Unknown,
     DynamicBootp,
     All,
+    /// `after DATE`, in Unix seconds.
+    After(u64),
+    /// `authenticated clients`.
+    Authenticated,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

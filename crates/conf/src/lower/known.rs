@@ -2,67 +2,240 @@
 //! reported as a warning; anything not here and not implemented is an unknown statement, as it
 //! is for ISC dhcpd.
 
-/// Keywords (first word of a statement) accepted with a warning.
-pub(crate) const WARNED: &[&str] = &[
-    "abandon-lease-time",
-    "adaptive-lease-time-threshold",
-    "always-broadcast",
-    "always-reply-rfc1048",
-    "check-secs-byte-order",
-    "db-time-format",
-    "ddns-domainname",
-    "ddns-dual-stack-mixed-mode",
-    "ddns-guard-id-must-match",
-    "ddns-hostname",
-    "ddns-local-address4",
-    "ddns-other-guard-is-dynamic",
-    "ddns-rev-domainname",
-    "ddns-ttl",
-    "ddns-update-style",
-    "ddns-updates",
-    "delayed-ack",
-    "do-forward-updates",
-    "dont-use-fsync",
-    "dynamic-bootp-lease-cutoff",
-    "failover",
-    "fqdn-reply",
-    "get-lease-hostnames",
-    "infinite-is-reserved",
-    "lease-file-name",
-    "limit-addrs-per-ia",
-    "local-address",
-    "local-port",
-    "log-facility",
-    "log-threshold-high",
-    "log-threshold-low",
-    "max-ack-delay",
-    "min-secs",
-    "omapi-key",
-    "omapi-port",
-    "on",
-    "one-lease-per-client",
-    "persist-eui-64-leases",
-    "pid-file-name",
-    "ping",
-    "ping-check",
-    "ping-cltt-secs",
-    "ping-timeout",
-    "ping-timeout-ms",
-    "release-on-roam",
-    "remote-port",
-    "server-duid",
-    "site-option-space",
-    "stash-agent-options",
-    "update-conflict-detection",
-    "update-optimization",
-    "update-static-leases",
-    "use-host-decl-names",
-    "use-lease-addr-for-default-route",
-    "vendor-option-space",
-    "log",
-    "execute",
-    "set",
-    "unset",
-    "ignore-client-uids",
-    "lease",
+/// Keywords (first word of a statement) accepted with a warning, each with what the operator
+/// loses while charruad does not act on it (said in the warning).
+pub(crate) const WARNED: &[(&str, &str)] = &[
+    (
+        "abandon-lease-time",
+        "declined and abandoned addresses are held for charrua's own time, not this one",
+    ),
+    (
+        "adaptive-lease-time-threshold",
+        "lease times are not shortened when a pool fills",
+    ),
+    (
+        "always-broadcast",
+        "replies are broadcast only to clients that ask for it or have no address",
+    ),
+    (
+        "always-reply-rfc1048",
+        "BOOTP clients that do not ask for RFC 1048 options do not get them",
+    ),
+    (
+        "check-secs-byte-order",
+        "the secs field is read in network byte order only",
+    ),
+    (
+        "db-time-format",
+        "lease file dates are written in dhcpd's default (UTC) form",
+    ),
+    (
+        "ddns-domainname",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "ddns-dual-stack-mixed-mode",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "ddns-guard-id-must-match",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "ddns-hostname",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "ddns-local-address4",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "ddns-other-guard-is-dynamic",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "ddns-rev-domainname",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "ddns-ttl",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "delayed-ack",
+        "ACKs wait for charrua's own group commit instead",
+    ),
+    (
+        "do-forward-updates",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "dont-use-fsync",
+        "the lease file is still synced before every ACK",
+    ),
+    (
+        "dynamic-bootp-lease-cutoff",
+        "BOOTP leases do not end at this date",
+    ),
+    (
+        "failover",
+        "this server serves the whole pool alone, with no failover partner",
+    ),
+    (
+        "fqdn-reply",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "get-lease-hostnames",
+        "clients get no host name looked up from their address",
+    ),
+    (
+        "ignore-client-uids",
+        "clients are told apart by their client identifier too, so one that changes it may hold two leases",
+    ),
+    (
+        "infinite-is-reserved",
+        "infinite leases are not marked reserved",
+    ),
+    (
+        "lease",
+        "this class's lease limit is not enforced: its members may hold any number of leases",
+    ),
+    (
+        "limit-addrs-per-ia",
+        "(DHCPv6) nothing: charruad serves DHCPv4",
+    ),
+    (
+        "local-address",
+        "charruad answers on every address of the interfaces it serves",
+    ),
+    (
+        "local-port",
+        "charruad listens on port 67, or the one given with -p",
+    ),
+    (
+        "log",
+        "these messages are not logged",
+    ),
+    (
+        "log-facility",
+        "charruad logs to standard error (the journal under systemd), not to this syslog facility",
+    ),
+    (
+        "log-threshold-high",
+        "pool usage is not logged at this threshold",
+    ),
+    (
+        "log-threshold-low",
+        "pool usage is not logged at this threshold",
+    ),
+    (
+        "max-ack-delay",
+        "ACKs wait for charrua's own group commit instead",
+    ),
+    (
+        "min-secs",
+        "clients are answered at once, whatever their secs field",
+    ),
+    (
+        "omapi-key",
+        "no OMAPI: omshell and OMAPI clients (such as Foreman's smart proxy) cannot reach charruad",
+    ),
+    (
+        "omapi-port",
+        "no OMAPI: omshell and OMAPI clients (such as Foreman's smart proxy) cannot reach charruad",
+    ),
+    (
+        "on",
+        "these statements are not run on commit, release or expiry",
+    ),
+    (
+        "one-lease-per-client",
+        "a client may keep a lease beside the one it asks for",
+    ),
+    (
+        "persist-eui-64-leases",
+        "(DHCPv6) nothing: charruad serves DHCPv4",
+    ),
+    (
+        "ping",
+        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
+    ),
+    (
+        "ping-check",
+        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
+    ),
+    (
+        "ping-cltt-secs",
+        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
+    ),
+    (
+        "ping-timeout",
+        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
+    ),
+    (
+        "ping-timeout-ms",
+        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
+    ),
+    (
+        "release-on-roam",
+        "(DHCPv6) nothing: charruad serves DHCPv4",
+    ),
+    (
+        "remote-port",
+        "replies to relays go to port 67",
+    ),
+    (
+        "server-duid",
+        "(DHCPv6) nothing: charruad serves DHCPv4",
+    ),
+    (
+        "site-option-space",
+        "site-local options (224-254) of this space are not sent",
+    ),
+    (
+        "stash-agent-options",
+        "relay agent options are not kept for renewals sent without the relay",
+    ),
+    (
+        "update-conflict-detection",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "update-optimization",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "update-static-leases",
+        "leases are not registered in DNS (charrua does not update DNS yet)",
+    ),
+    (
+        "use-host-decl-names",
+        "hosts do not get their declaration's name as their host name (option 12)",
+    ),
+    (
+        "use-lease-addr-for-default-route",
+        "the routers option is sent as configured, not replaced by the leased address",
+    ),
+    (
+        "vendor-option-space",
+        "option 43 is not assembled from this space",
+    ),
+    (
+        "execute",
+        "the program is not run",
+    ),
+    (
+        "set",
+        "the variable is not set",
+    ),
+    (
+        "unset",
+        "the variable is not unset",
+    ),
 ];
+
+/// What the operator loses with `keyword` ignored, if charruad knows it.
+pub(crate) fn loss(keyword: &str) -> Option<&'static str> {
+    WARNED.iter().find(|(k, _)| *k == keyword).map(|(_, l)| *l)
+}

@@ -38,6 +38,10 @@ pub struct Lowered {
     /// The names of the failover peers it declares (not acted on yet; a lease file may name
     /// only these).
     pub failover_peers: Vec<String>,
+    /// `lease-file-name`: the lease file when the command line names none.
+    pub lease_file_name: Option<String>,
+    /// `pid-file-name`: the pid file when the command line names none.
+    pub pid_file_name: Option<String>,
 }
 
 impl Lowered {
@@ -78,6 +82,8 @@ struct Lowerer<'a> {
     keys: Vec<String>,
     /// The names of the failover peers declared.
     failover_peers: Vec<String>,
+    lease_file_name: Option<String>,
+    pid_file_name: Option<String>,
     decls: Decls,
     /// Where declarations are, to place the model's own validation errors.
     spans: Vec<(String, Span)>,
@@ -118,6 +124,8 @@ pub(crate) fn lower(
         definitions: Definitions::default(),
         keys: Vec::new(),
         failover_peers: Vec::new(),
+        lease_file_name: None,
+        pid_file_name: None,
         decls: Decls::default(),
         spans: Vec::new(),
         first_span,
@@ -136,12 +144,13 @@ pub(crate) fn lower(
     } else {
         l.build()
     };
-    let (diagnostics, failover_peers) = (l.diagnostics, l.failover_peers);
     Lowered {
         config,
-        diagnostics,
+        diagnostics: l.diagnostics,
+        failover_peers: l.failover_peers,
+        lease_file_name: l.lease_file_name,
+        pid_file_name: l.pid_file_name,
         sources,
-        failover_peers,
     }
 }
 
@@ -352,6 +361,9 @@ impl Lowerer<'_> {
             }
             "server-name" => params.server_name = Some(string(w, s.span)?),
             "filename" => params.filename = Some(string(w, s.span)?),
+            // In a pool, `allow` and `deny` take permits only (server/confpars.c
+            // parse_pool_statement, get_permit: "expecting permit type"); `ignore` stays a flag.
+            "allow" | "deny" if scope == Scope::Pool => return Ok(false),
             "allow" | "deny" | "ignore"
                 if w.len() == 2 && w.get(1).is_some_and(|t| t.is("bootp")) =>
             {
@@ -605,7 +617,21 @@ impl Lowerer<'_> {
                 }
                 self.warn(s.span, "'zone': charrua does not update DNS yet; leases are not registered in DNS");
             }
-            k if known::WARNED.contains(&k)
+            // Where the lease and pid files are when the command line does not say (dhcpd's
+            // -lf and -pf take precedence, as here).
+            "lease-file-name" | "pid-file-name" if scope == Scope::Global => {
+                let name = String::from_utf8_lossy(&string(w, s.span)?).into_owned();
+                if keyword == "lease-file-name" {
+                    self.lease_file_name = Some(name);
+                } else {
+                    self.pid_file_name = Some(name);
+                }
+            }
+            "lease-file-name" | "pid-file-name" => self.warn(
+                s.span,
+                format!("'{keyword}' is read at the top level only; here it changes nothing"),
+            ),
+            k if known::loss(k).is_some()
                 || (k == "failover" && word(w, 1).is_some_and(|t| t.is("peer"))) =>
             {
                 // One message per construct (the keyword, "failover peer"), so that repeats
@@ -619,9 +645,10 @@ impl Lowerer<'_> {
                     }
                     _ => keyword.clone(),
                 };
+                let loss = known::loss(k).unwrap_or_default();
                 self.warn(
                     s.span,
-                    format!("'{construct}' is parsed but not implemented yet"),
+                    format!("'{construct}' is not implemented yet: {loss}"),
                 );
             }
             "" => {}

@@ -238,7 +238,7 @@ impl Definitions {
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 name.span,
                 format!(
-                    "option {} is in another option space; option spaces are not implemented yet",
+                    "option {} is in another option space; option spaces are not implemented yet: it is not sent",
                     name.text
                 ),
             )));
@@ -253,7 +253,7 @@ impl Definitions {
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 name.span,
                 format!(
-                    "option {} has a record type; its values are not read yet",
+                    "option {} has a record type; its values are not read yet: this one is not sent",
                     name.text
                 ),
             )));
@@ -365,7 +365,7 @@ impl Definitions {
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 name.span,
                 format!(
-                    "option {} is in another option space; option spaces are not implemented yet",
+                    "option {} is in another option space; option spaces are not implemented yet: it is not sent",
                     name.text
                 ),
             )));
@@ -400,7 +400,7 @@ impl Definitions {
             Some(_) => Ok(OptionStatement::Defined),
             None => Ok(OptionStatement::Warned(Diagnostic::warning(
                 span,
-                format!("option {} has a record or encapsulated type; reading its values is not implemented yet", name.text),
+                format!("option {} has a record or encapsulated type; reading its values is not implemented yet: they are not sent", name.text),
             ))),
         }
     }

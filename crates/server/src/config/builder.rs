@@ -138,6 +138,8 @@ enum PermitName {
     Class(String),
     DynamicBootp,
     All,
+    After(u64),
+    Authenticated,
 }
 
 /// A pool being built.
@@ -201,9 +203,34 @@ impl PoolBuilder {
         self.deny.push(PermitName::DynamicBootp);
         self
     }
+    /// ISC `allow all clients`.
+    pub fn allow_all(mut self) -> Self {
+        self.allow.push(PermitName::All);
+        self
+    }
     /// ISC `deny all clients`.
     pub fn deny_all(mut self) -> Self {
         self.deny.push(PermitName::All);
+        self
+    }
+    /// ISC `allow authenticated clients` (no one).
+    pub fn allow_authenticated(mut self) -> Self {
+        self.allow.push(PermitName::Authenticated);
+        self
+    }
+    /// ISC `deny authenticated clients`.
+    pub fn deny_authenticated(mut self) -> Self {
+        self.deny.push(PermitName::Authenticated);
+        self
+    }
+    /// ISC `allow after DATE` (`moment` in Unix seconds).
+    pub fn allow_after(mut self, moment: u64) -> Self {
+        self.allow.push(PermitName::After(moment));
+        self
+    }
+    /// ISC `deny after DATE`.
+    pub fn deny_after(mut self, moment: u64) -> Self {
+        self.deny.push(PermitName::After(moment));
         self
     }
 }
@@ -427,6 +454,8 @@ impl ConfigBuilder {
                 PermitName::Class(name) => Permit::Class(class_id(name)?),
                 PermitName::DynamicBootp => Permit::DynamicBootp,
                 PermitName::All => Permit::All,
+                PermitName::After(moment) => Permit::After(*moment),
+                PermitName::Authenticated => Permit::Authenticated,
             })
         };
         let (mut networks, mut subnets, mut pools) = (Vec::new(), Vec::new(), Vec::new());

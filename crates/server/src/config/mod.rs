@@ -99,6 +99,11 @@ pub enum Permit {
     DynamicBootp,
     /// Everyone.
     All,
+    /// Every client once this moment (Unix seconds) has passed (ISC `after DATE`).
+    After(u64),
+    /// Authenticated clients: none, since dhcpd 4.4 authenticates no client (server/dhcp.c
+    /// `permitted`: `packet->authenticated` is never set).
+    Authenticated,
 }
 
 /// A pool of dynamic addresses (ISC `pool`, or the ranges written directly in a subnet).

@@ -135,6 +135,8 @@ impl<'a> Context<'a> {
             Permit::Class(c) => self.classes.contains(c),
             Permit::DynamicBootp => bootp,
             Permit::All => true,
+            Permit::After(moment) => self.now > *moment,
+            Permit::Authenticated => false,
         };
         if pool.deny.iter().any(matches) {
             return false;
