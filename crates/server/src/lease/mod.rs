@@ -150,6 +150,17 @@ impl Lease {
     pub fn occupies(&self, now: u64) -> bool {
         self.state.occupies_address() && self.ends > now
     }
+
+    /// Its state at `now`: an offer, a binding or a decline that has run out is expired,
+    /// whatever the record last said (as dhcpd moves a lease to its next binding state when
+    /// it ends).
+    pub fn state_at(&self, now: u64) -> LeaseState {
+        if self.state.occupies_address() && self.ends <= now {
+            LeaseState::Expired
+        } else {
+            self.state
+        }
+    }
 }
 
 /// One change to the lease database. The server core returns them; the daemon makes the durable
@@ -181,5 +192,34 @@ impl LeaseChange {
                 ..
             })
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_that_ran_out_is_expired_whatever_its_record_says() {
+        let lease = |state| Lease {
+            address: Ipv4Addr::new(198, 18, 0, 10),
+            state,
+            client: ClientKey::Hardware {
+                htype: 1,
+                addr: Box::new([2, 0, 0, 0, 0, 1]),
+            },
+            starts: 100,
+            ends: 200,
+            hostname: None,
+            hardware: None,
+        };
+        for state in [LeaseState::Offered, LeaseState::Bound, LeaseState::Declined] {
+            assert_eq!(lease(state).state_at(199), state);
+            assert_eq!(lease(state).state_at(200), LeaseState::Expired);
+        }
+        assert_eq!(
+            lease(LeaseState::Released).state_at(500),
+            LeaseState::Released
+        );
     }
 }
