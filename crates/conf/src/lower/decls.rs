@@ -123,20 +123,6 @@ fn extra_words(words: &[Token], n: usize) -> Result<(), Diagnostic> {
     }
 }
 
-/// A flag's value: `true`/`on` or `false`/`off`, as ISC's parse_boolean (common/parse.c) reads
-/// it.
-pub(super) fn boolean(w: &[Token], span: Span) -> Result<bool, Diagnostic> {
-    extra_words(w, 2)?;
-    match w.get(1).map(|t| t.text.to_ascii_lowercase()).as_deref() {
-        Some("true" | "on") if w.len() == 2 => Ok(true),
-        Some("false" | "off") if w.len() == 2 => Ok(false),
-        _ => Err(Diagnostic::error(
-            w.get(1).map_or(span, |t| t.span),
-            "boolean value (true/false/on/off) expected",
-        )),
-    }
-}
-
 /// One value word: an address.
 pub(super) fn address(t: Option<&Token>, span: Span) -> Result<Ipv4Addr, Diagnostic> {
     let t = t.ok_or_else(|| Diagnostic::error(span, "expected an IPv4 address"))?;
@@ -170,13 +156,9 @@ pub(super) fn data(t: Option<&Token>, span: Span) -> Result<Vec<u8>, Diagnostic>
 pub(super) fn lease_time(words: &[Token], span: Span) -> Result<u32, Diagnostic> {
     extra_words(words, 2)?;
     match words {
-        [_, t] => t
-            .text
-            .parse::<u32>()
-            .or_else(|_| t.text.parse::<i32>().map(|n| n as u32))
-            .map_err(|_| {
-                Diagnostic::error(t.span, format!("expected a number, found {:?}", t.text))
-            }),
+        // dhcpd writes infinite as all ones (common/parse.c parse_option_token, `T`).
+        [_, t] if t.is("infinite") => Ok(u32::MAX),
+        [_, t] => super::server_options::number(t, 32),
         _ => Err(Diagnostic::error(span, "expected one number")),
     }
 }

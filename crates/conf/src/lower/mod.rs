@@ -10,6 +10,7 @@ mod keys;
 mod known;
 mod names;
 mod options;
+mod server_options;
 
 use charrua_server::config::{Config, Params};
 use charrua_server::Ipv4Net;
@@ -20,7 +21,7 @@ use crate::lexer::Token;
 use crate::source::{Diagnostic, Severity, Sources, Span};
 use crate::syntax::{Loader, Statement};
 use decls::{
-    address, boolean, lease_time, scope_name, string, word, Body, Decls, NetworkDecl, PermitKind,
+    address, lease_time, scope_name, string, word, Body, Decls, NetworkDecl, PermitKind,
     PermitSpec, PoolDecl, Scope, SubnetDecl,
 };
 pub(crate) use expr::hex_bytes;
@@ -383,7 +384,17 @@ impl Lowerer<'_> {
             {
                 params.boot_unknown_clients = Some(keyword == "allow");
             }
-            "boot-unknown-clients" => params.boot_unknown_clients = Some(boolean(w, s.span)?),
+            // The flag forms of allow/deny (server/stables.c); `ignore` denies.
+            "boot-unknown-clients" | "allow-bootp" | "allow-booting" => {
+                let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Flag);
+                server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
+                let value = w.get(1).map(server_options::flag).transpose()?;
+                match keyword.as_str() {
+                    "allow-bootp" => params.bootp = value,
+                    "allow-booting" => params.booting = value,
+                    _ => params.boot_unknown_clients = value,
+                }
+            }
             _ => return Ok(false),
         }
         if s.block.is_some() {
@@ -411,6 +422,13 @@ impl Lowerer<'_> {
                 format!("{what} is not allowed in {}", scope_name(scope)),
             )
         };
+        // A server parameter's value is read as dhcpd reads it, whether or not charruad acts
+        // on the parameter.
+        if let Some(kind) = server_options::kind(&keyword) {
+            if !w.get(1).is_some_and(|t| t.is_punct("=")) {
+                server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
+            }
+        }
         match keyword.as_str() {
             "subnet" => {
                 if !matches!(scope, Scope::Global | Scope::Group | Scope::SharedNetwork) {
@@ -588,6 +606,13 @@ impl Lowerer<'_> {
             // `% ...;` is skipped to its semicolon: dhcpd's parse_statement keeps it for its
             // migration assistant and ignores it (server/confpars.c, case PERCENT).
             "%" => {}
+            // dhcpd refuses the style it dropped, once the file is read (server/dhcpd.c).
+            "ddns-update-style" if word(w, 1).is_some_and(|t| t.is("ad-hoc")) => {
+                return Err(Diagnostic::error(
+                    s.span,
+                    "ddns-update-style ad_hoc no longer supported",
+                ))
+            }
             // No DNS updates is what charrua does: nothing to say.
             "ddns-update-style" if word(w, 1).is_some_and(|t| t.is("none")) => {}
             "ddns-updates" if word(w, 1).is_some_and(|t| t.is("off") || t.is("false")) => {}
@@ -627,6 +652,11 @@ impl Lowerer<'_> {
                     self.pid_file_name = Some(name);
                 }
             }
+            // Any other parameter of dhcpd's: read, not acted on.
+            k if server_options::kind(k).is_some() && known::loss(k).is_none() => self.warn(
+                s.span,
+                format!("'{k}' is not implemented yet: dhcpd's {k} setting has no effect here"),
+            ),
             "lease-file-name" | "pid-file-name" => self.warn(
                 s.span,
                 format!("'{keyword}' is read at the top level only; here it changes nothing"),

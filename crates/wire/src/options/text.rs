@@ -34,6 +34,84 @@ fn valid_name(name: &str, offset: usize) -> Result<String, TextError> {
     }
 }
 
+/// Why [`parse_isc_number`] refused a number, in dhcpd's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberError {
+    /// A character that is no digit ("Bogus number").
+    Bogus,
+    /// A digit beyond the base ("digit D not in base B").
+    NotInBase {
+        /// The digit's value.
+        digit: u32,
+        /// The base the number is in.
+        base: u32,
+    },
+    /// More than the width holds ("exceeds max (M) for precision").
+    TooBig {
+        /// The largest magnitude allowed.
+        max: u32,
+    },
+}
+
+impl fmt::Display for NumberError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bogus => f.write_str("bogus number"),
+            Self::NotInBase { digit, base } => write!(f, "digit {digit} not in base {base}"),
+            Self::TooBig { max } => write!(f, "exceeds max ({max}) for precision"),
+        }
+    }
+}
+
+/// A number of `bits` (8, 16 or 32) as ISC dhcpd reads one (common/parse.c `convert_num`): an
+/// optional `-`, then hex after `0x`, octal after a leading `0`, else decimal; at 8 and 16 bits
+/// a magnitude above the width is refused (a negative one may reach 2^(bits-1)), at 32 it
+/// wraps. A negative number is returned in two's complement, cut to `bits`.
+pub fn parse_isc_number(text: &str, bits: u32) -> Result<u32, NumberError> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (base, digits) = if let Some(hex) = digits.strip_prefix("0x") {
+        (16, hex)
+    } else if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.as_bytes().get(1).is_some_and(u8::is_ascii_digit)
+    {
+        (8, digits.get(1..).unwrap_or_default())
+    } else {
+        (10, digits)
+    };
+    if digits.is_empty() {
+        return Err(NumberError::Bogus);
+    }
+    let mut value: u32 = 0;
+    for c in digits.chars() {
+        let digit = c.to_digit(36).ok_or(NumberError::Bogus)?;
+        if digit >= base {
+            return Err(NumberError::NotInBase { digit, base });
+        }
+        value = value.wrapping_mul(base).wrapping_add(digit);
+    }
+    if bits < 32 {
+        let half = 1u32 << (bits - 1);
+        let max = if negative { half } else { half + (half - 1) };
+        if value > max {
+            return Err(NumberError::TooBig { max });
+        }
+    }
+    let value = if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    };
+    Ok(if bits < 32 {
+        value & ((1 << bits) - 1)
+    } else {
+        value
+    })
+}
+
 /// An IPv4 address as ISC dhcpd reads one: four decimal numbers up to 255 joined by dots,
 /// leading zeros allowed (`10.0.0.001` is 10.0.0.1), as common/parse.c `parse_numeric_aggregate`
 /// converts each part in base 10; unlike `Ipv4Addr::from_str`, which refuses them.
@@ -212,6 +290,15 @@ impl<'a> Cursor<'a> {
             expected,
         })
     }
+    /// A number as dhcpd reads one (see [`parse_isc_number`]).
+    fn isc_number(&mut self, bits: u32, expected: &'static str) -> Result<u32, TextError> {
+        let start = self.pos;
+        let word = self.word(expected)?;
+        parse_isc_number(word, bits).map_err(|_| TextError {
+            offset: start,
+            expected,
+        })
+    }
     fn ip(&mut self) -> Result<Ipv4Addr, TextError> {
         let start = self.pos;
         let word = self.word("an IPv4 address")?;
@@ -357,13 +444,17 @@ impl Value {
             Format::Ip => Self::Ip(c.ip()?),
             Format::IpList => Self::IpList(c.list(Cursor::ip)?),
             Format::IpPairs => Self::IpPairs(c.list(|c| Ok((c.ip()?, c.ip()?)))?),
-            Format::U8 => Self::U8(c.parse("an integer 0-255")?),
-            Format::U16 => Self::U16(c.parse("an integer 0-65535")?),
-            Format::U32 => Self::U32(c.parse("an integer 0-4294967295")?),
-            Format::I32 => Self::I32(c.parse("a signed 32-bit integer")?),
+            Format::U8 => Self::U8(c.isc_number(8, "an integer 0-255")? as u8),
+            Format::U16 => Self::U16(c.isc_number(16, "an integer 0-65535")? as u16),
+            Format::U32 => Self::U32(c.isc_number(32, "an integer 0-4294967295")?),
+            Format::I32 => Self::I32(c.isc_number(32, "a signed 32-bit integer")? as i32),
             Format::Bool => Self::Bool(c.boolean()?),
-            Format::U8List => Self::U8List(c.list(|c| c.parse("an integer 0-255"))?),
-            Format::U16List => Self::U16List(c.list(|c| c.parse("an integer 0-65535"))?),
+            Format::U8List => {
+                Self::U8List(c.list(|c| Ok(c.isc_number(8, "an integer 0-255")? as u8))?)
+            }
+            Format::U16List => {
+                Self::U16List(c.list(|c| Ok(c.isc_number(16, "an integer 0-65535")? as u16))?)
+            }
             Format::Text => {
                 let s = c.utf8()?;
                 if s.is_empty() || s.ends_with('\0') {
