@@ -11,63 +11,88 @@ use crate::syntax::Statement;
 impl Lowerer<'_> {
     /// `host NAME { ... }`
     pub(super) fn host(&mut self, s: &Statement, groups: &Params) -> Result<(), Diagnostic> {
-        let name = word(&s.words, 1)
-            .map(|t| t.text.clone())
-            .ok_or_else(|| Diagnostic::error(s.span, "expected a host name"))?;
+        // server/confpars.c parse_host_declaration: a name, not a string.
+        let name = match word(&s.words, 1) {
+            Some(t) if t.kind == crate::lexer::TokenKind::Atom => t.text.clone(),
+            _ => {
+                return Err(Diagnostic::error(
+                    s.span,
+                    "expecting a name for host declaration.",
+                ))
+            }
+        };
         let block = s
             .block
             .as_deref()
             .ok_or_else(|| Diagnostic::error(s.span, "expected '{' after the host name"))?;
+        // `deleted;` removes the host of that name (server/confpars.c parse_host_declaration,
+        // as OMAPI writes it).
+        if block.iter().any(|st| st.keyword() == "deleted") {
+            self.host_names.remove(&name);
+            self.decls.hosts.retain(|h| h.name != name);
+            return Ok(());
+        }
+        // server/mdb.c enter_host: one host of a name.
+        if !self.host_names.insert(name.clone()) {
+            return Err(Diagnostic::error(
+                s.span,
+                format!("host {name}: already exists"),
+            ));
+        }
         let mut host = HostDecl {
             name: name.clone(),
             ..HostDecl::default()
         };
+        let mut groups = groups.clone();
+        let (mut uid_given, mut fixed_given, mut identifier_given) = (false, false, false);
         for st in block {
             let w = &st.words;
             let result = match st.keyword().as_str() {
-                "hardware" => match w.as_slice() {
-                    [_, kind, addr] => {
-                        let Some(htype) = crate::hardware::type_of(&kind.text) else {
-                            return Err(Diagnostic::error(
-                                kind.span,
-                                format!("unknown hardware type {:?}", kind.text),
-                            ));
-                        };
-                        data(Some(addr), st.span).map(|bytes| host.hardware = Some((htype, bytes)))
-                    }
-                    _ => Err(Diagnostic::error(
-                        st.span,
-                        "expected hardware TYPE ADDRESS;",
-                    )),
-                },
-                "fixed-address" => {
-                    for t in w.iter().skip(1).filter(|t| !t.is_punct(",")) {
-                        let addresses = self.addresses(t, "fixed-address")?;
-                        host.fixed.extend(addresses);
-                    }
-                    Ok(())
-                }
+                "hardware" if host.hardware.is_some() => Err(Diagnostic::error(
+                    st.span,
+                    format!("Host {name} hardware address already configured."),
+                )),
+                "hardware" => self.hardware(st).map(|hw| host.hardware = hw),
+                "fixed-address" if std::mem::replace(&mut fixed_given, true) => Err(
+                    Diagnostic::error(st.span, "Only one fixed address declaration per host."),
+                ),
+                "fixed-address" => self.fixed_addresses(st).map(|a| host.fixed.extend(a)),
+                "uid" if std::mem::replace(&mut uid_given, true) => Err(Diagnostic::error(
+                    st.span,
+                    format!("Host '{name}' already has a uid"),
+                )),
                 "uid" => data(word(w, 1), st.span).map(|id| host.client_id = Some(id)),
                 "option" if w.get(1).is_some_and(|t| t.is("dhcp-client-identifier")) => {
                     data(word(w, 2), st.span).map(|id| host.client_id = Some(id))
                 }
-                "host-identifier" => match w.as_slice() {
-                    [_, o, n, v] if o.is("option") && n.is("dhcp-client-identifier") => {
-                        data(Some(v), st.span).map(|id| host.client_id = Some(id))
-                    }
-                    _ => {
-                        self.warn(
-                            st.span,
-                            "host-identifier with this option is not implemented yet",
-                        );
-                        Ok(())
-                    }
+                "host-identifier" if std::mem::replace(&mut identifier_given, true) => Err(
+                    Diagnostic::error(st.span, "only one host-identifier allowed per host"),
+                ),
+                "host-identifier" => self.host_identifier(st, &mut host),
+                // Marks a host made over OMAPI; nothing to act on.
+                "dynamic" if w.len() == 1 => Ok(()),
+                // `group NAME;`: the host takes a named group's settings (server/confpars.c).
+                "group" if st.block.is_none() => match w.as_slice() {
+                    [_, g] => match self.named_groups.get(&g.text) {
+                        Some(params) => {
+                            groups = params.clone();
+                            Ok(())
+                        }
+                        None => Err(Diagnostic::error(
+                            g.span,
+                            format!("unknown group {} in host {name}", g.text),
+                        )),
+                    },
+                    _ => Err(Diagnostic::error(
+                        st.span,
+                        "expecting string or identifier.",
+                    )),
                 },
                 _ => match self.parameter(st, Scope::Host, &mut host.params) {
                     Ok(true) => Ok(()),
                     Ok(false) => {
                         let mut ignored = Body::default();
-                        self.declaration(st, Scope::Host, groups, &mut ignored)
+                        self.declaration(st, Scope::Host, &groups, &mut ignored)
                     }
                     Err(d) => Err(d),
                 },
@@ -76,6 +101,7 @@ impl Lowerer<'_> {
                 self.diagnostics.push(d);
             }
         }
+        let groups = &groups;
         if host.hardware.is_none() && host.client_id.is_none() {
             self.warn(s.span, format!("host {name} has no hardware address or client identifier; it matches no client"));
             return Ok(());
@@ -83,6 +109,114 @@ impl Lowerer<'_> {
         host.params.inherit(groups);
         self.spans.push((format!("host {name}"), s.span));
         self.decls.hosts.push(host);
+        Ok(())
+    }
+
+    /// `hardware TYPE [ADDRESS];` (server/confpars.c parse_hardware_param: at most 20 octets;
+    /// dhcpd takes a type without an address, which matches no client).
+    fn hardware(&mut self, st: &Statement) -> Result<Option<(u8, Vec<u8>)>, Diagnostic> {
+        let w = &st.words;
+        let Some(kind) = w.get(1) else {
+            return Err(Diagnostic::error(
+                st.span,
+                "expected hardware TYPE ADDRESS;",
+            ));
+        };
+        let Some(htype) = crate::hardware::type_of(&kind.text) else {
+            return Err(Diagnostic::error(
+                kind.span,
+                format!("unknown hardware type {:?}", kind.text),
+            ));
+        };
+        match w.get(2..).unwrap_or_default() {
+            [] => Ok(None),
+            [addr] => {
+                let bytes = data(Some(addr), st.span)?;
+                if bytes.len() > 20 {
+                    return Err(Diagnostic::error(addr.span, "hardware address too long"));
+                }
+                Ok(Some((htype, bytes)))
+            }
+            [_, extra, ..] => Err(Diagnostic::error(extra.span, "semicolon expected.")),
+        }
+    }
+
+    /// `fixed-address A[, B...];`: addresses or host names, separated by commas.
+    fn fixed_addresses(&mut self, st: &Statement) -> Result<Vec<std::net::Ipv4Addr>, Diagnostic> {
+        let values = st.words.get(1..).unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, t) in values.iter().enumerate() {
+            let want_address = i % 2 == 0;
+            match (want_address, t.is_punct(",")) {
+                (true, false) => out.extend(self.addresses(t, "fixed-address")?),
+                (false, true) => {}
+                (true, true) | (false, false) => {
+                    return Err(Diagnostic::error(
+                        t.span,
+                        "expecting IP address or hostname",
+                    ))
+                }
+            }
+        }
+        if values.is_empty() || values.len() % 2 == 0 {
+            return Err(Diagnostic::error(
+                st.end,
+                "; (59): expecting IP address or hostname",
+            ));
+        }
+        Ok(out)
+    }
+
+    /// `host-identifier option NAME VALUE;` or `host-identifier v6relopt N NAME VALUE;`
+    /// (server/confpars.c parse_host_declaration).
+    fn host_identifier(&mut self, st: &Statement, host: &mut HostDecl) -> Result<(), Diagnostic> {
+        let w = &st.words;
+        let rest = match w.get(1) {
+            Some(t) if t.is("option") => w.get(2..).unwrap_or_default(),
+            Some(t) if t.is("v6relopt") => match w.get(2) {
+                Some(n) if n.text.parse::<i64>().is_ok_and(|n| n < 0) => {
+                    return Err(Diagnostic::error(
+                        n.span,
+                        "host-identifier v6relopt must have a number >= 0",
+                    ))
+                }
+                Some(n) if n.text.parse::<u32>().is_ok() => w.get(3..).unwrap_or_default(),
+                _ => {
+                    return Err(Diagnostic::error(
+                        st.span,
+                        "host-identifier v6relopt must have a number",
+                    ))
+                }
+            },
+            _ => {
+                return Err(Diagnostic::error(
+                    st.span,
+                    "host-identifier must be an option or v6relopt",
+                ))
+            }
+        };
+        if w.get(1).is_some_and(|t| t.is("option"))
+            && rest.first().is_some_and(|n| n.is("dhcp-client-identifier"))
+        {
+            host.client_id = Some(data(rest.get(1), st.span)?);
+            return Ok(());
+        }
+        // A DHCPv4 option's value is checked as the option's own: its words are an option
+        // statement (`host-identifier option` is the keyword `option`).
+        if let Some(option) = w.get(1).filter(|t| t.is("option")) {
+            let statement = Statement {
+                words: std::iter::once(option).chain(rest).cloned().collect(),
+                block: None,
+                span: st.span,
+                end: st.end,
+            };
+            let mut scratch = Params::default();
+            self.parameter(&statement, Scope::Global, &mut scratch)?;
+        }
+        self.warn(
+            st.span,
+            "host-identifier with this option is not implemented yet: the host matches no client by it",
+        );
         Ok(())
     }
 

@@ -83,6 +83,10 @@ struct Lowerer<'a> {
     keys: Vec<String>,
     /// The names of the failover peers declared.
     failover_peers: Vec<String>,
+    /// Named groups' settings, with those of the scopes around them.
+    named_groups: std::collections::HashMap<String, Params>,
+    /// Host names declared so far (they share one namespace in dhcpd).
+    host_names: std::collections::HashSet<String>,
     lease_file_name: Option<String>,
     pid_file_name: Option<String>,
     decls: Decls,
@@ -125,6 +129,8 @@ pub(crate) fn lower(
         definitions: Definitions::default(),
         keys: Vec::new(),
         failover_peers: Vec::new(),
+        named_groups: std::collections::HashMap::new(),
+        host_names: std::collections::HashSet::new(),
         lease_file_name: None,
         pid_file_name: None,
         decls: Decls::default(),
@@ -345,6 +351,9 @@ impl Lowerer<'_> {
             "max-lease-time" => params.max_lease_time = Some(lease_time(w, s.span)?),
             "min-lease-time" => params.min_lease_time = Some(lease_time(w, s.span)?),
             "dynamic-bootp-lease-length" => params.bootp_lease_time = Some(lease_time(w, s.span)?),
+            "authoritative" | "not" if scope == Scope::Host => {
+                return Err(Diagnostic::error(s.span, "authority makes no sense here."))
+            }
             "authoritative" if w.len() == 1 => params.authoritative = Some(true),
             "not" if w.len() == 2 && w.get(1).is_some_and(|t| t.is("authoritative")) => {
                 params.authoritative = Some(false)
@@ -478,6 +487,10 @@ impl Lowerer<'_> {
                     .ok_or_else(|| Diagnostic::error(s.span, "expected '{' after group"))?;
                 let mut merged = self.own_params(block, Scope::Group);
                 merged.inherit(groups);
+                // A named group may be given to hosts by name (`group NAME;` in a host).
+                if let Some(name) = word(w, 1) {
+                    self.named_groups.insert(name.text.clone(), merged.clone());
+                }
                 let inner = self.body(block, Scope::Group, &merged);
                 body.subnets.extend(inner.subnets);
                 body.ranges.extend(inner.ranges);

@@ -25,8 +25,19 @@ pub(super) fn is_host_name(text: &str) -> bool {
                 && label
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && label.bytes().any(|b| b.is_ascii_alphanumeric())
         })
-        && text.bytes().any(|b| b.is_ascii_alphabetic())
+        && !looks_like_an_address(text)
+}
+
+/// Whether `text` starts as an address does (`NUMBER . NUMBER`): dhcpd then reads an address
+/// and nothing else (common/parse.c parse_ip_addr_or_hostname); any other name, all digits
+/// included, is a host name.
+fn looks_like_an_address(text: &str) -> bool {
+    let mut parts = text.split('.');
+    let numeric =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    numeric(parts.next()) && numeric(parts.next())
 }
 
 /// Names looked up while lowering one configuration, each once.
@@ -91,10 +102,12 @@ mod tests {
             "fantasia.example.com",
             "router",
             "a-b_c.d1",
+            // dhcpd takes an all-digit name where an address goes as a host name.
+            "1234",
         ] {
             assert!(is_host_name(name), "{name}");
         }
-        for not in ["", "10.0.0", "a..b", "-", "1234", "a b", "x.y/z"] {
+        for not in ["", "10.0.0", "a..b", "-", "a b", "x.y/z"] {
             assert!(!is_host_name(not), "{not}");
         }
     }
