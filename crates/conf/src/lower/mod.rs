@@ -6,6 +6,7 @@ mod build;
 mod declarations;
 mod decls;
 mod expr;
+mod failover;
 mod keys;
 mod known;
 mod names;
@@ -81,8 +82,11 @@ struct Lowerer<'a> {
     definitions: Definitions,
     /// The names of the `key` declarations read so far (a `zone` names one of them).
     keys: Vec<String>,
-    /// The names of the failover peers declared.
+    /// The names of the failover peers declared, and where.
     failover_peers: Vec<String>,
+    failover_spans: Vec<Span>,
+    /// The peers pools name (dhcpd wants each declared peer in a pool).
+    failover_in_pools: Vec<String>,
     /// Named groups' settings, with those of the scopes around them.
     named_groups: std::collections::HashMap<String, Params>,
     /// Host names declared so far (they share one namespace in dhcpd).
@@ -129,6 +133,8 @@ pub(crate) fn lower(
         definitions: Definitions::default(),
         keys: Vec::new(),
         failover_peers: Vec::new(),
+        failover_spans: Vec::new(),
+        failover_in_pools: Vec::new(),
         named_groups: std::collections::HashMap::new(),
         host_names: std::collections::HashSet::new(),
         lease_file_name: None,
@@ -138,6 +144,15 @@ pub(crate) fn lower(
         first_span,
     };
     let body = l.body(statements, Scope::Global, &Params::default());
+    // dhcpd's failover sanity check (server/failover.c): every peer serves some pool.
+    for (peer, span) in l.failover_peers.iter().zip(&l.failover_spans) {
+        if !l.failover_in_pools.contains(peer) {
+            l.diagnostics.push(Diagnostic::error(
+                *span,
+                format!("Failover peer, {peer}, has no referring pools. You must refer to each peer in at least one pool declaration."),
+            ));
+        }
+    }
     l.decls.global = body.params;
     for subnet in body.subnets {
         l.decls.networks.push(NetworkDecl {
@@ -674,25 +689,33 @@ impl Lowerer<'_> {
                 s.span,
                 format!("'{keyword}' is read at the top level only; here it changes nothing"),
             ),
-            k if known::loss(k).is_some()
-                || (k == "failover" && word(w, 1).is_some_and(|t| t.is("peer"))) =>
-            {
-                // One message per construct (the keyword, "failover peer"), so that repeats
-                // are summarized together.
-                let construct = match k {
-                    "failover" => {
-                        if let Some(name) = word(w, 2) {
-                            self.failover_peers.push(name.text.clone());
-                        }
-                        "failover peer".to_string()
-                    }
-                    _ => keyword.clone(),
-                };
-                let loss = known::loss(k).unwrap_or_default();
-                self.warn(
+            "failover" if scope == Scope::Pool => {
+                let peer = failover::pool_reference(s, &self.failover_peers)?;
+                self.failover_in_pools.push(peer);
+            }
+            "failover" if !matches!(scope, Scope::Global | Scope::SharedNetwork) => {
+                return Err(Diagnostic::error(
                     s.span,
-                    format!("'{construct}' is not implemented yet: {loss}"),
-                );
+                    "failover peers may only be defined in shared-network declarations and the outer scope.",
+                ))
+            }
+            "failover" => {
+                let done =
+                    failover::statement(s, scope == Scope::SharedNetwork, &self.failover_peers)?;
+                if let failover::Failover::Declared(name) = done {
+                    self.failover_peers.push(name);
+                    self.failover_spans.push(s.span);
+                    let loss = known::loss("failover").unwrap_or_default();
+                    self.warn(
+                        s.span,
+                        format!("'failover peer' is not implemented yet: {loss}"),
+                    );
+                }
+            }
+            k if known::loss(k).is_some() => {
+                // One message per keyword, so that repeats are summarized together.
+                let loss = known::loss(k).unwrap_or_default();
+                self.warn(s.span, format!("'{k}' is not implemented yet: {loss}"));
             }
             "" => {}
             // `interface NAME;` ties a shared network to an interface; charruad serves the
