@@ -1,7 +1,7 @@
 //! `key NAME { algorithm NAME; secret BASE64; }` and the keys `zone` declarations name, checked
 //! as dhcpd checks them (common/parse.c `parse_key`, `parse_base64`; `parse_zone`).
 
-use crate::lexer::Token;
+use crate::lexer::{Token, TokenKind};
 use crate::source::Diagnostic;
 use crate::syntax::Statement;
 
@@ -76,7 +76,7 @@ pub(crate) fn key(s: &Statement) -> Result<String, Diagnostic> {
                     format!("key {name}: too many algorithms"),
                 ))
             }
-            "algorithm" if rest.len() != 1 => {
+            "algorithm" if rest.len() != 1 || rest.iter().any(|t| t.kind != TokenKind::Atom) => {
                 return Err(Diagnostic::error(st.span, "expecting key algorithm name."))
             }
             "secret" if std::mem::replace(&mut secret, true) => {
@@ -84,6 +84,10 @@ pub(crate) fn key(s: &Statement) -> Result<String, Diagnostic> {
                     st.span,
                     format!("key {name}: too many secrets"),
                 ))
+            }
+            // With nothing before the semicolon, dhcpd reads the `;` as the secret.
+            "secret" if rest.is_empty() => {
+                return Err(Diagnostic::error(st.span, "invalid base64 character 59."))
             }
             "secret" => {
                 base64(rest).map_err(|why| Diagnostic::error(st.span, why))?;
@@ -95,13 +99,60 @@ pub(crate) fn key(s: &Statement) -> Result<String, Diagnostic> {
     Ok(name)
 }
 
-/// The key a `zone` declaration names, if any (`key NAME;` in its block).
-pub(crate) fn zone_key(s: &Statement) -> Option<&Token> {
-    s.block
-        .as_deref()?
-        .iter()
-        .find(|st| st.keyword() == "key")
-        .and_then(|st| st.words.get(1))
+/// Checks a `zone NAME { primary ...; secondary ...; key NAME; }` declaration (common/parse.c
+/// parse_zone) whose keys must be among `keys`.
+pub(crate) fn zone(s: &Statement, keys: &[String]) -> Result<(), Diagnostic> {
+    let name = match s.words.as_slice() {
+        [_, name] if name.kind == TokenKind::Atom => name.text.clone(),
+        _ => return Err(Diagnostic::error(s.span, "expecting hostname.")),
+    };
+    let block = s
+        .block
+        .as_deref()
+        .ok_or_else(|| Diagnostic::error(s.span, "expecting left brace"))?;
+    let mut seen: Vec<String> = Vec::new();
+    for st in block {
+        let keyword = st.keyword();
+        let values = st.words.get(1..).unwrap_or_default();
+        match keyword.as_str() {
+            "primary" | "secondary" | "primary6" | "secondary6" | "key"
+                if seen.contains(&keyword) =>
+            {
+                return Err(Diagnostic::error(
+                    st.span,
+                    match keyword.as_str() {
+                        "key" => format!("Multiple key definitions for zone {name}."),
+                        other => format!("more than one {}.", other.trim_end_matches('6')),
+                    },
+                ));
+            }
+            "primary" | "secondary" | "primary6" | "secondary6" => {
+                if values.is_empty() || values.len() % 2 == 0 {
+                    return Err(Diagnostic::error(
+                        st.end,
+                        "; (59): expecting IP address or hostname",
+                    ));
+                }
+                if keyword.ends_with('6') {
+                    let bad = values
+                        .iter()
+                        .step_by(2)
+                        .find(|t| t.text.parse::<std::net::Ipv6Addr>().is_err());
+                    if let Some(t) = bad {
+                        return Err(Diagnostic::error(t.span, "Invalid IPv6 address."));
+                    }
+                }
+            }
+            "key" => match values {
+                [k] if keys.contains(&k.text) => {}
+                [k] => return Err(Diagnostic::error(k.span, format!("unknown key {}", k.text))),
+                _ => return Err(Diagnostic::error(st.span, "expecting key name.")),
+            },
+            _ => return Err(Diagnostic::error(st.span, "expecting right brace.")),
+        }
+        seen.push(keyword);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -660,14 +660,7 @@ impl Lowerer<'_> {
                 self.warn(s.span, "'key': charrua takes no OMAPI connections and does not update DNS yet; keys are not used");
             }
             "zone" => {
-                if let Some(key) = keys::zone_key(s) {
-                    if !self.keys.contains(&key.text) {
-                        return Err(Diagnostic::error(
-                            key.span,
-                            format!("unknown key {}", key.text),
-                        ));
-                    }
-                }
+                keys::zone(s, &self.keys)?;
                 self.warn(s.span, "'zone': charrua does not update DNS yet; leases are not registered in DNS");
             }
             // Where the lease and pid files are when the command line does not say (dhcpd's
