@@ -222,6 +222,34 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "option 43 is not assembled from this space",
     ),
     (
+        "define",
+        "the variable or function is not defined",
+    ),
+    (
+        "eval",
+        "the expression is not evaluated",
+    ),
+    (
+        "return",
+        "nothing is returned",
+    ),
+    (
+        "default",
+        "this default value is not applied",
+    ),
+    (
+        "prepend",
+        "the value is not prepended to the option",
+    ),
+    (
+        "append",
+        "the value is not appended to the option",
+    ),
+    (
+        "send",
+        "the option is not sent by this statement",
+    ),
+    (
         "execute",
         "the program is not run",
     ),

@@ -5,6 +5,7 @@
 mod build;
 mod declarations;
 mod decls;
+mod executable;
 mod expr;
 mod failover;
 mod keys;
@@ -330,6 +331,28 @@ impl Lowerer<'_> {
             span,
             end: st.end,
         })
+    }
+
+    /// A statement in an `on` or `define` body: executable statements and parameters only
+    /// (common/parse.c parse_executable_statements); checked, not kept.
+    fn executable_body(&mut self, st: &Statement, groups: &Params) -> Result<(), Diagnostic> {
+        let keyword = st.keyword();
+        let executable = executable::KEYWORDS.contains(&keyword.as_str())
+            || matches!(
+                keyword.as_str(),
+                "if" | "elsif" | "else" | "switch" | "add" | "break"
+            )
+            || keyword == "option"
+            || server_options::kind(&keyword).is_some();
+        if !executable {
+            return Err(Diagnostic::error(st.span, "right brace expected."));
+        }
+        // (Read as in a group: not the top of the file, where some statements run at once.)
+        let mut scratch = Body::default();
+        if !self.parameter(st, Scope::Group, &mut scratch.params)? {
+            self.declaration(st, Scope::Group, groups, &mut scratch)?;
+        }
+        Ok(())
     }
 
     /// A parameter statement: sets `params` and returns true; false when `s` is not one.
@@ -682,6 +705,38 @@ impl Lowerer<'_> {
                 s.span,
                 format!("'{keyword}' is read at the top level only; here it changes nothing"),
             ),
+            // `supersede NAME VALUE;` is the option statement (what `option` does in a server).
+            "supersede" => {
+                let mut words = w.clone();
+                if let Some(first) = words.first_mut() {
+                    first.text = "option".into();
+                }
+                let statement = Statement {
+                    words,
+                    block: None,
+                    span: s.span,
+                    end: s.end,
+                };
+                if !self.parameter(&statement, scope, &mut body.params)? {
+                    return Err(Diagnostic::error(s.span, "expecting an option name"));
+                }
+            }
+            "db-time-format" if !matches!(w.as_slice(), [_, v] if v.is("local") || v.is("default")) => {
+                return Err(Diagnostic::error(s.span, "Expecting 'local' or 'default'."))
+            }
+            // server/confpars.c parse_lease_id_format.
+            "lease-id-format" => match w.as_slice() {
+                [_, v] if v.is("octal") => {}
+                [_, v] if v.is("hex") => self.warn(s.span, "'lease-id-format hex' is not implemented yet: client identifiers are written in the lease file in dhcpd's default (octal) form"),
+                _ => return Err(Diagnostic::error(s.span, "lease-id-format is invalid: expecting octal or hex")),
+            },
+            k if executable::KEYWORDS.contains(&k) => {
+                executable::check(s, scope == Scope::Global, &mut |st| {
+                    self.executable_body(st, groups)
+                })?;
+                let loss = known::loss(k).unwrap_or_default();
+                self.warn(s.span, format!("'{k}' is not implemented yet: {loss}"));
+            }
             "failover" if scope == Scope::Pool => {
                 let peer = failover::pool_reference(s, &self.failover_peers)?;
                 self.failover_in_pools.push(peer);
