@@ -357,8 +357,11 @@ impl Lowerer<'_> {
                         ))
                     } else {
                         matched_once = true;
-                        let e =
-                            expr::parse(w.get(2..).unwrap_or_default(), st.span, Kind::Boolean)?;
+                        let e = self.expression(
+                            w.get(2..).unwrap_or_default(),
+                            st.span,
+                            Kind::Boolean,
+                        )?;
                         match expr::to_match(&e) {
                             Some(m) => class.condition = Some(m),
                             None => self.warn(st.span, format!("class {name}: this match expression is not implemented yet; the class matches no client")),
@@ -376,7 +379,8 @@ impl Lowerer<'_> {
                 "match" | "spawn" => {
                     submatched_once = true;
                     let skip = if st.keyword() == "spawn" { 2 } else { 1 };
-                    let e = expr::parse(w.get(skip..).unwrap_or_default(), st.span, Kind::Data)?;
+                    let e =
+                        self.expression(w.get(skip..).unwrap_or_default(), st.span, Kind::Data)?;
                     match (st.keyword().as_str(), &e) {
                         ("match", Expr::Option(n)) => match self.definitions.code(n) {
                             Some(code) => {

@@ -23,7 +23,7 @@ const FUNCTIONS: &[&str] = &[
     "extract-int",
     "encode-int",
     "reverse",
-    "gethostbyname",
+    "gethostname",
     "packet",
     "leased-address",
     "host-decl-name",
@@ -308,6 +308,39 @@ impl ExprParser<'_> {
             }
             "hardware" => Ok(Expr::Hardware),
             "known" => Ok(Expr::Known),
+            // `check "CLASS"`: whether the client is in the class.
+            "check" => match self.next()? {
+                t if t.kind == TokenKind::String => {
+                    Ok(Expr::Call(word, vec![Expr::Data(t.bytes.clone())]))
+                }
+                t => Err(Diagnostic::error(t.span, "string expected.")),
+            },
+            // `gethostbyname("NAME")` takes a quoted name only.
+            "gethostbyname" => {
+                self.require("(")?;
+                let name = self.next()?.clone();
+                if name.kind != TokenKind::String {
+                    return Err(Diagnostic::error(
+                        name.span,
+                        format!("Expecting quoted literal: \"{}\"", name.text),
+                    ));
+                }
+                self.require(")")?;
+                Ok(Expr::Call(word, vec![Expr::Data(name.bytes)]))
+            }
+            // `defined(VARIABLE)`.
+            "defined" => {
+                self.require("(")?;
+                let name = self.next()?.clone();
+                if name.kind != TokenKind::Atom || name.text.parse::<u64>().is_ok() {
+                    return Err(Diagnostic::error(
+                        name.span,
+                        format!("{} can't be a variable name", name.text),
+                    ));
+                }
+                self.require(")")?;
+                Ok(Expr::Call(word, vec![Expr::Variable(name.text)]))
+            }
             f if FUNCTIONS.contains(&f) => {
                 let mut args = Vec::new();
                 if self.peek().is_some_and(|t| t.is_punct("(")) {
@@ -321,6 +354,7 @@ impl ExprParser<'_> {
                     }
                     self.require(")")?;
                 }
+                check_call(&word, &args, t.span)?;
                 Ok(Expr::Call(word, args))
             }
             "and" | "or" | "-" | "/" => Err(Diagnostic::error(
@@ -340,15 +374,102 @@ impl ExprParser<'_> {
                     return Ok(Expr::Variable(word));
                 }
                 self.pos += 1;
-                let mut args = vec![self.binary(0, depth + 1)?];
-                while self.peek().is_some_and(|t| t.is_punct(",")) {
-                    self.pos += 1;
+                let mut args = Vec::new();
+                if !self.peek().is_some_and(|t| t.is_punct(")")) {
                     args.push(self.binary(0, depth + 1)?);
+                    while self.peek().is_some_and(|t| t.is_punct(",")) {
+                        self.pos += 1;
+                        args.push(self.binary(0, depth + 1)?);
+                    }
                 }
                 self.require(")")?;
                 Ok(Expr::Call(word, args))
             }
         }
+    }
+}
+
+/// Checks the arguments of a built-in function, as common/parse.c `parse_non_binary` reads
+/// each: their number and kinds, and the literal integer sizes of `extract-int` and
+/// `encode-int`.
+fn check_call(name: &str, args: &[Expr], span: Span) -> Result<(), Diagnostic> {
+    use Kind::{Data, Numeric};
+    let want: &[Kind] = match name {
+        "substring" => &[Data, Numeric, Numeric],
+        "suffix" => &[Data, Numeric],
+        "lcase" | "ucase" => &[Data],
+        "binary-to-ascii" => &[Numeric, Numeric, Data, Data],
+        "reverse" => &[Numeric, Data],
+        "packet" => &[Numeric, Numeric],
+        "v6relay" => &[Numeric, Data],
+        "concat" | "pick-first-value" => {
+            for arg in args {
+                if !fits(arg.kind(), Data) {
+                    return Err(Diagnostic::error(span, "Expecting a data expression."));
+                }
+            }
+            return Ok(());
+        }
+        "extract-int" | "encode-int" => {
+            let first = if name == "extract-int" { Data } else { Numeric };
+            if args.first().is_some_and(|a| !fits(a.kind(), first)) {
+                return Err(Diagnostic::error(
+                    span,
+                    if first == Data {
+                        "Expecting a data expression."
+                    } else {
+                        "Expecting a numeric expression."
+                    },
+                ));
+            }
+            return match args.get(1) {
+                Some(Expr::Number(8 | 16 | 32)) => Ok(()),
+                Some(Expr::Number(n)) => Err(Diagnostic::error(
+                    span,
+                    format!("unsupported integer size {n}"),
+                )),
+                _ => Err(Diagnostic::error(span, "number expected.")),
+            };
+        }
+        _ => return Ok(()),
+    };
+    if args.len() != want.len() {
+        return Err(Diagnostic::error(
+            span,
+            format!("{name} takes {} argument(s)", want.len()),
+        ));
+    }
+    for (arg, kind) in args.iter().zip(want) {
+        if !fits(arg.kind(), *kind) {
+            return Err(Diagnostic::error(
+                span,
+                if *kind == Data {
+                    "Expecting a data expression."
+                } else {
+                    "Expecting a numeric expression."
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The option names an expression reads (`option NAME`, `exists NAME`, `config-option NAME`).
+pub(crate) fn option_names(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Option(n) | Expr::Exists(n) => out.push(n.clone()),
+        Expr::Call(_, args) => args.iter().for_each(|a| option_names(a, out)),
+        Expr::Eq(a, b)
+        | Expr::Ne(a, b)
+        | Expr::Regex(a, b)
+        | Expr::And(a, b)
+        | Expr::Or(a, b)
+        | Expr::Arithmetic(_, a, b) => {
+            option_names(a, out);
+            option_names(b, out);
+        }
+        Expr::Not(a) => option_names(a, out),
+        _ => {}
     }
 }
 
@@ -391,7 +512,7 @@ fn number(e: &Expr) -> Option<usize> {
 }
 
 /// Relay agent sub-options by their ISC `agent.` names.
-fn agent_sub_option(name: &str) -> Option<u8> {
+pub(crate) fn agent_sub_option(name: &str) -> Option<u8> {
     (1..=255u8).find(|c| {
         charrua_wire::options::relay::sub_option_name(*c)
             .is_some_and(|n| name == format!("agent.{n}"))

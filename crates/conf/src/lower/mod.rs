@@ -19,7 +19,7 @@ use charrua_server::Ipv4Net;
 
 use charrua_wire::{Format, Value};
 
-use crate::lexer::Token;
+use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Severity, Sources, Span};
 use crate::syntax::{Loader, Statement};
 use decls::{
@@ -288,10 +288,31 @@ impl Lowerer<'_> {
     ) -> Result<bool, Diagnostic> {
         let keyword = s.keyword();
         let value = s.words.get(2..).unwrap_or_default();
-        match (expr::parse(value, s.span, expr::Kind::Any)?, value) {
-            (expr::Expr::Data(_) | expr::Expr::Number(_), [constant]) => {
+        let four_octets = matches!(
+            server_options::kind(&keyword),
+            Some(server_options::Kind::Time | server_options::Kind::Number(32))
+        );
+        match (self.data_expression(value, s.span)?, value) {
+            // A string is the text itself.
+            (expr::Expr::Data(_), [constant]) if constant.kind == TokenKind::String => {
                 let plain = Statement {
                     words: s.words.iter().take(1).chain([constant]).cloned().collect(),
+                    block: None,
+                    span: s.span,
+                    end: s.end,
+                };
+                self.parameter(&plain, scope, params)
+            }
+            // Four octets of hex are a 32-bit value, as dhcpd reads the option's data.
+            (expr::Expr::Data(octets), [constant])
+                if four_octets && <[u8; 4]>::try_from(octets.as_slice()).is_ok() =>
+            {
+                let number =
+                    u32::from_be_bytes(<[u8; 4]>::try_from(octets.as_slice()).unwrap_or_default());
+                let mut word = constant.clone();
+                word.text = number.to_string();
+                let plain = Statement {
+                    words: s.words.iter().take(1).cloned().chain([word]).collect(),
                     block: None,
                     span: s.span,
                     end: s.end,
@@ -333,6 +354,46 @@ impl Lowerer<'_> {
         })
     }
 
+    /// An expression of the kind `want`, whose options are ones dhcpd knows (common/parse.c
+    /// parse_option_name: "no option named N in space dhcp").
+    fn expression(
+        &self,
+        tokens: &[Token],
+        span: Span,
+        want: expr::Kind,
+    ) -> Result<expr::Expr, Diagnostic> {
+        let e = expr::parse(tokens, span, want)?;
+        let mut names = Vec::new();
+        expr::option_names(&e, &mut names);
+        if let Some(unknown) = names.iter().find(|n| !self.definitions.known(n)) {
+            return Err(Diagnostic::error(
+                span,
+                match unknown.split_once('.') {
+                    None => format!("no option named {unknown} in space dhcp"),
+                    Some(_) => format!("unknown option {unknown}"),
+                },
+            ));
+        }
+        Ok(e)
+    }
+
+    /// The value of `NAME = EXPRESSION;` for an option or parameter: a data expression, where
+    /// a number stands for one octet in hex (common/parse.c parse_cshl: `600` exceeds it).
+    fn data_expression(&self, tokens: &[Token], span: Span) -> Result<expr::Expr, Diagnostic> {
+        if let [t] = tokens {
+            if t.kind == TokenKind::Atom
+                && t.text.chars().all(|c| c.is_ascii_digit())
+                && u8::from_str_radix(&t.text, 16).is_err()
+            {
+                return Err(Diagnostic::error(
+                    t.span,
+                    format!("{} exceeds max (255) for precision.", t.text),
+                ));
+            }
+        }
+        self.expression(tokens, span, expr::Kind::Data)
+    }
+
     /// A statement in an `on` or `define` body: executable statements and parameters only
     /// (common/parse.c parse_executable_statements); checked, not kept.
     fn executable_body(&mut self, st: &Statement, groups: &Params) -> Result<(), Diagnostic> {
@@ -372,6 +433,9 @@ impl Lowerer<'_> {
                 if scope == Scope::Host && w.get(1).is_some_and(|t| t.is("dhcp-client-identifier"))
                 {
                     return Ok(false);
+                }
+                if w.get(2).is_some_and(|t| t.is_punct("=")) {
+                    self.data_expression(w.get(3..).unwrap_or_default(), s.span)?;
                 }
                 if let Some(statement) = self.option_with_host_names(w)? {
                     if let OptionStatement::Value(code, value) = statement {
@@ -609,7 +673,7 @@ impl Lowerer<'_> {
             // `switch (EXPR) { case VALUE: ... default: ... }` (common/parse.c
             // parse_switch_statement): checked as dhcpd reads it, not acted on yet.
             "switch" => {
-                expr::parse(w.get(1..).unwrap_or_default(), s.span, expr::Kind::Any)?;
+                self.expression(w.get(1..).unwrap_or_default(), s.span, expr::Kind::Any)?;
                 let Some(block) = &s.block else {
                     return Err(Diagnostic::error(s.span, "left brace expected."));
                 };
@@ -621,7 +685,7 @@ impl Lowerer<'_> {
             }
             // `add "CLASS";` names a class declared before it (common/parse.c, TOKEN_ADD).
             "add" => match w.as_slice() {
-                [_, class] if class.kind == crate::lexer::TokenKind::String => {
+                [_, class] if class.kind == TokenKind::String => {
                     if !self.decls.classes.iter().any(|c| c.name == class.text) {
                         return Err(Diagnostic::error(
                             class.span,
@@ -636,7 +700,7 @@ impl Lowerer<'_> {
             "if" | "elsif" | "else" => {
                 let condition = w.get(1..).unwrap_or_default();
                 if keyword != "else" {
-                    expr::parse(condition, s.span, expr::Kind::Boolean)?;
+                    self.expression(condition, s.span, expr::Kind::Boolean)?;
                 }
                 let Some(block) = &s.block else {
                     return Err(Diagnostic::error(
@@ -788,7 +852,7 @@ impl Lowerer<'_> {
             // A bare name, or `NAME = value`, is an expression statement to dhcpd (it evaluates
             // the variable or sets it, and does nothing else): often a typo.
             _ if s.block.is_none()
-                && word(w, 0).is_some_and(|t| t.kind == crate::lexer::TokenKind::Atom)
+                && word(w, 0).is_some_and(|t| t.kind == TokenKind::Atom)
                 && (w.len() == 1 || w.get(1).is_some_and(|t| t.is_punct("="))) =>
             {
                 self.warn(

@@ -190,6 +190,24 @@ impl Definitions {
         self.lookup(name).map(|(c, _)| c)
     }
 
+    /// Whether option `name` (lower case, perhaps `SPACE.NAME`) is one dhcpd would know: a
+    /// DHCP option (standard, `unknown-N` or defined here), a relay agent sub-option, an
+    /// option defined here in a space of the file's, or one of dhcpd's other spaces.
+    pub(crate) fn known(&self, name: &str) -> bool {
+        let local = name.strip_prefix("dhcp.").unwrap_or(name);
+        match local.split_once('.') {
+            None => {
+                self.lookup(local).is_some()
+                    || local
+                        .strip_prefix("unknown-")
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+            }
+            Some(("agent", _)) => super::expr::agent_sub_option(local).is_some(),
+            Some((space, _)) if ISC_SPACES.contains(&space) => true,
+            Some(_) => self.other_space.contains_key(local),
+        }
+    }
+
     /// Lowers one `option ...;` statement (`words` includes the leading `option`).
     pub(crate) fn statement(
         &mut self,
