@@ -8,6 +8,7 @@ mod decls;
 mod executable;
 mod expr;
 mod failover;
+mod isc_format;
 mod keys;
 mod known;
 mod names;
@@ -443,7 +444,10 @@ impl Lowerer<'_> {
                     }
                     return Ok(true);
                 }
-                match self.definitions.statement(w, s.span, self.sources)? {
+                match self
+                    .definitions
+                    .statement(w, s.span, self.sources, scope == Scope::Global)?
+                {
                     OptionStatement::Value(code, value) => params.set_option(code, &value),
                     OptionStatement::Defined => {}
                     OptionStatement::Warned(d) => self.diagnostics.push(d),

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use charrua_wire::options::lookup_name;
 use charrua_wire::{Format, OptionCode, Value};
 
+use super::isc_format;
 use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Sources, Span};
 
@@ -17,9 +18,9 @@ pub(crate) struct Definitions {
     /// The option spaces a name may be qualified with: dhcpd's own (common/tables.c,
     /// server/stables.c) and those the file declares with `option space`.
     spaces: HashSet<String>,
-    /// Options defined in the file in other spaces (`SPACE.NAME`), by name -> (code, format),
-    /// so their values are checked; they are kept apart since their codes are not DHCP's.
-    other_space: HashMap<String, (OptionCode, Format)>,
+    /// Every option the file defines, by lower-case name (`SPACE.NAME` in another space), with
+    /// dhcpd's format for it, so values are checked as dhcpd checks them.
+    isc_formats: HashMap<String, String>,
 }
 
 /// dhcpd 4.4's option spaces (universes).
@@ -42,7 +43,7 @@ impl Default for Definitions {
         Self {
             by_name: HashMap::new(),
             spaces: ISC_SPACES.iter().map(|s| s.to_string()).collect(),
-            other_space: HashMap::new(),
+            isc_formats: HashMap::new(),
         }
     }
 }
@@ -81,43 +82,6 @@ fn format_of(words: &[Token]) -> Option<Format> {
         ["domain-list"] | ["domain-list", "compressed"] => Format::DomainList,
         _ => return None,
     })
-}
-
-/// Why `words` are not a type dhcpd's option definitions take (server/confpars.c
-/// parse_option_code_definition): an atomic type, `array of` one (but not of text, strings or
-/// names: "arrays of text strings not yet supported"), a `{ ... }` record of them,
-/// `encapsulate SPACE` of a known space, or `zerolen`; `None` when they are one.
-fn type_error(words: &[Token], spaces: &HashSet<String>) -> Option<String> {
-    let text: Vec<String> = words.iter().map(|t| t.text.to_ascii_lowercase()).collect();
-    let text: Vec<&str> = text.iter().map(String::as_str).collect();
-    let textual = |w: &[&str]| {
-        matches!(
-            w,
-            ["text" | "string" | "domain-name"] | ["domain-list"] | ["domain-list", "compressed"]
-        )
-    };
-    let atomic = |w: &[&str]| {
-        textual(w)
-            || matches!(
-                w,
-                ["ip-address" | "ip6-address" | "boolean" | "flag"]
-                    | ["signed" | "unsigned", "integer", "8" | "16" | "32"]
-                    | ["integer", "8" | "16" | "32"]
-            )
-    };
-    match text.as_slice() {
-        ["zerolen"] => None,
-        ["encapsulate", space] if spaces.contains(*space) => None,
-        ["encapsulate", space] => Some(format!("unknown option space {space}")),
-        ["array", "of", "zerolen"] => Some("array incompatible with zerolen.".into()),
-        ["array", "of", rest @ ..] if textual(rest) => {
-            Some("arrays of text strings not yet supported.".into())
-        }
-        ["array", "of", rest @ ..] if atomic(rest) || rest.first() == Some(&"{") => None,
-        ["{", .., "}"] => None,
-        other if atomic(other) => None,
-        _ => Some("unknown option type".into()),
-    }
 }
 
 /// `option space NAME [code width 1|2|4] [length width 1|2] [hash size N];` (common/parse.c
@@ -167,6 +131,29 @@ fn space_declaration(rest: &[Token], span: Span) -> Result<String, Diagnostic> {
     Ok(name.text.to_ascii_lowercase())
 }
 
+/// Options in dhcpd's table (common/tables.c) that charrua's option table does not have,
+/// with dhcpd's format: their values are checked, not sent.
+const ISC_ONLY: &[(&str, &str)] = &[
+    ("slp-directory-agent", "fIa"),
+    ("slp-service-scope", "fto"),
+    ("pxe-undefined-1", "X"),
+    ("pxe-undefined-2", "X"),
+    ("pxe-undefined-3", "X"),
+    ("pxe-undefined-4", "X"),
+    ("pxe-undefined-5", "X"),
+    ("pxe-undefined-6", "X"),
+    ("pxe-undefined-7", "X"),
+    ("pxe-undefined-8", "X"),
+    ("pana-agent", "Ia"),
+    ("v4-lost", "d"),
+    ("capwap-ac-v4", "Ia"),
+    ("sip-ua-cs-domains", "Dc"),
+    ("ipv4-address-andsf", "IA"),
+    ("rdnss-selection", "BIID"),
+    ("v4-portparams", "BBS"),
+    ("pxelinux-magic", "BBBB"),
+];
+
 impl Definitions {
     /// A definition in the file first (dhcpd lets a file define a standard option anew, e.g.
     /// `option www-server code 72 = ip-address;`), then the option table.
@@ -204,7 +191,7 @@ impl Definitions {
             }
             Some(("agent", _)) => super::expr::agent_sub_option(local).is_some(),
             Some((space, _)) if ISC_SPACES.contains(&space) => true,
-            Some(_) => self.other_space.contains_key(local),
+            Some(_) => self.isc_formats.contains_key(local),
         }
     }
 
@@ -214,6 +201,7 @@ impl Definitions {
         words: &[Token],
         span: Span,
         sources: &Sources,
+        top: bool,
     ) -> Result<OptionStatement, Diagnostic> {
         let name = match words.get(1) {
             Some(t) if t.kind == TokenKind::Atom => t,
@@ -226,6 +214,24 @@ impl Definitions {
         };
         let rest = words.get(2..).unwrap_or_default();
         // `option space NAME ...;`: another option space.
+        // Definitions are the file's, not a scope's (common/parse.c parse_option_statement).
+        let defines = name.is("space") || rest.first().is_some_and(|t| t.is("code"));
+        if defines && !top {
+            return Err(Diagnostic::error(
+                span,
+                if name.is("space") {
+                    "option space definitions may not be scoped."
+                } else {
+                    "option definitions may not be scoped."
+                },
+            ));
+        }
+        if name.text.ends_with('.') {
+            return Err(Diagnostic::error(
+                name.span,
+                "expecting identifier after '.'",
+            ));
+        }
         if name.is("space") {
             self.spaces.insert(space_declaration(rest, span)?);
             return Ok(OptionStatement::Warned(Diagnostic::warning(
@@ -247,11 +253,19 @@ impl Definitions {
         }
         let lower = name.text.to_ascii_lowercase();
         let local = lower.strip_prefix("dhcp.").unwrap_or(&lower);
-        if local.contains('.') {
-            // A value of an option this file defined in its own space is read as dhcpd reads
-            // it, though not sent.
-            if let Some((code, format)) = self.other_space.get(local).copied() {
-                self.value(name, code, format, rest, sources)?;
+        if let Some((space, option)) = local.split_once('.') {
+            // A value of an option this file defined is read as dhcpd reads it, though not
+            // sent; an option a space does not have is unknown, as in dhcpd.
+            if let Some(code) = option.strip_prefix("unknown-") {
+                unknown_code(code, space, name)?;
+            } else if let Some(format) = self.isc_formats.get(local) {
+                let value = value_words(rest);
+                isc_format::check_value(format, value, span)?;
+            } else if !self.known(local) {
+                return Err(Diagnostic::error(
+                    name.span,
+                    format!("unknown option {local}"),
+                ));
             }
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 name.span,
@@ -262,12 +276,52 @@ impl Definitions {
             )));
         }
         let Some((code, format)) = self.lookup(local) else {
+            let warn = |what: String| {
+                Ok(OptionStatement::Warned(Diagnostic::warning(
+                    name.span, what,
+                )))
+            };
+            if let Some(format) = self
+                .isc_formats
+                .get(local)
+                .map(String::as_str)
+                .or_else(|| ISC_ONLY.iter().find(|(n, _)| *n == local).map(|(_, f)| *f))
+            {
+                isc_format::check_value(format, value_words(rest), span)?;
+                return warn(format!(
+                    "option {} is not in charrua's option table: it is not sent",
+                    name.text
+                ));
+            }
+            // `unknown-N`: option N by number (common/parse.c parse_option_name).
+            if let Some(number) = local.strip_prefix("unknown-") {
+                let code = unknown_code(number, "dhcp", name)?;
+                if let Some(def) = u8::try_from(code)
+                    .ok()
+                    .and_then(|c| charrua_wire::options::lookup(OptionCode(c)))
+                {
+                    return self.value(name, def.code, def.format, rest, sources);
+                }
+                return match u8::try_from(code) {
+                    Ok(c) => self.value(name, OptionCode(c), Format::Bytes, rest, sources),
+                    Err(_) => {
+                        isc_format::check_value("X", value_words(rest), span)?;
+                        warn(format!(
+                            "option {}: code {code} does not fit DHCPv4's one octet; it is not sent",
+                            name.text
+                        ))
+                    }
+                };
+            }
             return Err(Diagnostic::error(
                 name.span,
                 format!("unknown option {:?}", name.text),
             ));
         };
         let Some(format) = format else {
+            if let Some(isc) = self.isc_formats.get(local) {
+                isc_format::check_value(isc, value_words(rest), span)?;
+            }
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 name.span,
                 format!(
@@ -358,28 +412,27 @@ impl Definitions {
         span: Span,
     ) -> Result<OptionStatement, Diagnostic> {
         let lower = name.text.to_ascii_lowercase();
-        let other_space = lower.contains('.') && !lower.starts_with("dhcp.");
+        let local = lower.strip_prefix("dhcp.").unwrap_or(&lower).to_string();
+        let other_space = local.contains('.');
+        let code = rest.get(1).and_then(|t| t.text.parse::<i64>().ok());
+        let Some(code) = code else {
+            return Err(Diagnostic::error(
+                rest.get(1).map_or(span, |t| t.span),
+                "expecting option code number.",
+            ));
+        };
+        if !rest.get(2).is_some_and(|t| t.is_punct("=")) {
+            return Err(Diagnostic::error(
+                rest.get(2).map_or(span, |t| t.span),
+                "expecting \"=\"",
+            ));
+        }
+        let type_words = rest.get(3..).unwrap_or_default();
+        let isc = isc_format::definition(type_words, &self.spaces, span)?;
+        self.isc_formats.insert(local.clone(), isc);
         if other_space {
-            // Another option space: its codes go as wide as the space's `code width` (up to
-            // 32 bits), and its values are not sent yet.
-            let code_ok = rest.get(1).is_some_and(|t| t.text.parse::<u32>().is_ok());
-            let type_words = rest.get(3..).unwrap_or_default();
-            if let Some(why) = type_error(type_words, &self.spaces) {
-                let at = type_words.first().map_or(span, |t| t.span);
-                return Err(Diagnostic::error(at, why));
-            }
-            if !code_ok || !rest.get(2).is_some_and(|t| t.is_punct("=")) {
-                return Err(Diagnostic::error(
-                    rest.get(1).map_or(span, |t| t.span),
-                    "expected code N = TYPE",
-                ));
-            }
-            if let (Some(format), Some(code)) = (
-                format_of(type_words),
-                rest.get(1).and_then(|t| t.text.parse::<u8>().ok()),
-            ) {
-                self.other_space.insert(lower, (OptionCode(code), format));
-            }
+            // Another option space: its codes go as wide as the space's `code width`, and its
+            // values are not sent yet.
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 name.span,
                 format!(
@@ -388,30 +441,18 @@ impl Definitions {
                 ),
             )));
         }
-        let code = match rest.get(1).map(|t| t.text.parse::<u8>()) {
-            Some(Ok(c)) if (1..=254).contains(&c) => OptionCode(c),
-            _ => {
-                return Err(Diagnostic::error(
-                    rest.get(1).map_or(span, |t| t.span),
-                    "expected an option code from 1 to 254",
-                ))
-            }
-        };
-        if !rest.get(2).is_some_and(|t| t.is_punct("=")) {
-            return Err(Diagnostic::error(
-                rest.get(2).map_or(span, |t| t.span),
-                "expected '=' and a type",
-            ));
+        // dhcpd takes any code; DHCPv4 can carry 1 to 254.
+        if !(1..=254).contains(&code) {
+            return Ok(OptionStatement::Warned(Diagnostic::warning(
+                name.span,
+                format!(
+                    "option {} has code {code}, which a DHCPv4 message cannot carry: it is not sent",
+                    name.text
+                ),
+            )));
         }
-        let type_words = rest.get(3..).unwrap_or_default();
-        if type_words.is_empty() {
-            return Err(Diagnostic::error(span, "expected a type after '='"));
-        }
+        let code = OptionCode(u8::try_from(code).unwrap_or_default());
         let format = format_of(type_words);
-        if let Some(why) = type_error(type_words, &self.spaces) {
-            let t = type_words.first().map_or(span, |t| t.span);
-            return Err(Diagnostic::error(t, why));
-        }
         self.by_name
             .insert(name.text.to_ascii_lowercase(), (code, format));
         match format {
@@ -422,4 +463,26 @@ impl Definitions {
             ))),
         }
     }
+}
+
+/// The value words of an option statement (`= VALUE` takes the constant after `=`).
+fn value_words(rest: &[Token]) -> &[Token] {
+    match rest {
+        [eq, value @ ..] if eq.is_punct("=") => value,
+        other => other,
+    }
+}
+
+/// The code of `unknown-N` in `space`: dhcpd refuses 0 and the space's end code (255 for
+/// DHCP, 0 for the relay agent's).
+fn unknown_code(number: &str, space: &str, name: &Token) -> Result<u32, Diagnostic> {
+    let code = number.parse::<u32>().unwrap_or(0);
+    let end = if space == "dhcp" { 255 } else { 0 };
+    if code == 0 || code == end {
+        return Err(Diagnostic::error(
+            name.span,
+            format!("Option codes 0 and {end} are illegal in the {space} space."),
+        ));
+    }
+    Ok(code)
 }

@@ -277,11 +277,11 @@ option_table! {
     /// Manufacturer usage description URL (RFC 8520).
     MUD_URL = 161, "mud-url", Text, "RFC 8520";
     /// PXELINUX configuration file (RFC 5071).
-    PXELINUX_CONFIGFILE = 209, "pxelinux-configfile", Text, "RFC 5071";
+    PXELINUX_CONFIGFILE = 209, "loader-configfile", Text, "RFC 5071";
     /// PXELINUX path prefix (RFC 5071).
-    PXELINUX_PATHPREFIX = 210, "pxelinux-pathprefix", Text, "RFC 5071";
+    PXELINUX_PATHPREFIX = 210, "loader-pathprefix", Text, "RFC 5071";
     /// PXELINUX reboot time (RFC 5071).
-    PXELINUX_REBOOTTIME = 211, "pxelinux-reboottime", U32, "RFC 5071";
+    PXELINUX_REBOOTTIME = 211, "loader-reboottime", U32, "RFC 5071";
     /// IPv6 rapid deployment (RFC 5969).
     OPTION_6RD = 212, "option-6rd", SixRd, "RFC 5969";
     /// Access network domain name, one RFC 1035 name (RFC 5986).
