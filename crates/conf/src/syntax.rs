@@ -180,6 +180,7 @@ impl Parser<'_> {
     /// Statements until the end of input (`open` is None) or the `}` closing `open`; returns
     /// where they end. Errors are recorded and skipped past.
     fn statements(&mut self, depth: usize, open: Option<Span>, each: &mut Sink<'_>) -> Span {
+        let mut after_key = false;
         loop {
             let t = match self.peek() {
                 Ok(Some(t)) => t,
@@ -214,17 +215,29 @@ impl Parser<'_> {
                 }
             }
             if t.is_punct(";") {
-                // A stray semicolon, as after a block: ISC accepts it.
+                // dhcpd takes a semicolon after a `key { ... }` block (BIND's syntax), and no
+                // other stray one (server/confpars.c parse_key, parse_statement).
+                let span = t.span;
                 self.peeked = None;
+                if !std::mem::take(&mut after_key) {
+                    self.errors.push(Diagnostic::error(
+                        span,
+                        "expecting a parameter or declaration: a stray ';'",
+                    ));
+                }
                 continue;
             }
+            after_key = false;
             match self.statement(depth) {
                 Ok(statement) if statement.keyword() == "include" => {
                     if let Err(e) = self.include(&statement, each) {
                         self.errors.push(e);
                     }
                 }
-                Ok(statement) => each(statement),
+                Ok(statement) => {
+                    after_key = statement.keyword() == "key" && statement.block.is_some();
+                    each(statement)
+                }
                 Err(failed) => {
                     self.errors.push(failed.error);
                     if !failed.skipped {

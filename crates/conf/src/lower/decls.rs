@@ -167,6 +167,15 @@ pub(super) fn string(words: &[Token], span: Span) -> Result<Vec<u8>, Diagnostic>
     extra_words(words, 2)?;
     match words {
         [_, t] if t.kind == TokenKind::String => Ok(t.bytes.clone()),
+        // dhcpd takes a name written bare as text (common/parse.c parse_option_token `t`).
+        [_, t]
+            if t.kind == TokenKind::Atom
+                && !t.text.contains('.')
+                && !t.text.starts_with(|c: char| c.is_ascii_digit()) =>
+        {
+            Ok(t.text.as_bytes().to_vec())
+        }
+        [_, t] => Err(Diagnostic::error(t.span, "expecting string.")),
         _ => Err(Diagnostic::error(span, "expected one quoted string")),
     }
 }

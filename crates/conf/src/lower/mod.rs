@@ -334,7 +334,24 @@ impl Lowerer<'_> {
     /// read as one statement by the syntax (the colon is a word), split here; the statement
     /// after the colon is returned to be checked (an empty one when there is none).
     fn switch_branch(&self, st: &Statement) -> Result<Statement, Diagnostic> {
-        let w = &st.words;
+        // The lexer keeps a colon in a word (`default:`, `5:`): split it off.
+        let mut w: Vec<Token> = Vec::with_capacity(st.words.len() + 1);
+        for t in &st.words {
+            match t.text.strip_suffix(':') {
+                Some(label)
+                    if t.kind == TokenKind::Atom
+                        && !label.is_empty()
+                        && !w.iter().any(|x| x.is(":")) =>
+                {
+                    let mut head = t.clone();
+                    head.text = label.to_string();
+                    let mut colon = t.clone();
+                    colon.text = ":".into();
+                    w.extend([head, colon]);
+                }
+                _ => w.push(t.clone()),
+            }
+        }
         let colon = w.iter().position(|t| t.is(":"));
         let after = match (st.keyword().as_str(), colon) {
             ("case", Some(at)) => {
@@ -461,13 +478,34 @@ impl Lowerer<'_> {
                 return Err(Diagnostic::error(s.span, "authority makes no sense here."))
             }
             "authoritative" if w.len() == 1 => params.authoritative = Some(true),
+            "authoritative" => {
+                return Err(Diagnostic::error(
+                    w.get(1).map_or(s.span, |t| t.span),
+                    "semicolon expected.",
+                ))
+            }
             "not" if w.len() == 2 && w.get(1).is_some_and(|t| t.is("authoritative")) => {
                 params.authoritative = Some(false)
             }
             "server-identifier" | "next-server" => {
-                let t = word(w, 1).ok_or_else(|| {
-                    Diagnostic::error(s.span, format!("{keyword}: expected an address"))
-                })?;
+                let t = match w.as_slice() {
+                    [_, t] if t.kind == TokenKind::Atom => t,
+                    [_, t] => {
+                        return Err(Diagnostic::error(
+                            t.span,
+                            format!("{} (262): expecting IP address or hostname", t.text),
+                        ))
+                    }
+                    [_, _, extra, ..] => {
+                        return Err(Diagnostic::error(extra.span, "semicolon expected."))
+                    }
+                    _ => {
+                        return Err(Diagnostic::error(
+                            s.span,
+                            format!("{keyword}: expected an address"),
+                        ))
+                    }
+                };
                 let first = self.addresses(t, &keyword)?.first().copied();
                 if keyword == "next-server" {
                     params.next_server = first.or(params.next_server);
@@ -540,7 +578,9 @@ impl Lowerer<'_> {
         // A server parameter's value is read as dhcpd reads it, whether or not charruad acts
         // on the parameter.
         if let Some(kind) = server_options::kind(&keyword) {
-            if !w.get(1).is_some_and(|t| t.is_punct("=")) {
+            if w.get(1).is_some_and(|t| t.is_punct("=")) {
+                self.data_expression(w.get(2..).unwrap_or_default(), s.span)?;
+            } else {
                 server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
             }
         }
@@ -676,6 +716,10 @@ impl Lowerer<'_> {
             "subclass" => self.subclass(s)?,
             // `switch (EXPR) { case VALUE: ... default: ... }` (common/parse.c
             // parse_switch_statement): checked as dhcpd reads it, not acted on yet.
+            // `switch (EXPRESSION) { ... }`: the parentheses are required.
+            "switch" if !w.get(1).is_some_and(|t| t.is_punct("(")) => {
+                return Err(Diagnostic::error(s.span, "expecting left brace."))
+            }
             "switch" => {
                 self.expression(w.get(1..).unwrap_or_default(), s.span, expr::Kind::Any)?;
                 let Some(block) = &s.block else {

@@ -89,7 +89,7 @@ fn format_of(words: &[Token]) -> Option<Format> {
 fn space_declaration(rest: &[Token], span: Span) -> Result<String, Diagnostic> {
     let name = rest
         .first()
-        .filter(|t| t.kind == TokenKind::Atom)
+        .filter(|t| t.kind == TokenKind::Atom && !t.text.starts_with(|c: char| c.is_ascii_digit()))
         .ok_or_else(|| Diagnostic::error(span, "expecting identifier."))?;
     let mut i = 1;
     while let Some(t) = rest.get(i) {
@@ -130,6 +130,16 @@ fn space_declaration(rest: &[Token], span: Span) -> Result<String, Diagnostic> {
     }
     Ok(name.text.to_ascii_lowercase())
 }
+
+/// The relay agent options dhcpd knows (server/stables.c `agent_options`), with its formats.
+const AGENT: &[(&str, &str)] = &[
+    ("circuit-id", "X"),
+    ("remote-id", "X"),
+    ("agent-id", "I"),
+    ("docsis-device-class", "L"),
+    ("link-selection", "I"),
+    ("relay-port", "Z"),
+];
 
 /// Options in dhcpd's table (common/tables.c) that charrua's option table does not have,
 /// with dhcpd's format: their values are checked, not sent.
@@ -189,7 +199,7 @@ impl Definitions {
                         .strip_prefix("unknown-")
                         .is_some_and(|n| n.parse::<u32>().is_ok())
             }
-            Some(("agent", _)) => super::expr::agent_sub_option(local).is_some(),
+            Some(("agent", option)) => AGENT.iter().any(|(n, _)| *n == option),
             Some((space, _)) if ISC_SPACES.contains(&space) => true,
             Some(_) => self.isc_formats.contains_key(local),
         }
@@ -258,7 +268,14 @@ impl Definitions {
             // sent; an option a space does not have is unknown, as in dhcpd.
             if let Some(code) = option.strip_prefix("unknown-") {
                 unknown_code(code, space, name)?;
-            } else if let Some(format) = self.isc_formats.get(local) {
+            } else if let Some(format) =
+                self.isc_formats.get(local).map(String::as_str).or_else(|| {
+                    AGENT
+                        .iter()
+                        .find(|(n, _)| space == "agent" && *n == option)
+                        .map(|(_, f)| *f)
+                })
+            {
                 let value = value_words(rest);
                 isc_format::check_value(format, value, span)?;
             } else if !self.known(local) {
@@ -369,7 +386,11 @@ impl Definitions {
         // parse_option_token takes a name where text goes.
         if let [word] = rest {
             // (A dot ends a name in dhcpd's lexer: `example.com` unquoted is refused.)
-            if word.kind == TokenKind::Atom && !word.text.contains('.') && format == Format::Text {
+            if word.kind == TokenKind::Atom
+                && !word.text.contains('.')
+                && format == Format::Text
+                && !word.text.starts_with(|c: char| c.is_ascii_digit())
+            {
                 let quoted = format!("\"{}\"", word.text);
                 if let Ok(value) = Value::parse_text(format, &quoted) {
                     return Ok(OptionStatement::Value(code, value));

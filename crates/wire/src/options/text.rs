@@ -93,12 +93,11 @@ pub fn parse_isc_number(text: &str, bits: u32) -> Result<u32, NumberError> {
         }
         value = value.wrapping_mul(base).wrapping_add(digit);
     }
-    if bits < 32 {
-        let half = 1u32 << (bits - 1);
-        let max = if negative { half } else { half + (half - 1) };
-        if value > max {
-            return Err(NumberError::TooBig { max });
-        }
+    // At 32 bits only a negative number has a limit (dhcpd's int arithmetic).
+    let half = 1u32 << (bits - 1);
+    let max = if negative { half } else { half + (half - 1) };
+    if value > max && (bits < 32 || negative) {
+        return Err(NumberError::TooBig { max });
     }
     let value = if negative {
         value.wrapping_neg()
