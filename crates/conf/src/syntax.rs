@@ -384,8 +384,14 @@ impl Parser<'_> {
     }
 }
 
+/// `option NAME code N = [array of] {`: a record type, not a block.
 fn is_record_definition(words: &[Token]) -> bool {
-    matches!(words, [o, _, c, _, eq] if o.is("option") && c.is("code") && eq.is_punct("="))
+    match words {
+        [o, _, c, _, eq, rest @ ..] if o.is("option") && c.is("code") && eq.is_punct("=") => {
+            matches!(rest, [] | [_, _]) && rest.first().is_none_or(|a| a.is("array"))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -154,10 +154,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "a client may keep a lease beside the one it asks for",
     ),
     (
-        "persist-eui-64-leases",
-        "(DHCPv6) nothing: charruad serves DHCPv4",
-    ),
-    (
         "ping",
         "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
     ),

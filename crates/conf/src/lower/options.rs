@@ -131,6 +131,10 @@ fn space_declaration(rest: &[Token], span: Span) -> Result<String, Diagnostic> {
     Ok(name.text.to_ascii_lowercase())
 }
 
+/// Options whose text form in dhcpd (common/tables.c) differs from charrua's table's: their
+/// values are read in dhcpd's format, all 8-bit fields.
+const ISC_TEXT: &[(OptionCode, &str)] = &[(OptionCode::PXE_INTERFACE_ID, "BBB")];
+
 /// The relay agent options dhcpd knows (server/stables.c `agent_options`), with its formats.
 const AGENT: &[(&str, &str)] = &[
     ("circuit-id", "X"),
@@ -370,6 +374,18 @@ impl Definitions {
         // `option NAME = EXPRESSION;` computes the value for each reply: a constant is the
         // value itself; anything else is not evaluated yet, and the option is not sent.
         let rest = match rest {
+            // Hex data is the option's octets, read in its format (`option routers =
+            // c6:12:00:01;`).
+            [eq, value] if eq.is_punct("=") && value.kind == TokenKind::Atom => {
+                if let Some(octets) = super::hex_bytes(&value.text) {
+                    return Value::decode(format, code, &octets)
+                        .map(|v| OptionStatement::Value(code, v))
+                        .map_err(|e| {
+                            Diagnostic::error(value.span, format!("option {}: {e}", name.text))
+                        });
+                }
+                std::slice::from_ref(value)
+            }
             [eq, value] if eq.is_punct("=") => std::slice::from_ref(value),
             [eq, ..] if eq.is_punct("=") => {
                 return Ok(OptionStatement::Warned(Diagnostic::warning(
@@ -382,6 +398,31 @@ impl Definitions {
             }
             other => other,
         };
+        // Options whose text dhcpd writes otherwise than charrua's table: its fields are read
+        // in its format and make the octets (`option pxe-interface-id 1 2 1;`).
+        if let Some((_, isc)) = ISC_TEXT.iter().find(|(c, _)| *c == code) {
+            isc_format::check_value(isc, rest, name.span)?;
+            let octets: Vec<u8> = rest
+                .iter()
+                .filter_map(|t| super::server_options::number(t, 8).ok())
+                .map(|n| n as u8)
+                .collect();
+            return Value::decode(format, code, &octets)
+                .map(|v| OptionStatement::Value(code, v))
+                .map_err(|e| Diagnostic::error(name.span, format!("option {}: {e}", name.text)));
+        }
+        // Booleans may be `ignore` in dhcpd (a value of 2, no boolean): not sent.
+        if let ([word], Format::Bool) = (rest, format) {
+            if word.is("ignore") {
+                return Ok(OptionStatement::Warned(Diagnostic::warning(
+                    word.span,
+                    format!(
+                        "option {} ignore: charrua sends booleans only; it is not sent",
+                        name.text
+                    ),
+                )));
+            }
+        }
         // A text value written as a bare name (`option domain-name localdomain;`): dhcpd's
         // parse_option_token takes a name where text goes.
         if let [word] = rest {

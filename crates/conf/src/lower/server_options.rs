@@ -116,8 +116,6 @@ const SERVER_OPTIONS: &[(&str, Kind)] = &[
     ),
     ("dhcpv6-set-tee-times", Kind::Flag),
     ("abandon-lease-time", Kind::Time),
-    ("use-eui-64", Kind::Flag),
-    ("persist-eui-64-leases", Kind::Flag),
     ("check-secs-byte-order", Kind::Flag),
     ("ddns-dual-stack-mixed-mode", Kind::Flag),
     ("ddns-guard-id-must-match", Kind::Flag),
