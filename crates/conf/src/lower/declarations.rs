@@ -244,6 +244,9 @@ impl Lowerer<'_> {
             // The class must be declared before (server/confpars.c parse_allow_deny:
             // "no such class").
             ["members", "of", _] => match s.words.get(3) {
+                Some(t) if t.kind != crate::lexer::TokenKind::String => {
+                    return Err(Diagnostic::error(t.span, "expecting class name."))
+                }
                 Some(t) if self.decls.classes.iter().any(|c| c.name == t.text) => {
                     Some(PermitSpec::Class(t.text.clone()))
                 }
@@ -272,6 +275,9 @@ impl Lowerer<'_> {
             ["after", ..] => Some(PermitSpec::Kind(PermitKind::After(
                 crate::leases::read::date(s.words.get(1..).unwrap_or_default(), s.span)?,
             ))),
+            _ if scope == Scope::Pool && w.first().is_some_and(|k| k == "ignore") => {
+                return Err(Diagnostic::error(s.span, "expecting allow/deny key"))
+            }
             _ if scope == Scope::Pool => {
                 return Err(Diagnostic::error(
                     s.span,
@@ -281,7 +287,8 @@ impl Lowerer<'_> {
                     ),
                 ))
             }
-            ["booting" | "duplicates" | "declines" | "client-updates" | "leasequery"] => None,
+            ["booting" | "duplicates" | "declines" | "client-updates" | "leasequery"
+            | "dynamic-bootp"] => None,
             _ => {
                 return Err(Diagnostic::error(
                     s.span,
@@ -327,10 +334,16 @@ impl Lowerer<'_> {
 
     /// `class "NAME" { match if EXPR; ... }`
     pub(super) fn class(&mut self, s: &Statement, groups: &Params) -> Result<(), Diagnostic> {
+        // server/confpars.c parse_class_declaration: the name is a string.
         let name = match word(&s.words, 1) {
-            Some(t) => t.text.clone(),
-            None => return Err(Diagnostic::error(s.span, "expected a class name")),
+            Some(t) if t.kind == crate::lexer::TokenKind::String => t.text.clone(),
+            _ => return Err(Diagnostic::error(s.span, "Expecting class name")),
         };
+        // `deleted;` removes a class of that name (as OMAPI writes it).
+        if s.block.iter().flatten().any(|st| st.keyword() == "deleted") {
+            self.decls.classes.retain(|c| c.name != name);
+            return Ok(());
+        }
         let block = s
             .block
             .as_deref()
@@ -397,20 +410,8 @@ impl Lowerer<'_> {
                         }
                     }
                 }
-                "lease" => {
-                    self.warn(
-                        st.span,
-                        format!(
-                            "class {name}: '{}' is parsed but not implemented yet",
-                            w.iter()
-                                .take(2)
-                                .map(|t| t.text.as_str())
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        ),
-                    );
-                    Ok(())
-                }
+                "lease" => lease_limit(st),
+                "dynamic" if w.len() == 1 => Ok(()),
                 _ => match self.parameter(st, Scope::Class, &mut class.params) {
                     Ok(true) => Ok(()),
                     Ok(false) => {
@@ -424,11 +425,14 @@ impl Lowerer<'_> {
                 self.diagnostics.push(d);
             }
         }
-        if self.decls.classes.iter().any(|c| c.name == name) {
-            return Err(Diagnostic::error(
-                s.span,
-                format!("class {name:?} is declared twice"),
-            ));
+        // A class declared again is the same class with more said of it (dhcpd finds it by
+        // name and goes on filling it in).
+        if let Some(earlier) = self.decls.classes.iter_mut().find(|c| c.name == name) {
+            class.params.inherit(&earlier.params);
+            earlier.params = class.params;
+            earlier.condition = class.condition.or(earlier.condition.take());
+            earlier.spawn_option = class.spawn_option.or(earlier.spawn_option);
+            return Ok(());
         }
         class.params.inherit(groups);
         self.spans.push((format!("class {name}"), s.span));
@@ -466,6 +470,14 @@ impl Lowerer<'_> {
             }
             _ => Match::Any(vec![member]),
         });
+        for st in s.block.iter().flatten() {
+            match st.keyword().as_str() {
+                "match" => return Err(Diagnostic::error(st.span, "invalid match in subclass.")),
+                "spawn" => return Err(Diagnostic::error(st.span, "invalid spawn in subclass.")),
+                "lease" => lease_limit(st)?,
+                _ => {}
+            }
+        }
         if s.block.is_some() {
             self.warn(
                 s.span,
@@ -473,5 +485,25 @@ impl Lowerer<'_> {
             );
         }
         Ok(())
+    }
+}
+
+/// `lease limit N;` in a class (server/confpars.c parse_class_declaration): checked as dhcpd
+/// checks it, then refused, since it restricts who gets a lease and charruad does not count
+/// a class's leases yet (failing closed rather than serving more clients than the limit).
+fn lease_limit(st: &Statement) -> Result<(), Diagnostic> {
+    let w = &st.words;
+    if !w.get(1).is_some_and(|t| t.is("limit")) {
+        return Err(Diagnostic::error(st.span, "expecting \"limit\""));
+    }
+    match w.get(2) {
+        Some(n) if n.text.parse::<u32>().is_ok() => Err(Diagnostic::error(
+            st.span,
+            format!(
+                "lease limit {}: not implemented yet; charruad refuses the configuration rather than give this class more leases than the limit",
+                n.text
+            ),
+        )),
+        _ => Err(Diagnostic::error(st.span, "expecting a number")),
     }
 }

@@ -139,6 +139,12 @@ pub(super) fn data(t: Option<&Token>, span: Span) -> Result<Vec<u8>, Diagnostic>
     let t = t.ok_or_else(|| Diagnostic::error(span, "expected a string or colon-separated hex"))?;
     match t.kind {
         TokenKind::String => Ok(t.bytes.clone()),
+        // One octet written alone is hex too (common/parse.c parse_cshl).
+        _ if t.text.len() <= 2 && t.text.chars().all(|c| c.is_ascii_hexdigit()) => {
+            u8::from_str_radix(&t.text, 16)
+                .map(|b| vec![b])
+                .map_err(|_| Diagnostic::error(t.span, "expected a hex octet"))
+        }
         _ => hex_bytes(&t.text).ok_or_else(|| {
             Diagnostic::error(
                 t.span,

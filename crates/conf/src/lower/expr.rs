@@ -454,6 +454,29 @@ fn check_call(name: &str, args: &[Expr], span: Span) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// The classes an expression's `check "CLASS"` terms name.
+pub(crate) fn checked_classes(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Call(f, args) if f == "check" => {
+            if let Some(Expr::Data(name)) = args.first() {
+                out.push(String::from_utf8_lossy(name).into_owned());
+            }
+        }
+        Expr::Call(_, args) => args.iter().for_each(|a| checked_classes(a, out)),
+        Expr::Eq(a, b)
+        | Expr::Ne(a, b)
+        | Expr::Regex(a, b)
+        | Expr::And(a, b)
+        | Expr::Or(a, b)
+        | Expr::Arithmetic(_, a, b) => {
+            checked_classes(a, out);
+            checked_classes(b, out);
+        }
+        Expr::Not(a) => checked_classes(a, out),
+        _ => {}
+    }
+}
+
 /// The option names an expression reads (`option NAME`, `exists NAME`, `config-option NAME`).
 pub(crate) fn option_names(e: &Expr, out: &mut Vec<String>) {
     match e {

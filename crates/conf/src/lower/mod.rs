@@ -383,6 +383,14 @@ impl Lowerer<'_> {
         let e = expr::parse(tokens, span, want)?;
         let mut names = Vec::new();
         expr::option_names(&e, &mut names);
+        let mut classes = Vec::new();
+        expr::checked_classes(&e, &mut classes);
+        if classes
+            .iter()
+            .any(|c| !self.decls.classes.iter().any(|d| d.name == *c))
+        {
+            return Err(Diagnostic::error(span, "unknown collection."));
+        }
         if let Some(unknown) = names.iter().find(|n| !self.definitions.known(n)) {
             return Err(Diagnostic::error(
                 span,
@@ -638,7 +646,19 @@ impl Lowerer<'_> {
                     self.named_groups.insert(name.text.clone(), merged.clone());
                 }
                 let inner = self.body(block, Scope::Group, &merged);
-                body.subnets.extend(inner.subnets);
+                // Subnets in a group in a shared network are networks of their own, not the
+                // shared network's (server/confpars.c: the group's subnets get no `share`).
+                if scope == Scope::SharedNetwork {
+                    for subnet in inner.subnets {
+                        self.decls.networks.push(NetworkDecl {
+                            name: None,
+                            params: Params::default(),
+                            subnets: vec![subnet],
+                        });
+                    }
+                } else {
+                    body.subnets.extend(inner.subnets);
+                }
                 body.ranges.extend(inner.ranges);
                 body.pools.extend(inner.pools);
             }
@@ -674,13 +694,27 @@ impl Lowerer<'_> {
                     }
                 }
                 if pool.ranges.is_empty() {
-                    self.warn(s.span, "pool without a range");
+                    return Err(Diagnostic::error(
+                        s.end,
+                        "Pool declaration with no address range.",
+                    ));
+                }
+                // In a shared network, a pool's addresses are in a subnet declared before it
+                // (server/confpars.c parse_pool_statement: "address range not on network").
+                if scope == Scope::SharedNetwork {
+                    let on_network = |a: std::net::Ipv4Addr| body.subnets.iter().any(|n| n.net.contains(a));
+                    if let Some((a, b)) = pool.ranges.iter().find(|(a, b)| !on_network(*a) || !on_network(*b)) {
+                        return Err(Diagnostic::error(
+                            s.span,
+                            format!("address range {a} - {b} not on network: no subnet of the shared-network declared before the pool holds it"),
+                        ));
+                    }
                 }
                 body.pools.push(pool);
             }
             "range" => {
-                if !matches!(scope, Scope::Subnet | Scope::Pool | Scope::SharedNetwork) {
-                    return Err(misplaced("range"));
+                if !matches!(scope, Scope::Subnet | Scope::Pool) {
+                    return Err(Diagnostic::error(s.span, "range declaration not allowed here."));
                 }
                 let bootp = word(w, 1).is_some_and(|t| t.is("dynamic-bootp"));
                 let args = w.get(if bootp { 2 } else { 1 }..).unwrap_or_default();
@@ -714,6 +748,25 @@ impl Lowerer<'_> {
                 self.class(s, groups)?;
             }
             "subclass" => self.subclass(s)?,
+            // The old `vendor-class "NAME" { ... }` and `user-class` forms say more of a class
+            // declared before (server/confpars.c parse_class_declaration).
+            "vendor-class" | "user-class" => match word(w, 1) {
+                Some(t) if self.decls.classes.iter().any(|c| c.name == t.text) => {
+                    let mut words = w.clone();
+                    if let Some(first) = words.first_mut() {
+                        first.text = "class".into();
+                    }
+                    let as_class = Statement { words, ..s.clone() };
+                    self.class(&as_class, groups)?;
+                }
+                Some(t) => {
+                    return Err(Diagnostic::error(
+                        t.span,
+                        format!("no class named {}", t.text),
+                    ))
+                }
+                None => return Err(Diagnostic::error(s.span, "Expecting class name")),
+            },
             // `switch (EXPR) { case VALUE: ... default: ... }` (common/parse.c
             // parse_switch_statement): checked as dhcpd reads it, not acted on yet.
             // `switch (EXPRESSION) { ... }`: the parentheses are required.
