@@ -43,6 +43,10 @@ impl Token {
     }
 }
 
+/// dhcpd's token buffer (includes/dhcpd.h `struct parse`, 1500 octets, one for the NUL): no
+/// token, string or run of white space may fill it.
+const BUFFER: usize = 1499;
+
 fn is_atom_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/')
 }
@@ -114,29 +118,51 @@ impl Lexer {
                 '"' => break,
                 '\\' => {
                     let Some(e) = self.bump() else { continue };
-                    let digits = |lexer: &mut Self, radix: u32, max: usize, first: u32| {
+                    // dhcpd's escapes (common/conflex.c read_string): `\x` and two hex digits,
+                    // `\` and three octal digits; a digit short is an error, but for an octal
+                    // zero, which ends there and swallows the character after it.
+                    let escape_at = self.span(self.pos, 1, self.line, self.line_start);
+                    let digits = |lexer: &mut Self, radix: u32, first: u32| {
                         let mut v = first;
-                        for _ in 0..max {
-                            match lexer.peek().and_then(|d| d.to_digit(radix)) {
+                        for _ in 0..2 {
+                            let next = lexer.peek();
+                            match next.and_then(|d| d.to_digit(radix)) {
                                 Some(d) => {
                                     v = v * radix + d;
                                     lexer.bump();
                                 }
-                                None => break,
+                                None => return Err((v, next)),
                             }
                         }
-                        (v & 0xff) as u8
+                        Ok((v & 0xff) as u8)
                     };
                     match e {
                         'n' => bytes.push(b'\n'),
                         't' => bytes.push(b'\t'),
                         'r' => bytes.push(b'\r'),
                         'b' => bytes.push(8),
-                        'x' => bytes.push(digits(self, 16, 2, 0)),
-                        '0'..='7' => {
-                            let first = e.to_digit(8).unwrap_or(0);
-                            bytes.push(digits(self, 8, 2, first));
-                        }
+                        'x' => match digits(self, 16, 0) {
+                            Ok(b) => bytes.push(b),
+                            Err((_, c)) => {
+                                return Err(Diagnostic::error(
+                                    escape_at,
+                                    format!("invalid hex digit: {:x}", c.map_or(0, u32::from)),
+                                ))
+                            }
+                        },
+                        '0'..='7' => match digits(self, 8, e.to_digit(8).unwrap_or(0)) {
+                            Ok(b) => bytes.push(b),
+                            Err((0, _)) => {
+                                bytes.push(0);
+                                self.bump();
+                            }
+                            Err((_, c)) => {
+                                return Err(Diagnostic::error(
+                                    escape_at,
+                                    format!("invalid octal digit {:x}", c.map_or(0, u32::from)),
+                                ))
+                            }
+                        },
                         other => {
                             let mut buf = [0; 4];
                             bytes.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
@@ -149,8 +175,14 @@ impl Lexer {
                 }
             }
         }
-        let text = String::from_utf8_lossy(&bytes).into_owned();
         let span = self.span(start, self.pos - start, line, line_start);
+        if bytes.len() >= BUFFER {
+            return Err(Diagnostic::error(
+                span,
+                "string constant larger than internal buffer",
+            ));
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         Ok(Token {
             kind: TokenKind::String,
             text,
@@ -165,7 +197,19 @@ impl Lexer {
             let (start, line, line_start) = (self.pos, self.line, self.line_start);
             match c {
                 c if c.is_whitespace() => {
-                    self.bump();
+                    // dhcpd reads a run of white space into its token buffer (common/conflex.c
+                    // read_whitespace) and gives up past it.
+                    let mut run = 0;
+                    while self.peek().is_some_and(char::is_whitespace) {
+                        self.bump();
+                        run += 1;
+                    }
+                    if run >= BUFFER {
+                        return Some(Err(Diagnostic::error(
+                            self.span(start, 1, line, line_start),
+                            "whitespace too long, buffer overflow.",
+                        )));
+                    }
                 }
                 '#' => {
                     while self.peek().is_some_and(|c| c != '\n') {
@@ -183,6 +227,12 @@ impl Lexer {
                         .unwrap_or_default()
                         .to_string();
                     let span = self.span(start, self.pos - start, line, line_start);
+                    if text.len() >= BUFFER {
+                        return Some(Err(Diagnostic::error(
+                            span,
+                            "token larger than internal buffer",
+                        )));
+                    }
                     return Some(Ok(Token {
                         kind: TokenKind::Atom,
                         text,

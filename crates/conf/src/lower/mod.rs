@@ -385,9 +385,10 @@ impl Lowerer<'_> {
         expr::option_names(&e, &mut names);
         let mut classes = Vec::new();
         expr::checked_classes(&e, &mut classes);
+        // ("default" is dhcpd's own collection.)
         if classes
             .iter()
-            .any(|c| !self.decls.classes.iter().any(|d| d.name == *c))
+            .any(|c| c != "default" && !self.decls.classes.iter().any(|d| d.name == *c))
         {
             return Err(Diagnostic::error(span, "unknown collection."));
         }
@@ -699,6 +700,14 @@ impl Lowerer<'_> {
                         "Pool declaration with no address range.",
                     ));
                 }
+                // Failover does not share BOOTP leases (server/confpars.c parse_pool_statement).
+                let failover = block.iter().any(|st| st.keyword() == "failover");
+                if failover && pool.allow.contains(&PermitSpec::Kind(PermitKind::DynamicBootp)) {
+                    return Err(Diagnostic::error(
+                        s.span,
+                        "dynamic-bootp flag is not permitted for address range in a pool with a failover peer",
+                    ));
+                }
                 // In a shared network, a pool's addresses are in a subnet declared before it
                 // (server/confpars.c parse_pool_statement: "address range not on network").
                 if scope == Scope::SharedNetwork {
@@ -861,6 +870,10 @@ impl Lowerer<'_> {
                     self.pid_file_name = Some(name);
                 }
             }
+            "fixed-address6" | "fixed-prefix6" if scope == Scope::Host => self.warn(
+                s.span,
+                format!("'{keyword}' is DHCPv6: charruad serves DHCPv4, and this address is not given"),
+            ),
             // Any other parameter of dhcpd's: read, not acted on.
             k if server_options::kind(k).is_some() && known::loss(k).is_none() => self.warn(
                 s.span,
@@ -952,9 +965,13 @@ impl Lowerer<'_> {
             }
             // A bare name, or `NAME = value`, is an expression statement to dhcpd (it evaluates
             // the variable or sets it, and does nothing else): often a typo.
+            // (A number is no name: `42;` is an error to dhcpd.)
             _ if s.block.is_none()
-                && word(w, 0).is_some_and(|t| t.kind == TokenKind::Atom)
-                && (w.len() == 1 || w.get(1).is_some_and(|t| t.is_punct("="))) =>
+                && word(w, 0).is_some_and(|t| {
+                    t.kind == TokenKind::Atom && !t.text.starts_with(|c: char| c.is_ascii_digit())
+                })
+                && (w.len() == 1
+                    || w.get(1).is_some_and(|t| t.is_punct("=") || t.is_punct("("))) =>
             {
                 self.warn(
                     s.span,
