@@ -45,18 +45,21 @@ fn reversed_and_overlapping_ranges_are_refused() {
     );
 }
 
+/// Subnets may overlap, as in dhcpd: an address belongs to the narrowest.
 #[test]
-fn overlapping_subnets_are_refused() {
-    let err = Config::builder()
+fn overlapping_subnets_give_an_address_to_the_narrowest() {
+    let config = Config::builder()
         .subnet(net("198.18.0.0/16"), |s| s)
         .subnet(net(NET), |s| s)
-        .build();
+        .build()
+        .unwrap();
     assert_eq!(
-        err,
-        Err(ConfigError::OverlappingSubnets(
-            net("198.18.0.0/16"),
-            net(NET)
-        ))
+        config.subnet_of(ip(198, 18, 0, 9)),
+        Some(charrua_server::config::SubnetId(1))
+    );
+    assert_eq!(
+        config.subnet_of(ip(198, 18, 9, 9)),
+        Some(charrua_server::config::SubnetId(0))
     );
 }
 

@@ -153,6 +153,15 @@ pub(crate) fn date(words: &[Token], span: Span) -> Result<u64, Diagnostic> {
             .map_err(|_| Diagnostic::error(n.span, "expected seconds since the epoch")),
         [_, _weekday, d, t] => time::parse(&d.text, &t.text)
             .ok_or_else(|| Diagnostic::error(d.span, "expected a date YYYY/MM/DD HH:MM:SS")),
+        // A time zone offset in seconds may follow (common/parse.c parse_date_core).
+        [_, _weekday, d, t, offset] => {
+            let at = time::parse(&d.text, &t.text)
+                .ok_or_else(|| Diagnostic::error(d.span, "expected a date YYYY/MM/DD HH:MM:SS"))?;
+            let offset: i64 = offset.text.parse().map_err(|_| {
+                Diagnostic::error(offset.span, "Time zone offset or semicolon expected.")
+            })?;
+            Ok(at.saturating_add_signed(offset))
+        }
         _ => Err(Diagnostic::error(
             span,
             "expected W YYYY/MM/DD HH:MM:SS, epoch N or never",

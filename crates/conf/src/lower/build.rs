@@ -243,9 +243,6 @@ impl Lowerer<'_> {
                     ConfigError::OverlappingRanges(_, (start, _)) => {
                         self.span_of(&format!("range {start}"))
                     }
-                    ConfigError::OverlappingSubnets(_, net) => {
-                        self.span_of(&format!("subnet {net}"))
-                    }
                     ConfigError::FixedAddressInRange { host, .. }
                     | ConfigError::HostWithoutIdentity(host) => {
                         self.span_of(&format!("host {host}"))

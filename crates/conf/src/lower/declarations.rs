@@ -233,6 +233,24 @@ impl Lowerer<'_> {
             .map(|t| t.text.to_ascii_lowercase())
             .collect();
         let allow = w.first().is_some_and(|k| k == "allow");
+        // In a pool, `ignore` takes the flags only, not the permits (server/confpars.c
+        // parse_pool_statement); what it ignores the pool serves no address to (failing
+        // closed: dhcpd answers them nothing when this pool's address would be theirs).
+        if scope == Scope::Pool && w.first().is_some_and(|k| k == "ignore") {
+            let rest: Vec<&str> = w.iter().skip(1).map(String::as_str).collect();
+            let denied = match rest.as_slice() {
+                ["unknown-clients"] => PermitSpec::Kind(PermitKind::Unknown),
+                ["bootp"] => PermitSpec::Kind(PermitKind::DynamicBootp),
+                ["booting"] => PermitSpec::Kind(PermitKind::All),
+                ["duplicates" | "declines" | "client-updates" | "leasequery" | "dynamic-bootp"] => {
+                    self.warn(s.span, format!("'ignore {}' in a pool is not implemented yet: dhcpd's behaviour for it is not followed", rest.join(" ")));
+                    return Ok(());
+                }
+                _ => return Err(Diagnostic::error(s.span, "expecting allow/deny key")),
+            };
+            body.deny.push(denied);
+            return Ok(());
+        }
         let rest: Vec<&str> = w.iter().skip(1).map(String::as_str).collect();
         let spec = match rest.as_slice() {
             ["known-clients"] | ["known", "clients"] => Some(PermitSpec::Kind(PermitKind::Known)),
@@ -275,9 +293,6 @@ impl Lowerer<'_> {
             ["after", ..] => Some(PermitSpec::Kind(PermitKind::After(
                 crate::leases::read::date(s.words.get(1..).unwrap_or_default(), s.span)?,
             ))),
-            _ if scope == Scope::Pool && w.first().is_some_and(|k| k == "ignore") => {
-                return Err(Diagnostic::error(s.span, "expecting allow/deny key"))
-            }
             _ if scope == Scope::Pool => {
                 return Err(Diagnostic::error(
                     s.span,

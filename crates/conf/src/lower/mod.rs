@@ -526,7 +526,7 @@ impl Lowerer<'_> {
             "filename" => params.filename = Some(string(w, s.span)?),
             // In a pool, `allow` and `deny` take permits only (server/confpars.c
             // parse_pool_statement, get_permit: "expecting permit type"); `ignore` stays a flag.
-            "allow" | "deny" if scope == Scope::Pool => return Ok(false),
+            "allow" | "deny" | "ignore" if scope == Scope::Pool => return Ok(false),
             "allow" | "deny" | "ignore"
                 if w.len() == 2 && w.get(1).is_some_and(|t| t.is("bootp")) =>
             {
@@ -588,7 +588,18 @@ impl Lowerer<'_> {
         // on the parameter.
         if let Some(kind) = server_options::kind(&keyword) {
             if w.get(1).is_some_and(|t| t.is_punct("=")) {
-                self.data_expression(w.get(2..).unwrap_or_default(), s.span)?;
+                let value = self.data_expression(w.get(2..).unwrap_or_default(), s.span)?;
+                // dhcpd checks these two as it starts (server/dhcpd.c).
+                let wanted = match keyword.as_str() {
+                    "local-port" => Some((2, "invalid local port data length")),
+                    "local-address" => Some((4, "invalid local address data length")),
+                    _ => None,
+                };
+                if let (Some((length, message)), expr::Expr::Data(octets)) = (wanted, &value) {
+                    if octets.len() != length {
+                        return Err(Diagnostic::error(s.span, message));
+                    }
+                }
             } else {
                 server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
             }

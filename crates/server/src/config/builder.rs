@@ -534,18 +534,9 @@ fn check_params(params: &Params) -> Result<(), ConfigError> {
     }
 }
 
-/// Ranges inside their subnets and apart; subnets apart; fixed addresses outside ranges.
+/// Ranges inside their subnets and apart; fixed addresses outside ranges. Subnets may overlap,
+/// as in dhcpd: an address belongs to the narrowest (see [`Config::subnet_of`]).
 fn validate_addresses(config: &Config) -> Result<(), ConfigError> {
-    for (i, a) in config.subnets.iter().enumerate() {
-        if let Some(b) = config
-            .subnets
-            .iter()
-            .skip(i + 1)
-            .find(|b| a.net.overlaps(&b.net))
-        {
-            return Err(ConfigError::OverlappingSubnets(a.net, b.net));
-        }
-    }
     let mut ranges: Vec<(u32, u32)> = Vec::new();
     for pool in &config.pools {
         let subnet = config.subnet(pool.subnet).map(|s| s.net);

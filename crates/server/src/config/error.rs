@@ -28,9 +28,6 @@ pub enum ConfigError {
     /// Two ranges share addresses.
     #[error("ranges {0:?} and {1:?} overlap")]
     OverlappingRanges((Ipv4Addr, Ipv4Addr), (Ipv4Addr, Ipv4Addr)),
-    /// Two subnets share addresses.
-    #[error("subnets {0} and {1} overlap")]
-    OverlappingSubnets(Ipv4Net, Ipv4Net),
     /// A host's fixed address lies in a dynamic range, so it could be leased to someone else.
     #[error("fixed address {address} of host {host} lies inside a dynamic range")]
     FixedAddressInRange {

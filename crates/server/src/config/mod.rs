@@ -194,12 +194,17 @@ impl Config {
         self.networks.get(id.0 as usize)
     }
 
-    /// The subnet whose network contains `addr` (subnets never overlap).
+    /// The subnet whose network contains `addr`: the narrowest of those that do, the first
+    /// declared among equals (dhcpd keeps its subnets narrowest first: server/mdb.c
+    /// enter_subnet, subnet_inner_than).
     pub fn subnet_of(&self, addr: Ipv4Addr) -> Option<SubnetId> {
-        self.subnets
-            .iter()
-            .position(|s| s.net.contains(addr))
-            .map(|i| SubnetId(i as u32))
+        narrowest(
+            self.subnets
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (SubnetId(i as u32), s)),
+            addr,
+        )
     }
 
     /// The pool with a range containing `addr`.
@@ -287,4 +292,21 @@ impl Config {
             .map(|(i, _)| ClassId(i as u32))
             .collect()
     }
+}
+
+/// Of `subnets`, the narrowest that contains `addr` (the first of equals).
+pub(crate) fn narrowest<'a>(
+    subnets: impl Iterator<Item = (SubnetId, &'a Subnet)>,
+    addr: Ipv4Addr,
+) -> Option<SubnetId> {
+    subnets
+        .filter(|(_, s)| s.net.contains(addr))
+        .fold(None, |best: Option<(SubnetId, u32)>, (id, s)| {
+            let width = u32::from(s.net.netmask()).count_ones();
+            match best {
+                Some((_, w)) if w >= width => best,
+                _ => Some((id, width)),
+            }
+        })
+        .map(|(id, _)| id)
 }

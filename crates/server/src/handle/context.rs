@@ -95,10 +95,12 @@ impl<'a> Context<'a> {
 
     /// The subnet on the client's link that contains `addr`.
     pub(crate) fn subnet_on_link(&self, addr: Ipv4Addr) -> Option<SubnetId> {
-        self.network_subnets()
-            .iter()
-            .copied()
-            .find(|s| self.config.subnet(*s).is_some_and(|s| s.net.contains(addr)))
+        crate::config::narrowest(
+            self.network_subnets()
+                .iter()
+                .filter_map(|id| Some((*id, self.config.subnet(*id)?))),
+            addr,
+        )
     }
 
     /// Whether `addr` names this server (items 34, 35): our identifier for this request, the
