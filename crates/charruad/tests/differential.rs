@@ -323,23 +323,93 @@ fn judged(program: &str, dir: &Path, file: &str) -> Option<Option<u32>> {
     Some(line.filter(|n| *n > 0))
 }
 
-/// Where dhcpd names another line than charruad for the same first error, and why.
-const LINE_DIFFERENCES: &[(&str, &str)] = &[(
-    "isc-projects-dhcp-keama-tests-groupsubnetif.err4.conf",
-    "dhcpd only peeks at the 'interface' it refuses and names the line of the token before it",
-)];
+/// dhcpd reports an error where its lexer stands after reading ahead, often the token after
+/// the one at fault, on the next line; charruad names the statement at fault.
+const LOOKAHEAD: &str = "dhcpd names the line of the token after the one at fault";
 
-/// Every file of both corpora (testdata/conf, and the 188 real-world files of
-/// testdata/conf/world, origins in its ORIGIN.md) has dhcpd's verdict and the line of its first
-/// error pinned in the folder's VERDICTS (made by testdata/conf/judge.sh): charruad -t gives
-/// that verdict, and its first error is on that line; and where dhcpd is installed, it still
-/// says what is pinned.
+/// Where dhcpd names another line than charruad for the same first error, and why.
+const LINE_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "isc-projects-dhcp-keama-tests-groupsubnetif.err4.conf",
+        "dhcpd only peeks at the 'interface' it refuses and names the line of the token before it",
+    ),
+    ("013-lex-stray-character.conf", LOOKAHEAD),
+    ("014-lex-stray-character-after-declaration.conf", LOOKAHEAD),
+    ("015-lex-stray-character-in-subnet.conf", LOOKAHEAD),
+    ("033-lex-extra-close-brace.conf", LOOKAHEAD),
+    ("076-shared-network-missing-brace.conf", LOOKAHEAD),
+    ("091-group-missing-brace.conf", LOOKAHEAD),
+    ("097-v6-pool6-empty.conf", LOOKAHEAD),
+    ("134-host-identifier-twice.conf", LOOKAHEAD),
+    (
+        "142-host-declared-twice.conf",
+        "dhcpd finds the duplicate host at its closing brace",
+    ),
+    ("154-host-missing-brace.conf", LOOKAHEAD),
+    ("168-range-missing-semicolon.conf", LOOKAHEAD),
+    (
+        "173-pool-before-subnet-in-shared-network.conf",
+        "dhcpd checks the pool at its closing brace",
+    ),
+    (
+        "174-pool-range-not-on-network.conf",
+        "dhcpd checks the pool at its closing brace",
+    ),
+    ("180-pool-missing-brace.conf", LOOKAHEAD),
+    ("247-subclass-match-inside.conf", LOOKAHEAD),
+    ("381-allowdeny-missing-semicolon.conf", LOOKAHEAD),
+    ("416-option-no-value.conf", LOOKAHEAD),
+    ("570-stmt-case-missing-colon.conf", LOOKAHEAD),
+    ("573-stmt-case-in-if.conf", LOOKAHEAD),
+    ("716-zone-two-primaries.conf", LOOKAHEAD),
+    ("717-zone-two-secondaries.conf", LOOKAHEAD),
+    ("744-failover-missing-semicolon.conf", LOOKAHEAD),
+    ("751-failover-in-subnet.conf", LOOKAHEAD),
+    (
+        "759-failover-dynamic-bootp-range.conf",
+        "dhcpd checks the pool at its closing brace",
+    ),
+];
+
+/// Files of the generated corpus (testdata/conf/gen) where charruad's verdict is not dhcpd's,
+/// on purpose or not yet, and why.
+const VERDICT_DIFFERENCES: &[(&str, &str)] = &[
+    ("217-class-spawn-with.conf", LEASE_LIMIT),
+    ("218-class-match-if-and-spawn.conf", LEASE_LIMIT),
+    ("231-class-lease-limit-zero.conf", LEASE_LIMIT),
+    ("251-subclass-lease-limit.conf", LEASE_LIMIT),
+    (
+        "090-group-static-last.conf",
+        "dhcpd's parser fails on a 'static;' that ends a group; charruad reads it",
+    ),
+    (
+        "209-pool-no-failover-peer-no-semicolon.conf",
+        "dhcpd's 'no failover peer' consumes no semicolon; charruad wants one, as every statement has",
+    ),
+    (
+        "760-failover-pool-no-failover-dynamic-bootp.conf",
+        "dhcpd's 'no failover peer' consumes no semicolon; charruad wants one, as every statement has",
+    ),
+    (
+        "417-option-no-value-in-subnet.conf",
+        "dhcpd takes 'option domain-name;;' in a subnet (and crashes on it at the top); charruad wants a value",
+    ),
+    (
+        "056-subnet-in-pool.conf",
+        "dhcpd takes a subnet declared inside a pool; charruad does not model it yet",
+    ),
+];
+
+/// Fail closed: a class's lease limit restricts who gets a lease, and charruad does not count
+/// them yet, so it refuses the configuration rather than serve more clients than the limit.
+const LEASE_LIMIT: &str = "lease limit is refused until charruad counts a class's leases";
+
 #[test]
 fn charruad_gives_dhcpds_verdict_and_first_error_line_on_every_pinned_file() {
     let isc = have_dhcpd();
     let mut differ = Vec::new();
     let mut count = 0;
-    for dir in [corpus(), corpus().join("world")] {
+    for dir in [corpus(), corpus().join("world"), corpus().join("gen")] {
         let pins = std::fs::read_to_string(dir.join("VERDICTS")).unwrap();
         let pins: Vec<_> = pins.lines().filter_map(pinned).collect();
         let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -367,6 +437,14 @@ fn charruad_gives_dhcpds_verdict_and_first_error_line_on_every_pinned_file() {
             }
             let ours = judged(env!("CARGO_BIN_EXE_charruad"), &dir, &name);
             let excused = LINE_DIFFERENCES.iter().any(|(n, _)| *n == name);
+            if VERDICT_DIFFERENCES.iter().any(|(n, _)| *n == name) {
+                assert_ne!(
+                    pin.is_none(),
+                    ours.is_none(),
+                    "{name} now gets dhcpd's verdict: take it off VERDICT_DIFFERENCES"
+                );
+                continue;
+            }
             let agree = match (pin, ours) {
                 (None, None) => true,
                 (Some(Some(line)), Some(Some(ours))) => line == ours || excused,
@@ -378,6 +456,6 @@ fn charruad_gives_dhcpds_verdict_and_first_error_line_on_every_pinned_file() {
             }
         }
     }
-    assert!(count >= 250, "{count} files");
+    assert!(count >= 1000, "{count} files");
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }

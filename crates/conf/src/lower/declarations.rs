@@ -496,7 +496,7 @@ impl Lowerer<'_> {
         if s.block.is_some() {
             self.warn(
                 s.span,
-                "settings in a subclass block are not implemented yet",
+                "settings in a subclass block are not implemented yet: the subclass's members do not get them",
             );
         }
         Ok(())

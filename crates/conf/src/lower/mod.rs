@@ -627,7 +627,7 @@ impl Lowerer<'_> {
                 })?;
                 let inner = self.body(block, Scope::SharedNetwork, groups);
                 if !inner.ranges.is_empty() || !inner.pools.is_empty() {
-                    self.warn(s.span, "ranges and pools directly in a shared-network are not implemented yet; put them in its subnets");
+                    self.warn(s.span, "pools directly in a shared-network are not implemented yet: their addresses are not served (put them in its subnets)");
                 }
                 if inner.subnets.is_empty() {
                     return Err(Diagnostic::error(
