@@ -454,46 +454,47 @@ fn check_call(name: &str, args: &[Expr], span: Span) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// The classes an expression's `check "CLASS"` terms name.
-pub(crate) fn checked_classes(e: &Expr, out: &mut Vec<String>) {
+/// Calls `f` on `e` and on every expression inside it.
+fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
     match e {
-        Expr::Call(f, args) if f == "check" => {
-            if let Some(Expr::Data(name)) = args.first() {
-                out.push(String::from_utf8_lossy(name).into_owned());
-            }
-        }
-        Expr::Call(_, args) => args.iter().for_each(|a| checked_classes(a, out)),
+        Expr::Call(_, args) => args.iter().for_each(|a| visit(a, f)),
         Expr::Eq(a, b)
         | Expr::Ne(a, b)
         | Expr::Regex(a, b)
         | Expr::And(a, b)
         | Expr::Or(a, b)
         | Expr::Arithmetic(_, a, b) => {
-            checked_classes(a, out);
-            checked_classes(b, out);
+            visit(a, f);
+            visit(b, f);
         }
-        Expr::Not(a) => checked_classes(a, out),
+        Expr::Not(a) => visit(a, f),
         _ => {}
     }
 }
 
-/// The option names an expression reads (`option NAME`, `exists NAME`, `config-option NAME`).
-pub(crate) fn option_names(e: &Expr, out: &mut Vec<String>) {
-    match e {
-        Expr::Option(n) | Expr::Exists(n) => out.push(n.clone()),
-        Expr::Call(_, args) => args.iter().for_each(|a| option_names(a, out)),
-        Expr::Eq(a, b)
-        | Expr::Ne(a, b)
-        | Expr::Regex(a, b)
-        | Expr::And(a, b)
-        | Expr::Or(a, b)
-        | Expr::Arithmetic(_, a, b) => {
-            option_names(a, out);
-            option_names(b, out);
+/// The classes an expression's `check "CLASS"` terms name.
+pub(crate) fn checked_classes(e: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    visit(e, &mut |e| {
+        if let Expr::Call(f, args) = e {
+            if let (true, Some(Expr::Data(name))) = (f == "check", args.first()) {
+                out.push(String::from_utf8_lossy(name).into_owned());
+            }
         }
-        Expr::Not(a) => option_names(a, out),
-        _ => {}
-    }
+    });
+    out
+}
+
+/// The option names an expression reads (`option NAME`, `exists NAME`, `config-option NAME`).
+pub(crate) fn option_names(e: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    visit(e, &mut |e| {
+        if let Expr::Option(n) | Expr::Exists(n) = e {
+            out.push(n.clone());
+        }
+    });
+    out
 }
 
 /// Parses all of `tokens` as one expression of the kind `want` (`Kind::Any`: any kind), with

@@ -381,10 +381,8 @@ impl Lowerer<'_> {
         want: expr::Kind,
     ) -> Result<expr::Expr, Diagnostic> {
         let e = expr::parse(tokens, span, want)?;
-        let mut names = Vec::new();
-        expr::option_names(&e, &mut names);
-        let mut classes = Vec::new();
-        expr::checked_classes(&e, &mut classes);
+        let names = expr::option_names(&e);
+        let classes = expr::checked_classes(&e);
         // ("default" is dhcpd's own collection.)
         if classes
             .iter()
