@@ -169,10 +169,14 @@ fn current(path: &Path) -> Result<BTreeMap<Ipv4Addr, Lease>, String> {
     Ok(leases)
 }
 
+/// Writes the store's leases in dhcpd's form: a dhcpd.leases with everything it keeps beside
+/// the leases (see `IscLeaseFile::rendered`), a journal's leases as blocks.
 fn export(file: &Path, out: &mut impl Write) -> Result<(), String> {
-    let leases = current(file)?;
-    out.write_all(leases::write(leases.values()).as_bytes())
-        .map_err(|e| e.to_string())
+    let text = match charrua_store::resolve(file, LeaseFormat::Auto).map_err(|e| e.to_string())? {
+        LeaseFormat::Journal => leases::write(current(file)?.values()),
+        _ => charrua_store::IscLeaseFile::rendered(file).map_err(|e| e.to_string())?,
+    };
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }
 
 fn hex(bytes: &[u8]) -> String {

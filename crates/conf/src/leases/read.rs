@@ -270,7 +270,16 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
             "tstp" | "tsfp" | "atsfp" | "cltt" => {
                 date(w, st.span)?;
             }
-            "binding" => binding = Some(state(w, st.span)?),
+            "binding" => {
+                binding = Some(state(w, st.span)?);
+                // A state charrua's model folds into another (failover's `backup`, `reset`;
+                // `bootp`, `reserved`) is kept, so that the file is written back with it.
+                if w.last()
+                    .is_some_and(|t| write::FOLDED_STATES.iter().any(|s| t.is(s)))
+                {
+                    write::statement(&mut kept, st, 0);
+                }
+            }
             "next" | "rewind" => {
                 state(w, st.span)?;
             }
@@ -324,8 +333,8 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
             None,
         ),
         // A free address that names nobody is no record at all: ISC dhcpd writes one for every
-        // address of a pool, and charrua writes one when a record is removed. Statements kept
-        // for such a block would belong to no client, and go with it.
+        // address of a pool, and charrua writes one when a record is removed. Of the statements
+        // kept for such a block, only a folded binding state stays with it (`write::change`).
         _ if state == LeaseState::Expired => {
             return Ok((LeaseChange::Remove(address), kept));
         }

@@ -62,6 +62,30 @@ fn quoted(out: &mut String, bytes: &[u8]) {
     let _ = charrua_wire::options::text::write_quoted(out, bytes);
 }
 
+/// Binding states of dhcpd's that charrua's model folds into others: `backup` and `reset` are
+/// free addresses (of a failover pair), `bootp` and `reserved` held ones. A block read with one
+/// keeps it, and is written back with it while its state is still the folded one.
+pub const FOLDED_STATES: &[&str] = &["backup", "reset", "bootp", "reserved"];
+
+/// The state charrua's model gives dhcpd's binding state `word` (server/confpars.c
+/// parse_lease_declaration).
+fn folded(word: &str) -> Option<LeaseState> {
+    match word {
+        "backup" | "reset" => Some(LeaseState::Expired),
+        "bootp" | "reserved" => Some(LeaseState::Bound),
+        _ => None,
+    }
+}
+
+/// The folded binding state kept for a block (its `binding state WORD;` line), if any.
+fn kept_state(kept: Option<&str>) -> Option<&str> {
+    kept?.lines().find_map(|l| {
+        l.strip_prefix("binding state ")?
+            .strip_suffix(';')
+            .filter(|w| FOLDED_STATES.contains(w))
+    })
+}
+
 /// Appends the block of `lease` (nothing for an offer, which is never durable), with `kept`,
 /// the statements read from an earlier block that charrua keeps (one per line, unindented).
 pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
@@ -72,6 +96,10 @@ pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
         LeaseState::Expired => "free",
         LeaseState::Declined => "abandoned",
     };
+    // The state as read, while charrua has not changed it.
+    let state = kept_state(kept)
+        .filter(|w| folded(w) == Some(lease.state))
+        .unwrap_or(state);
     let _ = writeln!(out, "lease {} {{", lease.address);
     if lease.starts != 0 {
         date(out, "starts", lease.starts);
@@ -100,7 +128,11 @@ pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
             out.push_str(";\n");
         }
     }
-    for line in kept.unwrap_or_default().lines() {
+    for line in kept
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with("binding state "))
+    {
         let _ = writeln!(out, "  {line}");
     }
     if let Some(name) = &lease.hostname {
@@ -117,7 +149,10 @@ pub fn change(out: &mut String, change: &LeaseChange, kept: Option<&str>) {
     match change {
         LeaseChange::Set(lease) => block(out, lease, kept),
         LeaseChange::Remove(address) => {
-            let _ = writeln!(out, "lease {address} {{\n  binding state free;\n}}");
+            let state = kept_state(kept)
+                .filter(|w| folded(w) == Some(LeaseState::Expired))
+                .unwrap_or("free");
+            let _ = writeln!(out, "lease {address} {{\n  binding state {state};\n}}");
         }
     }
 }

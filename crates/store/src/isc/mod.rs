@@ -189,6 +189,17 @@ impl IscLeaseFile {
         })
     }
 
+    /// The lease file at `path` as charrua would write it anew (each address's last block,
+    /// with every statement kept: `set` variables, agent options, `on` statements, folded
+    /// binding states, hosts, failover state), read without taking the lock or changing it.
+    pub fn rendered(path: &Path) -> Result<String, StoreError> {
+        match identify::identify(path).map_err(|e| io(path, e))? {
+            Found::Empty | Found::Text => {}
+            other => return Err(refused(path, other.to_string())),
+        }
+        Ok(compact::render(&replay::read(path)?.file))
+    }
+
     /// Bytes of the file known durable.
     pub fn len(&self) -> u64 {
         self.durable_len
