@@ -121,6 +121,7 @@ fn condition(m: &Match) -> String {
             v.len(),
             quoted(v)
         ),
+        Match::Known => "match if known;".into(),
         other => format!("# matches {other:?}"),
     }
 }

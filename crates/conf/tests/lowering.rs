@@ -290,3 +290,38 @@ fn denying_a_class_that_cannot_be_matched_is_an_error() {
     let allowed = parse_config("allow.conf", pool("allow"), &mut NoIncludes);
     assert!(!allowed.has_errors());
 }
+
+/// The first error of `text`, if it has one.
+fn first_error(text: &str) -> Option<String> {
+    let lowered = parse_config("test.conf", text.to_string(), &mut NoIncludes);
+    lowered
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == charrua_conf::Severity::Error)
+        .map(|d| d.message.clone())
+}
+
+/// Fail closed: what restricts who is served is acted on or refused, never ignored, even where
+/// charruad does not evaluate the statements around it yet (dhcpd takes all of these).
+#[test]
+fn restrictions_charruad_cannot_evaluate_are_refused() {
+    let subnet = "subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.10 198.18.0.20; }\n";
+    for text in [
+        "if option host-name = \"x\" { deny booting; }",
+        "if exists user-class { } else { ignore unknown-clients; }",
+        "switch (option host-name) { case \"x\": deny bootp; }",
+        "class \"c\" { match if binary-to-ascii(16, 8, \":\", hardware) = \"1:2\"; deny booting; }",
+        "class \"c\" { match hardware; } subclass \"c\" 1:2:3:4:5:6:7 { ignore booting; }",
+        "class \"c\" { lease limit 2; }",
+    ] {
+        let error = first_error(&format!("{subnet}{text}"));
+        assert!(error.is_some(), "{text} is accepted");
+    }
+    // The same where charruad evaluates the condition: taken and enforced.
+    assert_eq!(
+        first_error(&format!(
+            "{subnet}class \"c\" {{ match if known; deny booting; }}"
+        )),
+        None
+    );
+}

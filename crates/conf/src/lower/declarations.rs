@@ -440,6 +440,16 @@ impl Lowerer<'_> {
                 self.diagnostics.push(d);
             }
         }
+        // Fail closed: a class whose members charruad cannot tell (no match it evaluates) may
+        // not restrict who is served, or its members would be served.
+        if class.condition.is_none() {
+            if let Some(st) = block.iter().find(|st| super::restricts_access(st)) {
+                return Err(Diagnostic::error(
+                    st.span,
+                    format!("class {name} restricts who is served, but charruad cannot evaluate its match yet: the configuration is refused rather than serve its members"),
+                ));
+            }
+        }
         // A class declared again is the same class with more said of it (dhcpd finds it by
         // name and goes on filling it in).
         if let Some(earlier) = self.decls.classes.iter_mut().find(|c| c.name == name) {
@@ -466,6 +476,25 @@ impl Lowerer<'_> {
                 ))
             }
         };
+        for st in s.block.iter().flatten() {
+            match st.keyword().as_str() {
+                "match" => return Err(Diagnostic::error(st.span, "invalid match in subclass.")),
+                "spawn" => return Err(Diagnostic::error(st.span, "invalid spawn in subclass.")),
+                "lease" => lease_limit(st)?,
+                _ => {}
+            }
+        }
+        if let Some(st) = s
+            .block
+            .iter()
+            .flatten()
+            .find(|st| super::restricts_access(st))
+        {
+            return Err(Diagnostic::error(
+                st.span,
+                "a subclass block that restricts who is served is not implemented yet: the configuration is refused rather than serve its members",
+            ));
+        }
         let class = self.decls.classes.iter_mut().find(|c| c.name == name);
         let class = class.ok_or_else(|| {
             Diagnostic::error(s.span, format!("subclass of unknown class {name:?}"))
@@ -485,14 +514,6 @@ impl Lowerer<'_> {
             }
             _ => Match::Any(vec![member]),
         });
-        for st in s.block.iter().flatten() {
-            match st.keyword().as_str() {
-                "match" => return Err(Diagnostic::error(st.span, "invalid match in subclass.")),
-                "spawn" => return Err(Diagnostic::error(st.span, "invalid spawn in subclass.")),
-                "lease" => lease_limit(st)?,
-                _ => {}
-            }
-        }
         if s.block.is_some() {
             self.warn(
                 s.span,

@@ -602,6 +602,7 @@ pub(crate) fn to_match(expr: &Expr) -> Option<Match> {
         Expr::And(a, b) => Some(Match::All(vec![to_match(a)?, to_match(b)?])),
         Expr::Or(a, b) => Some(Match::Any(vec![to_match(a)?, to_match(b)?])),
         Expr::Not(a) => Some(Match::Not(Box::new(to_match(a)?))),
+        Expr::Known => Some(Match::Known),
         _ => None,
     }
 }
@@ -660,7 +661,7 @@ mod tests {
             m("binary-to-ascii(16, 8, \":\", substring(hardware, 1, 6)) = \"0:11:22:33:44:55\""),
             None
         );
-        assert_eq!(m("known"), None);
+        assert_eq!(m("known"), Some(Match::Known));
     }
 
     /// Each case as `dhcpd -t` 4.4.3 judged `class "c" { match if EXPR; }`.

@@ -799,6 +799,7 @@ impl Lowerer<'_> {
                 for st in block {
                     let branch = self.switch_branch(st)?;
                     let _ = self.body(std::slice::from_ref(&branch), scope, groups);
+                    refuse_restrictions_in(std::slice::from_ref(&branch), "switch")?;
                 }
                 self.warn(s.span, "'switch' is parsed but conditional statements are not implemented yet; the statements inside are ignored");
             }
@@ -831,6 +832,7 @@ impl Lowerer<'_> {
                 // statements in server/confpars.c parse_statement): so does charruad, though it
                 // does not act on them yet.
                 let _ = self.body(block, scope, groups);
+                refuse_restrictions_in(block, &keyword)?;
                 self.warn(s.span, format!("'{keyword}' is parsed but conditional statements are not implemented yet; the statements inside are ignored"));
             }
             "hardware" | "fixed-address" | "uid" | "host-identifier" => {
@@ -1043,5 +1045,34 @@ impl Lowerer<'_> {
             ranges,
             pools,
         })
+    }
+}
+
+/// Whether `st` restricts who is answered or given an address (`deny`/`ignore` of booting,
+/// BOOTP or unknown clients, their flag forms set false): leaving such a statement out would
+/// serve clients the operator shut out.
+pub(super) fn restricts_access(st: &Statement) -> bool {
+    let w = &st.words;
+    let keyword = st.keyword();
+    let subject = |t: Option<&Token>| {
+        t.is_some_and(|t| t.is("booting") || t.is("bootp") || t.is("unknown-clients"))
+    };
+    let off = |t: Option<&Token>| t.is_some_and(|t| t.is("false") || t.is("off") || t.is("ignore"));
+    match keyword.as_str() {
+        "deny" | "ignore" => subject(w.get(1)),
+        "allow-booting" | "allow-bootp" | "boot-unknown-clients" => off(w.get(1)),
+        _ => st.block.iter().flatten().any(restricts_access),
+    }
+}
+
+/// Fail closed: charruad does not evaluate conditional statements yet, so one that restricts
+/// access inside a conditional is refused rather than ignored.
+fn refuse_restrictions_in(block: &[Statement], keyword: &str) -> Result<(), Diagnostic> {
+    match block.iter().find(|st| restricts_access(st)) {
+        Some(st) => Err(Diagnostic::error(
+            st.span,
+            format!("this restricts who is served inside '{keyword}', which charruad does not evaluate yet: the configuration is refused rather than serve clients it shuts out"),
+        )),
+        None => Ok(()),
     }
 }

@@ -53,6 +53,8 @@ pub enum Match {
     Any(Vec<Self>),
     /// The condition does not hold.
     Not(Box<Self>),
+    /// The client has a host declaration (ISC `known`).
+    Known,
 }
 
 /// The user class instances of RFC 3004 (length-prefixed), or the whole value when it is not
@@ -87,7 +89,7 @@ pub(crate) fn agent_sub_option(raw: &[u8], code: u8) -> Option<&[u8]> {
 
 impl Match {
     /// Whether `msg` satisfies the condition; `relayed` says whether option 82 may be trusted.
-    pub fn matches(&self, msg: &Message, relayed: bool) -> bool {
+    pub fn matches(&self, msg: &Message, relayed: bool, known: bool) -> bool {
         let opt = |code| msg.options.get(code);
         match self {
             Self::VendorClass(v) => opt(OptionCode::VENDOR_CLASS_IDENTIFIER) == Some(v.as_slice()),
@@ -110,9 +112,10 @@ impl Match {
                 opt(*code).is_some_and(|v| v.starts_with(prefix))
             }
             Self::Option { code, value } => opt(*code) == Some(value.as_slice()),
-            Self::All(all) => all.iter().all(|m| m.matches(msg, relayed)),
-            Self::Any(any) => any.iter().any(|m| m.matches(msg, relayed)),
-            Self::Not(m) => !m.matches(msg, relayed),
+            Self::All(all) => all.iter().all(|m| m.matches(msg, relayed, known)),
+            Self::Any(any) => any.iter().any(|m| m.matches(msg, relayed, known)),
+            Self::Not(m) => !m.matches(msg, relayed, known),
+            Self::Known => known,
         }
     }
 }
@@ -130,8 +133,8 @@ mod tests {
     #[test]
     fn vendor_class_matches_exactly_or_by_prefix() {
         let msg = with(OptionCode::VENDOR_CLASS_IDENTIFIER, b"PXEClient:Arch:00007");
-        assert!(Match::VendorClassPrefix(b"PXEClient".to_vec()).matches(&msg, false));
-        assert!(!Match::VendorClass(b"PXEClient".to_vec()).matches(&msg, false));
+        assert!(Match::VendorClassPrefix(b"PXEClient".to_vec()).matches(&msg, false, false));
+        assert!(!Match::VendorClass(b"PXEClient".to_vec()).matches(&msg, false, false));
     }
 
     #[test]
@@ -144,8 +147,8 @@ mod tests {
             code: 1,
             value: b"p1".to_vec(),
         };
-        assert!(m.matches(&msg, true));
-        assert!(!m.matches(&msg, false));
+        assert!(m.matches(&msg, true, false));
+        assert!(!m.matches(&msg, false, false));
     }
 
     #[test]
@@ -154,8 +157,8 @@ mod tests {
             OptionCode::USER_CLASS,
             &[3, b'a', b'b', b'c', 2, b'x', b'y'],
         );
-        assert!(Match::UserClass(b"xy".to_vec()).matches(&msg, false));
+        assert!(Match::UserClass(b"xy".to_vec()).matches(&msg, false, false));
         let plain = with(OptionCode::USER_CLASS, b"voip");
-        assert!(Match::UserClass(b"voip".to_vec()).matches(&plain, false));
+        assert!(Match::UserClass(b"voip".to_vec()).matches(&plain, false, false));
     }
 }

@@ -284,11 +284,16 @@ impl Config {
     }
 
     /// The classes `msg` belongs to, in declaration order.
-    pub fn classes_of(&self, msg: &charrua_wire::Message, relayed: bool) -> Vec<ClassId> {
+    pub fn classes_of(
+        &self,
+        msg: &charrua_wire::Message,
+        relayed: bool,
+        known: bool,
+    ) -> Vec<ClassId> {
         self.classes
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.condition.matches(msg, relayed))
+            .filter(|(_, c)| c.condition.matches(msg, relayed, known))
             .map(|(i, _)| ClassId(i as u32))
             .collect()
     }

@@ -53,7 +53,7 @@ impl<'a> Context<'a> {
         let link = select_link(config, rx, relayed);
         let hardware = msg.hardware_address();
         let host = config.host_for(msg.options.client_identifier(), msg.htype, hardware);
-        let classes = config.classes_of(msg, relayed);
+        let classes = config.classes_of(msg, relayed, host.is_some());
         let agent = msg.options.relay_agent_information();
         // RFC 5107: a relay may ask to be named as the server, so that renewals come through it.
         let override_id = agent
