@@ -842,6 +842,30 @@ impl Lowerer<'_> {
             // `% ...;` is skipped to its semicolon: dhcpd's parse_statement keeps it for its
             // migration assistant and ignores it (server/confpars.c, case PERCENT).
             "%" => {}
+            // `no failover peer` in a pool: dhcpd reads no semicolon after it (server/confpars.c
+            // parse_pool_statement), so what follows is the pool's next statement, and a
+            // semicolon right after it is an error.
+            "no" if scope == Scope::Pool
+                && w.get(1).is_some_and(|t| t.is("failover"))
+                && w.get(2).is_some_and(|t| t.is("peer")) =>
+            {
+                let rest = w.get(3..).unwrap_or_default();
+                let Some(first) = rest.first() else {
+                    return Err(Diagnostic::error(
+                        s.end,
+                        "expecting a parameter or declaration: dhcpd takes no ';' after 'no failover peer'",
+                    ));
+                };
+                let next = Statement {
+                    words: rest.to_vec(),
+                    block: s.block.clone(),
+                    span: first.span,
+                    end: s.end,
+                };
+                if !self.parameter(&next, scope, &mut body.params)? {
+                    self.declaration(&next, scope, groups, body)?;
+                }
+            }
             // dhcpd refuses the style it dropped, once the file is read (server/dhcpd.c).
             "ddns-update-style" if word(w, 1).is_some_and(|t| t.is("ad-hoc")) => {
                 return Err(Diagnostic::error(
