@@ -140,9 +140,8 @@ fn errors_name_file_line_and_column() {
     );
     assert!(!accepted);
     assert!(
-        stderr.contains(
-            "bad-01-missing-semicolon.conf:3:1: error: expected ';' or '{' before this '}'"
-        ),
+        stderr
+            .contains("bad-01-missing-semicolon.conf:3:1: error: expected ';' or '{' before this"),
         "{stderr}"
     );
 }
@@ -333,20 +332,17 @@ const LINE_DIFFERENCES: &[(&str, &str)] = &[
         "isc-projects-dhcp-keama-tests-groupsubnetif.err4.conf",
         "dhcpd only peeks at the 'interface' it refuses and names the line of the token before it",
     ),
+    (
+        "os-1337-netboot-configs-dhcp-dhcpd.conf",
+        "an unclosed block: dhcpd stops inside it at a statement it cannot read, charruad at the end of the file",
+    ),
+    ("resel-tb-resel.tools-tests-data-dhcpd.conf", LOOKAHEAD),
     ("013-lex-stray-character.conf", LOOKAHEAD),
     ("014-lex-stray-character-after-declaration.conf", LOOKAHEAD),
     ("015-lex-stray-character-in-subnet.conf", LOOKAHEAD),
     ("033-lex-extra-close-brace.conf", LOOKAHEAD),
-    ("076-shared-network-missing-brace.conf", LOOKAHEAD),
-    ("091-group-missing-brace.conf", LOOKAHEAD),
     ("097-v6-pool6-empty.conf", LOOKAHEAD),
     ("134-host-identifier-twice.conf", LOOKAHEAD),
-    (
-        "142-host-declared-twice.conf",
-        "dhcpd finds the duplicate host at its closing brace",
-    ),
-    ("154-host-missing-brace.conf", LOOKAHEAD),
-    ("168-range-missing-semicolon.conf", LOOKAHEAD),
     (
         "173-pool-before-subnet-in-shared-network.conf",
         "dhcpd checks the pool at its closing brace",
@@ -355,7 +351,6 @@ const LINE_DIFFERENCES: &[(&str, &str)] = &[
         "174-pool-range-not-on-network.conf",
         "dhcpd checks the pool at its closing brace",
     ),
-    ("180-pool-missing-brace.conf", LOOKAHEAD),
     ("247-subclass-match-inside.conf", LOOKAHEAD),
     ("381-allowdeny-missing-semicolon.conf", LOOKAHEAD),
     ("416-option-no-value.conf", LOOKAHEAD),
@@ -436,6 +431,13 @@ fn charruad_gives_dhcpds_verdict_and_first_error_line_on_every_pinned_file() {
                     "{name} now gets dhcpd's verdict: take it off VERDICT_DIFFERENCES"
                 );
                 continue;
+            }
+            if let (true, Some(Some(line)), Some(Some(ours))) = (excused, pin, ours) {
+                if line == ours {
+                    differ.push(format!(
+                        "{name} now names dhcpd's line: take it off LINE_DIFFERENCES"
+                    ));
+                }
             }
             let agree = match (pin, ours) {
                 (None, None) => true,

@@ -301,11 +301,17 @@ impl Parser<'_> {
                 });
             }
             // dhcpd reports a missing semicolon where it finds the token instead of it.
-            // The `}` is left for the block it closes.
+            // The `}` is left for the block it closes. Words run over several lines without a
+            // `;` are statements run together: dhcpd finds the missing semicolon where the
+            // next line's word stands.
             if token.is_punct("}") {
-                let at = token.span;
+                let first_line = words.first().map(|t| t.span.line);
+                let at = words
+                    .iter()
+                    .find(|t| Some(t.span.line) > first_line)
+                    .map_or(token.span, |t| t.span);
                 self.peeked = Some(token);
-                return Err(Diagnostic::error(at, "expected ';' or '{' before this '}'").into());
+                return Err(Diagnostic::error(at, "expected ';' or '{' before this").into());
             }
             if token.is_punct("{") {
                 // `option NAME code N = { type, ... };` is a record type, not a block.

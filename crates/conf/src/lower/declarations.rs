@@ -21,10 +21,7 @@ impl Lowerer<'_> {
                 ))
             }
         };
-        let block = s
-            .block
-            .as_deref()
-            .ok_or_else(|| Diagnostic::error(s.span, "expected '{' after the host name"))?;
+        let block = super::decls::block_after(s, 2)?;
         // `deleted;` removes the host of that name (server/confpars.c parse_host_declaration,
         // as OMAPI writes it).
         if block.iter().any(|st| st.keyword() == "deleted") {
@@ -33,9 +30,10 @@ impl Lowerer<'_> {
             return Ok(());
         }
         // server/mdb.c enter_host: one host of a name.
+        // (dhcpd finds it once the declaration is read, at its closing brace.)
         if !self.host_names.insert(name.clone()) {
             return Err(Diagnostic::error(
-                s.span,
+                s.end,
                 format!("host {name}: already exists"),
             ));
         }

@@ -10,6 +10,7 @@ use charrua_wire::OptionCode;
 use super::expr::hex_bytes;
 use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Span};
+use crate::syntax::Statement;
 use charrua_wire::options::text::parse_ipv4;
 
 /// Which scope a statement appears in; decides what it may contain.
@@ -195,5 +196,15 @@ pub(super) fn scope_name(scope: Scope) -> &'static str {
         Scope::Pool => "a pool",
         Scope::Host => "a host",
         Scope::Class => "a class",
+    }
+}
+
+/// The block of a declaration whose `{` comes after its first `words` words: dhcpd names the
+/// token it found instead of the brace ("expecting left brace.", at that token's line).
+pub(super) fn block_after(s: &Statement, words: usize) -> Result<&[Statement], Diagnostic> {
+    match (&s.block, s.words.get(words)) {
+        (Some(block), None) => Ok(block),
+        (_, Some(extra)) => Err(Diagnostic::error(extra.span, "expecting left brace.")),
+        (None, None) => Err(Diagnostic::error(s.end, "expecting left brace.")),
     }
 }

@@ -547,6 +547,54 @@ fn option_code(name: &str) -> Option<OptionCode> {
     lookup_name(name.strip_prefix("dhcp.").unwrap_or(name)).map(|d| d.code)
 }
 
+/// `binary-to-ascii(BASE, 8, SEP, substring(hardware, 1, N)) = TEXT` as a match: dhcpd writes
+/// each octet in BASE (16 or 10) without leading zeros, hex in lower case (common/tree.c
+/// `binary-to-ascii`), so TEXT matches the hardware address whose octets it spells if it is
+/// written that way, and no address at all otherwise (`"52:54:00:..."` never matches).
+fn hardware_text(args: &[Expr], text: &[u8]) -> Option<Match> {
+    let [base, width, Expr::Data(separator), Expr::Call(sub, inner)] = args else {
+        return None;
+    };
+    let base = match (number(base)?, number(width)?) {
+        (b @ (10 | 16), 8) => b as u32,
+        _ => return None,
+    };
+    if sub != "substring"
+        || !matches!(inner.as_slice(), [Expr::Hardware, start, _] if number(start) == Some(1))
+    {
+        return None;
+    }
+    let length = inner.get(2).and_then(number)?;
+    let text = std::str::from_utf8(text).ok()?;
+    let separator = std::str::from_utf8(separator).ok()?;
+    let octets: Option<Vec<u8>> = if separator.is_empty() {
+        None
+    } else {
+        text.split(separator)
+            .map(|part| u8::from_str_radix(part, base).ok())
+            .collect()
+    };
+    let spelled = octets.as_ref().map(|o| {
+        o.iter()
+            .map(|b| {
+                if base == 16 {
+                    format!("{b:x}")
+                } else {
+                    b.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(separator)
+    });
+    match octets {
+        Some(prefix) if spelled.as_deref() == Some(text) && prefix.len() == length => {
+            Some(Match::HardwarePrefix { htype: 1, prefix })
+        }
+        // Text dhcpd never writes: the class matches no client, as in dhcpd.
+        _ => Some(Match::Any(Vec::new())),
+    }
+}
+
 /// `left = right` where one side is a constant.
 fn equality(left: &Expr, right: &Expr) -> Option<Match> {
     let (subject, value) = match (left, right) {
@@ -554,6 +602,9 @@ fn equality(left: &Expr, right: &Expr) -> Option<Match> {
         _ => return None,
     };
     match subject {
+        // `binary-to-ascii(16, 8, ":", substring(hardware, 1, 6)) = "52:54:0:12:34:20"`: a
+        // hardware address (see `hardware_text`).
+        Expr::Call(f, args) if f == "binary-to-ascii" => hardware_text(args, &value),
         Expr::Option(name) if name == "vendor-class-identifier" => Some(Match::VendorClass(value)),
         Expr::Option(name) if name.starts_with("agent.") => Some(Match::AgentSubOption {
             code: agent_sub_option(name)?,
@@ -572,6 +623,11 @@ fn equality(left: &Expr, right: &Expr) -> Option<Match> {
                     (Expr::Option(name), 0) => Some(Match::OptionPrefix {
                         code: option_code(name)?,
                         prefix: value,
+                    }),
+                    (Expr::Option(name), offset) => Some(Match::OptionAt {
+                        code: option_code(name)?,
+                        offset,
+                        value,
                     }),
                     (Expr::Hardware, 1) => Some(Match::HardwarePrefix {
                         htype: 1,
@@ -655,10 +711,36 @@ mod tests {
         );
     }
 
+    /// The MAC-address idiom and option slices (testdata/conf/world: NetworkManager's dracut
+    /// test configuration).
+    #[test]
+    fn hardware_text_and_option_slices_lower_to_matches() {
+        assert_eq!(
+            m("binary-to-ascii (16, 8, \":\", substring(hardware, 1, 6)) = \"52:54:0:12:34:20\""),
+            Some(Match::HardwarePrefix {
+                htype: 1,
+                prefix: vec![0x52, 0x54, 0, 0x12, 0x34, 0x20]
+            })
+        );
+        // dhcpd writes no leading zero: this text never matches.
+        assert_eq!(
+            m("binary-to-ascii (16, 8, \":\", substring(hardware, 1, 6)) = \"52:54:00:12:34:20\""),
+            Some(Match::Any(Vec::new()))
+        );
+        assert_eq!(
+            m("substring (option dhcp-client-identifier, 1, 6) = \"RedHat\""),
+            Some(Match::OptionAt {
+                code: OptionCode::CLIENT_IDENTIFIER,
+                offset: 1,
+                value: b"RedHat".to_vec()
+            })
+        );
+    }
+
     #[test]
     fn expressions_without_an_equivalent_parse_but_do_not_lower() {
         assert_eq!(
-            m("binary-to-ascii(16, 8, \":\", substring(hardware, 1, 6)) = \"0:11:22:33:44:55\""),
+            m("binary-to-ascii(16, 8, \":\", substring(hardware, 2, 5)) = \"11:22:33:44:55\""),
             None
         );
         assert_eq!(m("known"), Some(Match::Known));

@@ -620,9 +620,7 @@ impl Lowerer<'_> {
                 if name.is_empty() {
                     return Err(Diagnostic::error(s.span, "zero-length shared network name"));
                 }
-                let block = s.block.as_deref().ok_or_else(|| {
-                    Diagnostic::error(s.span, "expected '{' after the shared-network name")
-                })?;
+                let block = decls::block_after(s, 2)?;
                 let inner = self.body(block, Scope::SharedNetwork, groups);
                 if !inner.ranges.is_empty() || !inner.pools.is_empty() {
                     self.warn(s.span, "pools directly in a shared-network are not implemented yet: their addresses are not served (put them in its subnets)");
@@ -645,10 +643,7 @@ impl Lowerer<'_> {
                 if matches!(scope, Scope::Host | Scope::Class) {
                     return Err(misplaced("group"));
                 }
-                let block = s
-                    .block
-                    .as_deref()
-                    .ok_or_else(|| Diagnostic::error(s.span, "expected '{' after group"))?;
+                let block = decls::block_after(s, w.len().min(2))?;
                 let mut merged = self.own_params(block, Scope::Group);
                 merged.inherit(groups);
                 // A named group may be given to hosts by name (`group NAME;` in a host).
@@ -682,10 +677,7 @@ impl Lowerer<'_> {
                 if scope != Scope::Subnet && scope != Scope::SharedNetwork {
                     return Err(misplaced("pool"));
                 }
-                let block = s
-                    .block
-                    .as_deref()
-                    .ok_or_else(|| Diagnostic::error(s.span, "expected '{' after pool"))?;
+                let block = decls::block_after(s, 1)?;
                 let inner = self.body(block, Scope::Pool, groups);
                 let mut pool = PoolDecl {
                     params: inner.params,
@@ -739,6 +731,10 @@ impl Lowerer<'_> {
                 let (start, end) = match args {
                     [a] => (address(Some(a), s.span)?, address(Some(a), s.span)?),
                     [a, b] => (address(Some(a), s.span)?, address(Some(b), s.span)?),
+                    // dhcpd wants its semicolon after the last address.
+                    [_, _, extra, ..] => {
+                        return Err(Diagnostic::error(extra.span, "semicolon expected."))
+                    }
                     _ => {
                         return Err(Diagnostic::error(
                             s.span,

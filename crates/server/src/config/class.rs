@@ -40,6 +40,15 @@ pub enum Match {
         /// Its leading octets.
         prefix: Vec<u8>,
     },
+    /// Option `code` holds `value` at `offset` (ISC `substring(option X, offset, n) = ...`).
+    OptionAt {
+        /// The option.
+        code: OptionCode,
+        /// Where the octets start in it.
+        offset: usize,
+        /// The octets.
+        value: Vec<u8>,
+    },
     /// Option `code` equals `value`.
     Option {
         /// The option.
@@ -111,6 +120,14 @@ impl Match {
             Self::OptionPrefix { code, prefix } => {
                 opt(*code).is_some_and(|v| v.starts_with(prefix))
             }
+            Self::OptionAt {
+                code,
+                offset,
+                value,
+            } => {
+                opt(*code).and_then(|v| v.get(*offset..offset.checked_add(value.len())?))
+                    == Some(value.as_slice())
+            }
             Self::Option { code, value } => opt(*code) == Some(value.as_slice()),
             Self::All(all) => all.iter().all(|m| m.matches(msg, relayed, known)),
             Self::Any(any) => any.iter().any(|m| m.matches(msg, relayed, known)),
@@ -160,5 +177,20 @@ mod tests {
         assert!(Match::UserClass(b"xy".to_vec()).matches(&msg, false, false));
         let plain = with(OptionCode::USER_CLASS, b"voip");
         assert!(Match::UserClass(b"voip".to_vec()).matches(&plain, false, false));
+    }
+
+    #[test]
+    fn option_slices_and_known_clients() {
+        let msg = with(OptionCode::CLIENT_IDENTIFIER, b"\0RedHat-7");
+        let at = |offset| Match::OptionAt {
+            code: OptionCode::CLIENT_IDENTIFIER,
+            offset,
+            value: b"RedHat".to_vec(),
+        };
+        assert!(at(1).matches(&msg, false, false));
+        assert!(!at(0).matches(&msg, false, false));
+        assert!(!at(usize::MAX).matches(&msg, false, false));
+        assert!(Match::Known.matches(&msg, false, true));
+        assert!(!Match::Known.matches(&msg, false, false));
     }
 }
