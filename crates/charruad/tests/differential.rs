@@ -391,6 +391,13 @@ const VERDICT_DIFFERENCES: &[(&str, &str)] = &[
 /// them yet, so it refuses the configuration rather than serve more clients than the limit.
 const LEASE_LIMIT: &str = "lease limit is refused until charruad counts a class's leases";
 
+/// Every file of the three corpora (testdata/conf, the 342 real-world files of
+/// testdata/conf/world and the 774 files of testdata/conf/gen made from dhcpd's parser, origins
+/// in their ORIGIN.md) has dhcpd's verdict and the line of its first error pinned in the
+/// folder's VERDICTS (made by testdata/conf/judge.sh): charruad -t gives that verdict, but for
+/// the VERDICT_DIFFERENCES, and its first error is on that line, but for the LINE_DIFFERENCES
+/// (each listed one must still differ); and where dhcpd is installed, it still says what is
+/// pinned.
 #[test]
 fn charruad_gives_dhcpds_verdict_and_first_error_line_on_every_pinned_file() {
     let isc = have_dhcpd();
