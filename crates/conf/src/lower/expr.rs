@@ -273,6 +273,21 @@ impl ExprParser<'_> {
         self.term(depth)
     }
 
+    /// A call's arguments after its `(`, up to and with the `)`: expressions separated by
+    /// commas, perhaps none.
+    fn arguments(&mut self, depth: usize) -> Result<Vec<Expr>, Diagnostic> {
+        let mut args = Vec::new();
+        if !self.peek().is_some_and(|t| t.is_punct(")")) {
+            args.push(self.binary(0, depth + 1)?);
+            while self.peek().is_some_and(|t| t.is_punct(",")) {
+                self.pos += 1;
+                args.push(self.binary(0, depth + 1)?);
+            }
+        }
+        self.require(")")?;
+        Ok(args)
+    }
+
     fn term(&mut self, depth: usize) -> Result<Expr, Diagnostic> {
         let t = self.next()?.clone();
         if depth >= MAX_DEPTH {
@@ -342,18 +357,12 @@ impl ExprParser<'_> {
                 Ok(Expr::Call(word, vec![Expr::Variable(name.text)]))
             }
             f if FUNCTIONS.contains(&f) => {
-                let mut args = Vec::new();
-                if self.peek().is_some_and(|t| t.is_punct("(")) {
+                let args = if self.peek().is_some_and(|t| t.is_punct("(")) {
                     self.pos += 1;
-                    if !self.peek().is_some_and(|t| t.is_punct(")")) {
-                        args.push(self.binary(0, depth + 1)?);
-                        while self.peek().is_some_and(|t| t.is_punct(",")) {
-                            self.pos += 1;
-                            args.push(self.binary(0, depth + 1)?);
-                        }
-                    }
-                    self.require(")")?;
-                }
+                    self.arguments(depth)?
+                } else {
+                    Vec::new()
+                };
                 check_call(&word, &args, t.span)?;
                 Ok(Expr::Call(word, args))
             }
@@ -374,16 +383,7 @@ impl ExprParser<'_> {
                     return Ok(Expr::Variable(word));
                 }
                 self.pos += 1;
-                let mut args = Vec::new();
-                if !self.peek().is_some_and(|t| t.is_punct(")")) {
-                    args.push(self.binary(0, depth + 1)?);
-                    while self.peek().is_some_and(|t| t.is_punct(",")) {
-                        self.pos += 1;
-                        args.push(self.binary(0, depth + 1)?);
-                    }
-                }
-                self.require(")")?;
-                Ok(Expr::Call(word, args))
+                Ok(Expr::Call(word, self.arguments(depth)?))
             }
         }
     }
