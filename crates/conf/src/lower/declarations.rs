@@ -3,7 +3,7 @@
 use charrua_server::config::{Match, Params};
 
 use super::decls::{data, word, Body, ClassDecl, HostDecl, PermitKind, PermitSpec, Scope};
-use super::expr::{self, Expr, Kind};
+use super::expr::{Expr, Kind};
 use super::Lowerer;
 use crate::source::Diagnostic;
 use crate::syntax::Statement;
@@ -388,7 +388,7 @@ impl Lowerer<'_> {
                             st.span,
                             Kind::Boolean,
                         )?;
-                        match expr::to_match(&e) {
+                        match super::matches::to_match(&e) {
                             Some(m) => class.condition = Some(m),
                             None => self.warn(st.span, format!("class {name}: this match expression is not implemented yet; the class matches no client")),
                         }
@@ -441,7 +441,10 @@ impl Lowerer<'_> {
         // Fail closed: a class whose members charruad cannot tell (no match it evaluates) may
         // not restrict who is served, or its members would be served.
         if class.condition.is_none() {
-            if let Some(st) = block.iter().find(|st| super::restricts_access(st)) {
+            if let Some(st) = block
+                .iter()
+                .find(|st| super::statements::restricts_access(st))
+            {
                 return Err(Diagnostic::error(
                     st.span,
                     format!("class {name} restricts who is served, but charruad cannot evaluate its match yet: the configuration is refused rather than serve its members"),
@@ -486,7 +489,7 @@ impl Lowerer<'_> {
             .block
             .iter()
             .flatten()
-            .find(|st| super::restricts_access(st))
+            .find(|st| super::statements::restricts_access(st))
         {
             return Err(Diagnostic::error(
                 st.span,

@@ -11,24 +11,25 @@ mod failover;
 mod isc_format;
 mod keys;
 mod known;
+mod matches;
 mod names;
 mod options;
+mod parameters;
 mod server_options;
+mod statements;
 
 use charrua_server::config::{Config, Params};
 use charrua_server::Ipv4Net;
-
-use charrua_wire::{Format, Value};
 
 use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Severity, Sources, Span};
 use crate::syntax::{Loader, Statement};
 use decls::{
-    address, lease_time, scope_name, string, word, Body, Decls, NetworkDecl, PermitKind,
-    PermitSpec, PoolDecl, Scope, SubnetDecl,
+    address, scope_name, string, word, Body, Decls, NetworkDecl, PermitKind, PermitSpec, PoolDecl,
+    Scope, SubnetDecl,
 };
 pub(crate) use expr::hex_bytes;
-use options::{Definitions, OptionStatement};
+use options::Definitions;
 
 /// The result of reading a configuration.
 #[derive(Debug)]
@@ -100,19 +101,6 @@ struct Lowerer<'a> {
     spans: Vec<(String, Span)>,
     first_span: Span,
 }
-
-/// The parameters [`Lowerer::parameter`] sets that dhcpd also takes as `NAME = EXPRESSION;`.
-const PARAMETERS: &[&str] = &[
-    "default-lease-time",
-    "max-lease-time",
-    "min-lease-time",
-    "dynamic-bootp-lease-length",
-    "server-identifier",
-    "next-server",
-    "server-name",
-    "filename",
-    "boot-unknown-clients",
-];
 
 /// Lowers parsed statements; the configuration is built only when no error was found.
 pub(crate) fn lower(
@@ -189,63 +177,6 @@ impl Lowerer<'_> {
             .addresses(t, what, &mut *self.loader, &mut self.diagnostics)
     }
 
-    /// An `option` of an address type whose value names hosts: its addresses looked up; `None`
-    /// when the option is something else (the option table reads it).
-    fn option_with_host_names(
-        &mut self,
-        w: &[Token],
-    ) -> Result<Option<OptionStatement>, Diagnostic> {
-        let (Some(name), Some(values)) = (w.get(1), w.get(2..)) else {
-            return Ok(None);
-        };
-        if values.first().is_some_and(|t| t.is("code")) {
-            return Ok(None);
-        }
-        let format = self.definitions.format(&name.text);
-        if !matches!(format, Some(Format::Ip | Format::IpList))
-            || !values.iter().any(|t| names::is_host_name(&t.text))
-        {
-            return Ok(None);
-        }
-        let Some(code) = self.definitions.code(&name.text) else {
-            return Ok(None);
-        };
-        let what = format!("option {}", name.text);
-        let mut addresses = Vec::new();
-        // ADDRESS [, ADDRESS ...], as ISC's parse_option_token reads a list: a comma must be
-        // followed by another address; an `ip-address` option takes one.
-        let one = format == Some(Format::Ip);
-        let mut expect_value = true;
-        for t in values {
-            match (expect_value, t.is_punct(",")) {
-                (true, false) => addresses.extend(self.addresses(t, &what)?),
-                (false, true) if !one => {}
-                _ => {
-                    return Err(Diagnostic::error(
-                        t.span,
-                        format!(
-                            "{what}: expected {}",
-                            if expect_value { "an address" } else { "';'" }
-                        ),
-                    ))
-                }
-            }
-            expect_value = !expect_value;
-        }
-        if expect_value {
-            let at = values.last().map_or(name.span, |t| t.span);
-            return Err(Diagnostic::error(
-                at,
-                format!("{what}: expected an address after ','"),
-            ));
-        }
-        Ok(Some(match (format, addresses.as_slice()) {
-            (_, []) => OptionStatement::Defined,
-            (Some(Format::Ip), [first, ..]) => OptionStatement::Value(code, Value::Ip(*first)),
-            _ => OptionStatement::Value(code, Value::IpList(addresses)),
-        }))
-    }
-
     /// The settings a block sets itself, read ahead so that declarations inside it inherit
     /// them wherever they stand (ISC applies a scope's parameters to the whole scope).
     fn own_params(&mut self, statements: &[Statement], scope: Scope) -> Params {
@@ -275,295 +206,6 @@ impl Lowerer<'_> {
             }
         }
         body
-    }
-
-    /// `NAME = EXPRESSION;` for a parameter: dhcpd takes every server option in this form
-    /// (common/parse.c parse_option_statement, `EQUAL`). A constant is the value, as if written
-    /// plainly; a value computed per client is not computed yet, and the parameter is left
-    /// unset.
-    fn computed_parameter(
-        &mut self,
-        s: &Statement,
-        scope: Scope,
-        params: &mut Params,
-    ) -> Result<bool, Diagnostic> {
-        let keyword = s.keyword();
-        let value = s.words.get(2..).unwrap_or_default();
-        let four_octets = matches!(
-            server_options::kind(&keyword),
-            Some(server_options::Kind::Time | server_options::Kind::Number(32))
-        );
-        match (self.data_expression(value, s.span)?, value) {
-            // A string is the text itself.
-            (expr::Expr::Data(_), [constant]) if constant.kind == TokenKind::String => {
-                let plain = Statement {
-                    words: s.words.iter().take(1).chain([constant]).cloned().collect(),
-                    block: None,
-                    span: s.span,
-                    end: s.end,
-                };
-                self.parameter(&plain, scope, params)
-            }
-            // Four octets of hex are a 32-bit value, as dhcpd reads the option's data.
-            (expr::Expr::Data(octets), [constant])
-                if four_octets && <[u8; 4]>::try_from(octets.as_slice()).is_ok() =>
-            {
-                let number =
-                    u32::from_be_bytes(<[u8; 4]>::try_from(octets.as_slice()).unwrap_or_default());
-                let mut word = constant.clone();
-                word.text = number.to_string();
-                let plain = Statement {
-                    words: s.words.iter().take(1).cloned().chain([word]).collect(),
-                    block: None,
-                    span: s.span,
-                    end: s.end,
-                };
-                self.parameter(&plain, scope, params)
-            }
-            _ => {
-                self.warn(
-                    s.span,
-                    format!("{keyword} = EXPRESSION: values computed per client are not implemented yet; {keyword} is not set here"),
-                );
-                Ok(true)
-            }
-        }
-    }
-
-    /// One statement of a `switch` block: `case VALUE: STATEMENT` and `default: STATEMENT`
-    /// read as one statement by the syntax (the colon is a word), split here; the statement
-    /// after the colon is returned to be checked (an empty one when there is none).
-    fn switch_branch(&self, st: &Statement) -> Result<Statement, Diagnostic> {
-        // The lexer keeps a colon in a word (`default:`, `5:`): split it off.
-        let mut w: Vec<Token> = Vec::with_capacity(st.words.len() + 1);
-        for t in &st.words {
-            match t.text.strip_suffix(':') {
-                Some(label)
-                    if t.kind == TokenKind::Atom
-                        && !label.is_empty()
-                        && !w.iter().any(|x| x.is(":")) =>
-                {
-                    let mut head = t.clone();
-                    head.text = label.to_string();
-                    let mut colon = t.clone();
-                    colon.text = ":".into();
-                    w.extend([head, colon]);
-                }
-                _ => w.push(t.clone()),
-            }
-        }
-        let colon = w.iter().position(|t| t.is(":"));
-        let after = match (st.keyword().as_str(), colon) {
-            ("case", Some(at)) => {
-                expr::parse(w.get(1..at).unwrap_or_default(), st.span, expr::Kind::Any)?;
-                at + 1
-            }
-            ("default", Some(1)) => 2,
-            ("case" | "default", _) => return Err(Diagnostic::error(st.span, "colon expected.")),
-            _ => 0,
-        };
-        let words: Vec<_> = w.get(after..).unwrap_or_default().to_vec();
-        let span = words.first().map_or(st.span, |t| t.span);
-        Ok(Statement {
-            words,
-            block: st.block.clone(),
-            span,
-            end: st.end,
-        })
-    }
-
-    /// An expression of the kind `want`, whose options are ones dhcpd knows (common/parse.c
-    /// parse_option_name: "no option named N in space dhcp").
-    fn expression(
-        &self,
-        tokens: &[Token],
-        span: Span,
-        want: expr::Kind,
-    ) -> Result<expr::Expr, Diagnostic> {
-        let e = expr::parse(tokens, span, want)?;
-        let names = expr::option_names(&e);
-        let classes = expr::checked_classes(&e);
-        // ("default" is dhcpd's own collection.)
-        if classes
-            .iter()
-            .any(|c| c != "default" && !self.decls.classes.iter().any(|d| d.name == *c))
-        {
-            return Err(Diagnostic::error(span, "unknown collection."));
-        }
-        if let Some(unknown) = names.iter().find(|n| !self.definitions.known(n)) {
-            return Err(Diagnostic::error(
-                span,
-                match unknown.split_once('.') {
-                    None => format!("no option named {unknown} in space dhcp"),
-                    Some(_) => format!("unknown option {unknown}"),
-                },
-            ));
-        }
-        Ok(e)
-    }
-
-    /// The value of `NAME = EXPRESSION;` for an option or parameter: a data expression, where
-    /// a number stands for one octet in hex (common/parse.c parse_cshl: `600` exceeds it).
-    fn data_expression(&self, tokens: &[Token], span: Span) -> Result<expr::Expr, Diagnostic> {
-        if let [t] = tokens {
-            if t.kind == TokenKind::Atom
-                && t.text.chars().all(|c| c.is_ascii_digit())
-                && u8::from_str_radix(&t.text, 16).is_err()
-            {
-                return Err(Diagnostic::error(
-                    t.span,
-                    format!("{} exceeds max (255) for precision.", t.text),
-                ));
-            }
-        }
-        self.expression(tokens, span, expr::Kind::Data)
-    }
-
-    /// A statement in an `on` or `define` body: executable statements and parameters only
-    /// (common/parse.c parse_executable_statements); checked, not kept.
-    fn executable_body(&mut self, st: &Statement, groups: &Params) -> Result<(), Diagnostic> {
-        let keyword = st.keyword();
-        let executable = executable::KEYWORDS.contains(&keyword.as_str())
-            || matches!(
-                keyword.as_str(),
-                "if" | "elsif" | "else" | "switch" | "add" | "break"
-            )
-            || keyword == "option"
-            || server_options::kind(&keyword).is_some();
-        if !executable {
-            return Err(Diagnostic::error(st.span, "right brace expected."));
-        }
-        // (Read as in a group: not the top of the file, where some statements run at once.)
-        let mut scratch = Body::default();
-        if !self.parameter(st, Scope::Group, &mut scratch.params)? {
-            self.declaration(st, Scope::Group, groups, &mut scratch)?;
-        }
-        Ok(())
-    }
-
-    /// A parameter statement: sets `params` and returns true; false when `s` is not one.
-    fn parameter(
-        &mut self,
-        s: &Statement,
-        scope: Scope,
-        params: &mut Params,
-    ) -> Result<bool, Diagnostic> {
-        let w = &s.words;
-        let keyword = s.keyword();
-        if PARAMETERS.contains(&keyword.as_str()) && w.get(1).is_some_and(|t| t.is_punct("=")) {
-            return self.computed_parameter(s, scope, params);
-        }
-        match keyword.as_str() {
-            "option" => {
-                if scope == Scope::Host && w.get(1).is_some_and(|t| t.is("dhcp-client-identifier"))
-                {
-                    return Ok(false);
-                }
-                if w.get(2).is_some_and(|t| t.is_punct("=")) {
-                    self.data_expression(w.get(3..).unwrap_or_default(), s.span)?;
-                }
-                if let Some(statement) = self.option_with_host_names(w)? {
-                    if let OptionStatement::Value(code, value) = statement {
-                        params.set_option(code, &value);
-                    }
-                    return Ok(true);
-                }
-                match self
-                    .definitions
-                    .statement(w, s.span, self.sources, scope == Scope::Global)?
-                {
-                    OptionStatement::Value(code, value) => params.set_option(code, &value),
-                    OptionStatement::Defined => {}
-                    OptionStatement::Warned(d) => self.diagnostics.push(d),
-                }
-            }
-            "default-lease-time" => params.default_lease_time = Some(lease_time(w, s.span)?),
-            "max-lease-time" => params.max_lease_time = Some(lease_time(w, s.span)?),
-            "min-lease-time" => params.min_lease_time = Some(lease_time(w, s.span)?),
-            "dynamic-bootp-lease-length" => params.bootp_lease_time = Some(lease_time(w, s.span)?),
-            "authoritative" | "not" if scope == Scope::Host => {
-                return Err(Diagnostic::error(s.span, "authority makes no sense here."))
-            }
-            "authoritative" if w.len() == 1 => params.authoritative = Some(true),
-            "authoritative" => {
-                return Err(Diagnostic::error(
-                    w.get(1).map_or(s.span, |t| t.span),
-                    "semicolon expected.",
-                ))
-            }
-            "not" if w.len() == 2 && w.get(1).is_some_and(|t| t.is("authoritative")) => {
-                params.authoritative = Some(false)
-            }
-            "server-identifier" | "next-server" => {
-                let t = match w.as_slice() {
-                    [_, t] if t.kind == TokenKind::Atom => t,
-                    [_, t] => {
-                        return Err(Diagnostic::error(
-                            t.span,
-                            format!("{} (262): expecting IP address or hostname", t.text),
-                        ))
-                    }
-                    [_, _, extra, ..] => {
-                        return Err(Diagnostic::error(extra.span, "semicolon expected."))
-                    }
-                    _ => {
-                        return Err(Diagnostic::error(
-                            s.span,
-                            format!("{keyword}: expected an address"),
-                        ))
-                    }
-                };
-                let first = self.addresses(t, &keyword)?.first().copied();
-                if keyword == "next-server" {
-                    params.next_server = first.or(params.next_server);
-                } else {
-                    params.server_identifier = first.or(params.server_identifier);
-                }
-            }
-            "server-name" => params.server_name = Some(string(w, s.span)?),
-            "filename" => params.filename = Some(string(w, s.span)?),
-            // In a pool, `allow` and `deny` take permits only (server/confpars.c
-            // parse_pool_statement, get_permit: "expecting permit type"); `ignore` stays a flag.
-            "allow" | "deny" | "ignore" if scope == Scope::Pool => return Ok(false),
-            "allow" | "deny" | "ignore"
-                if w.len() == 2 && w.get(1).is_some_and(|t| t.is("bootp")) =>
-            {
-                params.bootp = Some(keyword == "allow");
-            }
-            // Who is answered at all: enforced wherever they stand, since leaving either out
-            // would serve clients the operator shut out.
-            "allow" | "deny" | "ignore"
-                if w.len() == 2 && w.get(1).is_some_and(|t| t.is("booting")) =>
-            {
-                params.booting = Some(keyword == "allow");
-            }
-            "allow" | "deny" | "ignore"
-                if scope != Scope::Pool
-                    && w.len() == 2
-                    && w.get(1).is_some_and(|t| t.is("unknown-clients")) =>
-            {
-                params.boot_unknown_clients = Some(keyword == "allow");
-            }
-            // The flag forms of allow/deny (server/stables.c); `ignore` denies.
-            "boot-unknown-clients" | "allow-bootp" | "allow-booting" => {
-                let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Flag);
-                server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
-                let value = w.get(1).map(server_options::flag).transpose()?;
-                match keyword.as_str() {
-                    "allow-bootp" => params.bootp = value,
-                    "allow-booting" => params.booting = value,
-                    _ => params.boot_unknown_clients = value,
-                }
-            }
-            _ => return Ok(false),
-        }
-        if s.block.is_some() {
-            return Err(Diagnostic::error(
-                s.span,
-                format!("{keyword} takes no block"),
-            ));
-        }
-        Ok(true)
     }
 
     /// A declaration or another statement that is not a parameter.
@@ -795,7 +437,7 @@ impl Lowerer<'_> {
                 for st in block {
                     let branch = self.switch_branch(st)?;
                     let _ = self.body(std::slice::from_ref(&branch), scope, groups);
-                    refuse_restrictions_in(std::slice::from_ref(&branch), "switch")?;
+                    statements::refuse_restrictions_in(std::slice::from_ref(&branch), "switch")?;
                 }
                 self.warn(s.span, "'switch' is parsed but conditional statements are not implemented yet; the statements inside are ignored");
             }
@@ -828,7 +470,7 @@ impl Lowerer<'_> {
                 // statements in server/confpars.c parse_statement): so does charruad, though it
                 // does not act on them yet.
                 let _ = self.body(block, scope, groups);
-                refuse_restrictions_in(block, &keyword)?;
+                statements::refuse_restrictions_in(block, &keyword)?;
                 self.warn(s.span, format!("'{keyword}' is parsed but conditional statements are not implemented yet; the statements inside are ignored"));
             }
             "hardware" | "fixed-address" | "uid" | "host-identifier" => {
@@ -1065,34 +707,5 @@ impl Lowerer<'_> {
             ranges,
             pools,
         })
-    }
-}
-
-/// Whether `st` restricts who is answered or given an address (`deny`/`ignore` of booting,
-/// BOOTP or unknown clients, their flag forms set false): leaving such a statement out would
-/// serve clients the operator shut out.
-pub(super) fn restricts_access(st: &Statement) -> bool {
-    let w = &st.words;
-    let keyword = st.keyword();
-    let subject = |t: Option<&Token>| {
-        t.is_some_and(|t| t.is("booting") || t.is("bootp") || t.is("unknown-clients"))
-    };
-    let off = |t: Option<&Token>| t.is_some_and(|t| t.is("false") || t.is("off") || t.is("ignore"));
-    match keyword.as_str() {
-        "deny" | "ignore" => subject(w.get(1)),
-        "allow-booting" | "allow-bootp" | "boot-unknown-clients" => off(w.get(1)),
-        _ => st.block.iter().flatten().any(restricts_access),
-    }
-}
-
-/// Fail closed: charruad does not evaluate conditional statements yet, so one that restricts
-/// access inside a conditional is refused rather than ignored.
-fn refuse_restrictions_in(block: &[Statement], keyword: &str) -> Result<(), Diagnostic> {
-    match block.iter().find(|st| restricts_access(st)) {
-        Some(st) => Err(Diagnostic::error(
-            st.span,
-            format!("this restricts who is served inside '{keyword}', which charruad does not evaluate yet: the configuration is refused rather than serve clients it shuts out"),
-        )),
-        None => Ok(()),
     }
 }

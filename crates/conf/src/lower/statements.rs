@@ -1,0 +1,161 @@
+//! Statements charruad checks but does not act on yet, and the expressions in them: `switch`
+//! branches, `on`/`define` bodies, expressions with their options and classes checked, and the
+//! fail-closed rule for restrictions inside what is not evaluated.
+
+use charrua_server::config::Params;
+
+use super::decls::{Body, Scope};
+use super::{executable, expr, server_options, Lowerer};
+use crate::lexer::{Token, TokenKind};
+use crate::source::{Diagnostic, Span};
+use crate::syntax::Statement;
+
+impl Lowerer<'_> {
+    /// One statement of a `switch` block: `case VALUE: STATEMENT` and `default: STATEMENT`
+    /// read as one statement by the syntax (the colon is a word), split here; the statement
+    /// after the colon is returned to be checked (an empty one when there is none).
+    pub(super) fn switch_branch(&self, st: &Statement) -> Result<Statement, Diagnostic> {
+        // The lexer keeps a colon in a word (`default:`, `5:`): split it off.
+        let mut w: Vec<Token> = Vec::with_capacity(st.words.len() + 1);
+        for t in &st.words {
+            match t.text.strip_suffix(':') {
+                Some(label)
+                    if t.kind == TokenKind::Atom
+                        && !label.is_empty()
+                        && !w.iter().any(|x| x.is(":")) =>
+                {
+                    let mut head = t.clone();
+                    head.text = label.to_string();
+                    let mut colon = t.clone();
+                    colon.text = ":".into();
+                    w.extend([head, colon]);
+                }
+                _ => w.push(t.clone()),
+            }
+        }
+        let colon = w.iter().position(|t| t.is(":"));
+        let after = match (st.keyword().as_str(), colon) {
+            ("case", Some(at)) => {
+                expr::parse(w.get(1..at).unwrap_or_default(), st.span, expr::Kind::Any)?;
+                at + 1
+            }
+            ("default", Some(1)) => 2,
+            ("case" | "default", _) => return Err(Diagnostic::error(st.span, "colon expected.")),
+            _ => 0,
+        };
+        let words: Vec<_> = w.get(after..).unwrap_or_default().to_vec();
+        let span = words.first().map_or(st.span, |t| t.span);
+        Ok(Statement {
+            words,
+            block: st.block.clone(),
+            span,
+            end: st.end,
+        })
+    }
+
+    /// An expression of the kind `want`, whose options are ones dhcpd knows (common/parse.c
+    /// parse_option_name: "no option named N in space dhcp").
+    pub(super) fn expression(
+        &self,
+        tokens: &[Token],
+        span: Span,
+        want: expr::Kind,
+    ) -> Result<expr::Expr, Diagnostic> {
+        let e = expr::parse(tokens, span, want)?;
+        let names = expr::option_names(&e);
+        let classes = expr::checked_classes(&e);
+        // ("default" is dhcpd's own collection.)
+        if classes
+            .iter()
+            .any(|c| c != "default" && !self.decls.classes.iter().any(|d| d.name == *c))
+        {
+            return Err(Diagnostic::error(span, "unknown collection."));
+        }
+        if let Some(unknown) = names.iter().find(|n| !self.definitions.known(n)) {
+            return Err(Diagnostic::error(
+                span,
+                match unknown.split_once('.') {
+                    None => format!("no option named {unknown} in space dhcp"),
+                    Some(_) => format!("unknown option {unknown}"),
+                },
+            ));
+        }
+        Ok(e)
+    }
+
+    /// The value of `NAME = EXPRESSION;` for an option or parameter: a data expression, where
+    /// a number stands for one octet in hex (common/parse.c parse_cshl: `600` exceeds it).
+    pub(super) fn data_expression(
+        &self,
+        tokens: &[Token],
+        span: Span,
+    ) -> Result<expr::Expr, Diagnostic> {
+        if let [t] = tokens {
+            if t.kind == TokenKind::Atom
+                && t.text.chars().all(|c| c.is_ascii_digit())
+                && u8::from_str_radix(&t.text, 16).is_err()
+            {
+                return Err(Diagnostic::error(
+                    t.span,
+                    format!("{} exceeds max (255) for precision.", t.text),
+                ));
+            }
+        }
+        self.expression(tokens, span, expr::Kind::Data)
+    }
+
+    /// A statement in an `on` or `define` body: executable statements and parameters only
+    /// (common/parse.c parse_executable_statements); checked, not kept.
+    pub(super) fn executable_body(
+        &mut self,
+        st: &Statement,
+        groups: &Params,
+    ) -> Result<(), Diagnostic> {
+        let keyword = st.keyword();
+        let executable = executable::KEYWORDS.contains(&keyword.as_str())
+            || matches!(
+                keyword.as_str(),
+                "if" | "elsif" | "else" | "switch" | "add" | "break"
+            )
+            || keyword == "option"
+            || server_options::kind(&keyword).is_some();
+        if !executable {
+            return Err(Diagnostic::error(st.span, "right brace expected."));
+        }
+        // (Read as in a group: not the top of the file, where some statements run at once.)
+        let mut scratch = Body::default();
+        if !self.parameter(st, Scope::Group, &mut scratch.params)? {
+            self.declaration(st, Scope::Group, groups, &mut scratch)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `st` restricts who is answered or given an address (`deny`/`ignore` of booting,
+/// BOOTP or unknown clients, their flag forms set false): leaving such a statement out would
+/// serve clients the operator shut out.
+pub(super) fn restricts_access(st: &Statement) -> bool {
+    let w = &st.words;
+    let keyword = st.keyword();
+    let subject = |t: Option<&Token>| {
+        t.is_some_and(|t| t.is("booting") || t.is("bootp") || t.is("unknown-clients"))
+    };
+    let off = |t: Option<&Token>| t.is_some_and(|t| t.is("false") || t.is("off") || t.is("ignore"));
+    match keyword.as_str() {
+        "deny" | "ignore" => subject(w.get(1)),
+        "allow-booting" | "allow-bootp" | "boot-unknown-clients" => off(w.get(1)),
+        _ => st.block.iter().flatten().any(restricts_access),
+    }
+}
+
+/// Fail closed: charruad does not evaluate conditional statements yet, so one that restricts
+/// access inside a conditional is refused rather than ignored.
+pub(super) fn refuse_restrictions_in(block: &[Statement], keyword: &str) -> Result<(), Diagnostic> {
+    match block.iter().find(|st| restricts_access(st)) {
+        Some(st) => Err(Diagnostic::error(
+            st.span,
+            format!("this restricts who is served inside '{keyword}', which charruad does not evaluate yet: the configuration is refused rather than serve clients it shuts out"),
+        )),
+        None => Ok(()),
+    }
+}
