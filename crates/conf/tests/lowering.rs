@@ -325,3 +325,36 @@ fn restrictions_charruad_cannot_evaluate_are_refused() {
         None
     );
 }
+
+/// A pool written in a shared network serves its addresses, each range from the subnet that
+/// holds it, as dhcpd gives a lease the subnet of its address (ISC's failover examples write
+/// their pools so).
+#[test]
+fn pools_of_a_shared_network_serve_from_the_subnets_that_hold_them() {
+    let text = r#"
+        shared-network lab {
+            subnet 198.18.0.0 netmask 255.255.255.0 { }
+            subnet 198.18.1.0 netmask 255.255.255.0 { }
+            pool {
+                deny unknown-clients;
+                range 198.18.0.10 198.18.0.20;
+                range 198.18.1.10 198.18.1.20;
+            }
+        }
+    "#;
+    let built = Config::builder()
+        .shared_network("lab", |n| {
+            n.subnet("198.18.0.0/24".parse().unwrap(), |s| {
+                s.pool(|p| p.range(ip(10), ip(20)).deny_unknown_clients())
+            })
+            .subnet("198.18.1.0/24".parse().unwrap(), |s| {
+                s.pool(|p| {
+                    p.range(Ipv4Addr::new(198, 18, 1, 10), Ipv4Addr::new(198, 18, 1, 20))
+                        .deny_unknown_clients()
+                })
+            })
+        })
+        .build()
+        .unwrap();
+    assert_eq!(lower(text), built);
+}

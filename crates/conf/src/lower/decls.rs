@@ -43,7 +43,7 @@ pub(super) enum PermitSpec {
     Class(String),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct PoolDecl {
     pub(super) params: Params,
     pub(super) ranges: Vec<(Ipv4Addr, Ipv4Addr)>,

@@ -263,9 +263,25 @@ impl Lowerer<'_> {
                     return Err(Diagnostic::error(s.span, "zero-length shared network name"));
                 }
                 let block = decls::block_after(s, 2)?;
-                let inner = self.body(block, Scope::SharedNetwork, groups);
-                if !inner.ranges.is_empty() || !inner.pools.is_empty() {
-                    self.warn(s.span, "pools directly in a shared-network are not implemented yet: their addresses are not served (put them in its subnets)");
+                let mut inner = self.body(block, Scope::SharedNetwork, groups);
+                // A pool of the shared network serves its addresses on the network, each from
+                // the subnet that holds it (dhcpd gives a lease the subnet of its address); its
+                // ranges were checked to lie in the network's subnets.
+                for pool in std::mem::take(&mut inner.pools) {
+                    for subnet in inner.subnets.iter_mut() {
+                        let ranges: Vec<_> = pool
+                            .ranges
+                            .iter()
+                            .copied()
+                            .filter(|(a, _)| subnet.net.contains(*a))
+                            .collect();
+                        if !ranges.is_empty() {
+                            subnet.pools.push(PoolDecl {
+                                ranges,
+                                ..pool.clone()
+                            });
+                        }
+                    }
                 }
                 if inner.subnets.is_empty() {
                     return Err(Diagnostic::error(
