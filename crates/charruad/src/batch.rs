@@ -21,25 +21,6 @@ pub(crate) const BATCH: usize = 64;
 /// Bytes per receive slot: a jumbo frame, so no request an interface can carry is cut short.
 const SLOT: usize = 9216;
 
-/// Whether to wait for the first datagram (up to the socket's receive timeout) or only take
-/// what is already queued.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Wait {
-    /// Block until at least one datagram is there or the timeout passes.
-    First,
-    /// Return at once with whatever is queued.
-    Never,
-}
-
-impl Wait {
-    fn flags(self) -> MsgFlags {
-        match self {
-            Self::First => MsgFlags::MSG_WAITFORONE,
-            Self::Never => MsgFlags::MSG_DONTWAIT,
-        }
-    }
-}
-
 /// One received datagram: where it lies in the inbox, and what the socket said of it.
 #[derive(Debug, Clone)]
 pub(crate) enum Received {
@@ -92,16 +73,16 @@ impl Inbox {
         &self.received
     }
 
-    /// Receives up to [`BATCH`] datagrams from the UDP socket, with `IP_PKTINFO` telling each
+    /// Receives up to [`BATCH`] datagrams already queued on the UDP socket, with `IP_PKTINFO` telling each
     /// one's interface and destination. Returns how many the kernel handed over.
-    pub(crate) fn receive_udp(&mut self, socket: &UdpSocket, wait: Wait) -> io::Result<usize> {
+    pub(crate) fn receive_udp(&mut self, socket: &UdpSocket) -> io::Result<usize> {
         self.received.clear();
         let mut iov = slots(&mut self.buffers);
         let results = match recvmmsg(
             socket.as_raw_fd(),
             &mut self.udp,
             iov.iter_mut(),
-            wait.flags(),
+            MsgFlags::MSG_DONTWAIT,
             None,
         ) {
             Ok(results) => results,
@@ -134,12 +115,18 @@ impl Inbox {
         Ok(self.received.len())
     }
 
-    /// Receives up to [`BATCH`] frames from the packet socket and finds the DHCP datagram in
+    /// Receives up to [`BATCH`] frames already queued on the packet socket and finds the DHCP datagram in
     /// each; our own outgoing frames are skipped. Returns how many the kernel handed over.
-    pub(crate) fn receive_frames(&mut self, fd: RawFd, wait: Wait) -> io::Result<usize> {
+    pub(crate) fn receive_frames(&mut self, fd: RawFd) -> io::Result<usize> {
         self.received.clear();
         let mut iov = slots(&mut self.buffers);
-        let results = match recvmmsg(fd, &mut self.link, iov.iter_mut(), wait.flags(), None) {
+        let results = match recvmmsg(
+            fd,
+            &mut self.link,
+            iov.iter_mut(),
+            MsgFlags::MSG_DONTWAIT,
+            None,
+        ) {
             Ok(results) => results,
             Err(Errno::EAGAIN | Errno::EINTR) => return Ok(0),
             Err(e) => return Err(e.into()),

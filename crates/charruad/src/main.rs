@@ -8,9 +8,7 @@
 
 mod args;
 mod batch;
-mod counters;
-mod ledger;
-mod limit;
+mod commit;
 mod log;
 mod logbuf;
 mod net;

@@ -1,31 +1,29 @@
-//! Serving: receive a batch of requests, decode and `Server::handle` each, apply the changes,
-//! append the durable ones to the lease store, send the replies that need no sync (offers), then
-//! sync once for the whole batch and only then send the replies that acknowledge leases (D1).
+//! Serving: the system calls around the [`Engine`]. One loop polls the receive socket and the
+//! commit thread's wakeup, hands every datagram to the engine, sends what it answers, and
+//! passes batches of lease changes to the commit thread ([`crate::commit`]) and its reports
+//! back. The engine decides everything else (what to answer, when a reply may leave, when to
+//! commit); this file only reads clocks and moves bytes.
 //!
-//! A plain loop on one thread owns the configuration, the lease database and the store, so
-//! the core's decisions are serialized without locks or hand-offs between threads. Batching is
-//! natural: whatever arrived while the last sync ran joins the next one, and syncs are at least
-//! the commit interval (`--commit-interval`, 1 ms by default) apart, so under load many leases
-//! share one fdatasync while a lone request after a quiet spell is synced at once. Neither
-//! tokio nor mio: there is one socket to read, and the work per packet is microseconds of pure
-//! computation.
+//! A slow disk delays only the ACKs that wait for it: while a commit is in flight the loop
+//! keeps receiving and the engine keeps answering what needs no write (OFFER, NAK, INFORM).
+//! Neither tokio nor mio: there are two descriptors to poll, and the work per packet is
+//! microseconds of pure computation.
 
 use std::net::UdpSocket;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use charrua_server::{Config, Destination, LeaseDb, Outcome, Received, Server};
-use charrua_wire::Message;
+use charrua_engine::{Arrival, Engine, EngineOptions, LogLevel, Now};
+use charrua_server::{Config, Destination, LeaseDb};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use tracing::{debug, error, info, warn};
 
 use crate::args::Args;
-use crate::batch::{self, Inbox, Outbox, Wait};
-use crate::counters::Counters;
-use crate::ledger::Ledger;
-use crate::limit::Limiter;
+use crate::batch::{self, Inbox, Outbox};
+use crate::commit::{CommitThread, Report};
 use crate::logbuf::LOG;
 use crate::net::{self, Interface};
 
@@ -36,17 +34,6 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
-
-/// The monotonic clock, for rate limits.
-fn monotonic() -> Instant {
-    Instant::now()
-}
-
-/// Per client: 20 messages a second, bursts of 40; the server: 1,000,000 a second (beyond what
-/// one core can commit, so it only bounds a flood's share of the tables).
-const CLIENT_RATE: f64 = 20.0;
-const CLIENT_BURST: f64 = 40.0;
-const GLOBAL_RATE: f64 = 1_000_000.0;
 
 /// A configuration read for serving.
 pub(crate) struct Loaded {
@@ -129,17 +116,6 @@ fn drop_privileges(user: Option<&str>, group: Option<&str>) -> Result<(), String
     Ok(())
 }
 
-/// A reply waiting for the sync of the leases it acknowledges (D1).
-#[derive(Debug)]
-struct Waiting {
-    payload: Vec<u8>,
-    destination: Destination,
-    /// Index into [`Daemon::interfaces`].
-    interface: usize,
-    /// The log line, logged once the reply leaves.
-    line: Option<String>,
-}
-
 /// Where requests are read from.
 #[derive(Debug)]
 enum Receiver {
@@ -149,84 +125,102 @@ enum Receiver {
     Udp,
 }
 
-/// Acknowledgements per sync from which the tick interval halves.
-const BUSY_BATCH: usize = 16;
-
 /// Under load, the log is written out at least this often.
 const LOG_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 
-/// Receive rounds per commit at most, so a flood cannot put a sync off forever.
+/// Receive rounds per wakeup at most, so that a flood cannot put off commits and timers.
 const MAX_ROUNDS: usize = 4;
 
-struct Daemon {
+/// The system calls around the engine.
+struct Driver {
+    engine: Engine,
+    commits: CommitThread,
+    /// Monotonic origin of the engine's clock.
+    origin: Instant,
     port: u16,
     packet: Option<charrua_socket::packet::PacketSocket>,
-    counters: Counters,
-    limiter: Limiter,
-    config: Config,
-    /// The lease database and the store it mirrors.
-    ledger: Ledger,
     interfaces: Vec<Interface>,
     socket: UdpSocket,
     receiver: Receiver,
-    /// Replies that leave after the next sync.
-    waiting: Vec<Waiting>,
     /// Replies to relays and to clients' addresses, sent together.
     outbox: Outbox,
-    /// Shortest time between the starts of two ticks (and so of two syncs) under load.
-    commit_interval: Duration,
-    /// When the last tick started: the interval runs from there, so a slow disk does not add
-    /// the interval on top of its own time.
-    last_tick: Instant,
-    /// Replies the last sync released.
-    last_batch: usize,
 }
 
-impl Daemon {
-    /// Receives what is queued, up to [`MAX_ROUNDS`] batches (waiting for the first as `wait`
-    /// says), handling each datagram and sending the replies that need no sync; returns how
-    /// many datagrams came.
-    fn receive(&mut self, inbox: &mut Inbox, mut wait: Wait) -> usize {
-        let mut total = 0;
+impl Driver {
+    fn now(&self) -> Now {
+        Now {
+            unix: now(),
+            monotonic: self.origin.elapsed(),
+        }
+    }
+
+    fn receive_fd(&self) -> BorrowedFd<'_> {
+        match &self.receiver {
+            Receiver::Frames(r) => r.as_fd(),
+            Receiver::Udp => self.socket.as_fd(),
+        }
+    }
+
+    /// Waits until a datagram or a commit report comes, or the engine's next timeout.
+    fn wait(&self) {
+        let timeout = self
+            .engine
+            .poll_timeout()
+            .map_or(Duration::from_secs(1), |t| {
+                t.saturating_sub(self.origin.elapsed())
+            });
+        if timeout.is_zero() {
+            return;
+        }
+        let mut fds = [
+            PollFd::new(self.receive_fd(), PollFlags::POLLIN),
+            PollFd::new(self.commits.wake_fd(), PollFlags::POLLIN),
+        ];
+        let ms = u16::try_from(timeout.as_millis().max(1)).unwrap_or(u16::MAX);
+        let _ = poll(&mut fds, PollTimeout::from(ms));
+    }
+
+    /// Receives what is queued, up to [`MAX_ROUNDS`] batches, handing each datagram to the
+    /// engine and sending what it answers at once.
+    fn receive(&mut self, inbox: &mut Inbox) {
         for _ in 0..MAX_ROUNDS {
             let got = match &self.receiver {
-                Receiver::Frames(r) => inbox.receive_frames(r.as_raw_fd(), wait),
-                Receiver::Udp => inbox.receive_udp(&self.socket, wait),
+                Receiver::Frames(r) => inbox.receive_frames(r.as_raw_fd()),
+                Receiver::Udp => inbox.receive_udp(&self.socket),
             };
             let count = match got {
                 Ok(count) => count,
                 Err(e) => {
                     error!("receive: {e}");
                     std::thread::sleep(Duration::from_millis(10));
-                    return total;
+                    return;
                 }
             };
-            total += count;
+            let now = self.now();
             for received in inbox.received() {
                 match received {
                     batch::Received::Datagram(arrival) => {
-                        self.handle(inbox.payload(arrival), arrival);
+                        self.handle(inbox.payload(arrival), arrival, now);
                     }
                     batch::Received::Malformed(e) => {
                         debug!("frame not handled: {e}");
-                        self.counters.malformed(e);
+                        self.engine.handle_malformed(e);
                     }
                 }
             }
-            self.flush_outbox();
+            self.transmit();
             if count < batch::BATCH {
-                return total;
+                return;
             }
-            wait = Wait::Never;
         }
-        total
     }
 
-    fn handle(&mut self, payload: &[u8], arrival: &net::Arrival) {
-        let Some(interface) = self
+    fn handle(&mut self, payload: &[u8], arrival: &net::Arrival, now: Now) {
+        let Some((index, interface)) = self
             .interfaces
             .iter()
-            .position(|i| i.index == arrival.interface)
+            .enumerate()
+            .find(|(_, i)| i.index == arrival.interface)
         else {
             debug!(
                 "datagram from {} on an interface not served (index {})",
@@ -234,178 +228,120 @@ impl Daemon {
             );
             return;
         };
-        let iface = self
-            .interfaces
-            .get(interface)
-            .map_or("?", |i| i.name.as_str());
-        let message = match Message::parse(payload) {
-            Ok(m) => m,
-            Err(e) => {
-                debug!(
-                    "malformed datagram from {} via {iface}: {e}",
-                    arrival.source
-                );
-                self.counters.malformed(&e);
-                return;
-            }
-        };
-        if !self
-            .limiter
-            .allow(monotonic(), message.htype, &message.chaddr)
-        {
-            self.counters.limited();
-            if tracing::enabled!(tracing::Level::DEBUG) {
-                LOG.line("DEBUG", |w| {
-                    w.write_str("rate limited: ")?;
-                    crate::log::request(w, &message, iface)
-                });
-            }
-            return;
-        }
-        let info = tracing::enabled!(tracing::Level::INFO);
-        if info {
-            LOG.line("INFO", |w| crate::log::request(w, &message, iface));
-        }
-        let Some(interface_address) = self.interfaces.get(interface).map(|i| i.address) else {
-            return;
-        };
-        let rx = Received {
-            message,
+        let arrival = Arrival {
+            interface: index,
+            interface_address: interface.address,
             source: arrival.source,
             destination: arrival.destination,
-            interface_address,
         };
-        let outcome = Server::handle(&self.config, self.ledger.db(), &rx, now());
-        let line = (info
-            || matches!(outcome, Outcome::Ignore(_)) && tracing::enabled!(tracing::Level::DEBUG))
-        .then(|| crate::log::to_string(|w| crate::log::outcome(w, &rx.message, &outcome, iface)));
-        if !matches!(outcome, Outcome::Ignore(_)) {
-            self.counters.answered();
-        }
-        match outcome {
-            Outcome::Reply(reply) => {
-                let waiting = Waiting {
-                    payload: reply.payload,
-                    destination: reply.destination,
-                    interface,
-                    line,
-                };
-                match self.ledger.record(&reply.changes) {
-                    // D1: the reply leaves once its leases are on disk.
-                    Ok(true) => self.waiting.push(waiting),
-                    Ok(false) => self.send(waiting),
-                    Err(e) => error!("lease store: {e}; reply not sent"),
-                }
-            }
-            Outcome::Commit(changes) => {
-                if let Some(line) = line {
-                    LOG.line("INFO", |w| w.write_str(&line));
-                }
-                if let Err(e) = self.ledger.record(&changes) {
-                    error!("lease store: {e}");
-                }
-            }
-            Outcome::Ignore(reason) => {
-                self.counters.ignored(reason);
-                if let Some(line) = line {
-                    LOG.line("DEBUG", |w| w.write_str(&line));
-                }
-            }
-        }
+        self.engine.handle_datagram(&arrival, payload, now);
     }
 
-    /// Sends a reply: to a relay or a client's address through the outbox, otherwise at once.
-    fn send(&mut self, reply: Waiting) {
-        if let Some(line) = &reply.line {
-            LOG.line("INFO", |w| w.write_str(line));
+    /// Sends every reply the engine has ready: to relays and clients' addresses in one
+    /// `sendmmsg`, the others one by one.
+    fn transmit(&mut self) {
+        while let Some(reply) = self.engine.poll_transmit() {
+            if let Destination::Relay(to) | Destination::Unicast(to) = reply.destination {
+                self.outbox.push(reply.payload, net::remap(to, self.port));
+                continue;
+            }
+            let Some(interface) = self.interfaces.get(reply.interface) else {
+                continue;
+            };
+            let egress = net::Egress {
+                socket: &self.socket,
+                packet: self.packet.as_ref(),
+                interface,
+                port: self.port,
+            };
+            if let Err(e) = net::send(&egress, &reply.payload, &reply.destination) {
+                error!("sending to {:?}: {e}", reply.destination);
+            }
         }
-        if let Destination::Relay(to) | Destination::Unicast(to) = reply.destination {
-            self.outbox.push(reply.payload, net::remap(to, self.port));
-            return;
-        }
-        let Some(interface) = self.interfaces.get(reply.interface) else {
-            return;
-        };
-        let egress = net::Egress {
-            socket: &self.socket,
-            packet: self.packet.as_ref(),
-            interface,
-            port: self.port,
-        };
-        if let Err(e) = net::send(&egress, &reply.payload, &reply.destination) {
-            error!("sending to {:?}: {e}", reply.destination);
-        }
-    }
-
-    /// The wait between ticks: the commit interval, halved while each sync carries
-    /// [`BUSY_BATCH`] acknowledgements or more. A busy server then still puts many leases in
-    /// each fdatasync, and answers sooner; a moderately loaded one keeps the full interval, so
-    /// that several leases share each sync.
-    fn tick_interval(&self) -> Duration {
-        if self.last_batch >= BUSY_BATCH {
-            self.commit_interval / 2
-        } else {
-            self.commit_interval
-        }
-    }
-
-    fn flush_outbox(&mut self) {
         self.outbox
             .flush(&self.socket, &mut |to, e| error!("sending to {to}: {e}"));
     }
 
-    /// Makes every appended change durable with one sync, then sends the replies that waited
-    /// for it; if the sync fails, none of them is sent (D1).
-    fn commit(&mut self) {
-        let durable = self.ledger.is_dirty();
-        let result = self.ledger.commit();
-        if !durable {
-            return;
+    /// Hands the engine the commit thread's reports, and the thread the next batch.
+    fn commit(&mut self) -> Result<(), String> {
+        while self.engine.is_committing() {
+            let Some(report) = self.commits.try_report() else {
+                break;
+            };
+            self.report(report);
         }
-        if let Some(e) = self.ledger.take_compaction_error() {
-            error!("lease store compaction: {e}; still serving from the current file");
-        }
-        self.last_batch = self.waiting.len();
-        let waiting = std::mem::take(&mut self.waiting);
-        match result {
-            Ok(()) => {
-                for reply in waiting {
-                    self.send(reply);
-                }
-                self.flush_outbox();
+        if let Some(changes) = self.engine.poll_commit(self.now()) {
+            if let Err(e) = self.commits.submit(changes) {
+                self.engine.handle_committed(Err(e.clone()));
+                return Err(format!("lease store: {e}"));
             }
-            Err(e) => error!(
-                "lease store: {e}; {} repl(ies) not sent, their leases undone in memory",
-                waiting.len()
-            ),
         }
+        Ok(())
     }
 
-    fn expire(&mut self) {
-        let changes = Server::expire(&self.config, self.ledger.db(), now());
-        if changes.is_empty() {
-            return;
+    fn report(&mut self, report: Report) {
+        if let Some(e) = report.compaction {
+            error!("lease store compaction: {e}; still serving from the current file");
         }
-        debug!("{} lease(s) and offer(s) ended", changes.len());
-        if let Err(e) = self.ledger.record(&changes) {
-            error!("lease store: {e}");
-        }
+        self.engine.handle_committed(report.result);
+    }
+
+    /// Writes the engine's log lines to the log.
+    fn log(&mut self) {
+        self.engine.drain_log(&mut |level, line| {
+            let level = match level {
+                LogLevel::Error => "ERROR",
+                LogLevel::Warn => "WARN",
+                LogLevel::Info => "INFO",
+                LogLevel::Debug | LogLevel::Off => "DEBUG",
+            };
+            LOG.line(level, |w| w.write_str(line));
+        });
     }
 
     /// SIGHUP: a new configuration, keeping every lease; a bad one keeps the old serving.
-    fn reload(&mut self, path: &Path, leases: &Path) {
-        let Some(Loaded { config, .. }) =
-            load_config(path, leases, self.ledger.host_declarations())
-        else {
+    fn reload(&mut self, path: &Path, leases: &Path, hosts: &str) {
+        let Some(Loaded { config, .. }) = load_config(path, leases, hosts) else {
             error!(
                 "reload: {} has errors; still serving the previous configuration",
                 path.display()
             );
             return;
         };
-        self.ledger.reconfigure(&config);
-        self.config = config;
+        self.engine.handle_reload(config);
         info!("reloaded {}", path.display());
+    }
+
+    /// Finishes the commits in flight and waiting, and sends their replies (at shutdown).
+    fn finish(&mut self) {
+        while self.engine.has_uncommitted() {
+            if self.engine.is_committing() {
+                let report = self.commits.wait_report();
+                self.report(report);
+            }
+            let Some(changes) = self.engine.poll_commit(self.now()) else {
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            };
+            if let Err(e) = self.commits.submit(changes) {
+                self.engine.handle_committed(Err(e));
+            }
+        }
+        self.transmit();
+        self.log();
+    }
+}
+
+/// The engine's log level: as much as the log shows.
+fn log_level() -> LogLevel {
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        LogLevel::Debug
+    } else if tracing::enabled!(tracing::Level::INFO) {
+        LogLevel::Info
+    } else if tracing::enabled!(tracing::Level::WARN) {
+        LogLevel::Warn
+    } else {
+        LogLevel::Error
     }
 }
 
@@ -425,7 +361,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         config = load_config(&args.config, &leases, hosts)
             .ok_or_else(errors)?
             .config;
-        db = crate::ledger::rebuilt(&db, &config);
+        db = charrua_engine::rebuilt(&db, &config);
         info!(
             "{}: serving its {} host declaration(s) with the configuration",
             leases.display(),
@@ -485,69 +421,67 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("signal: {e}"))?;
     signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&report))
         .map_err(|e| format!("signal: {e}"))?;
-    let limiter = Limiter::new(monotonic(), CLIENT_RATE, CLIENT_BURST, GLOBAL_RATE);
-    let commit_interval = Duration::from_micros(args.commit_interval_us);
-    let mut daemon = Daemon {
+    let hosts = opened.store.host_declarations().to_string();
+    let origin = Instant::now();
+    let options = EngineOptions {
+        interfaces: interfaces.iter().map(|i| i.name.clone()).collect(),
+        commit_interval: Duration::from_micros(args.commit_interval_us),
+        log: log_level(),
+        ..EngineOptions::default()
+    };
+    let engine = Engine::new(
+        config,
+        db,
+        options,
+        Now {
+            unix: now(),
+            monotonic: Duration::ZERO,
+        },
+    );
+    // The receive sockets hold 8 MiB (`grow_receive_buffer`), some 10,000 requests: the loop
+    // never waits for the disk, so that only has to cover its own pauses.
+    let mut driver = Driver {
+        engine,
+        commits: CommitThread::start(opened.store)?,
+        origin,
         port: args.port,
         packet,
-        counters: Counters::default(),
-        limiter,
-        config,
-        ledger: Ledger::new(db, opened.store),
         interfaces,
         socket,
         receiver,
-        waiting: Vec::new(),
         outbox: Outbox::default(),
-        commit_interval,
-        last_tick: monotonic(),
-        last_batch: 0,
     };
     let mut inbox = Inbox::new();
-    let mut last_expire = now();
-    let mut busy = false;
-    let mut last_flush = monotonic();
+    let mut last_flush = Instant::now();
     info!("serving");
+    let mut result = Ok(());
     while !stop.load(Ordering::Relaxed) {
         if reload.swap(false, Ordering::Relaxed) {
-            daemon.reload(&args.config, &leases);
+            driver.reload(&args.config, &leases, &hosts);
         }
         if report.swap(false, Ordering::Relaxed) {
-            daemon.counters.log();
+            info!("{}", driver.engine.counters().summary());
         }
-        if now() != last_expire {
-            last_expire = now();
-            daemon.expire();
+        driver.wait();
+        driver.receive(&mut inbox);
+        driver.engine.handle_tick(driver.now());
+        if let Err(e) = driver.commit() {
+            result = Err(e);
+            break;
         }
-        if daemon.ledger.is_dirty() || busy {
-            // Under load the loop runs in ticks at most a commit interval apart: sleep to the
-            // next tick, take everything queued meanwhile, answer it, and sync once for all of
-            // it (group commit). A lone request after a quiet spell finds the tick due at once.
-            let due = daemon.last_tick + daemon.tick_interval();
-            let wait = due.saturating_duration_since(monotonic());
-            if !wait.is_zero() {
-                std::thread::sleep(wait);
-            }
-            daemon.last_tick = monotonic();
-            busy = daemon.receive(&mut inbox, Wait::Never) > 0;
-            daemon.commit();
-        } else {
-            // Quiet: write the log out, then block until a request comes.
+        driver.transmit();
+        driver.log();
+        if last_flush.elapsed() >= LOG_FLUSH_INTERVAL || !driver.engine.has_uncommitted() {
             LOG.flush();
-            last_flush = monotonic();
-            busy = daemon.receive(&mut inbox, Wait::First) > 0;
-        }
-        if last_flush.elapsed() >= LOG_FLUSH_INTERVAL {
-            LOG.flush();
-            last_flush = monotonic();
+            last_flush = Instant::now();
         }
     }
     info!("stopping: finishing lease commits");
-    daemon.commit();
-    daemon.counters.log();
-    drop(daemon);
+    driver.finish();
+    info!("{}", driver.engine.counters().summary());
+    drop(driver);
     let _ = std::fs::remove_file(&pid_file);
     info!("stopped");
     LOG.flush();
-    Ok(())
+    result
 }

@@ -24,6 +24,8 @@ pub mod lease;
 pub mod net;
 
 pub use config::Config;
+#[cfg(feature = "defects")]
+pub use config::Defects;
 pub use handle::{Destination, IgnoreReason, Outcome, Received, Reply, Server};
 pub use lease::{ClientKey, Hardware, Lease, LeaseChange, LeaseDb, LeaseState};
 pub use net::Ipv4Net;

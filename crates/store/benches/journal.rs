@@ -59,7 +59,7 @@ fn commits(c: &mut Criterion) {
                     journal.append(&change(n % 1_000_000)).expect("append");
                     n += 1;
                 }
-                journal.sync().expect("sync");
+                journal.commit().expect("sync");
             })
         });
     }
@@ -86,7 +86,7 @@ fn replay(_: &mut Criterion) {
         for i in 0..n {
             journal.append(&change(i)).expect("append");
         }
-        journal.sync().expect("sync");
+        journal.commit().expect("sync");
     }
     let config = Config::builder()
         .subnet("100.64.0.0/10".parse().expect("net"), |s| {

@@ -70,7 +70,7 @@ fn run<S: LeaseStore>(mut store: S, jobs: Receiver<Job>, options: GroupOptions) 
                 break;
             }
         }
-        let result = result.and_then(|()| store.sync());
+        let result = result.and_then(|()| store.commit().map(drop));
         for job in batch {
             (job.done)(result.clone());
         }

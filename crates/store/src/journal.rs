@@ -32,7 +32,7 @@ use charrua_server::{Lease, LeaseChange};
 
 use crate::identify::{self, Found};
 use crate::record::{self, RecordError};
-use crate::{LeaseStore, StoreError};
+use crate::{Committed, LeaseStore, StoreError};
 
 /// The most bytes one write of a sync puts in the file before its `fdatasync`.
 pub const MAX_WRITE: usize = 1 << 20;
@@ -411,7 +411,7 @@ impl Journal {
             return Ok(());
         }
         self.finish_compaction()?;
-        self.sync()?;
+        self.commit()?;
         let next = sibling(&self.path, ".next");
         create(&next)?;
         self.file = open_rw(&next)?;
@@ -505,9 +505,9 @@ impl LeaseStore for Journal {
         self.compaction_error.take()
     }
 
-    fn sync(&mut self) -> Result<(), StoreError> {
+    fn commit(&mut self) -> Result<Committed, StoreError> {
         if self.buffer.is_empty() {
-            return Ok(());
+            return Ok(Committed::default());
         }
         let path = self.file_path.clone();
         self.preallocate();
@@ -535,7 +535,7 @@ impl LeaseStore for Journal {
                         self.compaction_error = Some(e);
                     }
                 }
-                Ok(())
+                Ok(Committed::default())
             }
             Err(e) => {
                 // Nothing of the batch is durable: cut whatever part reached the file and drop

@@ -1,7 +1,7 @@
 //! charrua-store: durable lease stores.
 //!
 //! The daemon appends the durable [`LeaseChange`]s of many replies, makes them durable with
-//! one [`LeaseStore::sync`], and only then sends the replies that depend on them (RFC 2131
+//! one [`LeaseStore::commit`], and only then sends the replies that depend on them (RFC 2131
 //! section 3.1 step 4; durability rules D1-D14 of research/reliability.md section 3.5).
 //! [`GroupCommit`] runs that loop on a thread of its own with bounds on batch size and wait.
 //! Two stores: [`IscLeaseFile`], ISC dhcpd's own dhcpd.leases (the default, so that a dhcpd
@@ -91,14 +91,44 @@ pub enum StoreError {
     Stopped,
 }
 
-/// A durable lease store, as the daemon uses it.
+/// What a commit made of the changes appended since the previous one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// Positions, in the order they were appended, of the changes the store refused because
+    /// another server changed their address first (a shared store; the lease files never
+    /// refuse). Every other change is durable. A refused change's reply must not be sent; the
+    /// change that won reaches the engine through [`LeaseStore::poll_changes_by_others`].
+    pub rejected: Vec<usize>,
+    /// Positions of the changes that could not be written at all, with why (see
+    /// [`commit_batch`]); not durable either.
+    pub unwritable: Vec<(usize, StoreError)>,
+}
+
+/// The contract between the engine and a durable lease store.
+///
+/// - **Open and replay**: each store's `open` constructor (see [`open_store`]) replays what it
+///   holds, change by change, into the caller's `LeaseDb`, so the database starts as exactly
+///   what the store holds.
+/// - **Append, then commit**: the engine appends the durable changes of many replies and
+///   commits them as one batch; only then may the replies that depend on them leave (RFC 2131
+///   section 3.1 step 4, durability rule D1). A commit either makes the batch durable (minus
+///   the changes it reports rejected) or fails and keeps none of it: the store then holds what
+///   it held before the batch, so the engine undoes the batch in memory and memory stays equal
+///   to a replay of the store.
+/// - **Changes by others**: a store several servers share reports what the others changed,
+///   for the engine to apply to its database.
+///
+/// A store is used by one thread at a time, which need not be the engine's (`Send`).
 pub trait LeaseStore {
-    /// Queues a change (changes that are not durable, such as offers, are skipped).
+    /// Queues a change for the next commit (changes that are not durable, such as offers,
+    /// are skipped). An error leaves nothing of that change queued.
     fn append(&mut self, change: &LeaseChange) -> Result<(), StoreError>;
-    /// Makes every queued change durable. On error nothing queued may be reported durable, and
-    /// the next call tries again.
-    fn sync(&mut self) -> Result<(), StoreError>;
-    /// An error of a compaction running beside the syncs (it never fails a sync whose own
+
+    /// Makes every queued change durable, or, on error, none of them: nothing queued may then
+    /// be reported durable, the store holds what it held before, and the queue is empty.
+    fn commit(&mut self) -> Result<Committed, StoreError>;
+
+    /// An error of a compaction running beside the commits (it never fails a commit whose own
     /// changes are durable), once.
     fn take_compaction_error(&mut self) -> Option<StoreError> {
         None
@@ -109,4 +139,39 @@ pub trait LeaseStore {
     fn host_declarations(&self) -> &str {
         ""
     }
+
+    /// The changes other servers made since the last call, in the order they made them, to
+    /// apply to the database; none for a store only this server writes.
+    fn poll_changes_by_others(&mut self) -> Vec<LeaseChange> {
+        Vec::new()
+    }
+}
+
+/// Appends `changes` to `store` and commits them as one batch: what the engine's commit
+/// thread and the simulator both run. A change the store cannot write (an append error) is
+/// left out and reported in [`Committed::unwritable`], so one bad record never
+/// fails the batch of every other client; an error of the commit itself fails the whole batch.
+pub fn commit_batch(
+    store: &mut dyn LeaseStore,
+    changes: &[LeaseChange],
+) -> Result<Committed, StoreError> {
+    let mut unwritable = Vec::new();
+    let mut appended = Vec::with_capacity(changes.len());
+    for (position, change) in changes.iter().enumerate() {
+        match store.append(change) {
+            Ok(()) => appended.push(position),
+            Err(e) => unwritable.push((position, e)),
+        }
+    }
+    let committed = store.commit()?;
+    // The store numbers what it was given; map its positions back onto `changes`.
+    let rejected = committed
+        .rejected
+        .iter()
+        .filter_map(|&i| appended.get(i).copied())
+        .collect();
+    Ok(Committed {
+        rejected,
+        unwritable,
+    })
 }

@@ -48,13 +48,13 @@ fn a_full_disk_fails_the_batch_and_the_store_recovers_with_space() {
     let path = fs.path().join("leases.journal");
     let (mut journal, _) = Journal::open(&path, JournalOptions::default(), &mut |_| {}).unwrap();
     journal.append(&change(1)).unwrap();
-    journal.sync().unwrap();
+    journal.commit().unwrap();
     let durable = journal.len();
     let filler = fs.fill(256);
     for n in 2..40 {
         journal.append(&change(n)).unwrap();
     }
-    let err = journal.sync().expect_err("the disk is full");
+    let err = journal.commit().expect_err("the disk is full");
     assert!(err.to_string().contains("No space left"), "{err}");
     assert_eq!(journal.len(), durable, "nothing of the failed batch counts");
     assert_eq!(
@@ -64,7 +64,7 @@ fn a_full_disk_fails_the_batch_and_the_store_recovers_with_space() {
     );
     std::fs::remove_file(&filler).unwrap();
     journal.append(&change(50)).unwrap();
-    journal.sync().unwrap();
+    journal.commit().unwrap();
     drop(journal);
     let mut recovered = Vec::new();
     Journal::open(&path, JournalOptions::default(), &mut |c| recovered.push(c)).unwrap();

@@ -136,7 +136,7 @@ fn a_foreign_file_where_the_isc_store_writes_its_new_file_or_backup_is_left_alon
             for change in &read.changes {
                 store.append(change).unwrap();
             }
-            store.sync().unwrap();
+            store.commit().unwrap();
         }
         store.finish_compaction().unwrap();
         if let Some(e) = store.take_compaction_error() {

@@ -50,7 +50,7 @@ proptest! {
                     store.append(c).unwrap();
                     fold(&mut live, c.clone());
                 }
-                store.sync().unwrap();
+                store.commit().unwrap();
             }
         }
         let (_, replayed, recovery) = open(&path(&dir));
@@ -82,7 +82,7 @@ fn a_file_written_by_isc_dhcpd_is_served_and_appended_to_untouched_before() {
         ..udhcpc.clone()
     };
     store.append(&LeaseChange::Set(renewed.clone())).unwrap();
-    store.sync().unwrap();
+    store.commit().unwrap();
     let text = std::fs::read_to_string(path(&dir)).unwrap();
     assert!(text.starts_with(std::str::from_utf8(&isc).unwrap()));
     let tail = &text[isc.len()..];
@@ -103,7 +103,7 @@ fn a_file_written_by_isc_dhcpd_is_served_and_appended_to_untouched_before() {
     store
         .append(&LeaseChange::Set(lease(1, 4, LeaseState::Bound, 5)))
         .unwrap();
-    store.sync().unwrap();
+    store.commit().unwrap();
     let text = std::fs::read_to_string(path(&dir)).unwrap();
     let last = &text[text.rfind("lease 198.18.0.101").unwrap()..];
     assert!(!last.contains("vendor-class"), "{last}");
@@ -119,7 +119,7 @@ fn every_cut_of_the_file_keeps_every_whole_block_before_it_and_dhcpd_reads_what_
         let (mut store, _, _) = open(&path(&dir));
         for c in &changes {
             store.append(c).unwrap();
-            store.sync().unwrap();
+            store.commit().unwrap();
         }
     }
     let whole = std::fs::read(path(&dir)).unwrap();
@@ -184,7 +184,7 @@ fn compaction_keeps_every_lease_and_what_dhcpd_keeps_and_backs_the_old_file_up()
         let change = LeaseChange::Set(lease((round % 5) as u8 + 10, 1, LeaseState::Bound, round));
         store.append(&change).unwrap();
         fold(&mut live, change);
-        store.sync().unwrap();
+        store.commit().unwrap();
     }
     store.finish_compaction().unwrap();
     assert!(store.take_compaction_error().is_none());
@@ -214,7 +214,7 @@ fn a_compaction_interrupted_at_any_step_recovers_the_same_leases() {
             .append(&LeaseChange::Set(lease(i, i, LeaseState::Bound, 1)))
             .unwrap();
     }
-    store.sync().unwrap();
+    store.commit().unwrap();
     drop(store);
     let (_, expected, _) = open(&path(&dir));
     let old = std::fs::read(path(&dir)).unwrap();

@@ -38,7 +38,7 @@ proptest! {
                     journal.append(c).unwrap();
                     fold(&mut live, c.clone());
                 }
-                journal.sync().unwrap();
+                journal.commit().unwrap();
             }
         }
         let (_, replayed, recovery) = open(&path(&dir));
@@ -104,7 +104,7 @@ fn files_are_private_to_their_owner() {
     journal
         .append(&LeaseChange::Set(lease(1, 1, LeaseState::Bound, 1)))
         .unwrap();
-    journal.sync().unwrap();
+    journal.commit().unwrap();
     journal.compact().unwrap();
     journal.finish_compaction().unwrap();
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -126,7 +126,7 @@ fn compaction_keeps_every_lease_and_shrinks_the_journal() {
                 journal.append(&c).unwrap();
                 fold(&mut live, c);
             }
-            journal.sync().unwrap();
+            journal.commit().unwrap();
             if round == 30 {
                 journal.compact().unwrap();
             }
@@ -189,7 +189,7 @@ fn an_interrupted_compaction_recovers_the_same_leases() {
         journal
             .append(&LeaseChange::Set(lease(4, 5, LeaseState::Bound, 4)))
             .unwrap();
-        journal.sync().unwrap();
+        journal.commit().unwrap();
         drop(journal);
         let (_, again, _) = open(&path(&dir));
         assert_eq!(again.len(), expected.len() + 1);
@@ -207,7 +207,7 @@ fn changes_the_reader_would_refuse_are_not_written() {
         journal.append(&LeaseChange::Set(long)),
         Err(StoreError::Unwritable(_))
     ));
-    journal.sync().unwrap();
+    journal.commit().unwrap();
     assert!(journal.is_empty());
 }
 
@@ -224,7 +224,7 @@ fn preallocated_zeros_are_not_a_torn_tail_but_a_torn_record_in_them_is() {
             journal.append(c).unwrap();
             record::encode(c, &mut bytes).unwrap();
         }
-        journal.sync().unwrap();
+        journal.commit().unwrap();
         assert_eq!(journal.len(), bytes.len() as u64);
     }
     let on_disk = std::fs::read(path(&dir)).unwrap();

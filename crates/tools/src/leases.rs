@@ -102,7 +102,7 @@ fn seed(db: &LeaseDb, path: &Path, format: LeaseFormat) -> Result<(), String> {
             .append(&LeaseChange::Set(lease.clone()))
             .map_err(|e| e.to_string())?;
     }
-    opened.store.sync().map_err(|e| e.to_string())
+    opened.store.commit().map(drop).map_err(|e| e.to_string())
 }
 
 fn import(

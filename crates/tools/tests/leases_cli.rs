@@ -98,7 +98,7 @@ fn list_prints_the_leases_of_a_store() {
             };
             journal.append(&LeaseChange::Set(lease)).unwrap();
         }
-        journal.sync().unwrap();
+        journal.commit().unwrap();
         // The list works while the store is open: it takes no lock and writes nothing.
         let (ok, table, stderr) = charrua(&["leases", "list", "--lf", path.to_str().unwrap()]);
         assert!(ok, "{stderr}");

@@ -508,6 +508,8 @@ impl ConfigBuilder {
             classes,
             hosts_by_hardware: HashMap::new(),
             hosts_by_client_id: HashMap::new(),
+            #[cfg(feature = "defects")]
+            defects: super::Defects::default(),
         };
         validate_addresses(&config)?;
         index_hosts(&mut config)?;

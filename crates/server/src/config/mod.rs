@@ -166,6 +166,22 @@ pub struct Config {
     pub classes: Vec<Class>,
     hosts_by_hardware: HashMap<(u8, Vec<u8>), HostId>,
     hosts_by_client_id: HashMap<Vec<u8>, HostId>,
+    /// Defects of earlier versions to re-introduce (tests only).
+    #[cfg(feature = "defects")]
+    pub defects: Defects,
+}
+
+/// Test-only (feature `defects`): defects of earlier versions, re-introduced on demand to show
+/// that the simulator finds each of them.
+#[cfg(feature = "defects")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Defects {
+    /// A client's own declined address counts as its current binding, so it is offered to
+    /// the decliner again during probation (fixed by RFC 2131 section 4.3.3's rule).
+    pub decline_reoffer: bool,
+    /// A RELEASE leaves the binding in place, so the released address stays the client's
+    /// until it expires (RFC 2131 section 4.3.4 frees it).
+    pub release_kept: bool,
 }
 
 impl Config {

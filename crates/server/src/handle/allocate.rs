@@ -31,6 +31,14 @@ pub(crate) fn choose(ctx: &Context<'_>, bootp: bool) -> Option<Ipv4Addr> {
     let current = mine
         .iter()
         .find(|l| l.is_binding_of(&ctx.client, ctx.now) && usable(l.address));
+    #[cfg(feature = "defects")]
+    let current = current.or_else(|| {
+        mine.iter().find(|l| {
+            ctx.config.defects.decline_reoffer
+                && l.state == crate::LeaseState::Declined
+                && l.ends > ctx.now
+        })
+    });
     // (2) Its previous address (released or expired), if nobody took it since.
     let previous = || {
         mine.iter()

@@ -49,6 +49,10 @@ pub(crate) fn release(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         .get(ciaddr)
         .filter(|l| l.is_bound_to(&ctx.client, ctx.now))
         .ok_or(IgnoreReason::NotOwner)?;
+    #[cfg(feature = "defects")]
+    if ctx.config.defects.release_kept {
+        return Ok(Outcome::Commit(Vec::new()));
+    }
     let released = Lease {
         state: LeaseState::Released,
         ends: ctx.now,

@@ -34,7 +34,7 @@ use charrua_server::{ClientKey, LeaseChange};
 
 use crate::identify::{self, Found};
 use crate::journal::io;
-use crate::{LeaseStore, Recovery, StoreError, MAX_WRITE};
+use crate::{Committed, LeaseStore, Recovery, StoreError, MAX_WRITE};
 
 /// Tunables of an ISC lease file store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,9 +288,9 @@ impl LeaseStore for IscLeaseFile {
         Ok(())
     }
 
-    fn sync(&mut self) -> Result<(), StoreError> {
+    fn commit(&mut self) -> Result<Committed, StoreError> {
         if self.buffer.is_empty() {
-            return Ok(());
+            return Ok(Committed::default());
         }
         let mut result = Ok(());
         let mut at = self.durable_len;
@@ -309,7 +309,7 @@ impl LeaseStore for IscLeaseFile {
             Ok(()) => {
                 self.durable_len = at;
                 self.maintain();
-                Ok(())
+                Ok(Committed::default())
             }
             Err(e) => {
                 // Only bytes charrua appended past its last durable byte are cut.

@@ -3,13 +3,14 @@
 //! per-client table is bounded (rule A1): when full, buckets idle longest are dropped.
 
 use hashbrown::HashMap;
-use std::time::Instant;
+use std::time::Duration;
 
 /// A token bucket: `rate` tokens a second, at most `burst` saved.
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
     tokens: f64,
-    last: Instant,
+    /// Monotonic time of the last take.
+    last: Duration,
 }
 
 /// Limits on messages.
@@ -25,8 +26,8 @@ pub(crate) struct Limiter {
 }
 
 impl Bucket {
-    fn take(&mut self, now: Instant, rate: f64, burst: f64) -> bool {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+    fn take(&mut self, now: Duration, rate: f64, burst: f64) -> bool {
+        let elapsed = now.saturating_sub(self.last).as_secs_f64();
         self.tokens = (self.tokens + elapsed * rate).min(burst);
         self.last = now;
         if self.tokens >= 1.0 {
@@ -40,7 +41,7 @@ impl Bucket {
 
 impl Limiter {
     /// Per client: `rate` messages a second with bursts of `burst`; for the server: `global`.
-    pub(crate) fn new(now: Instant, rate: f64, burst: f64, global: f64) -> Self {
+    pub(crate) fn new(now: Duration, rate: f64, burst: f64, global: f64) -> Self {
         Self {
             per_client_rate: rate,
             per_client_burst: burst,
@@ -55,8 +56,9 @@ impl Limiter {
         }
     }
 
-    /// Whether a message from hardware address `htype`/`chaddr` may be handled at `now`.
-    pub(crate) fn allow(&mut self, now: Instant, htype: u8, chaddr: &[u8; 16]) -> bool {
+    /// Whether a message from hardware address `htype`/`chaddr` may be handled at `now`
+    /// (monotonic).
+    pub(crate) fn allow(&mut self, now: Duration, htype: u8, chaddr: &[u8; 16]) -> bool {
         if !self.global.take(now, self.global_rate, self.global_burst) {
             return false;
         }
@@ -66,7 +68,7 @@ impl Limiter {
         if self.clients.len() >= self.max_clients && !self.clients.contains_key(&key) {
             // Drop the buckets that have been idle for a second or more: they are full again.
             self.clients
-                .retain(|_, b| now.saturating_duration_since(b.last).as_secs_f64() < 1.0);
+                .retain(|_, b| now.saturating_sub(b.last).as_secs_f64() < 1.0);
             if self.clients.len() >= self.max_clients {
                 return false;
             }
@@ -83,11 +85,10 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn a_client_gets_its_burst_then_its_rate() {
-        let t0 = Instant::now();
+        let t0 = Duration::from_secs(7);
         let mut l = Limiter::new(t0, 2.0, 4.0, 1000.0);
         let a = [1u8; 16];
         assert_eq!((0..10).filter(|_| l.allow(t0, 1, &a)).count(), 4);
@@ -100,7 +101,7 @@ mod tests {
 
     #[test]
     fn the_server_as_a_whole_is_limited_too() {
-        let t0 = Instant::now();
+        let t0 = Duration::from_secs(7);
         let mut l = Limiter::new(t0, 100.0, 100.0, 5.0);
         let allowed = (0..20u8).filter(|i| l.allow(t0, 1, &[*i; 16])).count();
         assert_eq!(allowed, 5);

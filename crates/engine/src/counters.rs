@@ -1,14 +1,13 @@
-//! Counters of what the server drops and why (rule A12): one per reason, logged on SIGUSR1 and
-//! at exit, so floods show up without a log line per packet.
+//! Counters of what the server answers and drops and why (rule A12): one per reason, logged on
+//! SIGUSR1 and at exit, so floods show up without a log line per packet.
 
 use std::collections::BTreeMap;
 
 use charrua_server::IgnoreReason;
-use tracing::info;
 
 /// Drops by reason.
 #[derive(Debug, Default)]
-pub(crate) struct Counters {
+pub struct Counters {
     dropped: BTreeMap<String, u64>,
     answered: u64,
 }
@@ -38,14 +37,36 @@ impl Counters {
         self.answered += 1;
     }
 
-    /// Logs the counts.
-    pub(crate) fn log(&self) {
+    /// A reply not sent because its leases could not be made durable.
+    pub(crate) fn unsent(&mut self, count: usize) {
+        if count > 0 {
+            *self.dropped.entry("NotDurable".into()).or_default() += count as u64;
+        }
+    }
+
+    /// A request dropped because the commit queue was full.
+    pub(crate) fn queue_full(&mut self) {
+        *self.dropped.entry("CommitQueueFull".into()).or_default() += 1;
+    }
+
+    /// Messages answered or committed.
+    pub fn answered_count(&self) -> u64 {
+        self.answered
+    }
+
+    /// Messages dropped for `reason` (a name as in [`Counters::summary`]).
+    pub fn dropped(&self, reason: &str) -> u64 {
+        self.dropped.get(reason).copied().unwrap_or(0)
+    }
+
+    /// The counts in one line: `answered N; dropped: Reason=N ...`.
+    pub fn summary(&self) -> String {
         let drops: Vec<String> = self
             .dropped
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        info!(
+        format!(
             "answered {}; dropped: {}",
             self.answered,
             if drops.is_empty() {
@@ -53,6 +74,6 @@ impl Counters {
             } else {
                 drops.join(" ")
             }
-        );
+        )
     }
 }

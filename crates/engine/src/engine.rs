@@ -1,0 +1,472 @@
+//! The [`Engine`]: inputs `handle_*`, outputs `poll_*`, no I/O.
+
+use std::collections::VecDeque;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::Duration;
+
+use charrua_server::{Config, Destination, LeaseChange, LeaseDb, Outcome, Received, Server};
+use charrua_store::{Committed, StoreError};
+use charrua_wire::Message;
+
+use crate::counters::Counters;
+use crate::limit::Limiter;
+use crate::log::{self, Lines, LogLevel};
+use crate::pipeline::{self, Batch, Waiting};
+
+/// The time of an input: wall-clock Unix seconds, which leases are kept in (durability rule
+/// D10), and a monotonic clock from any origin, for rate limits and commit timing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    /// Unix seconds.
+    pub unix: u64,
+    /// Monotonic time.
+    pub monotonic: Duration,
+}
+
+/// Where and how a datagram arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// The interface, as an index into [`EngineOptions::interfaces`].
+    pub interface: usize,
+    /// That interface's address: selects the link of a message that is not relayed.
+    pub interface_address: Ipv4Addr,
+    /// IP source address and UDP port.
+    pub source: SocketAddrV4,
+    /// IP destination address.
+    pub destination: Ipv4Addr,
+}
+
+/// A datagram to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// The DHCP message.
+    pub payload: Vec<u8>,
+    /// Where it goes (RFC 2131 section 4.1, decided by the core).
+    pub destination: Destination,
+    /// The interface the request came in on, as in [`Arrival::interface`].
+    pub interface: usize,
+}
+
+/// How the engine works.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// The interfaces' names, for log lines (`via eth0`).
+    pub interfaces: Vec<String>,
+    /// Shortest time between the starts of two commits: under load, the replies of a whole
+    /// interval share one commit (group commit); a request after a quiet spell commits at once.
+    pub commit_interval: Duration,
+    /// Most durable changes waiting for a commit (in flight and next). Beyond it, a request
+    /// that would add one is dropped unanswered (counted `CommitQueueFull`; the client
+    /// retransmits) while replies that need no commit still leave: with the default, a disk
+    /// may stall for as long as it takes that many requests to arrive (seconds at the rates
+    /// one server sees) before anything is dropped, and the memory it takes stays bounded.
+    pub max_waiting: usize,
+    /// Per client (hardware address): messages a second, and the burst allowed (rule A2).
+    pub client_rate: f64,
+    /// See `client_rate`.
+    pub client_burst: f64,
+    /// Messages a second for the whole server.
+    pub global_rate: f64,
+    /// Which lines to produce.
+    pub log: LogLevel,
+    /// Defects to re-introduce (tests only).
+    #[cfg(feature = "defects")]
+    pub defects: crate::Defects,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            interfaces: Vec::new(),
+            commit_interval: Duration::from_millis(1),
+            max_waiting: 100_000,
+            client_rate: 20.0,
+            client_burst: 40.0,
+            global_rate: 1_000_000.0,
+            log: LogLevel::Info,
+            #[cfg(feature = "defects")]
+            defects: crate::Defects::default(),
+        }
+    }
+}
+
+/// Replies per commit from which the commit interval halves.
+const BUSY_BATCH: usize = 16;
+
+/// The daemon's logic. See the crate documentation.
+#[derive(Debug)]
+pub struct Engine {
+    config: Config,
+    db: LeaseDb,
+    options: EngineOptions,
+    limiter: Limiter,
+    counters: Counters,
+    /// Changes and replies for the next commit.
+    pending: Batch,
+    /// The commit the caller is running: what to undo if it fails, and the replies it holds.
+    in_flight: Option<Batch>,
+    transmits: VecDeque<Transmit>,
+    lines: Lines,
+    /// When the last commit started.
+    last_commit: Option<Duration>,
+    /// Replies the last commit released.
+    last_batch: usize,
+    /// The Unix second expiry last ran in, and when by the monotonic clock.
+    last_expire: Option<(u64, Duration)>,
+}
+
+impl Engine {
+    /// An engine serving `config` from `db`, which holds what the store replayed.
+    pub fn new(config: Config, db: LeaseDb, options: EngineOptions, now: Now) -> Self {
+        let limiter = Limiter::new(
+            now.monotonic,
+            options.client_rate,
+            options.client_burst,
+            options.global_rate,
+        );
+        Self {
+            config,
+            db,
+            options,
+            limiter,
+            counters: Counters::default(),
+            pending: Batch::default(),
+            in_flight: None,
+            transmits: VecDeque::new(),
+            lines: Lines::default(),
+            last_commit: None,
+            last_batch: 0,
+            last_expire: None,
+        }
+    }
+
+    /// The lease database: what the store holds, the changes waiting for a commit, and offers.
+    pub fn db(&self) -> &LeaseDb {
+        &self.db
+    }
+
+    /// The configuration served.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// What was answered and dropped, and why.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Whether a commit is in flight.
+    pub fn is_committing(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Whether durable changes wait for a commit (in flight or next).
+    pub fn has_uncommitted(&self) -> bool {
+        self.in_flight.is_some() || !self.pending.changes.is_empty()
+    }
+
+    fn logs(&self, level: LogLevel) -> bool {
+        level != LogLevel::Off && level <= self.options.log
+    }
+
+    fn interface_name(&self, interface: usize) -> &str {
+        self.options
+            .interfaces
+            .get(interface)
+            .map_or("?", String::as_str)
+    }
+
+    /// Handles a datagram that arrived as `arrival` says.
+    pub fn handle_datagram(&mut self, arrival: &Arrival, payload: &[u8], now: Now) {
+        let message = match Message::parse(payload) {
+            Ok(m) => m,
+            Err(e) => {
+                if self.logs(LogLevel::Debug) {
+                    let via = self.interface_name(arrival.interface).to_string();
+                    self.lines.push(LogLevel::Debug, |w| {
+                        use std::fmt::Write;
+                        write!(
+                            w,
+                            "malformed datagram from {} via {via}: {e}",
+                            arrival.source
+                        )
+                    });
+                }
+                self.counters.malformed(&e);
+                return;
+            }
+        };
+        self.handle_message(arrival, message, now);
+    }
+
+    /// Handles a decoded message (the frame decoder's errors are counted with
+    /// [`Engine::handle_malformed`]).
+    fn handle_message(&mut self, arrival: &Arrival, message: Message, now: Now) {
+        let info = self.logs(LogLevel::Info);
+        if !self
+            .limiter
+            .allow(now.monotonic, message.htype, &message.chaddr)
+        {
+            self.counters.limited();
+            if self.logs(LogLevel::Debug) {
+                let via = self.interface_name(arrival.interface).to_string();
+                self.lines.push(LogLevel::Debug, |w| {
+                    w.push_str("rate limited: ");
+                    log::request(w, &message, &via)
+                });
+            }
+            return;
+        }
+        if info {
+            let via = self.interface_name(arrival.interface).to_string();
+            self.lines
+                .push(LogLevel::Info, |w| log::request(w, &message, &via));
+        }
+        let rx = Received {
+            message,
+            source: arrival.source,
+            destination: arrival.destination,
+            interface_address: arrival.interface_address,
+        };
+        let outcome = Server::handle(&self.config, &self.db, &rx, now.unix);
+        let ignored = matches!(outcome, Outcome::Ignore(_));
+        let line = (info || ignored && self.logs(LogLevel::Debug)).then(|| {
+            let via = self.interface_name(arrival.interface);
+            log::to_string(|w| log::outcome(w, &rx.message, &outcome, via))
+        });
+        if !ignored {
+            self.counters.answered();
+        }
+        match outcome {
+            Outcome::Reply(reply) => {
+                let transmit = Transmit {
+                    payload: reply.payload,
+                    destination: reply.destination,
+                    interface: arrival.interface,
+                };
+                if !reply.changes.iter().any(LeaseChange::is_durable) {
+                    self.pending.record(&mut self.db, &reply.changes);
+                    self.send(transmit, line);
+                    return;
+                }
+                if !self.room_for(&reply.changes) {
+                    return;
+                }
+                let changes = self.pending.record(&mut self.db, &reply.changes);
+                let waiting = Waiting {
+                    transmit,
+                    line,
+                    changes,
+                };
+                #[cfg(feature = "defects")]
+                if self.options.defects.ack_before_commit {
+                    self.send(waiting.transmit, waiting.line);
+                    return;
+                }
+                // D1: the reply leaves once its leases are durable.
+                self.pending.replies.push(waiting);
+            }
+            Outcome::Commit(changes) => {
+                if let Some(line) = line {
+                    self.lines.push(LogLevel::Info, |w| {
+                        w.push_str(&line);
+                        Ok(())
+                    });
+                }
+                if self.room_for(&changes) {
+                    self.pending.record(&mut self.db, &changes);
+                }
+            }
+            Outcome::Ignore(reason) => {
+                self.counters.ignored(reason);
+                if let Some(line) = line {
+                    self.lines.push(LogLevel::Debug, |w| {
+                        w.push_str(&line);
+                        Ok(())
+                    });
+                }
+            }
+        }
+    }
+
+    /// Whether `changes` fit under [`EngineOptions::max_waiting`]; counts the drop if not.
+    fn room_for(&mut self, changes: &[LeaseChange]) -> bool {
+        let waiting =
+            self.pending.changes.len() + self.in_flight.as_ref().map_or(0, |b| b.undo.len());
+        let adding = changes.iter().filter(|c| c.is_durable()).count();
+        if waiting + adding <= self.options.max_waiting {
+            return true;
+        }
+        self.counters.queue_full();
+        false
+    }
+
+    /// Queues a reply for sending and logs its line.
+    fn send(&mut self, transmit: Transmit, line: Option<String>) {
+        if let Some(line) = line {
+            self.lines.push(LogLevel::Info, |w| {
+                w.push_str(&line);
+                Ok(())
+            });
+        }
+        self.transmits.push_back(transmit);
+    }
+
+    /// Counts a frame that carried no well-formed datagram (decoded by the caller).
+    pub fn handle_malformed(&mut self, error: &charrua_wire::Error) {
+        self.counters.malformed(error);
+    }
+
+    /// Runs what is due at `now`: the expiry of offers, leases and probations, once a second.
+    pub fn handle_tick(&mut self, now: Now) {
+        if self.last_expire.is_some_and(|(unix, _)| unix == now.unix) {
+            return;
+        }
+        self.last_expire = Some((now.unix, now.monotonic));
+        let changes = Server::expire(&self.config, &self.db, now.unix);
+        if changes.is_empty() {
+            return;
+        }
+        if self.logs(LogLevel::Debug) {
+            let count = changes.len();
+            self.lines.push(LogLevel::Debug, |w| {
+                use std::fmt::Write;
+                write!(w, "{count} lease(s) and offer(s) ended")
+            });
+        }
+        // Expiry is never dropped for room: it frees addresses.
+        self.pending.record(&mut self.db, &changes);
+    }
+
+    /// When the next commit may start: the commit interval after the last one started, halved
+    /// while each commit carries [`BUSY_BATCH`] replies or more (a busy server still puts many
+    /// leases in each commit, and answers sooner).
+    fn commit_due(&self) -> Duration {
+        let interval = if self.last_batch >= BUSY_BATCH {
+            self.options.commit_interval / 2
+        } else {
+            self.options.commit_interval
+        };
+        self.last_commit.map_or(Duration::ZERO, |t| t + interval)
+    }
+
+    /// The changes to commit now, if a commit is due: none in flight, changes waiting, and the
+    /// commit interval passed. The caller commits them (appends and syncs them as one batch)
+    /// and reports with [`Engine::handle_committed`]; until then no other commit starts.
+    pub fn poll_commit(&mut self, now: Now) -> Option<Vec<LeaseChange>> {
+        if self.in_flight.is_some()
+            || self.pending.changes.is_empty()
+            || now.monotonic < self.commit_due()
+        {
+            return None;
+        }
+        self.last_commit = Some(now.monotonic);
+        let mut batch = std::mem::take(&mut self.pending);
+        let changes = std::mem::take(&mut batch.changes);
+        self.in_flight = Some(batch);
+        Some(changes)
+    }
+
+    /// The commit started by the last [`Engine::poll_commit`] ended with `result`. Durable:
+    /// its replies leave (but those whose changes the store refused). Failed: it and every
+    /// change made since are undone in memory, and none of their replies leaves.
+    pub fn handle_committed(&mut self, result: Result<Committed, StoreError>) {
+        let Some(batch) = self.in_flight.take() else {
+            return;
+        };
+        match result {
+            Ok(committed) => self.committed(batch, &committed),
+            Err(e) => {
+                let pending = std::mem::take(&mut self.pending);
+                let unsent = batch.replies.len() + pending.replies.len();
+                self.counters.unsent(unsent);
+                self.lines.push(LogLevel::Error, |w| {
+                    use std::fmt::Write;
+                    write!(
+                        w,
+                        "lease store: {e}; {unsent} repl(ies) not sent, their leases undone in memory"
+                    )
+                });
+                #[cfg(feature = "defects")]
+                if self.options.defects.keep_memory_after_failed_commit {
+                    return;
+                }
+                pending.undo(&mut self.db);
+                batch.undo(&mut self.db);
+            }
+        }
+    }
+
+    fn committed(&mut self, batch: Batch, committed: &Committed) {
+        let mut refused: Vec<usize> = committed.rejected.clone();
+        for (position, e) in &committed.unwritable {
+            refused.push(*position);
+            self.lines.push(LogLevel::Error, |w| {
+                use std::fmt::Write;
+                write!(w, "lease store: {e}; that lease's reply not sent")
+            });
+        }
+        refused.sort_unstable();
+        // A refused change is undone where nothing made since touched its address.
+        for &position in refused.iter().rev() {
+            let Some((address, before)) = batch.undo.get(position) else {
+                continue;
+            };
+            let touched_since = batch
+                .undo
+                .get(position + 1..)
+                .unwrap_or_default()
+                .iter()
+                .chain(&self.pending.undo)
+                .any(|(a, _)| a == address);
+            if !touched_since {
+                pipeline::restore(&mut self.db, *address, before.clone());
+            }
+        }
+        let mut sent = 0;
+        for reply in batch.replies {
+            if refused.iter().any(|p| reply.changes.contains(p)) {
+                self.counters.unsent(1);
+                continue;
+            }
+            sent += 1;
+            self.send(reply.transmit, reply.line);
+        }
+        self.last_batch = sent;
+    }
+
+    /// Applies changes other servers made to a store shared with them.
+    pub fn handle_changes_by_others(&mut self, changes: &[LeaseChange]) {
+        for change in changes {
+            self.db.apply(change);
+        }
+    }
+
+    /// Serves `config` from now on, keeping every lease.
+    pub fn handle_reload(&mut self, config: Config) {
+        self.db = pipeline::rebuilt(&self.db, &config);
+        self.config = config;
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// When the engine next needs [`Engine::handle_tick`] or [`Engine::poll_commit`] (by the
+    /// monotonic clock), if it waits for nothing else: the next expiry second, or the time a
+    /// waiting commit may start.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let expire = self
+            .last_expire
+            .map_or(Duration::ZERO, |(_, at)| at + Duration::from_secs(1));
+        let commit = (self.in_flight.is_none() && !self.pending.changes.is_empty())
+            .then(|| self.commit_due());
+        Some(commit.map_or(expire, |c| c.min(expire)))
+    }
+
+    /// Hands every log line made since the last call to `each`, oldest first.
+    pub fn drain_log(&mut self, each: &mut dyn FnMut(LogLevel, &str)) {
+        self.lines.drain(each);
+    }
+}

@@ -1,0 +1,73 @@
+//! The commit pipeline: the changes and replies waiting for the next commit, and the commit in
+//! flight. Changes are applied in memory as the core makes them (the next request must see
+//! them) and undone if the commit that was to make them durable fails, so memory is never
+//! ahead of the store (durability rule D3).
+
+use std::ops::Range;
+
+use charrua_server::{Config, Lease, LeaseChange, LeaseDb};
+use std::net::Ipv4Addr;
+
+use crate::engine::Transmit;
+
+/// A reply waiting for the commit of the changes it depends on.
+#[derive(Debug)]
+pub(crate) struct Waiting {
+    pub(crate) transmit: Transmit,
+    /// Its log line, logged once it leaves.
+    pub(crate) line: Option<String>,
+    /// Positions of its changes in the batch.
+    pub(crate) changes: Range<usize>,
+}
+
+/// Durable changes committed together, what to undo if they fail, and the replies that wait.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    /// The durable changes, in the order they were made.
+    pub(crate) changes: Vec<LeaseChange>,
+    /// For each change (same positions), its address's record before it.
+    pub(crate) undo: Vec<(Ipv4Addr, Option<Lease>)>,
+    /// The replies that leave once the batch is durable.
+    pub(crate) replies: Vec<Waiting>,
+}
+
+impl Batch {
+    /// Applies `changes` to `db`, keeping the durable ones and their undo records; the range of
+    /// positions they took.
+    pub(crate) fn record(&mut self, db: &mut LeaseDb, changes: &[LeaseChange]) -> Range<usize> {
+        let start = self.changes.len();
+        for change in changes {
+            if change.is_durable() {
+                let address = change.address();
+                self.undo.push((address, db.get(address).cloned()));
+                self.changes.push(change.clone());
+            }
+            db.apply(change);
+        }
+        start..self.changes.len()
+    }
+
+    /// Undoes every change of the batch in `db`, newest first.
+    pub(crate) fn undo(self, db: &mut LeaseDb) {
+        for (address, before) in self.undo.into_iter().rev() {
+            restore(db, address, before);
+        }
+    }
+}
+
+/// Puts `before` back as the record of `address`.
+pub(crate) fn restore(db: &mut LeaseDb, address: Ipv4Addr, before: Option<Lease>) {
+    db.apply(&match before {
+        Some(lease) => LeaseChange::Set(lease),
+        None => LeaseChange::Remove(address),
+    });
+}
+
+/// The leases of `db` in a new database for `config`'s pools (a reload).
+pub fn rebuilt(db: &LeaseDb, config: &Config) -> LeaseDb {
+    let mut new = LeaseDb::new(config);
+    for lease in db.iter() {
+        new.apply(&LeaseChange::Set(lease.clone()));
+    }
+    new
+}
