@@ -44,6 +44,11 @@ impl Counters {
         }
     }
 
+    /// A reply not sent because a later message of its client replaced what it acknowledged.
+    pub(crate) fn superseded(&mut self) {
+        *self.dropped.entry("Superseded".into()).or_default() += 1;
+    }
+
     /// A request dropped because the commit queue was full.
     pub(crate) fn queue_full(&mut self) {
         *self.dropped.entry("CommitQueueFull".into()).or_default() += 1;

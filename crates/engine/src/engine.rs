@@ -165,6 +165,16 @@ impl Engine {
         self.in_flight.is_some() || !self.pending.changes.is_empty()
     }
 
+    /// Whether a change to `address` waits for a commit (in flight or next): until it lands,
+    /// memory and the store may differ there.
+    pub fn is_uncommitted(&self, address: Ipv4Addr) -> bool {
+        self.pending
+            .undo
+            .iter()
+            .chain(self.in_flight.iter().flat_map(|b| &b.undo))
+            .any(|(a, _)| *a == address)
+    }
+
     fn logs(&self, level: LogLevel) -> bool {
         level != LogLevel::Off && level <= self.options.log
     }
@@ -257,6 +267,7 @@ impl Engine {
                     transmit,
                     line,
                     changes,
+                    binding: pipeline::binding(&reply.changes),
                 };
                 #[cfg(feature = "defects")]
                 if self.options.defects.ack_before_commit {
@@ -427,6 +438,12 @@ impl Engine {
         for reply in batch.replies {
             if refused.iter().any(|p| reply.changes.contains(p)) {
                 self.counters.unsent(1);
+                continue;
+            }
+            // A reply whose binding a later message of the same client replaced (its DECLINE
+            // or RELEASE, handled while the reply waited) would hand out what is not so.
+            if !pipeline::still_holds(&self.db, reply.binding.as_ref()) {
+                self.counters.superseded();
                 continue;
             }
             sent += 1;

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use charrua_server::{Config, Lease, LeaseChange, LeaseDb};
+use charrua_server::{ClientKey, Config, Lease, LeaseChange, LeaseDb, LeaseState};
 use std::net::Ipv4Addr;
 
 use crate::engine::Transmit;
@@ -18,6 +18,25 @@ pub(crate) struct Waiting {
     pub(crate) line: Option<String>,
     /// Positions of its changes in the batch.
     pub(crate) changes: Range<usize>,
+    /// The binding it acknowledges, if any: sent only if still so when the commit lands.
+    pub(crate) binding: Option<(Ipv4Addr, ClientKey)>,
+}
+
+/// The binding a reply's changes make, if any.
+pub(crate) fn binding(changes: &[LeaseChange]) -> Option<(Ipv4Addr, ClientKey)> {
+    changes.iter().find_map(|c| match c {
+        LeaseChange::Set(l) if l.state == LeaseState::Bound => Some((l.address, l.client.clone())),
+        _ => None,
+    })
+}
+
+/// Whether `db` still holds the binding `binding` (a later request of the same client, its
+/// DECLINE or RELEASE handled while the reply waited, may have replaced it).
+pub(crate) fn still_holds(db: &LeaseDb, binding: Option<&(Ipv4Addr, ClientKey)>) -> bool {
+    binding.is_none_or(|(address, client)| {
+        db.get(*address)
+            .is_some_and(|l| l.state == LeaseState::Bound && l.client == *client)
+    })
 }
 
 /// Durable changes committed together, what to undo if they fail, and the replies that wait.

@@ -87,13 +87,19 @@ impl LeaseDb {
         self.slot(*slot)
     }
 
-    /// Every record whose client is `client`.
+    /// Every record whose client is `client`, in the order of their slots: never in an order
+    /// the per-process hash key decides, so that the same inputs give the same
+    /// decisions in every run (a deterministic simulation replays a seed exactly).
     pub fn by_client<'a>(&'a self, client: &'a ClientKey) -> impl Iterator<Item = &'a Lease> + 'a {
         let hash = self.hasher.hash_one(client);
-        self.by_client
+        let mut slots: Vec<u32> = self
+            .by_client
             .iter_hash(hash)
-            .filter_map(|s| self.slot(*s))
-            .filter(move |l| l.client == *client)
+            .copied()
+            .filter(|s| self.slot(*s).is_some_and(|l| l.client == *client))
+            .collect();
+        slots.sort_unstable();
+        slots.into_iter().filter_map(|s| self.slot(s))
     }
 
     /// The pool whose ranges contain `addr`.

@@ -1,0 +1,365 @@
+//! The invariants, checked as the steps that could break them happen (so each check costs
+//! what the step touched, not the size of the world):
+//!
+//! - no address is used by two clients at the same virtual instant (RFC 2131 section 4.3.1:
+//!   "the server MUST NOT reuse" an address while it is leased), from the clients' view;
+//! - an ACK reaches a client only once its lease is durable in the granting engine's store
+//!   (section 3.1 step 4; durability rule D1), and a crash loses no acknowledged lease;
+//! - after every commit, the engine's database equals a replay of its store at every address
+//!   the commit touched (offers aside); after a restart and at the end, everywhere;
+//! - a released address is not the client's any more (section 4.3.4); a durably declined
+//!   address is offered to nobody during its probation (section 4.3.3);
+//! - every reply goes where section 4.1 says;
+//! - every client that wants a lease holds one within the healing time once the network and
+//!   the disks heal.
+
+use std::net::Ipv4Addr;
+
+use charrua_client::Lease as ClientLease;
+use charrua_engine::Engine;
+use charrua_server::{ClientKey, Destination, Lease, LeaseState};
+use charrua_wire::{Message, MessageType};
+
+use crate::world::{engine_address, World, EPOCH};
+
+/// A client and the server count lease times in whole seconds from different instants (the
+/// client from its REQUEST, the server from the second it made the ACK in), which can differ
+/// by under a second: the checks of who holds an address allow that much.
+const SLACK_US: u64 = 1_000_000;
+
+/// A broken invariant.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    /// Virtual time, microseconds.
+    pub at_us: u64,
+    /// What broke.
+    pub what: String,
+    /// The steps before it.
+    pub trace: String,
+}
+
+/// Records `what` as the run's violation (the first one ends the run).
+pub(crate) fn violation(world: &mut World, what: String) {
+    if world.violation.is_none() {
+        world.violation = Some(Violation {
+            at_us: world.now,
+            what,
+            trace: world.trace.render(),
+        });
+    }
+}
+
+fn key(world: &World, c: usize) -> ClientKey {
+    ClientKey::ClientId(world.clients[c].identity.clone())
+}
+
+fn unix_of(us: u64) -> u64 {
+    EPOCH + us / 1_000_000
+}
+
+/// Client `c` was given (or confirmed) `lease`.
+pub(crate) fn bound(world: &mut World, c: usize, lease: &ClientLease) {
+    let address = lease.address;
+    let expires_us = lease
+        .expires_at()
+        .map_or(u64::MAX, |ms| ms.saturating_mul(1000));
+    let Some(engine) = (0..world.engines.len()).find(|&e| engine_address(e) == lease.server) else {
+        violation(
+            world,
+            format!(
+                "client {c} bound to {address} by unknown server {}",
+                lease.server
+            ),
+        );
+        return;
+    };
+    let client = key(world, c);
+    let durable = world.engines[engine].store.durable(address);
+    let ends = if expires_us == u64::MAX {
+        u64::MAX
+    } else {
+        unix_of(expires_us)
+    };
+    let held = durable.is_some_and(|l| {
+        l.state == LeaseState::Bound && l.client == client && l.ends.saturating_add(1) >= ends
+    });
+    if !held {
+        let durable = durable.cloned();
+        violation(
+            world,
+            format!(
+                "client {c} was acknowledged {address} by engine {engine} before the lease was durable in its store (store holds {durable:?})"
+            ),
+        );
+        return;
+    }
+    if let Some(&(other, until)) = world.holders.get(&address) {
+        if other != c
+            && world.clients[other].identity != world.clients[c].identity
+            && until > world.now + SLACK_US
+        {
+            violation(
+                world,
+                format!(
+                    "{address} bound to two clients at once: client {other} holds it for {:.3} s more, and engine {engine} acknowledged it to client {c}",
+                    (until - world.now) as f64 / 1e6
+                ),
+            );
+            return;
+        }
+    }
+    if world.clients[c].holding.map(|h| h.0) != Some(address) {
+        world.unhold(c);
+    }
+    world.clients[c].holding = Some((address, expires_us, engine));
+    world.holders.insert(address, (c, expires_us));
+}
+
+/// How a request was addressed: what decides where its reply goes (RFC 2131 section 4.1).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Addressing {
+    giaddr: Ipv4Addr,
+    ciaddr: Ipv4Addr,
+    broadcast: bool,
+}
+
+/// What to check once the engine has handled a datagram.
+#[derive(Default)]
+pub(crate) struct Watch {
+    /// The request's transaction and hardware address, and how it was addressed.
+    request: Option<((u32, [u8; 6]), Addressing)>,
+    /// A RELEASE of an address by the client that held it.
+    release: Option<(Ipv4Addr, ClientKey)>,
+}
+
+fn chaddr(msg: &Message) -> [u8; 6] {
+    let mut mac = [0; 6];
+    mac.copy_from_slice(&msg.chaddr[..6]);
+    mac
+}
+
+/// Looks at a datagram before the engine handles it.
+pub(crate) fn before_input(engine: &Engine, payload: &[u8], unix: u64) -> Watch {
+    let Ok(msg) = Message::parse(payload) else {
+        return Watch::default();
+    };
+    let request = Some((
+        (msg.xid, chaddr(&msg)),
+        Addressing {
+            giaddr: msg.giaddr,
+            ciaddr: msg.ciaddr,
+            broadcast: msg.is_broadcast(),
+        },
+    ));
+    let release = (msg.message_type() == Some(MessageType::RELEASE))
+        .then(|| msg.options.client_identifier())
+        .flatten()
+        .map(|id| ClientKey::ClientId(id.into()))
+        .filter(|client| {
+            engine
+                .db()
+                .get(msg.ciaddr)
+                .is_some_and(|l| l.is_bound_to(client, unix))
+                && engine.counters().dropped("CommitQueueFull") == 0
+        })
+        .map(|client| (msg.ciaddr, client));
+    Watch { request, release }
+}
+
+/// Checks what the engine did with the datagram `before_input` looked at.
+pub(crate) fn after_input(world: &mut World, engine: usize, watch: Watch) {
+    if let Some((key, addressing)) = watch.request {
+        let requests = &mut world.engines[engine].requests;
+        if requests.len() > 100_000 {
+            requests.clear();
+        }
+        requests.insert(key, addressing);
+    }
+    let Some((address, client)) = watch.release else {
+        return;
+    };
+    let unix = unix_of(world.now);
+    let kept = world.engines[engine]
+        .engine
+        .as_ref()
+        .and_then(|en| en.db().get(address))
+        .is_some_and(|l| l.is_bound_to(&client, unix));
+    if kept {
+        violation(
+            world,
+            format!("engine {engine} kept {address} bound to its client after the client's RELEASE (RFC 2131 section 4.3.4)"),
+        );
+    }
+}
+
+/// Checks a reply as it leaves engine `engine`.
+pub(crate) fn reply(world: &mut World, engine: usize, reply: &Message, destination: &Destination) {
+    let kind = reply.message_type();
+    let nak = kind == Some(MessageType::NAK);
+    let Some(request) = world.engines[engine]
+        .requests
+        .get(&(reply.xid, chaddr(reply)))
+        .copied()
+    else {
+        violation(
+            world,
+            format!("engine {engine} sent a {kind:?} no request asked for"),
+        );
+        return;
+    };
+    // RFC 2131 section 4.1, from the request's fields.
+    let expected = if !request.giaddr.is_unspecified() {
+        matches!(destination, Destination::Relay(to) if *to.ip() == request.giaddr && to.port() == 67)
+    } else if nak {
+        *destination == Destination::Broadcast
+    } else if !request.ciaddr.is_unspecified() {
+        matches!(destination, Destination::Unicast(to) if *to.ip() == request.ciaddr)
+    } else if request.broadcast {
+        *destination == Destination::Broadcast
+    } else {
+        matches!(destination, Destination::Link { ip, .. } if *ip.ip() == reply.yiaddr)
+            || *destination == Destination::Broadcast
+    };
+    if !expected {
+        violation(
+            world,
+            format!(
+                "engine {engine} sent a {kind:?} to {destination:?}, against RFC 2131 section 4.1 for a request with giaddr {}, ciaddr {}, broadcast flag {}",
+                request.giaddr,
+                request.ciaddr,
+                request.broadcast
+            ),
+        );
+        return;
+    }
+    if !matches!(kind, Some(MessageType::OFFER | MessageType::ACK)) || reply.yiaddr.is_unspecified()
+    {
+        return;
+    }
+    let unix = unix_of(world.now);
+    let declined = world.engines[engine]
+        .store
+        .durable(reply.yiaddr)
+        .filter(|l| l.state == LeaseState::Declined && l.ends > unix)
+        .map(|l| l.ends - unix);
+    if let Some(left) = declined {
+        violation(
+            world,
+            format!(
+                "engine {engine} handed out {} with {left} s of its decline probation left (RFC 2131 section 4.3.3)",
+                reply.yiaddr
+            ),
+        );
+    }
+}
+
+/// Memory at `address` against the store: equal, or an offer (never durable).
+fn agrees(memory: Option<&Lease>, store: Option<&Lease>) -> bool {
+    memory.is_some_and(|l| l.state == LeaseState::Offered) || memory == store
+}
+
+/// After a commit of `batch` ended: memory equals the store wherever the batch wrote and no
+/// newer change waits.
+pub(crate) fn after_commit(
+    world: &mut World,
+    engine: usize,
+    batch: &[charrua_server::LeaseChange],
+) {
+    let e = &world.engines[engine];
+    let Some(en) = e.engine.as_ref() else { return };
+    for change in batch {
+        let address = change.address();
+        if en.is_uncommitted(address) {
+            continue;
+        }
+        let (memory, store) = (en.db().get(address), e.store.durable(address));
+        if !agrees(memory, store) {
+            let what = format!(
+                "engine {engine}'s memory is not a replay of its store at {address} after a commit: memory {memory:?}, store {store:?}"
+            );
+            violation(world, what);
+            return;
+        }
+    }
+}
+
+/// After engine `engine` restarted from its store: every lease it acknowledged that a client
+/// still uses is there.
+pub(crate) fn after_restart(world: &mut World, engine: usize) {
+    let unix = unix_of(world.now);
+    for c in 0..world.clients.len() {
+        let Some((address, until, from)) = world.clients[c].holding else {
+            continue;
+        };
+        // Two hosts with one identity are one client to the server (RFC 2131 section 4.2):
+        // one of them releasing or declining ends the other's lease too.
+        if from != engine || until <= world.now + SLACK_US || world.clients[c].shares_identity {
+            continue;
+        }
+        let client = key(world, c);
+        let kept = world.engines[engine]
+            .engine
+            .as_ref()
+            .and_then(|en| en.db().get(address))
+            .is_some_and(|l| l.is_bound_to(&client, unix));
+        if !kept {
+            let record = world.engines[engine]
+                .engine
+                .as_ref()
+                .and_then(|en| en.db().get(address))
+                .cloned();
+            violation(
+                world,
+                format!(
+                    "engine {engine}'s crash lost the acknowledged lease of {address} (client {c}, {:?}, lease until {:.3} s); replayed record: {record:?}",
+                    world.clients[c].kind,
+                    until as f64 / 1e6
+                ),
+            );
+            return;
+        }
+    }
+}
+
+/// At the end of a healed run: memory is a replay of the store everywhere, and every client
+/// that wants a lease has one.
+pub(crate) fn at_end(world: &mut World) {
+    for engine in 0..world.engines.len() {
+        let e = &world.engines[engine];
+        let Some(en) = e.engine.as_ref() else {
+            continue;
+        };
+        if en.has_uncommitted() {
+            continue;
+        }
+        let differs = en
+            .db()
+            .iter()
+            .map(|l| l.address)
+            .chain(e.store.records().map(|l| l.address))
+            .find(|&a| !agrees(en.db().get(a), e.store.durable(a)));
+        if let Some(address) = differs {
+            violation(
+                world,
+                format!(
+                    "engine {engine}'s memory is not a replay of its store at {address} at the end"
+                ),
+            );
+            return;
+        }
+    }
+    let heal = world.scenario.heal_us / 1_000_000;
+    for c in 0..world.clients.len() {
+        let sc = &world.clients[c];
+        if sc.kind.must_be_bound() && !world.is_bound(c) {
+            let what = format!(
+                "client {c} ({:?}, link {}) holds no lease {heal} s after the network and disks healed: {:?}",
+                sc.kind,
+                sc.link,
+                sc.client.state()
+            );
+            violation(world, what);
+            return;
+        }
+    }
+}
