@@ -11,7 +11,7 @@ pub(crate) const DEFAULT_LEASES: &str = "/var/lib/dhcp/dhcpd.leases";
 pub(crate) const DEFAULT_PID: &str = "/run/charruad.pid";
 
 /// The parsed command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Args {
     /// `-t`: check the configuration file and exit.
     pub(crate) test_config: bool,
@@ -42,6 +42,8 @@ pub(crate) struct Args {
     pub(crate) interfaces: Vec<String>,
     /// `--commit-interval USEC`: shortest time between two syncs of the lease store.
     pub(crate) commit_interval_us: u64,
+    /// `--inject-store-faults SPEC`: for tests only, commits that stall and fail.
+    pub(crate) store_faults: Option<charrua_store::faults::Faults>,
 }
 
 /// Syncs at most a thousand times a second by default: under load many leases share one
@@ -70,7 +72,9 @@ pub(crate) const USAGE: &str =
   -q, --quiet          no banner
   --commit-interval USEC
                        shortest time between two syncs of the lease store (default 1000);
-                       leases acknowledged meanwhile share the next sync, 0 syncs at once";
+                       leases acknowledged meanwhile share the next sync, 0 syncs at once
+  --inject-store-faults stall=P:MIN-MAX,fail=P,seed=N
+                       for tests only: lease commits stall (MIN-MAX ms) and fail (EIO)";
 
 /// Reads `args` (without the program name).
 impl Args {
@@ -106,6 +110,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         debug: false,
         interfaces: Vec::new(),
         commit_interval_us: DEFAULT_COMMIT_INTERVAL_US,
+        store_faults: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -144,6 +149,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
                             format!("--commit-interval: {v:?} is not 0 to 1000000 (microseconds)")
                         })?;
             }
+            "--inject-store-faults" => out.store_faults = Some(value(&arg)?.parse()?),
             "-h" | "--help" => return Err(USAGE.to_string()),
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
             interface => out.interfaces.push(interface.to_string()),

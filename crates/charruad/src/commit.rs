@@ -1,7 +1,7 @@
 //! The commit thread: the lease store lives on a thread of its own, so that a slow disk delays
-//! only the ACKs that wait for it. The serving loop hands it one batch at a time (the engine
-//! never has two commits in flight) and polls a socket the thread writes a byte to when a
-//! batch is done, beside the DHCP socket.
+//! only the ACKs that wait for it. The serving loop hands it one commit at a time (the engine
+//! never has two in flight); the thread makes it durable, sends its ACKs at once, and reports
+//! back through a channel and a socket it writes a byte to, which the serving loop polls.
 //!
 //! Why a thread and not io_uring: one fdatasync per batch is the whole job, it is blocking by
 //! nature (io_uring would run it on a kernel worker thread anyway), and a thread needs no
@@ -11,23 +11,42 @@
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver};
 use std::thread::JoinHandle;
 
+use std::sync::Arc;
+
+use charrua_engine::Commit;
 use charrua_server::LeaseChange;
 use charrua_store::{commit_batch, Committed, LeaseStore, StoreError};
 
-/// How a batch ended, and any error of a compaction that ran beside it.
+use crate::batch::Outbox;
+use crate::send::Sender;
+
+/// How a batch ended, any error of a compaction that ran beside it, and what other servers
+/// changed in a shared store meanwhile.
 #[derive(Debug)]
 pub(crate) struct Report {
     pub(crate) result: Result<Committed, StoreError>,
     pub(crate) compaction: Option<StoreError>,
+    pub(crate) by_others: Vec<LeaseChange>,
+}
+
+impl Report {
+    /// The report of a thread that is gone.
+    fn stopped() -> Self {
+        Self {
+            result: Err(StoreError::Stopped),
+            compaction: None,
+            by_others: Vec::new(),
+        }
+    }
 }
 
 /// The thread, the way to it and the way back.
 #[derive(Debug)]
 pub(crate) struct CommitThread {
-    jobs: Option<Sender<Vec<LeaseChange>>>,
+    jobs: Option<mpsc::Sender<Commit>>,
     reports: Receiver<Report>,
     wake: UnixStream,
     thread: Option<JoinHandle<()>>,
@@ -35,14 +54,30 @@ pub(crate) struct CommitThread {
 
 fn run(
     mut store: Box<dyn LeaseStore + Send>,
-    jobs: &Receiver<Vec<LeaseChange>>,
-    reports: &Sender<Report>,
+    jobs: &Receiver<Commit>,
+    reports: &mpsc::Sender<Report>,
     mut wake: UnixStream,
+    sender: &Sender,
 ) {
-    while let Ok(changes) = jobs.recv() {
-        let result = commit_batch(&mut *store, &changes);
+    let mut outbox = Outbox::default();
+    while let Ok(commit) = jobs.recv() {
+        let result = commit_batch(&mut *store, &commit.changes);
+        // The replies leave the instant their leases are durable, from here: the serving loop
+        // need not wake for them.
+        if let Ok(committed) = &result {
+            for reply in commit.released(committed) {
+                sender.send(&mut outbox, reply);
+            }
+            sender.flush(&mut outbox);
+        }
         let compaction = store.take_compaction_error();
-        if reports.send(Report { result, compaction }).is_err() {
+        let by_others = store.poll_changes_by_others();
+        let report = Report {
+            result,
+            compaction,
+            by_others,
+        };
+        if reports.send(report).is_err() {
             return;
         }
         // The serving loop polls the other end; a full socket already wakes it.
@@ -51,8 +86,11 @@ fn run(
 }
 
 impl CommitThread {
-    /// Starts the thread over `store`.
-    pub(crate) fn start(store: Box<dyn LeaseStore + Send>) -> Result<Self, String> {
+    /// Starts the thread over `store`, sending released replies through `sender`.
+    pub(crate) fn start(
+        store: Box<dyn LeaseStore + Send>,
+        sender: Arc<Sender>,
+    ) -> Result<Self, String> {
         let (wake, notify) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
         wake.set_nonblocking(true)
             .map_err(|e| format!("socketpair: {e}"))?;
@@ -63,7 +101,7 @@ impl CommitThread {
         let (report_tx, reports) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("commit".into())
-            .spawn(move || run(store, &job_rx, &report_tx, notify))
+            .spawn(move || run(store, &job_rx, &report_tx, notify, &sender))
             .map_err(|e| format!("commit thread: {e}"))?;
         Ok(Self {
             jobs: Some(jobs),
@@ -73,11 +111,11 @@ impl CommitThread {
         })
     }
 
-    /// Hands a batch to the thread.
-    pub(crate) fn submit(&self, changes: Vec<LeaseChange>) -> Result<(), StoreError> {
+    /// Hands a commit to the thread.
+    pub(crate) fn submit(&self, commit: Commit) -> Result<(), StoreError> {
         self.jobs
             .as_ref()
-            .and_then(|jobs| jobs.send(changes).ok())
+            .and_then(|jobs| jobs.send(commit).ok())
             .ok_or(StoreError::Stopped)
     }
 
@@ -93,19 +131,13 @@ impl CommitThread {
         match self.reports.try_recv() {
             Ok(report) => Some(report),
             Err(mpsc::TryRecvError::Empty) => None,
-            Err(mpsc::TryRecvError::Disconnected) => Some(Report {
-                result: Err(StoreError::Stopped),
-                compaction: None,
-            }),
+            Err(mpsc::TryRecvError::Disconnected) => Some(Report::stopped()),
         }
     }
 
     /// Waits for the report of the batch in flight (at shutdown).
     pub(crate) fn wait_report(&mut self) -> Report {
-        self.reports.recv().unwrap_or(Report {
-            result: Err(StoreError::Stopped),
-            compaction: None,
-        })
+        self.reports.recv().unwrap_or_else(|_| Report::stopped())
     }
 }
 

@@ -13,6 +13,7 @@ mod log;
 mod logbuf;
 mod net;
 mod print;
+mod send;
 mod serve;
 
 use std::path::Path;

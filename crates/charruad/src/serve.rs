@@ -9,7 +9,6 @@
 //! Neither tokio nor mio: there are two descriptors to poll, and the work per packet is
 //! microseconds of pure computation.
 
-use std::net::UdpSocket;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,15 +16,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use charrua_engine::{Arrival, Engine, EngineOptions, LogLevel, Now};
-use charrua_server::{Config, Destination, LeaseDb};
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use charrua_server::{Config, LeaseDb};
+use nix::poll::{ppoll, PollFd, PollFlags};
+use nix::sys::time::TimeSpec;
 use tracing::{debug, error, info, warn};
 
 use crate::args::Args;
 use crate::batch::{self, Inbox, Outbox};
 use crate::commit::{CommitThread, Report};
 use crate::logbuf::LOG;
-use crate::net::{self, Interface};
+use crate::net;
+use crate::send::Sender;
 
 /// Wall-clock seconds: leases store absolute expiry (durability rule D10). The daemon is where
 /// the clock is read; the core takes it as an argument.
@@ -137,13 +138,15 @@ struct Driver {
     commits: CommitThread,
     /// Monotonic origin of the engine's clock.
     origin: Instant,
-    port: u16,
-    packet: Option<charrua_socket::packet::PacketSocket>,
-    interfaces: Vec<Interface>,
-    socket: UdpSocket,
+    /// The sockets replies leave by, shared with the commit thread.
+    sender: Arc<Sender>,
     receiver: Receiver,
     /// Replies to relays and to clients' addresses, sent together.
     outbox: Outbox,
+    /// Under load, datagrams are taken this often (see [`Driver::wait`]).
+    tick: Duration,
+    /// When datagrams were last taken (monotonic, from `origin`).
+    last_receive: Duration,
 }
 
 impl Driver {
@@ -157,45 +160,62 @@ impl Driver {
     fn receive_fd(&self) -> BorrowedFd<'_> {
         match &self.receiver {
             Receiver::Frames(r) => r.as_fd(),
-            Receiver::Udp => self.socket.as_fd(),
+            Receiver::Udp => self.sender.socket.as_fd(),
         }
     }
 
-    /// Waits until a datagram or a commit report comes, or the engine's next timeout.
-    fn wait(&self) {
-        let timeout = self
+    /// Waits for what comes next; whether to receive datagrams now.
+    ///
+    /// Quiet (`busy` false): until a datagram or a commit report comes, or the engine's next
+    /// timeout; a lone request is answered at once. Busy: datagrams are taken in ticks of the
+    /// commit interval, so each wakeup handles many of them and the CPU a request costs stays
+    /// low, while an OFFER waits at most a tick. The commit thread sends ACKs itself, so a
+    /// busy loop need not wake for its reports: it reads them at the next tick.
+    fn wait(&mut self, busy: bool) -> bool {
+        let now = self.origin.elapsed();
+        let engine = self
             .engine
             .poll_timeout()
-            .map_or(Duration::from_secs(1), |t| {
-                t.saturating_sub(self.origin.elapsed())
-            });
+            .unwrap_or(now + Duration::from_secs(1));
+        if busy {
+            let next_receive = self.last_receive + self.tick;
+            std::thread::sleep(engine.min(next_receive).saturating_sub(now));
+            return self.origin.elapsed() >= next_receive;
+        }
+        let timeout = engine.saturating_sub(now);
         if timeout.is_zero() {
-            return;
+            return true;
         }
         let mut fds = [
             PollFd::new(self.receive_fd(), PollFlags::POLLIN),
             PollFd::new(self.commits.wake_fd(), PollFlags::POLLIN),
         ];
-        let ms = u16::try_from(timeout.as_millis().max(1)).unwrap_or(u16::MAX);
-        let _ = poll(&mut fds, PollTimeout::from(ms));
+        // ppoll: engine timeouts are sub-millisecond, below poll(2)'s resolution.
+        let _ = ppoll(&mut fds, Some(TimeSpec::from_duration(timeout)), None);
+        fds[0]
+            .revents()
+            .is_some_and(|r| r.contains(PollFlags::POLLIN))
     }
 
     /// Receives what is queued, up to [`MAX_ROUNDS`] batches, handing each datagram to the
-    /// engine and sending what it answers at once.
-    fn receive(&mut self, inbox: &mut Inbox) {
+    /// engine and sending what it answers at once; how many came.
+    fn receive(&mut self, inbox: &mut Inbox) -> usize {
+        self.last_receive = self.origin.elapsed();
+        let mut total = 0;
         for _ in 0..MAX_ROUNDS {
             let got = match &self.receiver {
                 Receiver::Frames(r) => inbox.receive_frames(r.as_raw_fd()),
-                Receiver::Udp => inbox.receive_udp(&self.socket),
+                Receiver::Udp => inbox.receive_udp(&self.sender.socket),
             };
             let count = match got {
                 Ok(count) => count,
                 Err(e) => {
                     error!("receive: {e}");
                     std::thread::sleep(Duration::from_millis(10));
-                    return;
+                    return total;
                 }
             };
+            total += count;
             let now = self.now();
             for received in inbox.received() {
                 match received {
@@ -210,13 +230,15 @@ impl Driver {
             }
             self.transmit();
             if count < batch::BATCH {
-                return;
+                return total;
             }
         }
+        total
     }
 
     fn handle(&mut self, payload: &[u8], arrival: &net::Arrival, now: Now) {
         let Some((index, interface)) = self
+            .sender
             .interfaces
             .iter()
             .enumerate()
@@ -241,25 +263,9 @@ impl Driver {
     /// `sendmmsg`, the others one by one.
     fn transmit(&mut self) {
         while let Some(reply) = self.engine.poll_transmit() {
-            if let Destination::Relay(to) | Destination::Unicast(to) = reply.destination {
-                self.outbox.push(reply.payload, net::remap(to, self.port));
-                continue;
-            }
-            let Some(interface) = self.interfaces.get(reply.interface) else {
-                continue;
-            };
-            let egress = net::Egress {
-                socket: &self.socket,
-                packet: self.packet.as_ref(),
-                interface,
-                port: self.port,
-            };
-            if let Err(e) = net::send(&egress, &reply.payload, &reply.destination) {
-                error!("sending to {:?}: {e}", reply.destination);
-            }
+            self.sender.send(&mut self.outbox, reply);
         }
-        self.outbox
-            .flush(&self.socket, &mut |to, e| error!("sending to {to}: {e}"));
+        self.sender.flush(&mut self.outbox);
     }
 
     /// Hands the engine the commit thread's reports, and the thread the next batch.
@@ -284,6 +290,7 @@ impl Driver {
             error!("lease store compaction: {e}; still serving from the current file");
         }
         self.engine.handle_committed(report.result);
+        self.engine.handle_changes_by_others(&report.by_others);
     }
 
     /// Writes the engine's log lines to the log.
@@ -440,19 +447,37 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     );
     // The receive sockets hold 8 MiB (`grow_receive_buffer`), some 10,000 requests: the loop
     // never waits for the disk, so that only has to cover its own pauses.
-    let mut driver = Driver {
-        engine,
-        commits: CommitThread::start(opened.store)?,
-        origin,
-        port: args.port,
+    let sender = Arc::new(Sender {
+        socket,
         packet,
         interfaces,
-        socket,
+        port: args.port,
+    });
+    let mut driver = Driver {
+        engine,
+        commits: CommitThread::start(
+            match args.store_faults {
+                Some(faults) => {
+                    warn!("injecting store faults ({faults:?}): for tests only");
+                    Box::new(charrua_store::faults::FaultyStore::new(
+                        opened.store,
+                        faults,
+                    ))
+                }
+                None => opened.store,
+            },
+            Arc::clone(&sender),
+        )?,
+        origin,
+        sender,
         receiver,
         outbox: Outbox::default(),
+        tick: Duration::from_micros(args.commit_interval_us),
+        last_receive: Duration::ZERO,
     };
     let mut inbox = Inbox::new();
     let mut last_flush = Instant::now();
+    let mut busy = false;
     info!("serving");
     let mut result = Ok(());
     while !stop.load(Ordering::Relaxed) {
@@ -462,8 +487,9 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         if report.swap(false, Ordering::Relaxed) {
             info!("{}", driver.engine.counters().summary());
         }
-        driver.wait();
-        driver.receive(&mut inbox);
+        if driver.wait(busy) {
+            busy = driver.receive(&mut inbox) > 0;
+        }
         driver.engine.handle_tick(driver.now());
         if let Err(e) = driver.commit() {
             result = Err(e);
@@ -471,7 +497,8 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         }
         driver.transmit();
         driver.log();
-        if last_flush.elapsed() >= LOG_FLUSH_INTERVAL || !driver.engine.has_uncommitted() {
+        // The log is written out before the loop may block, and under load every interval.
+        if !busy || last_flush.elapsed() >= LOG_FLUSH_INTERVAL {
             LOG.flush();
             last_flush = Instant::now();
         }

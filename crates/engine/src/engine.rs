@@ -11,7 +11,7 @@ use charrua_wire::Message;
 use crate::counters::Counters;
 use crate::limit::Limiter;
 use crate::log::{self, Lines, LogLevel};
-use crate::pipeline::{self, Batch, Waiting};
+use crate::pipeline::{self, Batch, Commit, InFlight, Sent, Waiting};
 
 /// The time of an input: wall-clock Unix seconds, which leases are kept in (durability rule
 /// D10), and a monotonic clock from any origin, for rate limits and commit timing.
@@ -103,8 +103,8 @@ pub struct Engine {
     counters: Counters,
     /// Changes and replies for the next commit.
     pending: Batch,
-    /// The commit the caller is running: what to undo if it fails, and the replies it holds.
-    in_flight: Option<Batch>,
+    /// The commit the caller is running: what to undo if it fails, and its replies' lines.
+    in_flight: Option<InFlight>,
     transmits: VecDeque<Transmit>,
     lines: Lines,
     /// When the last commit started.
@@ -171,7 +171,7 @@ impl Engine {
         self.pending
             .undo
             .iter()
-            .chain(self.in_flight.iter().flat_map(|b| &b.undo))
+            .chain(self.in_flight.iter().flat_map(|f| &f.undo))
             .any(|(a, _)| *a == address)
     }
 
@@ -361,10 +361,13 @@ impl Engine {
         self.last_commit.map_or(Duration::ZERO, |t| t + interval)
     }
 
-    /// The changes to commit now, if a commit is due: none in flight, changes waiting, and the
-    /// commit interval passed. The caller commits them (appends and syncs them as one batch)
-    /// and reports with [`Engine::handle_committed`]; until then no other commit starts.
-    pub fn poll_commit(&mut self, now: Now) -> Option<Vec<LeaseChange>> {
+    /// The commit to run now, if one is due: none in flight, changes waiting, and the commit
+    /// interval passed. The caller makes its changes durable as one batch (see
+    /// [`charrua_store::commit_batch`]), sends the replies [`Commit::released`] gives as soon as
+    /// they are, and reports with [`Engine::handle_committed`]; until then no other commit
+    /// starts. A reply whose binding a later message of the same client has replaced (its
+    /// DECLINE or RELEASE) is not handed out: it would hand out what is no longer so.
+    pub fn poll_commit(&mut self, now: Now) -> Option<Commit> {
         if self.in_flight.is_some()
             || self.pending.changes.is_empty()
             || now.monotonic < self.commit_due()
@@ -372,24 +375,43 @@ impl Engine {
             return None;
         }
         self.last_commit = Some(now.monotonic);
-        let mut batch = std::mem::take(&mut self.pending);
-        let changes = std::mem::take(&mut batch.changes);
-        self.in_flight = Some(batch);
-        Some(changes)
+        let batch = std::mem::take(&mut self.pending);
+        let mut commit = Commit {
+            changes: batch.changes,
+            replies: Vec::with_capacity(batch.replies.len()),
+        };
+        let mut in_flight = InFlight {
+            undo: batch.undo,
+            sent: Vec::with_capacity(batch.replies.len()),
+        };
+        for reply in batch.replies {
+            if !pipeline::still_holds(&self.db, reply.binding.as_ref()) {
+                self.counters.superseded();
+                continue;
+            }
+            commit.replies.push((reply.transmit, reply.changes.clone()));
+            in_flight.sent.push(Sent {
+                line: reply.line,
+                changes: reply.changes,
+            });
+        }
+        self.in_flight = Some(in_flight);
+        Some(commit)
     }
 
     /// The commit started by the last [`Engine::poll_commit`] ended with `result`. Durable:
-    /// its replies leave (but those whose changes the store refused). Failed: it and every
-    /// change made since are undone in memory, and none of their replies leaves.
+    /// its replies have left (but those whose changes the store refused, which are undone
+    /// here). Failed: it and every change made since are undone in memory, and none of their
+    /// replies leaves.
     pub fn handle_committed(&mut self, result: Result<Committed, StoreError>) {
-        let Some(batch) = self.in_flight.take() else {
+        let Some(in_flight) = self.in_flight.take() else {
             return;
         };
         match result {
-            Ok(committed) => self.committed(batch, &committed),
+            Ok(committed) => self.committed(in_flight, &committed),
             Err(e) => {
                 let pending = std::mem::take(&mut self.pending);
-                let unsent = batch.replies.len() + pending.replies.len();
+                let unsent = in_flight.sent.len() + pending.replies.len();
                 self.counters.unsent(unsent);
                 self.lines.push(LogLevel::Error, |w| {
                     use std::fmt::Write;
@@ -403,27 +425,26 @@ impl Engine {
                     return;
                 }
                 pending.undo(&mut self.db);
-                batch.undo(&mut self.db);
+                in_flight.undo(&mut self.db);
             }
         }
     }
 
-    fn committed(&mut self, batch: Batch, committed: &Committed) {
-        let mut refused: Vec<usize> = committed.rejected.clone();
-        for (position, e) in &committed.unwritable {
-            refused.push(*position);
+    fn committed(&mut self, in_flight: InFlight, committed: &Committed) {
+        for (_, e) in &committed.unwritable {
             self.lines.push(LogLevel::Error, |w| {
                 use std::fmt::Write;
                 write!(w, "lease store: {e}; that lease's reply not sent")
             });
         }
+        let mut refused: Vec<usize> = pipeline::refused(committed).collect();
         refused.sort_unstable();
         // A refused change is undone where nothing made since touched its address.
         for &position in refused.iter().rev() {
-            let Some((address, before)) = batch.undo.get(position) else {
+            let Some((address, before)) = in_flight.undo.get(position) else {
                 continue;
             };
-            let touched_since = batch
+            let touched_since = in_flight
                 .undo
                 .get(position + 1..)
                 .unwrap_or_default()
@@ -435,19 +456,18 @@ impl Engine {
             }
         }
         let mut sent = 0;
-        for reply in batch.replies {
+        for reply in in_flight.sent {
             if refused.iter().any(|p| reply.changes.contains(p)) {
                 self.counters.unsent(1);
                 continue;
             }
-            // A reply whose binding a later message of the same client replaced (its DECLINE
-            // or RELEASE, handled while the reply waited) would hand out what is not so.
-            if !pipeline::still_holds(&self.db, reply.binding.as_ref()) {
-                self.counters.superseded();
-                continue;
-            }
             sent += 1;
-            self.send(reply.transmit, reply.line);
+            if let Some(line) = reply.line {
+                self.lines.push(LogLevel::Info, |w| {
+                    w.push_str(&line);
+                    Ok(())
+                });
+            }
         }
         self.last_batch = sent;
     }

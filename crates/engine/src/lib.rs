@@ -9,7 +9,8 @@
 //! It touches no socket, clock, file or thread, as quinn-proto's `Endpoint`: the caller feeds
 //! it what happened (`handle_datagram`, `handle_tick`, `handle_committed`,
 //! `handle_changes_by_others`, `handle_reload`), each with the time ([`Now`]), and polls what to
-//! do (`poll_transmit`, `poll_commit`, `poll_timeout`, `drain_log`). So the same engine runs in
+//! do (`poll_transmit`, `poll_commit`, `poll_timeout`, `drain_log`). A [`Commit`] carries the
+//! replies that wait for it: whoever runs the commit sends them the instant it is durable. So the same engine runs in
 //! charruad, driven by system calls, and in `charrua-sim`, driven in virtual time; with the
 //! same inputs it gives the same outputs.
 //!
@@ -43,4 +44,4 @@ pub use counters::Counters;
 pub use defects::Defects;
 pub use engine::{Arrival, Engine, EngineOptions, Now, Transmit};
 pub use log::LogLevel;
-pub use pipeline::rebuilt;
+pub use pipeline::{rebuilt, Commit};

@@ -6,6 +6,7 @@
 use std::ops::Range;
 
 use charrua_server::{ClientKey, Config, Lease, LeaseChange, LeaseDb, LeaseState};
+use charrua_store::Committed;
 use std::net::Ipv4Addr;
 
 use crate::engine::Transmit;
@@ -18,8 +19,47 @@ pub(crate) struct Waiting {
     pub(crate) line: Option<String>,
     /// Positions of its changes in the batch.
     pub(crate) changes: Range<usize>,
-    /// The binding it acknowledges, if any: sent only if still so when the commit lands.
+    /// The binding it acknowledges, if any: sent only if still so when its commit starts.
     pub(crate) binding: Option<(Ipv4Addr, ClientKey)>,
+}
+
+/// A commit to run: the changes to make durable as one batch, and the replies that leave once
+/// they are. Whoever runs it sends, as soon as the commit is durable, the replies
+/// [`Commit::released`] gives (so an ACK leaves the instant its lease is on disk, from the
+/// thread that knows it), then reports the result with `Engine::handle_committed`.
+#[derive(Debug, Default)]
+pub struct Commit {
+    /// The durable changes, in the order they were made.
+    pub changes: Vec<LeaseChange>,
+    /// The replies, each with the positions of the changes it depends on.
+    pub replies: Vec<(Transmit, Range<usize>)>,
+}
+
+impl Commit {
+    /// The replies to send after the commit ended as `committed`: those none of whose changes
+    /// the store refused or could not write.
+    pub fn released(self, committed: &Committed) -> impl Iterator<Item = Transmit> + use<'_> {
+        self.replies
+            .into_iter()
+            .filter(move |(_, changes)| !refused(committed).any(|p| changes.contains(&p)))
+            .map(|(transmit, _)| transmit)
+    }
+}
+
+/// The positions of the changes a commit refused or could not write.
+pub(crate) fn refused(committed: &Committed) -> impl Iterator<Item = usize> + '_ {
+    committed
+        .rejected
+        .iter()
+        .copied()
+        .chain(committed.unwritable.iter().map(|(p, _)| *p))
+}
+
+/// What the engine keeps of a reply it handed out with a commit: its log line and changes.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    pub(crate) line: Option<String>,
+    pub(crate) changes: Range<usize>,
 }
 
 /// The binding a reply's changes make, if any.
@@ -48,6 +88,22 @@ pub(crate) struct Batch {
     pub(crate) undo: Vec<(Ipv4Addr, Option<Lease>)>,
     /// The replies that leave once the batch is durable.
     pub(crate) replies: Vec<Waiting>,
+}
+
+/// The commit in flight: what to undo if it fails, and its replies' log lines.
+#[derive(Debug, Default)]
+pub(crate) struct InFlight {
+    pub(crate) undo: Vec<(Ipv4Addr, Option<Lease>)>,
+    pub(crate) sent: Vec<Sent>,
+}
+
+impl InFlight {
+    /// Undoes every change of the commit in `db`, newest first.
+    pub(crate) fn undo(self, db: &mut LeaseDb) {
+        for (address, before) in self.undo.into_iter().rev() {
+            restore(db, address, before);
+        }
+    }
 }
 
 impl Batch {

@@ -48,18 +48,18 @@ fn an_ack_leaves_only_once_the_commit_holding_its_lease_is_durable() {
     //   DISCOVER ------->
     //   <------- OFFER   (nothing to commit)
     assert_eq!(lab.send(0), [DISCOVER]);
-    assert!(lab.engine.poll_commit(lab.now()).is_none());
+    assert!(lab.start_commit().is_none());
     assert_eq!(lab.replies(), [OFFER]);
     //   REQUEST  ------->
     //     (no ACK)        -- commit [bound] -->
     assert_eq!(lab.send(0), [REQUEST]);
     assert_eq!(lab.replies(), []);
-    let batch = lab.engine.poll_commit(lab.now()).unwrap();
+    let batch = lab.start_commit().unwrap();
     assert!(matches!(&batch[..], [LeaseChange::Set(l)] if l.state == LeaseState::Bound));
     assert_eq!(lab.replies(), [], "the ACK waits while the commit runs");
     //                     <-- durable --
     //   <------- ACK
-    lab.engine.handle_committed(durable());
+    lab.land(durable());
     assert_eq!(lab.replies(), [ACK]);
     assert_eq!(lab.clients[0].state(), StateKind::Bound);
 }
@@ -70,7 +70,7 @@ fn offers_leave_while_a_commit_is_in_flight_and_acks_wait_for_the_next_commit() 
     // A                 engine                   store
     //   DISCOVER, REQUEST ->  -- commit 1 [A bound] -->   (in flight)
     discover_and_request(&mut lab, 0);
-    let first = lab.engine.poll_commit(lab.now()).unwrap();
+    let first = lab.start_commit().unwrap();
     assert_eq!(first.len(), 1);
     // B   DISCOVER --->
     //     <--- OFFER        (commit 1 still in flight: the OFFER does not wait)
@@ -79,24 +79,21 @@ fn offers_leave_while_a_commit_is_in_flight_and_acks_wait_for_the_next_commit() 
     // B   REQUEST  --->     (joins the next commit, not the one in flight)
     assert_eq!(lab.send(1), [REQUEST]);
     lab.advance(5);
-    assert!(
-        lab.engine.poll_commit(lab.now()).is_none(),
-        "one commit at a time"
-    );
+    assert!(lab.start_commit().is_none(), "one commit at a time");
     assert_eq!(lab.replies(), []);
     //                       <-- commit 1 durable --
     // A   <--- ACK          (B still waits)
-    lab.engine.handle_committed(durable());
+    lab.land(durable());
     assert_eq!(lab.replies(), [ACK]);
     assert_eq!(lab.clients[0].state(), StateKind::Bound);
     assert_eq!(lab.clients[1].state(), StateKind::Requesting);
     //                       -- commit 2 [B bound] -->
     //                       <-- durable --
     // B   <--- ACK
-    let second = lab.engine.poll_commit(lab.now()).unwrap();
+    let second = lab.start_commit().unwrap();
     assert_eq!(second.len(), 1);
     assert_ne!(first, second);
-    lab.engine.handle_committed(durable());
+    lab.land(durable());
     assert_eq!(lab.replies(), [ACK]);
     assert_eq!(lab.clients[1].state(), StateKind::Bound);
 }
@@ -106,7 +103,7 @@ fn a_failed_commit_sends_nothing_and_undoes_every_change_made_since_it_started()
     let mut lab = Lab::new(2, options());
     // A   REQUEST -->  -- commit 1 [A bound] -->
     discover_and_request(&mut lab, 0);
-    lab.engine.poll_commit(lab.now()).unwrap();
+    lab.start_commit().unwrap();
     // B   REQUEST -->  (waits for commit 2)
     discover_and_request(&mut lab, 1);
     assert_eq!(
@@ -119,7 +116,7 @@ fn a_failed_commit_sends_nothing_and_undoes_every_change_made_since_it_started()
     );
     //                  <-- commit 1 fails (EIO) --
     // neither ACK leaves; neither binding stays in memory
-    lab.engine.handle_committed(eio());
+    lab.land(eio());
     assert_eq!(lab.replies(), []);
     assert!(!lab.engine.has_uncommitted());
     assert!(lab.engine.db().iter().all(|l| l.state != LeaseState::Bound));
@@ -128,9 +125,9 @@ fn a_failed_commit_sends_nothing_and_undoes_every_change_made_since_it_started()
     lab.advance(10_000);
     lab.send(0);
     lab.send(1);
-    let batch = lab.engine.poll_commit(lab.now()).unwrap();
+    let batch = lab.start_commit().unwrap();
     assert_eq!(batch.len(), 2);
-    lab.engine.handle_committed(durable());
+    lab.land(durable());
     assert_eq!(lab.replies(), [ACK, ACK]);
 }
 
@@ -139,11 +136,11 @@ fn a_change_the_store_refuses_keeps_only_its_own_reply_back() {
     let mut lab = Lab::new(2, options());
     discover_and_request(&mut lab, 0);
     discover_and_request(&mut lab, 1);
-    let batch = lab.engine.poll_commit(lab.now()).unwrap();
+    let batch = lab.start_commit().unwrap();
     assert_eq!(batch.len(), 2);
     // A shared store refuses the first change (another server took the address first).
     let refused = batch[0].address();
-    lab.engine.handle_committed(Ok(Committed {
+    lab.land(Ok(Committed {
         rejected: vec![0],
         unwritable: Vec::new(),
     }));
@@ -172,18 +169,15 @@ fn a_full_commit_queue_drops_what_needs_a_write_and_still_offers() {
         },
     );
     discover_and_request(&mut lab, 0);
-    lab.engine.poll_commit(lab.now()).unwrap();
+    lab.start_commit().unwrap();
     // The in-flight commit fills the queue: B is offered, but its REQUEST is dropped.
     assert_eq!(lab.send(1), [DISCOVER]);
     assert_eq!(lab.replies(), [OFFER]);
     assert_eq!(lab.send(1), [REQUEST]);
     assert_eq!(lab.engine.counters().dropped("CommitQueueFull"), 1);
-    lab.engine.handle_committed(durable());
+    lab.land(durable());
     assert_eq!(lab.replies(), [ACK]);
-    assert!(
-        lab.engine.poll_commit(lab.now()).is_none(),
-        "B's REQUEST was not kept"
-    );
+    assert!(lab.start_commit().is_none(), "B's REQUEST was not kept");
 }
 
 #[test]
@@ -191,22 +185,16 @@ fn commits_start_at_least_the_commit_interval_apart_and_a_lone_request_commits_a
     let mut lab = Lab::new(2, options());
     lab.advance(1_000);
     discover_and_request(&mut lab, 0);
-    assert!(
-        lab.engine.poll_commit(lab.now()).is_some(),
-        "after a quiet spell: at once"
-    );
-    lab.engine.handle_committed(durable());
+    assert!(lab.start_commit().is_some(), "after a quiet spell: at once");
+    lab.land(durable());
     assert_eq!(lab.replies(), [ACK]);
     discover_and_request(&mut lab, 1);
-    assert!(
-        lab.engine.poll_commit(lab.now()).is_none(),
-        "within the interval"
-    );
+    assert!(lab.start_commit().is_none(), "within the interval");
     let due = lab.engine.poll_timeout().unwrap();
     assert_eq!(
         due,
         lab.now().monotonic + std::time::Duration::from_millis(1)
     );
     lab.advance(1);
-    assert!(lab.engine.poll_commit(lab.now()).is_some());
+    assert!(lab.start_commit().is_some());
 }

@@ -87,10 +87,10 @@ fn step(lab: &mut Lab, store: &mut dyn LeaseStore) -> bool {
         lab.send(i);
     }
     lab.replies();
-    let Some(batch) = lab.engine.poll_commit(lab.now()) else {
+    let Some(batch) = lab.start_commit() else {
         return false;
     };
-    lab.engine.handle_committed(commit_batch(store, &batch));
+    lab.land(commit_batch(store, &batch));
     lab.replies();
     true
 }

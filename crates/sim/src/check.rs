@@ -2,9 +2,10 @@
 //! what the step touched, not the size of the world):
 //!
 //! - no address is used by two clients at the same virtual instant (RFC 2131 section 4.3.1:
-//!   "the server MUST NOT reuse" an address while it is leased), from the clients' view;
-//! - an ACK reaches a client only once its lease is durable in the granting engine's store
-//!   (section 3.1 step 4; durability rule D1), and a crash loses no acknowledged lease;
+//!   "the server MUST NOT reuse" an address while it is leased), from the clients' view and
+//!   from the stores' (no two stores hold it bound to different clients);
+//! - an ACK leaves an engine only once its lease is durable in the engine's store (section 3.1
+//!   step 4; durability rule D1), and a crash loses no acknowledged lease;
 //! - after every commit, the engine's database equals a replay of its store at every address
 //!   the commit touched (offers aside); after a restart and at the end, everywhere;
 //! - a released address is not the client's any more (section 4.3.4); a durably declined
@@ -74,22 +75,18 @@ pub(crate) fn bound(world: &mut World, c: usize, lease: &ClientLease) {
         return;
     };
     let client = key(world, c);
-    let durable = world.engines[engine].store.durable(address);
-    let ends = if expires_us == u64::MAX {
-        u64::MAX
-    } else {
-        unix_of(expires_us)
-    };
-    let held = durable.is_some_and(|l| {
-        l.state == LeaseState::Bound && l.client == client && l.ends.saturating_add(1) >= ends
+    // The stores' view: no other store holds the address bound to another client now.
+    let unix = unix_of(world.now);
+    let elsewhere = (0..world.engines.len()).find(|&e| {
+        e != engine
+            && world.engines[e].store.durable(address).is_some_and(|l| {
+                l.state == LeaseState::Bound && l.client != client && l.ends > unix + 1
+            })
     });
-    if !held {
-        let durable = durable.cloned();
+    if let Some(other) = elsewhere {
         violation(
             world,
-            format!(
-                "client {c} was acknowledged {address} by engine {engine} before the lease was durable in its store (store holds {durable:?})"
-            ),
+            format!("{address} acknowledged to client {c} by engine {engine} while engine {other}'s store holds it bound to another client"),
         );
         return;
     }
@@ -116,11 +113,16 @@ pub(crate) fn bound(world: &mut World, c: usize, lease: &ClientLease) {
 }
 
 /// How a request was addressed: what decides where its reply goes (RFC 2131 section 4.1).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Addressing {
     giaddr: Ipv4Addr,
     ciaddr: Ipv4Addr,
     broadcast: bool,
+    /// The client as the server keys it (option 61, else the hardware address).
+    client: ClientKey,
+    /// When the engine first handled this transaction (Unix seconds): a lease it grants runs
+    /// at least from there.
+    at: u64,
 }
 
 /// What to check once the engine has handled a datagram.
@@ -149,6 +151,14 @@ pub(crate) fn before_input(engine: &Engine, payload: &[u8], unix: u64) -> Watch 
             giaddr: msg.giaddr,
             ciaddr: msg.ciaddr,
             broadcast: msg.is_broadcast(),
+            client: msg.options.client_identifier().map_or_else(
+                || ClientKey::Hardware {
+                    htype: msg.htype,
+                    addr: msg.hardware_address().into(),
+                },
+                |id| ClientKey::ClientId(id.into()),
+            ),
+            at: unix,
         },
     ));
     let release = (msg.message_type() == Some(MessageType::RELEASE))
@@ -173,7 +183,14 @@ pub(crate) fn after_input(world: &mut World, engine: usize, watch: Watch) {
         if requests.len() > 100_000 {
             requests.clear();
         }
-        requests.insert(key, addressing);
+        let first = requests.get(&key).map_or(addressing.at, |a| a.at);
+        requests.insert(
+            key,
+            Addressing {
+                at: first,
+                ..addressing
+            },
+        );
     }
     let Some((address, client)) = watch.release else {
         return;
@@ -199,7 +216,7 @@ pub(crate) fn reply(world: &mut World, engine: usize, reply: &Message, destinati
     let Some(request) = world.engines[engine]
         .requests
         .get(&(reply.xid, chaddr(reply)))
-        .copied()
+        .cloned()
     else {
         violation(
             world,
@@ -237,6 +254,28 @@ pub(crate) fn reply(world: &mut World, engine: usize, reply: &Message, destinati
         return;
     }
     let unix = unix_of(world.now);
+    // An ACK leaves only once its lease is durable in this engine's store (RFC 2131 section
+    // 3.1 step 4): bound to the client that asked, for at least the lease time it gives.
+    if kind == Some(MessageType::ACK) {
+        let lease_time = reply.options.lease_time().map_or(0, u64::from);
+        let durable = world.engines[engine].store.durable(reply.yiaddr);
+        let held = durable.is_some_and(|l| {
+            l.state == LeaseState::Bound
+                && l.client == request.client
+                && l.ends >= request.at.saturating_add(lease_time)
+        });
+        if !held {
+            let durable = durable.cloned();
+            violation(
+                world,
+                format!(
+                    "engine {engine} sent a DHCPACK for {} before the lease was durable in its store (store holds {durable:?})",
+                    reply.yiaddr
+                ),
+            );
+            return;
+        }
+    }
     let declined = world.engines[engine]
         .store
         .durable(reply.yiaddr)

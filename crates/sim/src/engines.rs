@@ -43,7 +43,7 @@ impl World {
                 self.now,
                 Step::CommitStarted {
                     engine,
-                    changes: batch.len(),
+                    changes: batch.changes.len(),
                 },
             );
             let s = &self.scenario;
@@ -82,15 +82,25 @@ impl World {
         if e.epoch != epoch {
             return;
         }
-        let (Some(batch), Some(en)) = (e.in_flight.take(), e.engine.as_mut()) else {
+        let Some(commit) = e.in_flight.take() else {
             return;
         };
         e.store.fail_next = fail;
-        let result = charrua_store::commit_batch(&mut e.store, &batch);
+        let result = charrua_store::commit_batch(&mut e.store, &commit.changes);
         let ok = result.is_ok();
-        en.handle_committed(result);
         self.trace.push(self.now, Step::CommitEnded { engine, ok });
-        check::after_commit(self, engine, &batch);
+        let changes = commit.changes.clone();
+        // As the commit thread does: the replies leave the instant the commit is durable.
+        if let Ok(committed) = &result {
+            let released: Vec<_> = commit.released(committed).collect();
+            for t in released {
+                self.route_engine_transmit(engine, t);
+            }
+        }
+        if let Some(en) = self.engines[engine].engine.as_mut() {
+            en.handle_committed(result);
+        }
+        check::after_commit(self, engine, &changes);
         self.pump(engine);
     }
 
@@ -103,8 +113,8 @@ impl World {
         if e.engine.is_none() {
             return;
         }
-        if let Some(batch) = e.in_flight.take() {
-            e.store.tear(&batch, fraction);
+        if let Some(commit) = e.in_flight.take() {
+            e.store.tear(&commit.changes, fraction);
         }
         e.engine = None;
         e.epoch += 1;

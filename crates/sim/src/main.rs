@@ -59,6 +59,8 @@ fn main() -> ExitCode {
     let steps = AtomicU64::new(0);
     let doras = AtomicU64::new(0);
     let failed = Mutex::new(Vec::new());
+    // The run's own wall time, for its report: not part of any simulated world.
+    #[allow(clippy::disallowed_methods)]
     let started = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..args.threads {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use charrua_client::{Client, ClientConfig};
 use charrua_engine::{Arrival, Engine, EngineOptions, LogLevel, Now};
 use charrua_server::config::{Config, ScopeBuilder};
-use charrua_server::{Ipv4Net, LeaseChange};
+use charrua_server::Ipv4Net;
 use charrua_wire::{Message, MessageType};
 
 use crate::check::{self, Violation};
@@ -169,7 +169,7 @@ pub(crate) struct SimEngine {
     pub(crate) config: Config,
     pub(crate) engine: Option<Engine>,
     pub(crate) store: SimStore,
-    pub(crate) in_flight: Option<Vec<LeaseChange>>,
+    pub(crate) in_flight: Option<charrua_engine::Commit>,
     pub(crate) epoch: u64,
     pub(crate) timer: Option<u64>,
     /// How the requests it got were addressed, by transaction and hardware address.
@@ -197,6 +197,8 @@ pub(crate) struct World {
     pub(crate) engines: Vec<SimEngine>,
     /// Who uses each address: client and when its lease runs out (µs).
     pub(crate) holders: HashMap<Ipv4Addr, (usize, u64)>,
+    /// The clients with each hardware address (twins share one).
+    pub(crate) by_mac: HashMap<[u8; 6], Vec<usize>>,
     pub(crate) link_down_until: [u64; LINKS],
     pub(crate) healed: bool,
     pub(crate) trace: Trace,
@@ -285,7 +287,12 @@ impl World {
                 holding: None,
             });
         }
+        let mut by_mac: HashMap<[u8; 6], Vec<usize>> = HashMap::new();
+        for (i, c) in clients.iter().enumerate() {
+            by_mac.entry(c.mac).or_default().push(i);
+        }
         let mut world = Self {
+            by_mac,
             scenario,
             rng,
             queue: BinaryHeap::new(),
@@ -439,9 +446,10 @@ impl World {
                 kind,
                 address,
             } => {
-                for c in 0..self.clients.len() {
+                let addressed = self.by_mac.get(&chaddr).cloned().unwrap_or_default();
+                for c in addressed {
                     let sc = &self.clients[c];
-                    if sc.link == link && sc.mac == chaddr && !sc.idle {
+                    if sc.link == link && !sc.idle {
                         self.trace.push(
                             self.now,
                             Step::ClientGot {

@@ -19,6 +19,7 @@
     )
 )]
 
+pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod group;

@@ -6,8 +6,9 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
 use charrua_client::{Client, ClientConfig};
-use charrua_engine::{Arrival, Engine, EngineOptions, Now, Transmit};
+use charrua_engine::{Arrival, Commit, Engine, EngineOptions, Now, Transmit};
 use charrua_server::{Config, LeaseDb};
+use charrua_store::{Committed, StoreError};
 use charrua_wire::{Message, MessageType};
 
 pub const SERVER: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
@@ -29,6 +30,10 @@ pub struct Lab {
     pub engine: Engine,
     pub clients: Vec<Client>,
     pub ms: u64,
+    /// The commit in flight, as the engine handed it out.
+    pub in_flight: Option<Commit>,
+    /// Replies its commit released, not yet delivered.
+    released: Vec<Transmit>,
 }
 
 pub const EPOCH: u64 = 1_795_500_000;
@@ -47,6 +52,8 @@ impl Lab {
             engine,
             clients,
             ms: 0,
+            in_flight: None,
+            released: Vec::new(),
         }
     }
 
@@ -85,10 +92,32 @@ impl Lab {
         sent
     }
 
-    /// Every reply the engine has ready, delivered to the clients; their types.
+    /// Starts the commit the engine has due, if any: its changes.
+    pub fn start_commit(&mut self) -> Option<Vec<charrua_server::LeaseChange>> {
+        let commit = self.engine.poll_commit(self.now())?;
+        let changes = commit.changes.clone();
+        self.in_flight = Some(commit);
+        Some(changes)
+    }
+
+    /// The commit in flight ends with `result`: on success its replies leave (as the commit
+    /// thread sends them), then the engine hears of it.
+    pub fn land(&mut self, result: Result<Committed, StoreError>) {
+        if let (Some(commit), Ok(committed)) = (self.in_flight.take(), &result) {
+            self.released.extend(commit.released(committed));
+        }
+        self.engine.handle_committed(result);
+    }
+
+    /// Every reply the engine has ready or a commit released, delivered to the clients; their
+    /// types.
     pub fn replies(&mut self) -> Vec<MessageType> {
         let mut kinds = Vec::new();
-        while let Some(Transmit { payload, .. }) = self.engine.poll_transmit() {
+        let mut ready = std::mem::take(&mut self.released);
+        while let Some(t) = self.engine.poll_transmit() {
+            ready.push(t);
+        }
+        for Transmit { payload, .. } in ready {
             kinds.push(Message::parse(&payload).unwrap().message_type().unwrap());
             for c in &mut self.clients {
                 c.handle_packet(&payload, self.ms);

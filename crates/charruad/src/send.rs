@@ -1,0 +1,51 @@
+//! Where replies leave: the UDP socket (to relays and clients' addresses, many per
+//! `sendmmsg`), and the packet socket (frames to clients without an address). Shared by the
+//! serving loop (OFFERs, NAKs, INFORMs) and the commit thread (the ACKs it releases the instant
+//! their commit is durable); both sockets may be written from two threads at once.
+
+use std::net::UdpSocket;
+
+use charrua_engine::Transmit;
+use charrua_server::Destination;
+use tracing::error;
+
+use crate::batch::Outbox;
+use crate::net::{self, Interface};
+
+/// The sockets and interfaces replies leave by.
+#[derive(Debug)]
+pub(crate) struct Sender {
+    pub(crate) socket: UdpSocket,
+    pub(crate) packet: Option<charrua_socket::packet::PacketSocket>,
+    pub(crate) interfaces: Vec<Interface>,
+    /// The server port (`-p`).
+    pub(crate) port: u16,
+}
+
+impl Sender {
+    /// Sends `reply`: to a relay or a client's address through `outbox` (sent by
+    /// [`Sender::flush`]), otherwise at once.
+    pub(crate) fn send(&self, outbox: &mut Outbox, reply: Transmit) {
+        if let Destination::Relay(to) | Destination::Unicast(to) = reply.destination {
+            outbox.push(reply.payload, net::remap(to, self.port));
+            return;
+        }
+        let Some(interface) = self.interfaces.get(reply.interface) else {
+            return;
+        };
+        let egress = net::Egress {
+            socket: &self.socket,
+            packet: self.packet.as_ref(),
+            interface,
+            port: self.port,
+        };
+        if let Err(e) = net::send(&egress, &reply.payload, &reply.destination) {
+            error!("sending to {:?}: {e}", reply.destination);
+        }
+    }
+
+    /// Sends what `outbox` holds.
+    pub(crate) fn flush(&self, outbox: &mut Outbox) {
+        outbox.flush(&self.socket, &mut |to, e| error!("sending to {to}: {e}"));
+    }
+}
