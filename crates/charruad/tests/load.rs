@@ -9,26 +9,17 @@ use lab::Lab;
 /// A /22 around the lab's /24, so 766 addresses serve the load's 500 clients.
 const CONFIG: &str = "default-lease-time 3600;\nsubnet 198.18.0.0 netmask 255.255.252.0 { range 198.18.1.0 198.18.3.254; }\n";
 
-fn number(json: &str, key: &str) -> f64 {
-    json.split(&format!("\"{key}\":"))
-        .nth(1)
-        .and_then(|rest| rest.split([',', '}']).next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no {key} in {json}"))
-}
-
-/// Runs `charrua perf ARGS --json` in namespace `ns`; its report.
-fn perf(lab: &Lab, ns: &str, charrua: &std::path::Path, args: &[&str]) -> String {
-    let mut all = vec![charrua.to_str().unwrap(), "perf", "--json"];
-    all.extend_from_slice(args);
-    let out = lab.exec(ns, 60, &all);
-    let json = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{json}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    json
+/// The first number named `key` in `charrua perf`'s report (`offer` is a count of
+/// `received`, `release` of `sent`).
+fn number(report: &serde_json::Value, key: &str) -> f64 {
+    fn find(value: &serde_json::Value, key: &str) -> Option<f64> {
+        let object = value.as_object()?;
+        object
+            .get(key)
+            .and_then(serde_json::Value::as_f64)
+            .or_else(|| object.values().find_map(|v| find(v, key)))
+    }
+    find(report, key).unwrap_or_else(|| panic!("no {key} in {report}"))
 }
 
 #[test]
@@ -47,7 +38,7 @@ fn charrua_perf_as_a_relay_completes_dora_renewal_and_release() {
         &["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"],
     );
     lab.start(CONFIG);
-    let json = perf(
+    let json = lab::perf(
         &lab,
         &ns,
         &charrua,
@@ -98,7 +89,7 @@ fn charrua_perf_on_the_link_gets_broadcast_replies() {
     let mut lab = Lab::new();
     let ns = lab.client("02:00:00:00:11:02");
     lab.start(CONFIG);
-    let json = perf(
+    let json = lab::perf(
         &lab,
         &ns,
         &charrua,

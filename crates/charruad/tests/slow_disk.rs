@@ -10,13 +10,11 @@ use lab::Lab;
 
 const CONFIG: &str = "default-lease-time 3600;\nsubnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.200; }\n";
 
-fn number(json: &str, object: &str, key: &str) -> f64 {
-    json.split(&format!("\"{object}\":{{"))
-        .nth(1)
-        .and_then(|rest| rest.split(&format!("\"{key}\":")).nth(1))
-        .and_then(|rest| rest.split([',', '}']).next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no {object}.{key} in {json}"))
+/// A latency of `charrua perf`'s report, milliseconds.
+fn latency(report: &serde_json::Value, exchange: &str, key: &str) -> f64 {
+    report["latency"][exchange][key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no {exchange}.{key} in {report}"))
 }
 
 #[test]
@@ -36,13 +34,11 @@ fn offers_leave_while_every_commit_stalls_and_acks_wait_for_their_commit() {
     );
     // Every commit stalls half a second: a disk in one of this machine's fdatasync stalls.
     lab.start_with(CONFIG, &["--inject-store-faults", "stall=1:500-500"]);
-    let out = lab.exec(
+    let json = lab::perf(
+        &lab,
         &ns,
-        60,
+        &charrua,
         &[
-            charrua.to_str().unwrap(),
-            "perf",
-            "--json",
             "--relay",
             "198.18.0.2",
             "--rate",
@@ -56,20 +52,14 @@ fn offers_leave_while_every_commit_stalls_and_acks_wait_for_their_commit() {
             "198.18.0.1",
         ],
     );
-    let json = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{json}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // The OFFERs did not queue behind the stalled commits (each 500 ms)...
-    let offer = number(&json, "discover_offer", "p99_ms");
+    let offer = latency(&json, "discover_offer", "p99_ms");
     assert!(
         offer < 250.0,
         "OFFERs waited for the disk: p99 {offer} ms\n{json}"
     );
     // ...and no ACK left before its commit ended.
-    let ack = number(&json, "request_ack", "median_ms");
+    let ack = latency(&json, "request_ack", "median_ms");
     assert!(
         ack >= 500.0,
         "an ACK left before its commit: median {ack} ms\n{json}"

@@ -1,49 +1,17 @@
 //! Memory never ahead of disk: with real stores (both formats) under the engine, and commits
-//! failing by injection (EIO) and on a full file system, after every commit the engine's
+//! failing by injection (EIO, `charrua_store::faults`) and on a full file system, after every commit the engine's
 //! database equals a fresh replay of the store, offers aside.
 
 mod common;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use charrua_engine::{EngineOptions, LogLevel};
-use charrua_server::{LeaseChange, LeaseDb, LeaseState};
-use charrua_store::{
-    commit_batch, open_store, read_store, Committed, LeaseFormat, LeaseStore, StoreError,
-};
+use charrua_server::{LeaseDb, LeaseState};
+use charrua_store::faults::{Faults, FaultyStore};
+use charrua_store::{commit_batch, open_store, read_store, LeaseFormat, LeaseStore};
 use common::{config, Lab};
 use proptest::prelude::*;
-
-/// A store whose commits fail on demand as a disk returning EIO would make them fail: nothing
-/// of the batch reaches the real store underneath.
-struct Faulty {
-    inner: Box<dyn LeaseStore + Send>,
-    pending: Vec<LeaseChange>,
-    fail: Arc<AtomicBool>,
-}
-
-impl LeaseStore for Faulty {
-    fn append(&mut self, change: &LeaseChange) -> Result<(), StoreError> {
-        self.pending.push(change.clone());
-        Ok(())
-    }
-
-    fn commit(&mut self) -> Result<Committed, StoreError> {
-        let pending = std::mem::take(&mut self.pending);
-        if self.fail.load(Ordering::Relaxed) {
-            return Err(StoreError::Io {
-                path: "injected".into(),
-                message: "Input/output error (os error 5)".into(),
-            });
-        }
-        for change in &pending {
-            self.inner.append(change)?;
-        }
-        self.inner.commit()
-    }
-}
 
 fn options() -> EngineOptions {
     EngineOptions {
@@ -121,11 +89,11 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("leases");
         let format = if isc { LeaseFormat::Isc } else { LeaseFormat::Journal };
-        let fail = Arc::new(AtomicBool::new(false));
         let (mut lab, inner) = open(&path, format, 6);
-        let mut store = Faulty { inner, pending: Vec::new(), fail: Arc::clone(&fail) };
+        // Commits fail as a disk returning EIO makes them fail: nothing of the batch written.
+        let mut store = FaultyStore::new(inner, Faults::default());
         for (i, (action, failing)) in actions.iter().enumerate() {
-            fail.store(*failing, Ordering::Relaxed);
+            store.set_faults(Faults { fail: if *failing { 1.0 } else { 0.0 }, ..Faults::default() });
             match action {
                 Action::Wait(ms) => lab.advance(*ms),
                 Action::Release(c) => lab.clients[*c].release(lab.ms),

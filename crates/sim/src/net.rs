@@ -24,35 +24,11 @@ impl World {
         }
         let jitter = self.scenario.jitter_us.max(1);
         if self.rng.f64() < self.scenario.duplicate {
-            let twin = match &event {
-                Event::ToRelay { link, payload } => Some(Event::ToRelay {
-                    link: *link,
-                    payload: payload.clone(),
-                }),
-                Event::ToEngine {
-                    engine,
-                    arrival,
-                    payload,
-                } => Some(Event::ToEngine {
-                    engine: *engine,
-                    arrival: *arrival,
-                    payload: payload.clone(),
-                }),
-                Event::ToClients {
-                    link,
-                    chaddr,
-                    payload,
-                    kind,
-                    address,
-                } => Some(Event::ToClients {
-                    link: *link,
-                    chaddr: *chaddr,
-                    payload: payload.clone(),
-                    kind: *kind,
-                    address: *address,
-                }),
-                _ => None,
-            };
+            let twin = matches!(
+                event,
+                Event::ToRelay { .. } | Event::ToEngine { .. } | Event::ToClients { .. }
+            )
+            .then(|| event.clone());
             if let Some(twin) = twin {
                 let at = self.now + 50 + self.rng.u64(0..jitter);
                 self.schedule(at, twin);

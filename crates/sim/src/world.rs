@@ -68,7 +68,7 @@ fn engine_config(engine: usize, engines: usize, scenario: &Scenario) -> Config {
         .unwrap_or_else(|e| panic!("simulated configuration: {e}"))
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Event {
     ClientTimer {
         client: usize,

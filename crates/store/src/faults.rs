@@ -13,7 +13,7 @@ use crate::{Committed, LeaseStore, StoreError};
 /// What to inject: `stall=P:MIN-MAX` (a commit stalls, with probability P, for MIN to MAX
 /// milliseconds before it runs), `fail=P` (it then fails with probability P), `seed=N`; comma
 /// separated, e.g. `stall=0.5:10-1000,fail=0.1,seed=7`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Faults {
     /// Probability that a commit stalls.
     pub stall: f64,
@@ -29,12 +29,7 @@ impl FromStr for Faults {
     type Err = String;
 
     fn from_str(spec: &str) -> Result<Self, String> {
-        let mut faults = Self {
-            stall: 0.0,
-            stall_ms: (0, 0),
-            fail: 0.0,
-            seed: 0,
-        };
+        let mut faults = Self::default();
         let bad =
             |what: &str| format!("store faults {spec:?}: {what} (stall=P:MIN-MAX,fail=P,seed=N)");
         let probability = |v: &str| {
@@ -88,6 +83,13 @@ impl FaultyStore {
             faults,
             queued: Vec::new(),
         }
+    }
+}
+
+impl FaultyStore {
+    /// Injects `faults` from the next commit on (the generator keeps its state).
+    pub fn set_faults(&mut self, faults: Faults) {
+        self.faults = faults;
     }
 }
 

@@ -484,3 +484,17 @@ pub fn tshark_problems(capture: &Path) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Runs `charrua perf --json ARGS` in namespace `ns`; its report, which must say it succeeded.
+pub fn perf(lab: &Lab, ns: &str, charrua: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec![charrua.to_str().unwrap(), "perf", "--json"];
+    all.extend_from_slice(args);
+    let out = lab.exec(ns, 60, &all);
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{json}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
