@@ -179,7 +179,14 @@ impl Driver {
             .unwrap_or(now + Duration::from_secs(1));
         if busy {
             let next_receive = self.last_receive + self.tick;
-            std::thread::sleep(engine.min(next_receive).saturating_sub(now));
+            let timeout = engine.min(next_receive).saturating_sub(now);
+            if self.engine.is_committing() && self.engine.has_pending() {
+                // ACKs wait behind the commit in flight: hear it end, to start theirs at once.
+                let mut wake = [PollFd::new(self.commits.wake_fd(), PollFlags::POLLIN)];
+                let _ = ppoll(&mut wake, Some(TimeSpec::from_duration(timeout)), None);
+            } else {
+                std::thread::sleep(timeout);
+            }
             return self.origin.elapsed() >= next_receive;
         }
         let timeout = engine.saturating_sub(now);

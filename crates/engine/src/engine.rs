@@ -160,6 +160,11 @@ impl Engine {
         self.in_flight.is_some()
     }
 
+    /// Whether durable changes wait for the next commit.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.changes.is_empty()
+    }
+
     /// Whether durable changes wait for a commit (in flight or next).
     pub fn has_uncommitted(&self) -> bool {
         self.in_flight.is_some() || !self.pending.changes.is_empty()
