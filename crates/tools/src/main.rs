@@ -21,6 +21,7 @@ mod json;
 mod leases;
 mod link;
 mod perf;
+mod probe;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -56,6 +57,12 @@ enum Command {
     /// Load a DHCP server: many simulated clients at a target rate of DORA exchanges (and
     /// renewals, releases), as a relay agent or on the link; reports completion and latency.
     Perf(perf::Args),
+    /// Play request profiles (a plain client, PXE BIOS and UEFI, iPXE, Windows, INIT-REBOOT,
+    /// RELEASE and DECLINE then DISCOVER, a relay with option 82) against a server; one JSON
+    /// object per step with the reply.
+    Probe(probe::Args),
+    /// Compare two `charrua probe` runs reply by reply (the reference first).
+    ProbeDiff(probe::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +73,8 @@ fn main() -> ExitCode {
         Command::Decode { hex, files } => decode::run(hex.as_deref(), &files, &mut out),
         Command::Leases(command) => leases::run(&command, &mut out),
         Command::Perf(args) => perf::run(&args, &mut out),
+        Command::Probe(args) => probe::run(&args, &mut out),
+        Command::ProbeDiff(args) => probe::diff(&args, &mut out),
     };
     // A closed pipe (`charrua decode x.pcap | head`) is not an error worth a message.
     let _ = out.flush();

@@ -4,7 +4,7 @@
 //! messages per system call, and reports completion and latency the way perfdhcp does.
 
 mod exchange;
-mod socket;
+pub(crate) mod socket;
 mod stats;
 
 use std::io::Write;

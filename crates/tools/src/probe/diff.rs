@@ -1,0 +1,142 @@
+//! `charrua probe-diff A B`: two runs of `charrua probe` (A the reference, ISC dhcpd; B the
+//! server judged), compared reply by reply: whether a reply came, its type, siaddr, flags,
+//! sname, file and every option's presence and value. A different address is listed apart
+//! (two servers allocate differently; the harness says whether that is expected).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+
+/// `charrua probe-diff`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The reference run (ISC dhcpd's).
+    reference: PathBuf,
+    /// The run judged against it.
+    judged: PathBuf,
+}
+
+type Steps = BTreeMap<(String, u64), (String, Json)>;
+
+/// Member `key` of `value`, or null.
+fn field<'a>(value: &'a Json, key: &str) -> &'a Json {
+    value.get(key).unwrap_or(&Json::Null)
+}
+
+fn read(path: &Path) -> Result<Steps, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut steps = Steps::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let v: Json =
+            serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
+        let profile = field(&v, "profile")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let step = field(&v, "step").as_u64().unwrap_or_default();
+        let sent = field(&v, "sent").as_str().unwrap_or_default().to_string();
+        steps.insert((profile, step), (sent, field(&v, "reply").clone()));
+    }
+    Ok(steps)
+}
+
+/// Each option of a reply, by code: its value as hex.
+fn options(reply: &Json) -> BTreeMap<u64, (String, String)> {
+    field(reply, "options")
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            let code = field(o, "code").as_u64()?;
+            let name = field(o, "name").as_str().unwrap_or_default().to_string();
+            let text = field(o, "text")
+                .as_str()
+                .or_else(|| field(o, "hex").as_str())
+                .unwrap_or_default()
+                .to_string();
+            Some((code, (name, text)))
+        })
+        .collect()
+}
+
+/// The differences of `judged` from `reference` in one step.
+pub(crate) fn compare(reference: &Json, judged: &Json) -> (Vec<String>, Option<String>) {
+    let mut out = Vec::new();
+    match (reference.is_null(), judged.is_null()) {
+        (true, true) => return (out, None),
+        (false, true) => return (vec!["no reply (the reference replied)".into()], None),
+        (true, false) => return (vec!["a reply (the reference gave none)".into()], None),
+        (false, false) => {}
+    }
+    for name in ["message_type", "siaddr", "flags", "sname", "file", "ciaddr"] {
+        let (a, b) = (field(reference, name), field(judged, name));
+        if a != b {
+            out.push(format!("{name}: {b} instead of {a}"));
+        }
+    }
+    let (a, b) = (options(reference), options(judged));
+    for (code, (name, value)) in &a {
+        match b.get(code) {
+            None => out.push(format!("option {code} ({name}) missing: reference {value}")),
+            Some((_, v)) if v != value => {
+                out.push(format!("option {code} ({name}): {v} instead of {value}"));
+            }
+            Some(_) => {}
+        }
+    }
+    for (code, (name, value)) in &b {
+        if !a.contains_key(code) {
+            out.push(format!(
+                "option {code} ({name}) sent, not by the reference: {value}"
+            ));
+        }
+    }
+    let address = (field(reference, "yiaddr") != field(judged, "yiaddr")).then(|| {
+        format!(
+            "yiaddr {} instead of {}",
+            field(judged, "yiaddr"),
+            field(reference, "yiaddr")
+        )
+    });
+    (out, address)
+}
+
+/// Compares the two runs; whether they agree but for addresses.
+pub(crate) fn run(args: &Args, out: &mut dyn Write) -> bool {
+    let (reference, judged) = match (read(&args.reference), read(&args.judged)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("charrua probe-diff: {e}");
+            return false;
+        }
+    };
+    let mut same = true;
+    let keys: std::collections::BTreeSet<_> = reference.keys().chain(judged.keys()).collect();
+    for key in keys {
+        let (profile, step) = key;
+        let null = (String::new(), Json::Null);
+        let (sent, a) = reference.get(key).unwrap_or(&null);
+        let (sent_b, b) = judged.get(key).unwrap_or(&null);
+        let sent = if sent.is_empty() { sent_b } else { sent };
+        let (differences, address) = compare(a, b);
+        same &= differences.is_empty();
+        let _ = match (&differences[..], address) {
+            ([], None) => writeln!(out, "{profile} {step} {sent}: same"),
+            ([], Some(address)) => writeln!(out, "{profile} {step} {sent}: same but {address}"),
+            (list, address) => {
+                let _ = writeln!(out, "{profile} {step} {sent}: DIFFERENT");
+                for d in list.iter().chain(address.as_ref()) {
+                    let _ = writeln!(out, "    {d}");
+                }
+                Ok(())
+            }
+        };
+    }
+    same
+}
