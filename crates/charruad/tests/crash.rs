@@ -51,12 +51,7 @@ fn sigkill_under_load(format: &str) {
         return;
     }
     let mut lab = Lab::new();
-    let ns = lab.client("02:00:00:00:11:01");
-    lab.exec(
-        &ns,
-        5,
-        &["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"],
-    );
+    let ns = lab.relay_client("02:00:00:00:11:01");
     lab.capture();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut random = move |below: u64| {

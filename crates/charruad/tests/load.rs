@@ -31,12 +31,7 @@ fn charrua_perf_as_a_relay_completes_dora_renewal_and_release() {
         return;
     };
     let mut lab = Lab::new();
-    let ns = lab.client("02:00:00:00:11:01");
-    lab.exec(
-        &ns,
-        5,
-        &["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"],
-    );
+    let ns = lab.relay_client("02:00:00:00:11:01");
     lab.start(CONFIG);
     let json = lab::perf(
         &lab,

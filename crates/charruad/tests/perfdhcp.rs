@@ -40,12 +40,7 @@ fn perfdhcp_completes_thousands_of_exchanges_without_loss() {
     }
     let mut lab = Lab::new();
     // perfdhcp acts as a relay agent from 198.18.0.2 (its giaddr), so it needs an address.
-    let ns = lab.client("02:00:00:00:10:01");
-    lab.exec(
-        &ns,
-        5,
-        &["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"],
-    );
+    let ns = lab.relay_client("02:00:00:00:10:01");
     lab.start(CONFIG);
     // 200 simulated clients, 2000 exchanges at 500 a second; perfdhcp waits 2 s after the last
     // one for the replies still in flight (-W).

@@ -26,12 +26,7 @@ fn offers_leave_while_every_commit_stalls_and_acks_wait_for_their_commit() {
         return;
     };
     let mut lab = Lab::new();
-    let ns = lab.client("02:00:00:00:15:01");
-    lab.exec(
-        &ns,
-        5,
-        &["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"],
-    );
+    let ns = lab.relay_client("02:00:00:00:15:01");
     // Every commit stalls half a second: a disk in one of this machine's fdatasync stalls.
     lab.start_with(CONFIG, &["--inject-store-faults", "stall=1:500-500"]);
     let json = lab::perf(

@@ -32,7 +32,18 @@ pub use world::Report;
 
 /// Runs seed `seed` within `bounds`.
 pub fn run(seed: u64, bounds: &Bounds) -> Report {
-    world::World::new(seed, bounds).run()
+    match world::World::new(seed, bounds) {
+        Ok(world) => world.run(),
+        Err(e) => Report {
+            steps: 0,
+            doras: 0,
+            violation: Some(Violation {
+                at_us: 0,
+                what: format!("the simulated configuration does not build: {e}"),
+                trace: String::new(),
+            }),
+        },
+    }
 }
 
 #[cfg(test)]

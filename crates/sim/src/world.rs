@@ -46,16 +46,14 @@ pub(crate) fn engine_address(engine: usize) -> Ipv4Addr {
 }
 
 /// Engine `engine`'s configuration: every link's subnet, with its share of each pool.
-fn engine_config(engine: usize, engines: usize, scenario: &Scenario) -> Config {
+fn engine_config(engine: usize, engines: usize, scenario: &Scenario) -> Result<Config, String> {
     let mut builder = Config::builder().offer_hold(30).decline_probation(300);
     for link in 0..LINKS {
         let first = subnet_base(link) + 16;
         let span = (64 << 8) - 32;
         let share = span / engines as u32;
         let start = first + share * engine as u32;
-        let Ok(net) = Ipv4Net::new(Ipv4Addr::from(subnet_base(link)), 18) else {
-            unreachable!("198.18.x.0/18 is a network address");
-        };
+        let net = Ipv4Net::new(Ipv4Addr::from(subnet_base(link)), 18).map_err(|e| e.to_string())?;
         let lease = scenario.lease_secs;
         builder = builder.subnet(net, |s| {
             s.range(Ipv4Addr::from(start), Ipv4Addr::from(start + share - 1))
@@ -63,9 +61,7 @@ fn engine_config(engine: usize, engines: usize, scenario: &Scenario) -> Config {
                 .max_lease_time(lease)
         });
     }
-    builder
-        .build()
-        .unwrap_or_else(|e| panic!("simulated configuration: {e}"))
+    builder.build().map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Clone)]
@@ -222,7 +218,8 @@ fn identity(mac: [u8; 6]) -> Box<[u8]> {
 }
 
 impl World {
-    pub(crate) fn new(seed: u64, bounds: &Bounds) -> Self {
+    /// The world of `seed`, or why its configuration could not be built.
+    pub(crate) fn new(seed: u64, bounds: &Bounds) -> Result<Self, String> {
         let scenario = Scenario::from_seed(seed, bounds);
         let mut rng = fastrand::Rng::with_seed(seed);
         #[allow(unused_mut)]
@@ -238,13 +235,13 @@ impl World {
         let engines = (0..scenario.engines)
             .map(|e| {
                 #[allow(unused_mut)]
-                let mut config = engine_config(e, scenario.engines, &scenario);
+                let mut config = engine_config(e, scenario.engines, &scenario)?;
                 #[cfg(feature = "defects")]
                 {
                     config.defects = bounds.defects.server();
                 }
                 let db = charrua_server::LeaseDb::new(&config);
-                SimEngine {
+                Ok(SimEngine {
                     engine: Some(Engine::new(config.clone(), db, options.clone(), now_of(0))),
                     config,
                     store: SimStore::default(),
@@ -252,9 +249,9 @@ impl World {
                     epoch: 0,
                     timer: None,
                     requests: HashMap::new(),
-                }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, String>>()?;
         let mut clients: Vec<SimClient> = Vec::with_capacity(scenario.clients.len());
         for (i, &kind) in scenario.clients.iter().enumerate() {
             let twin = kind == Kind::Twin && !clients.is_empty();
@@ -310,7 +307,7 @@ impl World {
             options,
         };
         world.start();
-        world
+        Ok(world)
     }
 
     pub(crate) fn schedule(&mut self, at: u64, event: Event) {

@@ -152,6 +152,18 @@ impl Lab {
         ns
     }
 
+    /// A client namespace whose `eth0` also has 198.18.0.2/24: a relay agent's, for
+    /// `charrua perf --relay 198.18.0.2`.
+    pub fn relay_client(&mut self, mac: &str) -> String {
+        let ns = self.client(mac);
+        self.exec(
+            &ns,
+            5,
+            &["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"],
+        );
+        ns
+    }
+
     /// An empty namespace, removed on drop.
     pub fn namespace(&mut self, name: &str) -> String {
         let ns = format!("{}{name}", self.tag);
