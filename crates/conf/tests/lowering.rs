@@ -358,3 +358,12 @@ fn pools_of_a_shared_network_serve_from_the_subnets_that_hold_them() {
         .unwrap();
     assert_eq!(lower(text), built);
 }
+
+#[test]
+fn echo_client_id_lowers_to_its_setting_in_its_scope() {
+    let config = lower(
+        "echo-client-id true;\nsubnet 198.18.0.0 netmask 255.255.255.0 { echo-client-id false; range 198.18.0.10 198.18.0.20; }\n",
+    );
+    assert_eq!(config.global.echo_client_id, Some(true));
+    assert_eq!(config.subnets[0].params.echo_client_id, Some(false));
+}

@@ -55,14 +55,28 @@ fn replies_put_53_54_and_times_first_then_the_requested_options_in_client_order(
     );
     let offer = h.send(&direct(msg));
     let m = &reply(&offer).message;
-    assert_eq!(codes(m), [53, 54, 51, 58, 59, 1, 15, 6, 3], "items 21-22");
+    // No T1/T2 unless configured, as dhcpd (bench/isc-diff); the client takes 0.5 and 0.875.
+    assert_eq!(codes(m), [53, 54, 51, 1, 15, 6, 3], "items 21-22");
     assert_eq!(m.options.server_identifier(), Some(SERVER));
     assert_eq!(m.options.lease_time(), Some(3600));
-    assert_eq!(m.options.renewal_time(), Some(1800), "item 54: T1 = 0.5");
+    let mut timed = Harness::new(
+        builder()
+            .renewal_time(1000)
+            .rebinding_time(2000)
+            .build()
+            .unwrap(),
+    );
+    let offer = timed.send(&direct(message(MessageType::DISCOVER, mac(1))));
+    let m = &reply(&offer).message;
+    assert_eq!(
+        m.options.renewal_time(),
+        Some(1000),
+        "item 54: T1 as configured"
+    );
     assert_eq!(
         m.options.rebinding_time(),
-        Some(3150),
-        "item 54: T2 = 0.875"
+        Some(2000),
+        "item 54: T2 as configured"
     );
     assert_eq!(
         m.options.value(OptionCode::ROUTERS),
@@ -489,19 +503,26 @@ fn a_fixed_address_host_gets_its_address_and_no_lease_record() {
 }
 
 #[test]
-fn the_client_identifier_identifies_the_client_and_is_echoed() {
+fn the_client_identifier_identifies_the_client_and_is_echoed_where_configured() {
     let mut h = Harness::new(config());
     let id = [0xff, 0, 0, 0, 1, 0, 1, 2, 3];
     let first = with(discover(mac(1)), OptionCode::CLIENT_IDENTIFIER, &id);
-    let offer = h.send(&direct(first));
+    let offer = h.send(&direct(first.clone()));
     let addr = reply(&offer).message.yiaddr;
-    assert_eq!(
-        reply(&offer)
+    // dhcpd sends option 61 back only with `echo-client-id true` (bench/isc-diff).
+    let echoed = |out: &Outcome| {
+        reply(out)
             .message
             .options
-            .get(OptionCode::CLIENT_IDENTIFIER),
-        Some(&id[..]),
-        "RFC 6842"
+            .get(OptionCode::CLIENT_IDENTIFIER)
+            .map(<[u8]>::to_vec)
+    };
+    assert_eq!(echoed(&offer), None, "dhcpd's default");
+    let mut echoing = Harness::new(builder().echo_client_id(true).build().unwrap());
+    assert_eq!(
+        echoed(&echoing.send(&direct(first))),
+        Some(id.to_vec()),
+        "RFC 6842, with echo-client-id"
     );
     let new_nic = with(discover(mac(2)), OptionCode::CLIENT_IDENTIFIER, &id);
     assert_eq!(

@@ -239,13 +239,14 @@ impl Lowerer<'_> {
                 params.boot_unknown_clients = Some(keyword == "allow");
             }
             // The flag forms of allow/deny (server/stables.c); `ignore` denies.
-            "boot-unknown-clients" | "allow-bootp" | "allow-booting" => {
+            "boot-unknown-clients" | "allow-bootp" | "allow-booting" | "echo-client-id" => {
                 let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Flag);
                 server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
                 let value = w.get(1).map(server_options::flag).transpose()?;
                 match keyword.as_str() {
                     "allow-bootp" => params.bootp = value,
                     "allow-booting" => params.booting = value,
+                    "echo-client-id" => params.echo_client_id = value,
                     _ => params.boot_unknown_clients = value,
                 }
             }

@@ -118,6 +118,11 @@ pub trait ScopeBuilder: Sized {
         self.params_mut().bootp_lease_time = Some(seconds);
         self
     }
+    /// ISC `echo-client-id`: send option 61 back (RFC 6842).
+    fn echo_client_id(mut self, yes: bool) -> Self {
+        self.params_mut().echo_client_id = Some(yes);
+        self
+    }
     /// Honour rapid commit (RFC 4039).
     fn rapid_commit(mut self, yes: bool) -> Self {
         self.params_mut().rapid_commit = Some(yes);

@@ -39,6 +39,9 @@ pub struct Params {
     pub bootp_lease_time: Option<u32>,
     /// Honour rapid commit (option 80, RFC 4039).
     pub rapid_commit: Option<bool>,
+    /// Send the client identifier back (ISC `echo-client-id`, off by default: RFC 6842 asks
+    /// servers to, but dhcpd 4.4 does only when told; server/dhcp.c `echo_client_id`).
+    pub echo_client_id: Option<bool>,
     /// Answer clients that no host declaration names (ISC `boot-unknown-clients`; `deny
     /// unknown-clients` outside a pool means the same, dhcpd.conf(5)). Off, such clients get
     /// no address at all.
@@ -79,6 +82,7 @@ impl Params {
         bootp,
         bootp_lease_time,
         rapid_commit,
+        echo_client_id,
         boot_unknown_clients,
         booting
     );

@@ -52,14 +52,12 @@ fn reserved(code: OptionCode) -> bool {
     )
 }
 
-/// Options derived from the subnet when not configured (RFC 1122 defaults a server knows).
+/// Options derived from the subnet when not configured: the subnet mask only, as dhcpd
+/// (server/dhcp.c sends the subnet's netmask; the broadcast address only when configured, as
+/// `bench/isc-diff` shows).
 fn derived(ctx: &Context<'_>, addr: Ipv4Addr, code: OptionCode) -> Option<Value> {
     let subnet = ctx.config.subnet(ctx.subnet_on_link(addr).or(ctx.link)?)?;
-    match code {
-        OptionCode::SUBNET_MASK => Some(Value::Ip(subnet.net.netmask())),
-        OptionCode::BROADCAST_ADDRESS => Some(Value::Ip(subnet.net.broadcast())),
-        _ => None,
-    }
+    (code == OptionCode::SUBNET_MASK).then(|| Value::Ip(subnet.net.netmask()))
 }
 
 /// The reply payload limit: option 57 clamped to at least 576 (RFC 2132 section 9.10, class
@@ -192,8 +190,11 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
     } else {
         if let Some(lease) = spec.lease_time {
             o.insert(OptionCode::LEASE_TIME, &lease.to_be_bytes());
-            if let Some((t1, t2)) = times::renew_rebind(spec.params, lease) {
+            let (t1, t2) = times::renew_rebind(spec.params, lease);
+            if let Some(t1) = t1 {
                 o.insert(OptionCode::RENEWAL_TIME, &t1.to_be_bytes());
+            }
+            if let Some(t2) = t2 {
                 o.insert(OptionCode::REBINDING_TIME, &t2.to_be_bytes());
             }
         }
@@ -229,8 +230,14 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
             o.insert(OptionCode::CLIENT_FQDN, &fqdn);
         }
     }
-    // RFC 6842: the client identifier is returned unchanged.
-    if let Some(id) = req.options.get(OptionCode::CLIENT_IDENTIFIER) {
+    // RFC 6842: the client identifier is returned unchanged, where `echo-client-id` says so
+    // (dhcpd's default is not to: server/dhcp.c `echo_client_id`).
+    let echo = spec.params.echo_client_id == Some(true);
+    if let Some(id) = req
+        .options
+        .get(OptionCode::CLIENT_IDENTIFIER)
+        .filter(|_| echo)
+    {
         o.insert(OptionCode::CLIENT_IDENTIFIER, id);
     }
     // Item 23 (RFC 3046 section 2.2): option 82 echoed verbatim, last.

@@ -1,5 +1,7 @@
 //! Lease, renewal and rebinding times (RFC 2131 sections 3.3, 4.3.1 and 4.4.5).
 
+use charrua_wire::OptionCode;
+
 use crate::config::Params;
 
 /// ISC dhcpd's defaults when nothing is configured.
@@ -35,23 +37,25 @@ pub(crate) fn remaining(ends: u64, now: u64) -> u32 {
     }
 }
 
-/// T1 and T2 (options 58, 59) for a lease (items 54-56): configured values when they keep
-/// T1 < T2 < lease, else 0.5 and 0.875 of the lease; none for an infinite lease or one under 3 s.
-pub(crate) fn renew_rebind(params: &Params, lease: u32) -> Option<(u32, u32)> {
-    if lease == INFINITE || lease < 3 {
-        return None;
-    }
-    let t1_default = lease / 2;
-    let t2_default = (u64::from(lease) * 7 / 8) as u32;
-    let t1 = params
-        .renewal_time
-        .filter(|t| *t < lease)
-        .unwrap_or(t1_default);
-    let t2 = params
-        .rebinding_time
-        .filter(|t| *t < lease && *t > t1)
-        .unwrap_or(t2_default.max(t1 + 1));
-    (t1 < t2 && t2 < lease).then_some((t1, t2))
+/// T1 and T2 (options 58, 59) as dhcpd sends them (server/dhcp.c `ack_lease`): only where
+/// configured (the builder's `renewal_time` and `rebinding_time`, or `option dhcp-renewal-time`
+/// and `option dhcp-rebinding-time`); T2 is dropped unless below the lease time, T1 unless below
+/// T2 (the lease time when no T2 is sent). A client without them takes RFC 2131 section 4.4.5's
+/// defaults, 0.5 and 0.875 of the lease (items 54-56).
+pub(crate) fn renew_rebind(params: &Params, lease: u32) -> (Option<u32>, Option<u32>) {
+    let configured = |field: Option<u32>, code: OptionCode| {
+        field.or_else(|| {
+            params
+                .options
+                .get(code)
+                .and_then(|v| <[u8; 4]>::try_from(v).ok())
+                .map(u32::from_be_bytes)
+        })
+    };
+    let t2 = configured(params.rebinding_time, OptionCode::REBINDING_TIME).filter(|t| *t < lease);
+    let t1 = configured(params.renewal_time, OptionCode::RENEWAL_TIME)
+        .filter(|t| *t < t2.unwrap_or(lease));
+    (t1, t2)
 }
 
 #[cfg(test)]
@@ -59,25 +63,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_half_and_seven_eighths() {
-        assert_eq!(renew_rebind(&Params::default(), 3600), Some((1800, 3150)));
+    fn none_unless_configured_as_dhcpd() {
+        assert_eq!(renew_rebind(&Params::default(), 3600), (None, None));
+        assert_eq!(renew_rebind(&Params::default(), INFINITE), (None, None));
     }
 
     #[test]
-    fn infinite_and_tiny_leases_have_no_t1_t2() {
-        assert_eq!(renew_rebind(&Params::default(), INFINITE), None);
-        assert_eq!(renew_rebind(&Params::default(), 2), None);
-        assert_eq!(renew_rebind(&Params::default(), 3), Some((1, 2)));
-    }
-
-    #[test]
-    fn configured_times_that_break_the_order_fall_back() {
-        let params = Params {
-            renewal_time: Some(100),
-            rebinding_time: Some(50),
+    fn configured_times_are_sent_while_below_the_lease_and_t1_below_t2() {
+        let both = |t1, t2| Params {
+            renewal_time: Some(t1),
+            rebinding_time: Some(t2),
             ..Params::default()
         };
-        assert_eq!(renew_rebind(&params, 1000), Some((100, 875)));
+        assert_eq!(renew_rebind(&both(100, 200), 1000), (Some(100), Some(200)));
+        assert_eq!(renew_rebind(&both(300, 200), 1000), (None, Some(200)));
+        assert_eq!(renew_rebind(&both(100, 1000), 1000), (Some(100), None));
+        assert_eq!(renew_rebind(&both(1000, 2000), 1000), (None, None));
+    }
+
+    #[test]
+    fn the_options_count_as_configured() {
+        let mut params = Params::default();
+        params.set_option(OptionCode::RENEWAL_TIME, &charrua_wire::Value::U32(900));
+        assert_eq!(renew_rebind(&params, 3600), (Some(900), None));
     }
 
     #[test]
