@@ -22,6 +22,7 @@ mod leases;
 mod link;
 mod perf;
 mod probe;
+mod reach;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -10,6 +10,8 @@ use std::net::Ipv4Addr;
 
 use charrua_wire::{Message, MessageType, OptionCode};
 
+use crate::reach::Path;
+
 /// Phases carried in a transaction id's top two bits.
 pub(crate) const PHASE_DORA: u32 = 0;
 pub(crate) const PHASE_RENEW: u32 = 1;
@@ -120,15 +122,6 @@ pub(crate) fn phase(xid: u32) -> u32 {
     xid >> 30
 }
 
-/// How the simulated clients reach the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Path {
-    /// Relayed: every message carries `giaddr` (our address) and one hop.
-    Relay(Ipv4Addr),
-    /// On the link: broadcast, asking for broadcast replies.
-    Link,
-}
-
 /// Builds the messages of one run.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Builder {
@@ -148,13 +141,7 @@ impl Builder {
         if let Some(chaddr) = msg.chaddr.get_mut(..6) {
             chaddr.copy_from_slice(&mac);
         }
-        match self.path {
-            Path::Relay(giaddr) => {
-                msg.giaddr = giaddr;
-                msg.hops = 1;
-            }
-            Path::Link => msg.flags = 0x8000,
-        }
+        self.path.address(&mut msg);
         msg.options.insert(OptionCode::MESSAGE_TYPE, &[kind.0]);
         msg
     }

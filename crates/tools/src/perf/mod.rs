@@ -8,21 +8,21 @@ pub(crate) mod socket;
 mod stats;
 
 use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::time::{Duration, Instant};
 
 use charrua_wire::{Message, MessageType};
 
-use exchange::{Builder, Path, Ring, State, PHASE_DORA, PHASE_RENEW};
-use socket::Socket;
+use exchange::{Builder, Ring, State, PHASE_DORA, PHASE_RENEW};
+
+use crate::reach::Reach;
 use stats::{Run, Stats};
 
 /// `charrua perf` options.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The server's address (on the link: 255.255.255.255 broadcasts).
-    #[arg(value_name = "SERVER")]
-    server: Ipv4Addr,
+    #[command(flatten)]
+    reach: Reach,
     /// DORA exchanges started per second.
     #[arg(long, default_value_t = 1000.0)]
     rate: f64,
@@ -32,17 +32,6 @@ pub(crate) struct Args {
     /// Distinct clients (hardware addresses 02:00:xx:xx:xx:xx) the exchanges cycle through.
     #[arg(long, default_value_t = 50_000)]
     clients: u64,
-    /// Act as a relay agent with this address (ours, on the link to the server): requests
-    /// carry it as giaddr and go from and to the server port.
-    #[arg(long, value_name = "ADDR", conflicts_with = "link")]
-    relay: Option<Ipv4Addr>,
-    /// Act as clients on the link through this interface: broadcast from the client port,
-    /// asking for broadcast replies.
-    #[arg(long, value_name = "IFACE")]
-    link: Option<String>,
-    /// The server port; clients use the next one.
-    #[arg(long, default_value_t = 67)]
-    port: u16,
     /// After each ACK, renew the lease (REQUEST with ciaddr) and wait for its ACK (relay only:
     /// a server answers a renewal on the link by unicast to the leased address).
     #[arg(long, requires = "relay")]
@@ -225,11 +214,7 @@ fn load(args: &Args) -> Result<serde_json::Value, String> {
     {
         return Err("--rate and --duration must be positive (duration at most a day)".into());
     }
-    let (path, socket) = match (&args.relay, &args.link) {
-        (Some(relay), None) => (Path::Relay(*relay), Socket::relay(*relay, args.port)?),
-        (None, Some(iface)) => (Path::Link, Socket::link(iface, args.port.wrapping_add(1))?),
-        _ => return Err("give --relay ADDR or --link IFACE".into()),
-    };
+    let (path, socket, server) = args.reach.open()?;
     let total = (args.rate * args.duration).round() as u64;
     let timeout = Duration::from_millis(args.timeout);
     let in_flight = (args.rate * (timeout.as_secs_f64() + 1.0) * 2.0) as u64;
@@ -239,7 +224,7 @@ fn load(args: &Args) -> Result<serde_json::Value, String> {
             path,
             clients: args.clients,
         },
-        server: SocketAddrV4::new(args.server, args.port),
+        server,
         ring: Ring::new(in_flight),
         stats: Stats::default(),
         started: 0,

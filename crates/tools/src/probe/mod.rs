@@ -13,25 +13,16 @@ use charrua_wire::{Message, MessageType, Op, OptionCode};
 use serde_json::{json, Value as Json};
 
 use crate::perf::socket::{Inbox, Socket};
-use profiles::{Path, Profile, Script};
+use crate::reach::Reach;
+use profiles::{Profile, Script};
 
 pub(crate) use diff::{run as diff, Args as DiffArgs};
 
 /// `charrua probe`'s arguments.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The server's address (on the link: 255.255.255.255 broadcasts).
-    #[arg(value_name = "SERVER")]
-    server: Ipv4Addr,
-    /// Act as a relay agent with this address (ours, on the link to the server).
-    #[arg(long, value_name = "ADDR", conflicts_with = "link")]
-    relay: Option<Ipv4Addr>,
-    /// Act as clients on the link through this interface, asking for broadcast replies.
-    #[arg(long, value_name = "IFACE")]
-    link: Option<String>,
-    /// The server port; clients use the next one.
-    #[arg(long, default_value_t = 67)]
-    port: u16,
+    #[command(flatten)]
+    reach: Reach,
     /// How long to wait for each reply, in milliseconds.
     #[arg(long, default_value_t = 1500)]
     timeout: u64,
@@ -152,12 +143,7 @@ pub(crate) fn run(args: &Args, out: &mut dyn Write) -> bool {
 }
 
 fn probe(args: &Args, out: &mut dyn Write) -> Result<(), String> {
-    let (path, socket) = match (&args.relay, &args.link) {
-        (Some(relay), _) => (Path::Relay(*relay), Socket::relay(*relay, args.port)?),
-        (None, Some(link)) => (Path::Link, Socket::link(link, args.port.wrapping_add(1))?),
-        (None, None) => return Err("--relay ADDR or --link IFACE is needed".into()),
-    };
-    let to = SocketAddrV4::new(args.server, args.port);
+    let (path, socket, to) = args.reach.open()?;
     let mut inbox = Inbox::new();
     let timeout = Duration::from_millis(args.timeout);
     for (number, profile) in (1u8..).zip(profiles::all(path)) {

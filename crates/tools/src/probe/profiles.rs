@@ -4,18 +4,9 @@
 //! with its own hardware address and fixed transaction ids, so two servers get the very same
 //! datagrams.
 
-use std::net::Ipv4Addr;
-
 use charrua_wire::{Message, MessageType, OptionCode};
 
-/// How the probe reaches the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Path {
-    /// As a relay agent at this address (giaddr, one hop).
-    Relay(Ipv4Addr),
-    /// On the link, broadcast, asking for broadcast replies.
-    Link,
-}
+use crate::reach::Path;
 
 /// dhclient's parameter request list (Debian's dhclient.conf).
 const DHCLIENT_PRL: &[u8] = &[1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42];
@@ -67,13 +58,7 @@ impl Client {
         if let Some(chaddr) = msg.chaddr.get_mut(..6) {
             chaddr.copy_from_slice(&self.mac);
         }
-        match self.path {
-            Path::Relay(giaddr) => {
-                msg.giaddr = giaddr;
-                msg.hops = 1;
-            }
-            Path::Link => msg.flags = 0x8000,
-        }
+        self.path.address(&mut msg);
         msg.options.insert(OptionCode::MESSAGE_TYPE, &[kind.0]);
         let mut id = vec![1];
         id.extend_from_slice(&self.mac);
