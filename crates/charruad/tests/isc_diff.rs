@@ -9,7 +9,12 @@ mod lab;
 use std::process::Command;
 
 /// Configuration paths whose every reply matches dhcpd's (addresses apart).
-const AGREEING: &[&str] = &["classes (link)", "plain (link)", "times (link)"];
+const AGREEING: &[&str] = &[
+    "classes (link)",
+    "hosts (link)",
+    "plain (link)",
+    "times (link)",
+];
 
 #[test]
 fn the_paths_that_answer_as_dhcpd_keep_doing_so() {

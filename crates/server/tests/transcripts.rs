@@ -607,3 +607,39 @@ fn a_host_denied_booting_is_not_answered() {
     };
     assert!(matches!(h.send(&unicast(release)), Outcome::Commit(_)));
 }
+
+#[test]
+fn use_host_decl_names_sends_a_hosts_name_when_asked_for_it_as_dhcpd() {
+    let asking = |mac| with(discover(mac), OptionCode::PARAMETER_REQUEST_LIST, &[1, 12]);
+    let host_name = |h: &mut Harness, msg| {
+        let out = h.send(&direct(msg));
+        reply(&out)
+            .message
+            .options
+            .get(OptionCode::HOST_NAME)
+            .map(<[u8]>::to_vec)
+    };
+    let mut off = Harness::new(config());
+    assert_eq!(
+        host_name(&mut off, asking(FIXED_MAC)),
+        None,
+        "off by default"
+    );
+    let mut on = Harness::new(builder().use_host_decl_names(true).build().unwrap());
+    assert_eq!(
+        host_name(&mut on, asking(FIXED_MAC)),
+        Some(b"fixed".to_vec()),
+        "the host declaration's name (bench/isc-diff: hosts.conf)"
+    );
+    let not_asking = with(
+        discover(FIXED_MAC),
+        OptionCode::PARAMETER_REQUEST_LIST,
+        &[1],
+    );
+    assert_eq!(host_name(&mut on, not_asking), None, "only when requested");
+    assert_eq!(
+        host_name(&mut on, asking(mac(1))),
+        None,
+        "a client no host names"
+    );
+}

@@ -206,10 +206,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "leases are not registered in DNS (charrua does not update DNS yet)",
     ),
     (
-        "use-host-decl-names",
-        "hosts do not get their declaration's name as their host name (option 12)",
-    ),
-    (
         "use-lease-addr-for-default-route",
         "the routers option is sent as configured, not replaced by the leased address",
     ),

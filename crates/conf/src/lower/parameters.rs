@@ -239,7 +239,11 @@ impl Lowerer<'_> {
                 params.boot_unknown_clients = Some(keyword == "allow");
             }
             // The flag forms of allow/deny (server/stables.c); `ignore` denies.
-            "boot-unknown-clients" | "allow-bootp" | "allow-booting" | "echo-client-id" => {
+            "boot-unknown-clients"
+            | "allow-bootp"
+            | "allow-booting"
+            | "echo-client-id"
+            | "use-host-decl-names" => {
                 let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Flag);
                 server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
                 let value = w.get(1).map(server_options::flag).transpose()?;
@@ -247,6 +251,7 @@ impl Lowerer<'_> {
                     "allow-bootp" => params.bootp = value,
                     "allow-booting" => params.booting = value,
                     "echo-client-id" => params.echo_client_id = value,
+                    "use-host-decl-names" => params.use_host_decl_names = value,
                     _ => params.boot_unknown_clients = value,
                 }
             }

@@ -123,6 +123,11 @@ pub trait ScopeBuilder: Sized {
         self.params_mut().echo_client_id = Some(yes);
         self
     }
+    /// ISC `use-host-decl-names`: a host's declaration name as its option 12.
+    fn use_host_decl_names(mut self, yes: bool) -> Self {
+        self.params_mut().use_host_decl_names = Some(yes);
+        self
+    }
     /// Honour rapid commit (RFC 4039).
     fn rapid_commit(mut self, yes: bool) -> Self {
         self.params_mut().rapid_commit = Some(yes);

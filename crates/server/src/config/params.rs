@@ -42,6 +42,9 @@ pub struct Params {
     /// Send the client identifier back (ISC `echo-client-id`, off by default: RFC 6842 asks
     /// servers to, but dhcpd 4.4 does only when told; server/dhcp.c `echo_client_id`).
     pub echo_client_id: Option<bool>,
+    /// Send a host's declaration name as its host name (option 12) unless one is configured
+    /// (ISC `use-host-decl-names`; dhcpd.conf(5)).
+    pub use_host_decl_names: Option<bool>,
     /// Answer clients that no host declaration names (ISC `boot-unknown-clients`; `deny
     /// unknown-clients` outside a pool means the same, dhcpd.conf(5)). Off, such clients get
     /// no address at all.
@@ -83,6 +86,7 @@ impl Params {
         bootp_lease_time,
         rapid_commit,
         echo_client_id,
+        use_host_decl_names,
         boot_unknown_clients,
         booting
     );

@@ -52,12 +52,21 @@ fn reserved(code: OptionCode) -> bool {
     )
 }
 
-/// Options derived from the subnet when not configured: the subnet mask only, as dhcpd
-/// (server/dhcp.c sends the subnet's netmask; the broadcast address only when configured, as
-/// `bench/isc-diff` shows).
+/// Options a server knows when they are not configured, as dhcpd: the subnet's mask
+/// (server/dhcp.c; the broadcast address only when configured, as `bench/isc-diff` shows), and
+/// with `use-host-decl-names` a host's declaration name as its host name.
 fn derived(ctx: &Context<'_>, addr: Ipv4Addr, code: OptionCode) -> Option<Value> {
-    let subnet = ctx.config.subnet(ctx.subnet_on_link(addr).or(ctx.link)?)?;
-    (code == OptionCode::SUBNET_MASK).then(|| Value::Ip(subnet.net.netmask()))
+    match code {
+        OptionCode::SUBNET_MASK => {
+            let subnet = ctx.config.subnet(ctx.subnet_on_link(addr).or(ctx.link)?)?;
+            Some(Value::Ip(subnet.net.netmask()))
+        }
+        OptionCode::HOST_NAME if ctx.setting(|p| p.use_host_decl_names) == Some(true) => {
+            let host = ctx.config.host(ctx.host?)?;
+            Some(Value::Text(host.name.clone()))
+        }
+        _ => None,
+    }
 }
 
 /// The reply payload limit: option 57 clamped to at least 576 (RFC 2132 section 9.10, class
