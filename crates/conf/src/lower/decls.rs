@@ -187,6 +187,14 @@ pub(super) fn string(words: &[Token], span: Span) -> Result<Vec<u8>, Diagnostic>
     }
 }
 
+/// The error for a statement `what` written where `scope` does not take it.
+pub(super) fn misplaced(s: &Statement, scope: Scope, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        s.span,
+        format!("{what} is not allowed in {}", scope_name(scope)),
+    )
+}
+
 pub(super) fn scope_name(scope: Scope) -> &'static str {
     match scope {
         Scope::Global => "the global scope",

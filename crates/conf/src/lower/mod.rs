@@ -24,7 +24,7 @@ use charrua_server::config::{Config, Params};
 use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Severity, Sources, Span};
 use crate::syntax::{Loader, Statement};
-use decls::{scope_name, string, word, Body, Decls, NetworkDecl, Scope};
+use decls::{misplaced, string, word, Body, Decls, NetworkDecl, Scope};
 pub(crate) use expr::hex_bytes;
 use options::Definitions;
 
@@ -215,12 +215,7 @@ impl Lowerer<'_> {
     ) -> Result<(), Diagnostic> {
         let w = &s.words;
         let keyword = s.keyword();
-        let misplaced = |what: &str| {
-            Diagnostic::error(
-                s.span,
-                format!("{what} is not allowed in {}", scope_name(scope)),
-            )
-        };
+        let misplaced = |what: &str| misplaced(s, scope, what);
         // A server parameter's value is read as dhcpd reads it, whether or not charruad acts
         // on the parameter.
         if let Some(kind) = server_options::kind(&keyword) {

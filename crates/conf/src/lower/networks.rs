@@ -6,7 +6,7 @@ use charrua_server::config::Params;
 use charrua_server::Ipv4Net;
 
 use super::decls::{
-    self, address, scope_name, word, Body, NetworkDecl, PermitKind, PermitSpec, PoolDecl, Scope,
+    self, address, misplaced, word, Body, NetworkDecl, PermitKind, PermitSpec, PoolDecl, Scope,
     SubnetDecl,
 };
 use super::Lowerer;
@@ -24,12 +24,7 @@ impl Lowerer<'_> {
     ) -> Result<(), Diagnostic> {
         let w = &s.words;
         let keyword = s.keyword();
-        let misplaced = |what: &str| {
-            Diagnostic::error(
-                s.span,
-                format!("{what} is not allowed in {}", scope_name(scope)),
-            )
-        };
+        let misplaced = |what: &str| misplaced(s, scope, what);
         match keyword.as_str() {
             "subnet" => {
                 if !matches!(scope, Scope::Global | Scope::Group | Scope::SharedNetwork) {
