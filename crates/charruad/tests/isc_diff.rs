@@ -11,9 +11,13 @@ use std::process::Command;
 /// Configuration paths whose every reply matches dhcpd's (addresses apart).
 const AGREEING: &[&str] = &[
     "classes (link)",
+    "classes (relay)",
     "hosts (link)",
+    "hosts (relay)",
     "plain (link)",
+    "plain (relay)",
     "times (link)",
+    "times (relay)",
 ];
 
 #[test]

@@ -367,3 +367,15 @@ fn echo_client_id_lowers_to_its_setting_in_its_scope() {
     assert_eq!(config.global.echo_client_id, Some(true));
     assert_eq!(config.subnets[0].params.echo_client_id, Some(false));
 }
+
+/// dhcpd takes a `dhcp-cache-threshold` below 100 and its default (25) for any other value,
+/// whatever an outer scope says (server/dhcp.c `reuse_lease`).
+#[test]
+fn dhcp_cache_threshold_lowers_below_100_only() {
+    let config = lower(
+        "dhcp-cache-threshold 0;\nsubnet 198.18.0.0 netmask 255.255.255.0 { dhcp-cache-threshold 150; range 198.18.0.10 198.18.0.20; }\nsubnet 198.18.1.0 netmask 255.255.255.0 { dhcp-cache-threshold 0x10; }\n",
+    );
+    assert_eq!(config.global.cache_threshold, Some(0));
+    assert_eq!(config.subnets[0].params.cache_threshold, Some(25));
+    assert_eq!(config.subnets[1].params.cache_threshold, Some(16));
+}

@@ -2,11 +2,14 @@
 
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddrV4};
+use std::ops::Range;
 use std::time::Duration;
 
-use charrua_server::{Config, Destination, LeaseChange, LeaseDb, Outcome, Received, Server};
+use charrua_server::{
+    ClientKey, Config, Destination, LeaseChange, LeaseDb, Outcome, Received, Server,
+};
 use charrua_store::{Committed, StoreError};
-use charrua_wire::Message;
+use charrua_wire::{Message, MessageType};
 
 use crate::counters::Counters;
 use crate::limit::Limiter;
@@ -160,14 +163,14 @@ impl Engine {
         self.in_flight.is_some()
     }
 
-    /// Whether durable changes wait for the next commit.
+    /// Whether durable changes, or replies, wait for the next commit.
     pub fn has_pending(&self) -> bool {
-        !self.pending.changes.is_empty()
+        !self.pending.changes.is_empty() || !self.pending.replies.is_empty()
     }
 
-    /// Whether durable changes wait for a commit (in flight or next).
+    /// Whether durable changes or replies wait for a commit (in flight or next).
     pub fn has_uncommitted(&self) -> bool {
-        self.in_flight.is_some() || !self.pending.changes.is_empty()
+        self.in_flight.is_some() || self.has_pending()
     }
 
     /// Whether a change to `address` waits for a commit (in flight or next): until it lands,
@@ -178,6 +181,27 @@ impl Engine {
             .iter()
             .chain(self.in_flight.iter().flat_map(|f| &f.undo))
             .any(|(a, _)| *a == address)
+    }
+
+    /// For an ACK that writes nothing but acknowledges a binding not yet durable: the positions
+    /// in the next batch of the change it depends on (none when that change is in flight, which
+    /// lands before the next batch starts), and the binding.
+    fn awaited_binding(&self, reply: &Message) -> Option<(Range<usize>, (Ipv4Addr, ClientKey))> {
+        if reply.message_type() != Some(MessageType::ACK) || !self.is_uncommitted(reply.yiaddr) {
+            return None;
+        }
+        let address = reply.yiaddr;
+        let lease = self.db.get(address)?;
+        let position = self
+            .pending
+            .changes
+            .iter()
+            .rposition(|c| c.address() == address)
+            .map_or(
+                self.pending.changes.len()..self.pending.changes.len(),
+                |p| p..p + 1,
+            );
+        Some((position, (address, lease.client.clone())))
     }
 
     fn logs(&self, level: LogLevel) -> bool {
@@ -261,7 +285,17 @@ impl Engine {
                 };
                 if !reply.changes.iter().any(LeaseChange::is_durable) {
                     self.pending.record(&mut self.db, &reply.changes);
-                    self.send(transmit, line);
+                    match self.awaited_binding(&reply.message) {
+                        // D1: an ACK of a binding still on its way to the store (a binding
+                        // given back unchanged, ISC's `dhcp-cache-threshold`) waits for it.
+                        Some((changes, binding)) => self.pending.replies.push(Waiting {
+                            transmit,
+                            line,
+                            changes,
+                            binding: Some(binding),
+                        }),
+                        None => self.send(transmit, line),
+                    }
                     return;
                 }
                 if !self.room_for(&reply.changes) {
@@ -373,10 +407,7 @@ impl Engine {
     /// starts. A reply whose binding a later message of the same client has replaced (its
     /// DECLINE or RELEASE) is not handed out: it would hand out what is no longer so.
     pub fn poll_commit(&mut self, now: Now) -> Option<Commit> {
-        if self.in_flight.is_some()
-            || self.pending.changes.is_empty()
-            || now.monotonic < self.commit_due()
-        {
+        if self.in_flight.is_some() || !self.has_pending() || now.monotonic < self.commit_due() {
             return None;
         }
         self.last_commit = Some(now.monotonic);
@@ -502,8 +533,7 @@ impl Engine {
         let expire = self
             .last_expire
             .map_or(Duration::ZERO, |(_, at)| at + Duration::from_secs(1));
-        let commit = (self.in_flight.is_none() && !self.pending.changes.is_empty())
-            .then(|| self.commit_due());
+        let commit = (self.in_flight.is_none() && self.has_pending()).then(|| self.commit_due());
         Some(commit.map_or(expire, |c| c.min(expire)))
     }
 

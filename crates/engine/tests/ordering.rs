@@ -131,6 +131,36 @@ fn a_failed_commit_sends_nothing_and_undoes_every_change_made_since_it_started()
     assert_eq!(lab.replies(), [ACK, ACK]);
 }
 
+/// A retransmitted REQUEST while its binding's commit runs gets the binding back unchanged (ISC's
+/// `dhcp-cache-threshold`): nothing to write, yet that ACK too waits for the binding to be
+/// durable, and is not sent if the commit fails.
+#[test]
+fn an_ack_of_a_binding_given_back_unchanged_waits_for_that_binding() {
+    for landed_ok in [true, false] {
+        let mut lab = Lab::new(1, options());
+        discover_and_request(&mut lab, 0);
+        assert_eq!(lab.start_commit().unwrap().len(), 1);
+        // The client retransmits its REQUEST while commit 1 runs.
+        lab.advance(5_000);
+        assert_eq!(lab.send(0), [REQUEST]);
+        assert_eq!(lab.replies(), [], "the second ACK waits too");
+        if landed_ok {
+            lab.land(durable());
+            assert_eq!(lab.replies(), [ACK]);
+            // It leaves with the next commit, which has nothing to write.
+            assert_eq!(lab.start_commit().unwrap(), []);
+            lab.land(durable());
+            assert_eq!(lab.replies(), [ACK]);
+        } else {
+            lab.land(eio());
+            assert!(lab.start_commit().is_none_or(|batch| batch.is_empty()));
+            lab.land(durable());
+            assert_eq!(lab.replies(), [], "its binding was undone");
+        }
+        assert!(!lab.engine.has_uncommitted());
+    }
+}
+
 #[test]
 fn a_change_the_store_refuses_keeps_only_its_own_reply_back() {
     let mut lab = Lab::new(2, options());

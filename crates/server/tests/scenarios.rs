@@ -191,6 +191,38 @@ fn infinite_leases_send_no_t1_t2() {
     );
 }
 
+/// ISC's `dhcp-cache-threshold` (server/dhcp.c `reuse_lease`): a binding younger than 25% of
+/// its length is acknowledged again as it stands, with what is left of it and nothing written;
+/// an older one, or any with the threshold at 0, is extended and written.
+#[test]
+fn young_bindings_are_acknowledged_again_unchanged() {
+    let mut h = Harness::new(builder().build().unwrap());
+    let addr = dora(&mut h, mac(1));
+    let ends = h.db.get(addr).unwrap().ends;
+    h.advance(900);
+    let again = h.send(&direct(init_reboot(mac(1), addr)));
+    let ack = reply(&again);
+    assert_eq!(ack.message.message_type(), Some(MessageType::ACK));
+    assert_eq!(ack.message.options.lease_time(), Some(3600 - 900));
+    assert!(ack.changes.is_empty(), "nothing written: {:?}", ack.changes);
+    assert_eq!(h.db.get(addr).unwrap().ends, ends);
+
+    h.advance(1);
+    let later = h.send(&direct(renewing(mac(1), addr)));
+    assert_eq!(reply(&later).message.options.lease_time(), Some(3600));
+    assert!(!reply(&later).changes.is_empty(), "past 25%: extended");
+
+    let mut off = Harness::new(builder().cache_threshold(0).build().unwrap());
+    let addr = dora(&mut off, mac(1));
+    off.advance(1);
+    let again = off.send(&direct(init_reboot(mac(1), addr)));
+    assert_eq!(reply(&again).message.options.lease_time(), Some(3600));
+    assert!(
+        !reply(&again).changes.is_empty(),
+        "threshold 0: always extended"
+    );
+}
+
 #[test]
 fn offers_and_leases_expire() {
     let mut h = Harness::new(builder().offer_hold(30).build().unwrap());

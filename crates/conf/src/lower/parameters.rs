@@ -175,6 +175,20 @@ impl Lowerer<'_> {
             "max-lease-time" => params.max_lease_time = Some(lease_time(w, s.span)?),
             "min-lease-time" => params.min_lease_time = Some(lease_time(w, s.span)?),
             "dynamic-bootp-lease-length" => params.bootp_lease_time = Some(lease_time(w, s.span)?),
+            // dhcpd takes a value below 100 and uses its default for any other, whatever an
+            // outer scope says (server/dhcp.c `reuse_lease`).
+            "dhcp-cache-threshold" => {
+                let value = match w.as_slice() {
+                    [_, t] => server_options::number(t, 8)?,
+                    _ => return Err(Diagnostic::error(s.span, "expecting number.")),
+                };
+                params.cache_threshold = Some(
+                    u8::try_from(value)
+                        .ok()
+                        .filter(|v| *v < 100)
+                        .unwrap_or(Params::DEFAULT_CACHE_THRESHOLD),
+                );
+            }
             "authoritative" | "not" if scope == Scope::Host => {
                 return Err(Diagnostic::error(s.span, "authority makes no sense here."))
             }

@@ -128,6 +128,12 @@ pub trait ScopeBuilder: Sized {
         self.params_mut().use_host_decl_names = Some(yes);
         self
     }
+    /// ISC `dhcp-cache-threshold`: how young, in percent of its length, a binding may be to be
+    /// acknowledged again unchanged (25 by default; 0 never).
+    fn cache_threshold(mut self, percent: u8) -> Self {
+        self.params_mut().cache_threshold = Some(percent);
+        self
+    }
     /// Honour rapid commit (RFC 4039).
     fn rapid_commit(mut self, yes: bool) -> Self {
         self.params_mut().rapid_commit = Some(yes);

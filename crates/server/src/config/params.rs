@@ -51,6 +51,10 @@ pub struct Params {
     pub boot_unknown_clients: Option<bool>,
     /// Answer the client at all (ISC `allow`, `deny` or `ignore booting`, in a host or class).
     pub booting: Option<bool>,
+    /// How young, in percent of its length, a client's binding may be for a request to get it
+    /// back unchanged, with what is left of it and nothing written (ISC `dhcp-cache-threshold`,
+    /// 25 by default; 0 turns it off; server/dhcp.c `reuse_lease`).
+    pub cache_threshold: Option<u8>,
 }
 
 macro_rules! inherit {
@@ -88,8 +92,13 @@ impl Params {
         echo_client_id,
         use_host_decl_names,
         boot_unknown_clients,
-        booting
+        booting,
+        cache_threshold
     );
+
+    /// ISC dhcpd's `dhcp-cache-threshold` when none is configured, in percent (includes/dhcpd.h
+    /// `DEFAULT_CACHE_THRESHOLD`).
+    pub const DEFAULT_CACHE_THRESHOLD: u8 = 25;
 
     /// Sets option `code` to `value`.
     pub fn set_option(&mut self, code: OptionCode, value: &Value) {

@@ -5,6 +5,7 @@ use std::net::Ipv4Addr;
 use super::context::Context;
 use super::reply::{self, Kind, Spec};
 use super::{names, times, IgnoreReason, Outcome};
+use crate::config::Params;
 use crate::lease::{Lease, LeaseChange, LeaseState};
 
 /// The client states a REQUEST can come from (RFC 2131 section 4.3.2).
@@ -159,12 +160,15 @@ fn renewing(ctx: &Context<'_>, ciaddr: Ipv4Addr, rebinding: bool) -> Result<Outc
     }
 }
 
-/// Binds `addr` to the client (no record for a fixed address) and ACKs (item 49).
+/// Binds `addr` to the client (no record for a fixed address) and ACKs (item 49). A binding
+/// young enough is given back as it stands (see [`reused`]).
 pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
     let params = ctx.params_for(addr);
-    let lease_time = times::lease_time(&params, ctx.msg.options.lease_time(), None);
+    let reuse = reused(ctx, addr, &params);
+    let lease_time =
+        reuse.unwrap_or_else(|| times::lease_time(&params, ctx.msg.options.lease_time(), None));
     let mut changes = ctx.end_other_leases(addr);
-    if ctx.fixed_address() != Some(addr) {
+    if ctx.fixed_address() != Some(addr) && reuse.is_none() {
         let lease = Lease {
             address: addr,
             state: LeaseState::Bound,
@@ -185,6 +189,28 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
         rapid_commit: false,
     };
     Outcome::Reply(reply::build(ctx, &spec, changes))
+}
+
+/// What is left of the client's binding of `addr`, when the binding is young enough to be
+/// given back unchanged: ISC dhcpd's `dhcp-cache-threshold` (server/dhcp.c `reuse_lease`). A
+/// binding of the same client (identity and hardware address) whose age is at most the
+/// threshold's share of its length (25% unless configured; 0 never) is acknowledged with its
+/// own end, and nothing is written: a client renewing early, or a DISCOVER and REQUEST played
+/// again, costs no write.
+fn reused(ctx: &Context<'_>, addr: Ipv4Addr, params: &Params) -> Option<u32> {
+    let threshold = u64::from(
+        params
+            .cache_threshold
+            .unwrap_or(Params::DEFAULT_CACHE_THRESHOLD),
+    );
+    let lease = ctx.db.get(addr).filter(|l| {
+        l.is_bound_to(&ctx.client, ctx.now)
+            && l.hardware == super::context::hardware_beside(&ctx.client, ctx.msg)
+    })?;
+    let length = lease.ends.saturating_sub(lease.starts);
+    let age = ctx.now.saturating_sub(lease.starts);
+    (threshold > 0 && age <= length.saturating_mul(threshold) / 100)
+        .then(|| times::remaining(lease.ends, ctx.now))
 }
 
 pub(crate) fn nak(ctx: &Context<'_>, why: &str) -> Outcome {

@@ -16,7 +16,14 @@ pub(crate) struct Args {
     reference: PathBuf,
     /// The run judged against it.
     judged: PathBuf,
+    /// Seconds by which a lease time, T1 or T2 (options 51, 58, 59) may differ and still be the
+    /// same: what is left of a lease given again depends on when each run reached the step.
+    #[arg(long, default_value_t = 0)]
+    time_slack: u64,
 }
+
+/// The options whose values are times counted from the moment of the reply.
+const TIMES: &[u64] = &[51, 58, 59];
 
 type Steps = BTreeMap<(String, u64), (String, Json)>;
 
@@ -66,7 +73,11 @@ fn options(reply: &Json) -> BTreeMap<u64, (String, String)> {
 }
 
 /// The differences of `judged` from `reference` in one step.
-pub(crate) fn compare(reference: &Json, judged: &Json) -> (Vec<String>, Option<String>) {
+pub(crate) fn compare(
+    reference: &Json,
+    judged: &Json,
+    time_slack: u64,
+) -> (Vec<String>, Option<String>) {
     let mut out = Vec::new();
     match (reference.is_null(), judged.is_null()) {
         (true, true) => return (out, None),
@@ -84,7 +95,7 @@ pub(crate) fn compare(reference: &Json, judged: &Json) -> (Vec<String>, Option<S
     for (code, (name, value)) in &a {
         match b.get(code) {
             None => out.push(format!("option {code} ({name}) missing: reference {value}")),
-            Some((_, v)) if v != value => {
+            Some((_, v)) if v != value && !within(*code, v, value, time_slack) => {
                 out.push(format!("option {code} ({name}): {v} instead of {value}"));
             }
             Some(_) => {}
@@ -107,6 +118,14 @@ pub(crate) fn compare(reference: &Json, judged: &Json) -> (Vec<String>, Option<S
     (out, address)
 }
 
+/// Whether `a` and `b`, values of option `code`, are times at most `slack` seconds apart.
+fn within(code: u64, a: &str, b: &str, slack: u64) -> bool {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(a), Ok(b)) => TIMES.contains(&code) && a.abs_diff(b) <= slack,
+        _ => false,
+    }
+}
+
 /// Compares the two runs; whether they agree but for addresses.
 pub(crate) fn run(args: &Args, out: &mut dyn Write) -> bool {
     let (reference, judged) = match (read(&args.reference), read(&args.judged)) {
@@ -124,7 +143,7 @@ pub(crate) fn run(args: &Args, out: &mut dyn Write) -> bool {
         let (sent, a) = reference.get(key).unwrap_or(&null);
         let (sent_b, b) = judged.get(key).unwrap_or(&null);
         let sent = if sent.is_empty() { sent_b } else { sent };
-        let (differences, address) = compare(a, b);
+        let (differences, address) = compare(a, b, args.time_slack);
         same &= differences.is_empty();
         let _ = match (&differences[..], address) {
             ([], None) => writeln!(out, "{profile} {step} {sent}: same"),
