@@ -23,6 +23,7 @@ mod link;
 mod perf;
 mod probe;
 mod reach;
+mod relocate;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -64,6 +65,10 @@ enum Command {
     Probe(probe::Args),
     /// Compare two `charrua probe` runs reply by reply (the reference first).
     ProbeDiff(probe::DiffArgs),
+    /// Move a dhcpd.conf into another address block (198.18.0.0/15 by default) to serve it in
+    /// a lab: every subnet, and every address in one, keeps its place within its block. Prints
+    /// the file; the lab (link, server and client addresses, hosts) goes to standard error.
+    Relocate(relocate::Args),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
         Command::Perf(args) => perf::run(&args, &mut out),
         Command::Probe(args) => probe::run(&args, &mut out),
         Command::ProbeDiff(args) => probe::diff(&args, &mut out),
+        Command::Relocate(args) => relocate::run(&args, &mut out),
     };
     // A closed pipe (`charrua decode x.pcap | head`) is not an error worth a message.
     let _ = out.flush();

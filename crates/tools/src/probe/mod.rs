@@ -26,6 +26,25 @@ pub(crate) struct Args {
     /// How long to wait for each reply, in milliseconds.
     #[arg(long, default_value_t = 1500)]
     timeout: u64,
+    /// Also play a plain client with this Ethernet address (a host of the configuration), as
+    /// profile `host-N`; may be given several times.
+    #[arg(long, value_name = "MAC", value_parser = ethernet)]
+    known: Vec<[u8; 6]>,
+}
+
+/// An Ethernet address written as dhcpd writes one (`0:1b:21:...`, octets of 1 or 2 digits).
+fn ethernet(text: &str) -> Result<[u8; 6], String> {
+    let octets: Vec<u8> = text
+        .split(':')
+        .map(|o| {
+            (1..=2)
+                .contains(&o.len())
+                .then(|| u8::from_str_radix(o, 16).ok())
+                .flatten()
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| format!("{text}: not an Ethernet address"))?;
+    <[u8; 6]>::try_from(octets).map_err(|_| format!("{text}: not 6 octets"))
 }
 
 /// Sends `msg` and waits for the reply with its transaction id.
@@ -146,7 +165,7 @@ fn probe(args: &Args, out: &mut dyn Write) -> Result<(), String> {
     let (path, socket, to) = args.reach.open()?;
     let mut inbox = Inbox::new();
     let timeout = Duration::from_millis(args.timeout);
-    for (number, profile) in (1u8..).zip(profiles::all(path)) {
+    for (number, profile) in (1u8..).zip(profiles::all(path, &args.known)) {
         let steps = play(&profile, number, |msg, expect| {
             // A RELEASE or DECLINE gets no reply; give the server a moment to act on it.
             let wait = if expect { timeout } else { timeout / 4 };

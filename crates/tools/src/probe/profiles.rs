@@ -36,8 +36,13 @@ pub(crate) fn xid(profile: u8, step: u8) -> u32 {
 
 impl Client {
     pub(crate) fn new(id: u8, path: Path) -> Self {
+        Self::with_mac([0x02, 0x15, 0x16, 0x00, 0x00, id], path)
+    }
+
+    /// A plain client with hardware address `mac`.
+    pub(crate) fn with_mac(mac: [u8; 6], path: Path) -> Self {
         Self {
-            mac: [0x02, 0x15, 0x16, 0x00, 0x00, id],
+            mac,
             options: vec![(OptionCode::PARAMETER_REQUEST_LIST, DHCLIENT_PRL.to_vec())],
             path,
         }
@@ -75,7 +80,7 @@ impl Client {
 /// A profile: its name, its client, and what it does.
 #[derive(Debug, Clone)]
 pub(crate) struct Profile {
-    pub(crate) name: &'static str,
+    pub(crate) name: String,
     pub(crate) client: Client,
     pub(crate) script: Script,
 }
@@ -93,8 +98,8 @@ pub(crate) enum Script {
     DeclineThenDiscover,
 }
 
-/// Every profile, for `path`.
-pub(crate) fn all(path: Path) -> Vec<Profile> {
+/// Every profile, for `path`, and a plain client for each of the `known` hardware addresses.
+pub(crate) fn all(path: Path, known: &[[u8; 6]]) -> Vec<Profile> {
     let pxe = |id, arch: u16, class: &str| {
         Client::new(id, path)
             .with(OptionCode::PARAMETER_REQUEST_LIST, PXE_PRL)
@@ -110,8 +115,8 @@ pub(crate) fn all(path: Path) -> Vec<Profile> {
             )
             .with(OptionCode::VENDOR_CLASS_IDENTIFIER, class.as_bytes())
     };
-    let profile = |name, client, script| Profile {
-        name,
+    let profile = |name: &str, client, script| Profile {
+        name: name.to_string(),
         client,
         script,
     };
@@ -160,6 +165,13 @@ pub(crate) fn all(path: Path) -> Vec<Profile> {
         profiles.push(profile(
             "relay-agent-options",
             Client::new(9, path).with(OptionCode(82), &agent),
+            Script::Lease,
+        ));
+    }
+    for (n, mac) in known.iter().enumerate() {
+        profiles.push(profile(
+            &format!("host-{}", n + 1),
+            Client::with_mac(*mac, path),
             Script::Lease,
         ));
     }
