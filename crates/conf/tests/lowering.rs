@@ -117,12 +117,20 @@ fn settings_stay_in_their_scope() {
         subnet 198.18.1.0 netmask 255.255.255.0 { range 198.18.1.10 198.18.1.20; }
         "#,
     );
+    let msg = charrua_wire::Message::default();
+    let request = charrua_server::config::Request {
+        msg: &msg,
+        relayed: false,
+        host: None,
+        address: None,
+    };
     let name = |subnet: u32, pool: Option<u32>| {
         let params = config.params_for(
             charrua_server::config::SubnetId(subnet),
             pool.map(charrua_server::config::PoolId),
             &[],
             None,
+            &request,
         );
         params
             .options
@@ -378,4 +386,83 @@ fn dhcp_cache_threshold_lowers_below_100_only() {
     assert_eq!(config.global.cache_threshold, Some(0));
     assert_eq!(config.subnets[0].params.cache_threshold, Some(25));
     assert_eq!(config.subnets[1].params.cache_threshold, Some(16));
+}
+
+/// The PXE idiom (Foreman, MAAS, Cobbler, LTSP): `if`/`elsif`/`else` chosen per request, as
+/// dhcpd chooses (common/execute.c), with what a branch sets laid over the scope's settings.
+#[test]
+fn if_elsif_else_choose_settings_per_request() {
+    let config = lower(
+        r#"
+        option arch code 93 = unsigned integer 16;
+        subnet 198.18.0.0 netmask 255.255.255.0 {
+          range 198.18.0.100 198.18.0.200;
+          filename "plain";
+          if exists user-class and option user-class = "iPXE" {
+            filename "http://198.18.0.10/boot.ipxe";
+          } elsif option arch = 00:07 {
+            filename "ipxe.efi";
+            next-server 198.18.0.11;
+          } elsif substring(option vendor-class-identifier, 0, 9) = "PXEClient" {
+            filename "undionly.kpxe";
+          }
+        }
+        "#,
+    );
+    let file = |options: &[(u8, &[u8])]| {
+        let mut msg = charrua_wire::Message::default();
+        for (code, value) in options {
+            msg.options.insert(OptionCode(*code), value);
+        }
+        let request = charrua_server::config::Request {
+            msg: &msg,
+            relayed: false,
+            host: None,
+            address: None,
+        };
+        let params = config.params_for(
+            charrua_server::config::SubnetId(0),
+            None,
+            &[],
+            None,
+            &request,
+        );
+        (
+            String::from_utf8(params.filename.unwrap()).unwrap(),
+            params.next_server,
+        )
+    };
+    assert_eq!(file(&[]), ("plain".into(), None));
+    assert_eq!(
+        file(&[(60, b"PXEClient:Arch:00000"), (93, &[0, 0])]),
+        ("undionly.kpxe".into(), None)
+    );
+    assert_eq!(
+        file(&[(60, b"PXEClient:Arch:00007"), (93, &[0, 7])]),
+        ("ipxe.efi".into(), Some("198.18.0.11".parse().unwrap()))
+    );
+    assert_eq!(
+        file(&[(77, b"iPXE"), (93, &[0, 7])]),
+        ("http://198.18.0.10/boot.ipxe".into(), None)
+    );
+}
+
+/// A chain with a condition charruad cannot evaluate yet is left out whole, with a warning,
+/// never half acted on.
+#[test]
+fn a_chain_with_a_condition_not_evaluated_is_left_out_whole() {
+    let lowered = parse_config(
+        "test.conf",
+        r#"subnet 198.18.0.0 netmask 255.255.255.0 {
+          if option host-name = "a" { filename "a"; }
+          elsif option host-name ~= "^b" { filename "b"; }
+          else { filename "c"; }
+        }
+        "#
+        .to_string(),
+        &mut NoIncludes,
+    );
+    let config = lowered.config.unwrap();
+    assert!(config.subnets[0].params.statements.is_empty());
+    assert_eq!(lowered.diagnostics.len(), 2, "{:?}", lowered.diagnostics);
 }

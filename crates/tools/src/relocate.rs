@@ -56,7 +56,9 @@ fn subnets(tokens: &[Token]) -> Result<Vec<Ipv4Net>, String> {
                 };
                 let net = Ipv4Net::with_netmask(a, m).map_err(|e| format!("subnet {a}: {e}"))?;
                 if net.prefix_len().is_none() {
-                    return Err(format!("subnet {net}: a non-contiguous mask cannot be moved"));
+                    return Err(format!(
+                        "subnet {net}: a non-contiguous mask cannot be moved"
+                    ));
                 }
                 if !out.contains(&net) {
                     out.push(net);
@@ -184,7 +186,10 @@ fn relocate(args: &Args, out: &mut dyn Write) -> Result<(), String> {
             Ipv4Net::with_netmask(network, n.netmask()).ok()
         })
         .collect();
-    let lab = lab(&lex(FileId(0), &rewritten).map_err(|d| d.message)?, &moved_subnets)?;
+    let lab = lab(
+        &lex(FileId(0), &rewritten).map_err(|d| d.message)?,
+        &moved_subnets,
+    )?;
     out.write_all(rewritten.as_bytes())
         .map_err(|e| e.to_string())?;
     eprintln!("{lab}");

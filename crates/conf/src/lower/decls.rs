@@ -106,6 +106,9 @@ pub(super) struct Body {
     pub(super) deny: Vec<PermitSpec>,
     /// Whether an `interface` statement was seen (one per subnet or shared network).
     pub(super) interface: bool,
+    /// After an `if` or `elsif`: whether its chain is acted on (the last statement of `params`
+    /// is its `If`), so an `elsif` or `else` joins it.
+    pub(super) open_if: Option<bool>,
 }
 
 pub(super) fn word(words: &[Token], i: usize) -> Option<&Token> {

@@ -3,6 +3,7 @@
 //! holds what was declared, `build.rs` turns it into a validated `Config`.
 
 mod build;
+mod conditions;
 mod declarations;
 mod decls;
 mod executable;
@@ -190,6 +191,9 @@ impl Lowerer<'_> {
     fn body(&mut self, statements: &[Statement], scope: Scope, groups: &Params) -> Body {
         let mut body = Body::default();
         for s in statements {
+            if !matches!(s.keyword().as_str(), "elsif" | "else") {
+                body.open_if = None;
+            }
             match self.parameter(s, scope, &mut body.params) {
                 Ok(true) => continue,
                 Ok(false) => {}
@@ -309,9 +313,9 @@ impl Lowerer<'_> {
             "break" if w.len() == 1 => {}
             "if" | "elsif" | "else" => {
                 let condition = w.get(1..).unwrap_or_default();
-                if keyword != "else" {
-                    self.expression(condition, s.span, expr::Kind::Boolean)?;
-                }
+                let condition = (keyword != "else")
+                    .then(|| self.expression(condition, s.span, expr::Kind::Boolean))
+                    .transpose()?;
                 let Some(block) = &s.block else {
                     return Err(Diagnostic::error(
                         s.span,
@@ -319,11 +323,14 @@ impl Lowerer<'_> {
                     ));
                 };
                 // dhcpd checks what the branches say as it reads them (common/execute.c
-                // statements in server/confpars.c parse_statement): so does charruad, though it
-                // does not act on them yet.
-                let _ = self.body(block, scope, groups);
+                // statements in server/confpars.c parse_statement).
+                let branch = self.body(block, scope, groups);
                 statements::refuse_restrictions_in(block, &keyword)?;
-                self.warn(s.span, format!("'{keyword}' is parsed but conditional statements are not implemented yet; the statements inside are ignored"));
+                let lowered = condition
+                    .as_ref()
+                    .map(|c| conditions::condition(c, &self.definitions))
+                    .transpose();
+                self.conditional(s, &keyword, lowered, branch.params, body);
             }
             "hardware" | "fixed-address" | "uid" | "host-identifier" => {
                 return Err(misplaced(&keyword))

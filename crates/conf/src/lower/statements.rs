@@ -2,7 +2,7 @@
 //! branches, `on`/`define` bodies, expressions with their options and classes checked, and the
 //! fail-closed rule for restrictions inside what is not evaluated.
 
-use charrua_server::config::Params;
+use charrua_server::config::{Expr, Params, Statement as Executed};
 
 use super::decls::{Body, Scope};
 use super::{executable, expr, server_options, Lowerer};
@@ -11,6 +11,50 @@ use crate::source::{Diagnostic, Span};
 use crate::syntax::Statement;
 
 impl Lowerer<'_> {
+    /// One branch of an `if`/`elsif`/`else` chain, `settings` its lowered body: joined to the
+    /// scope's statements (run per request), or, when its condition has no equivalent yet
+    /// (`condition` is the reason), the whole chain is warned and left out.
+    pub(super) fn conditional(
+        &mut self,
+        st: &Statement,
+        keyword: &str,
+        condition: Result<Option<Expr>, String>,
+        settings: Params,
+        body: &mut Body,
+    ) {
+        let chain = body.open_if;
+        match (keyword, chain, condition) {
+            ("if", _, Ok(condition)) => {
+                body.params
+                    .statements
+                    .push(Executed::If(vec![(condition, settings)]));
+                body.open_if = Some(true);
+            }
+            (_, Some(true), Ok(condition)) => {
+                if let Some(Executed::If(branches)) = body.params.statements.last_mut() {
+                    branches.push((condition, settings));
+                }
+            }
+            (_, _, Err(why)) => {
+                if chain == Some(true) {
+                    body.params.statements.pop();
+                }
+                body.open_if = Some(false);
+                self.warn(
+                    st.span,
+                    format!("'{keyword}' is not acted on: {why} is not evaluated yet; this if/elsif/else chain is ignored"),
+                );
+            }
+            (_, _, Ok(_)) => self.warn(
+                st.span,
+                format!("'{keyword}' is not acted on: the 'if' it follows is not"),
+            ),
+        }
+        if keyword == "else" {
+            body.open_if = None;
+        }
+    }
+
     /// One statement of a `switch` block: `case VALUE: STATEMENT` and `default: STATEMENT`
     /// read as one statement by the syntax (the colon is a word), split here; the statement
     /// after the colon is returned to be checked (an empty one when there is none).
@@ -148,13 +192,13 @@ pub(super) fn restricts_access(st: &Statement) -> bool {
     }
 }
 
-/// Fail closed: charruad does not evaluate conditional statements yet, so one that restricts
-/// access inside a conditional is refused rather than ignored.
+/// Fail closed: charruad does not act on restrictions of access inside conditional statements
+/// yet (only on the settings they make), so one there is refused rather than ignored.
 pub(super) fn refuse_restrictions_in(block: &[Statement], keyword: &str) -> Result<(), Diagnostic> {
     match block.iter().find(|st| restricts_access(st)) {
         Some(st) => Err(Diagnostic::error(
             st.span,
-            format!("this restricts who is served inside '{keyword}', which charruad does not evaluate yet: the configuration is refused rather than serve clients it shuts out"),
+            format!("this restricts who is served inside '{keyword}': charruad does not act on restrictions in conditional statements yet, so the configuration is refused rather than serve clients it shuts out"),
         )),
         None => Ok(()),
     }

@@ -4,8 +4,10 @@
 mod builder;
 mod class;
 mod error;
+mod expr;
 mod params;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -15,7 +17,8 @@ pub use builder::{
 pub(crate) use class::agent_sub_option;
 pub use class::Match;
 pub use error::ConfigError;
-pub use params::Params;
+pub use expr::{Arithmetic, Datum, Expr, Request};
+pub use params::{Params, Statement};
 
 use crate::net::Ipv4Net;
 
@@ -245,14 +248,15 @@ impl Config {
     }
 
     /// The scopes a client's settings come from, innermost first: host, classes (in order),
-    /// pool, subnet, shared network, global.
+    /// pool, subnet, shared network, global; each with its statements run for `request`.
     fn scopes<'a>(
         &'a self,
         subnet: SubnetId,
         pool: Option<PoolId>,
         classes: &'a [ClassId],
         host: Option<HostId>,
-    ) -> impl Iterator<Item = &'a Params> + 'a {
+        request: &'a Request<'a>,
+    ) -> impl Iterator<Item = Cow<'a, Params>> + 'a {
         let subnet = self.subnet(subnet);
         let host = host.and_then(|h| self.host(h)).map(|h| &h.params);
         let classes = classes
@@ -269,6 +273,7 @@ impl Config {
             .chain(subnet.map(|s| &s.params))
             .chain(network)
             .chain(std::iter::once(&self.global))
+            .map(move |p| p.evaluated(request))
     }
 
     /// One setting for a client, read through its scopes without building the whole `Params`
@@ -279,9 +284,11 @@ impl Config {
         pool: Option<PoolId>,
         classes: &[ClassId],
         host: Option<HostId>,
+        request: &Request<'_>,
         get: impl Fn(&Params) -> Option<T>,
     ) -> Option<T> {
-        self.scopes(subnet, pool, classes, host).find_map(get)
+        self.scopes(subnet, pool, classes, host, request)
+            .find_map(|p| get(&p))
     }
 
     /// Settings for a client: host > classes (in order) > pool > subnet > shared network > global.
@@ -291,10 +298,11 @@ impl Config {
         pool: Option<PoolId>,
         classes: &[ClassId],
         host: Option<HostId>,
+        request: &Request<'_>,
     ) -> Params {
         let mut params = Params::default();
-        for scope in self.scopes(subnet, pool, classes, host) {
-            params.inherit(scope);
+        for scope in self.scopes(subnet, pool, classes, host, request) {
+            params.inherit(&scope);
         }
         params
     }

@@ -2,9 +2,12 @@
 //! Unset fields inherit from the next scope out (host > class > pool > subnet > shared network >
 //! global, as ISC dhcpd resolves them).
 
+use std::borrow::Cow;
 use std::net::Ipv4Addr;
 
 use charrua_wire::{OptionCode, Options, Value};
+
+use super::expr::{Expr, Request};
 
 /// Settings of one scope; `None` means "inherit".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,13 +58,53 @@ pub struct Params {
     /// back unchanged, with what is left of it and nothing written (ISC `dhcp-cache-threshold`,
     /// 25 by default; 0 turns it off; server/dhcp.c `reuse_lease`).
     pub cache_threshold: Option<u8>,
+    /// Statements run per request after the settings above, in order (ISC `if`, `elsif`,
+    /// `else`): what they set is laid over them.
+    pub statements: Vec<Statement>,
 }
 
-macro_rules! inherit {
+/// A statement a scope runs per request (common/execute.c `execute_statements`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// `if`/`elsif`/`else`: the settings of the first branch whose condition holds (`None`
+    /// is `else`); a condition that evaluates to nothing is false, as in dhcpd.
+    If(Vec<(Option<Expr>, Params)>),
+    /// Settings laid over what is set before them (a scope's own settings, run after the
+    /// statements of the group it inherits from).
+    Set(Params),
+}
+
+impl Statement {
+    fn execute(&self, request: &Request<'_>, out: &mut Params) {
+        match self {
+            Self::If(branches) => {
+                let taken = branches
+                    .iter()
+                    .find(|(condition, _)| condition.as_ref().is_none_or(|c| c.holds(request)));
+                if let Some((_, settings)) = taken {
+                    out.overlay(&settings.evaluated(request));
+                }
+            }
+            Self::Set(settings) => out.overlay(&settings.evaluated(request)),
+        }
+    }
+}
+
+macro_rules! layers {
     ($($field:ident),*) => {
         /// Fills every unset field of `self` from `outer`; options `self` does not set are
-        /// appended from `outer` after its own.
+        /// appended from `outer` after its own. When `outer` has statements to run per
+        /// request, they run before `self`'s settings and statements, as dhcpd runs a group's
+        /// statements before those of its members (common/execute.c
+        /// `execute_statements_in_scope`).
         pub fn inherit(&mut self, outer: &Self) {
+            if !outer.statements.is_empty() {
+                let mut own = std::mem::replace(self, outer.clone());
+                let statements = std::mem::take(&mut own.statements);
+                self.statements.push(Statement::Set(own));
+                self.statements.extend(statements);
+                return;
+            }
             $(if self.$field.is_none() {
                 self.$field.clone_from(&outer.$field);
             })*
@@ -71,11 +114,22 @@ macro_rules! inherit {
                 }
             }
         }
+
+        /// Lays `top`'s settings over `self`'s: what `top` sets wins (its statements are
+        /// run by the caller).
+        fn overlay(&mut self, top: &Self) {
+            $(if top.$field.is_some() {
+                self.$field.clone_from(&top.$field);
+            })*
+            for (code, value) in top.options.iter() {
+                self.options.insert(code, value);
+            }
+        }
     };
 }
 
 impl Params {
-    inherit!(
+    layers!(
         default_lease_time,
         min_lease_time,
         max_lease_time,
@@ -99,6 +153,21 @@ impl Params {
     /// ISC dhcpd's `dhcp-cache-threshold` when none is configured, in percent (includes/dhcpd.h
     /// `DEFAULT_CACHE_THRESHOLD`).
     pub const DEFAULT_CACHE_THRESHOLD: u8 = 25;
+
+    /// These settings for `request`: the statements run, what they set laid over the rest.
+    pub fn evaluated(&self, request: &Request<'_>) -> Cow<'_, Self> {
+        if self.statements.is_empty() {
+            return Cow::Borrowed(self);
+        }
+        let mut out = Self {
+            statements: Vec::new(),
+            ..self.clone()
+        };
+        for statement in &self.statements {
+            statement.execute(request, &mut out);
+        }
+        Cow::Owned(out)
+    }
 
     /// Sets option `code` to `value`.
     pub fn set_option(&mut self, code: OptionCode, value: &Value) {

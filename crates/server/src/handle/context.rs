@@ -7,7 +7,7 @@ use charrua_wire::{Message, OptionCode};
 
 use super::{IgnoreReason, Received};
 use crate::config::{
-    agent_sub_option, ClassId, Config, HostId, NetworkId, Params, Permit, PoolId, SubnetId,
+    agent_sub_option, ClassId, Config, HostId, NetworkId, Params, Permit, PoolId, Request, SubnetId,
 };
 use crate::lease::{ClientKey, Lease, LeaseChange, LeaseDb, LeaseState};
 
@@ -59,8 +59,14 @@ impl<'a> Context<'a> {
         let override_id = agent
             .filter(|_| relayed)
             .and_then(|a| ip4(agent_sub_option(a, AGENT_SERVER_ID_OVERRIDE)));
-        let configured =
-            link.and_then(|s| config.setting(s, None, &[], None, |p| p.server_identifier));
+        let request = Request {
+            msg,
+            relayed,
+            host: host.and_then(|h| config.host(h)).map(|h| h.name.as_str()),
+            address: None,
+        };
+        let configured = link
+            .and_then(|s| config.setting(s, None, &[], None, &request, |p| p.server_identifier));
         let server_id = override_id.or(configured).unwrap_or(rx.interface_address);
         Ok(Self {
             config,
@@ -187,16 +193,21 @@ impl<'a> Context<'a> {
         let subnet = self.subnet_on_link(addr).or(self.link);
         let pool = self.db.pool_of(addr);
         match subnet {
-            Some(subnet) => self
-                .config
-                .params_for(subnet, pool, &self.classes, self.host),
+            Some(subnet) => self.config.params_for(
+                subnet,
+                pool,
+                &self.classes,
+                self.host,
+                &self.request(Some(addr)),
+            ),
             None => {
+                let request = self.request(Some(addr));
                 let mut params = self
                     .host
                     .and_then(|h| self.config.host(h))
-                    .map(|h| h.params.clone())
+                    .map(|h| h.params.evaluated(&request).into_owned())
                     .unwrap_or_default();
-                params.inherit(&self.config.global);
+                params.inherit(&self.config.global.evaluated(&request));
                 params
             }
         }
@@ -224,8 +235,27 @@ impl<'a> Context<'a> {
     /// A setting as it applies to the client on its link: host, classes, subnet and up.
     pub(crate) fn setting<T>(&self, field: impl Fn(&Params) -> Option<T>) -> Option<T> {
         let subnet = self.link?;
-        self.config
-            .setting(subnet, None, &self.classes, self.host, field)
+        self.config.setting(
+            subnet,
+            None,
+            &self.classes,
+            self.host,
+            &self.request(None),
+            field,
+        )
+    }
+
+    /// What the configuration's expressions see of this request, leasing `address`.
+    pub(crate) fn request(&self, address: Option<Ipv4Addr>) -> Request<'a> {
+        Request {
+            msg: self.msg,
+            relayed: self.relayed,
+            host: self
+                .host
+                .and_then(|h| self.config.host(h))
+                .map(|h| h.name.as_str()),
+            address,
+        }
     }
 
     /// Whether the client's link is authoritative (ISC `authoritative`), off by default as in

@@ -27,7 +27,13 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         return Err(IgnoreReason::InformFromUnknownNetwork);
     }
     // "MUST NOT check for an existing lease": parameters come from the configuration only.
-    let params = ctx.config.params_for(link, None, &ctx.classes, ctx.host);
+    let params = ctx.config.params_for(
+        link,
+        None,
+        &ctx.classes,
+        ctx.host,
+        &ctx.request(Some(ctx.msg.ciaddr)),
+    );
     let spec = Spec {
         kind: Kind::InformAck,
         yiaddr: Ipv4Addr::UNSPECIFIED,

@@ -216,7 +216,10 @@ fn reused(ctx: &Context<'_>, addr: Ipv4Addr, params: &Params) -> Option<u32> {
 pub(crate) fn nak(ctx: &Context<'_>, why: &str) -> Outcome {
     let params = ctx
         .link
-        .map(|s| ctx.config.params_for(s, None, &[], None))
+        .map(|s| {
+            ctx.config
+                .params_for(s, None, &[], None, &ctx.request(None))
+        })
         .unwrap_or_default();
     let spec = Spec {
         kind: Kind::Nak,

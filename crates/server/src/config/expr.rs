@@ -1,0 +1,386 @@
+//! ISC dhcpd's expressions (dhcp-eval(5)), evaluated per request as dhcpd evaluates them
+//! (common/tree.c `evaluate_boolean_expression`, `evaluate_data_expression`,
+//! `evaluate_numeric_expression`): each yields a value or nothing (dhcpd's NULL, an absent
+//! option for instance), and nothing propagates as dhcpd propagates it.
+
+use std::net::Ipv4Addr;
+
+use charrua_wire::{Message, OptionCode};
+
+use super::class::agent_sub_option;
+
+/// What an expression is evaluated against: the request and what the server knows of its
+/// client.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The request.
+    pub msg: &'a Message,
+    /// It came through a relay (relay agent options are trusted only then, rule A10).
+    pub relayed: bool,
+    /// The name of the client's host declaration (ISC `known`, `host-decl-name`).
+    pub host: Option<&'a str>,
+    /// The address being leased, where one is (ISC `leased-address`).
+    pub address: Option<Ipv4Addr>,
+}
+
+/// Arithmetic of numeric expressions (dhcp-eval(5)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Arithmetic {
+    /// `+`.
+    Add,
+    /// `-`.
+    Subtract,
+    /// `*`.
+    Multiply,
+    /// `/`.
+    Divide,
+    /// `%`.
+    Remainder,
+    /// `&`.
+    And,
+    /// `|`.
+    Or,
+    /// `^`.
+    Xor,
+}
+
+/// An expression: boolean, data or numeric, as dhcpd types them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Expr {
+    /// `option NAME`: the option's octets in the request.
+    Option(OptionCode),
+    /// `option agent.NAME`: a relay agent sub-option's octets (relayed requests only).
+    AgentOption(u8),
+    /// `hardware`: the hardware type, then the address.
+    Hardware,
+    /// A string, hex or IP address constant.
+    Const(Vec<u8>),
+    /// `substring(DATA, OFFSET, LENGTH)`: empty past the end, cut at the end.
+    Substring(Box<Self>, Box<Self>, Box<Self>),
+    /// `suffix(DATA, LENGTH)`: the last LENGTH octets (all of a shorter value).
+    Suffix(Box<Self>, Box<Self>),
+    /// `concat(A, B)`: nothing if either is nothing.
+    Concat(Box<Self>, Box<Self>),
+    /// `binary-to-ascii(BASE, WIDTH, SEPARATOR, DATA)`.
+    BinaryToAscii(Box<Self>, Box<Self>, Box<Self>, Box<Self>),
+    /// `lcase(DATA)`.
+    Lcase(Box<Self>),
+    /// `ucase(DATA)`.
+    Ucase(Box<Self>),
+    /// `pick-first-value(A, B, ...)`: the first that is something.
+    PickFirst(Vec<Self>),
+    /// `encode-int(NUMBER, WIDTH)`: big-endian, 8, 16 or 32 bits.
+    EncodeInt(Box<Self>, u8),
+    /// `host-decl-name`.
+    HostDeclName,
+    /// `leased-address`.
+    LeasedAddress,
+    /// `packet(OFFSET, LENGTH)`: octets of the request as received.
+    Packet(Box<Self>, Box<Self>),
+    /// A number.
+    Number(u32),
+    /// `extract-int(DATA, WIDTH)`: big-endian, 8, 16 or 32 bits; nothing if too short.
+    ExtractInt(Box<Self>, u8),
+    /// Arithmetic on two numbers (nothing on division by zero).
+    Arithmetic(Arithmetic, Box<Self>, Box<Self>),
+    /// `A = B` (`A != B` is its negation): never nothing.
+    Equal(Box<Self>, Box<Self>),
+    /// `A and B`.
+    And(Box<Self>, Box<Self>),
+    /// `A or B`.
+    Or(Box<Self>, Box<Self>),
+    /// `not A`.
+    Not(Box<Self>),
+    /// `exists NAME`.
+    Exists(OptionCode),
+    /// `exists agent.NAME`.
+    AgentExists(u8),
+    /// `known`: the client has a host declaration.
+    Known,
+}
+
+/// A value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Datum {
+    /// Octets.
+    Data(Vec<u8>),
+    /// A number.
+    Number(u32),
+    /// True or false.
+    Bool(bool),
+}
+
+impl Expr {
+    /// The value at `request`, or nothing (dhcpd's NULL).
+    pub fn evaluate(&self, request: &Request<'_>) -> Option<Datum> {
+        match self {
+            Self::Number(_) | Self::ExtractInt(..) | Self::Arithmetic(..) => {
+                self.number(request).map(Datum::Number)
+            }
+            Self::Equal(..)
+            | Self::And(..)
+            | Self::Or(..)
+            | Self::Not(_)
+            | Self::Exists(_)
+            | Self::AgentExists(_)
+            | Self::Known => self.boolean(request).map(Datum::Bool),
+            _ => self.data(request).map(Datum::Data),
+        }
+    }
+
+    /// As a condition: nothing is false, as dhcpd treats it in `if` (common/execute.c).
+    pub fn holds(&self, request: &Request<'_>) -> bool {
+        self.boolean(request) == Some(true)
+    }
+
+    fn boolean(&self, r: &Request<'_>) -> Option<bool> {
+        match self {
+            Self::Equal(a, b) => Some(a.evaluate(r) == b.evaluate(r)),
+            // dhcpd evaluates the right side only when the left is true, and gives nothing
+            // when it did not evaluate it (tree.c `expr_and`).
+            Self::And(a, b) => match a.boolean(r) {
+                Some(true) => b.boolean(r),
+                _ => None,
+            },
+            Self::Or(a, b) => match a.boolean(r) {
+                Some(true) => Some(true),
+                Some(false) => Some(b.boolean(r) == Some(true)),
+                None => b.boolean(r),
+            },
+            Self::Not(a) => a.boolean(r).map(|b| !b),
+            Self::Exists(code) => Some(r.msg.options.get(*code).is_some()),
+            Self::AgentExists(code) => Some(agent(r, *code).is_some()),
+            Self::Known => Some(r.host.is_some()),
+            _ => match self.evaluate(r)? {
+                Datum::Bool(b) => Some(b),
+                _ => None,
+            },
+        }
+    }
+
+    fn number(&self, r: &Request<'_>) -> Option<u32> {
+        match self {
+            Self::Number(n) => Some(*n),
+            Self::ExtractInt(data, width) => {
+                let data = data.data(r)?;
+                let octets = data.get(..usize::from(*width / 8))?;
+                Some(octets.iter().fold(0u32, |n, b| n << 8 | u32::from(*b)))
+            }
+            Self::Arithmetic(op, a, b) => {
+                let (a, b) = (a.number(r)?, b.number(r)?);
+                match op {
+                    Arithmetic::Add => Some(a.wrapping_add(b)),
+                    Arithmetic::Subtract => Some(a.wrapping_sub(b)),
+                    Arithmetic::Multiply => Some(a.wrapping_mul(b)),
+                    Arithmetic::Divide => a.checked_div(b),
+                    Arithmetic::Remainder => a.checked_rem(b),
+                    Arithmetic::And => Some(a & b),
+                    Arithmetic::Or => Some(a | b),
+                    Arithmetic::Xor => Some(a ^ b),
+                }
+            }
+            _ => match self.evaluate(r)? {
+                Datum::Number(n) => Some(n),
+                _ => None,
+            },
+        }
+    }
+
+    fn data(&self, r: &Request<'_>) -> Option<Vec<u8>> {
+        let number = |e: &Self| e.number(r).map(|n| n as usize);
+        match self {
+            Self::Option(code) => r.msg.options.get(*code).map(<[u8]>::to_vec),
+            Self::AgentOption(code) => agent(r, *code).map(<[u8]>::to_vec),
+            Self::Hardware => {
+                let mut out = vec![r.msg.htype];
+                out.extend_from_slice(r.msg.hardware_address());
+                Some(out)
+            }
+            Self::Const(octets) => Some(octets.clone()),
+            Self::Substring(data, offset, length) => {
+                let (data, offset, length) = (data.data(r)?, number(offset)?, number(length)?);
+                let rest = data.get(offset..).unwrap_or_default();
+                Some(rest.get(..length).unwrap_or(rest).to_vec())
+            }
+            Self::Suffix(data, length) => {
+                let (data, length) = (data.data(r)?, number(length)?);
+                Some(data.get(data.len().saturating_sub(length)..)?.to_vec())
+            }
+            Self::Concat(a, b) => {
+                let mut out = a.data(r)?;
+                out.extend(b.data(r)?);
+                Some(out)
+            }
+            Self::BinaryToAscii(base, width, separator, data) => binary_to_ascii(
+                number(base)?,
+                number(width)?,
+                &separator.data(r)?,
+                &data.data(r)?,
+            ),
+            Self::Lcase(data) => Some(data.data(r)?.to_ascii_lowercase()),
+            Self::Ucase(data) => Some(data.data(r)?.to_ascii_uppercase()),
+            Self::PickFirst(choices) => choices.iter().find_map(|c| c.data(r)),
+            Self::EncodeInt(n, width) => {
+                let n = n.number(r)?;
+                let octets = n.to_be_bytes();
+                Some(octets.get(4 - usize::from(*width / 8)..)?.to_vec())
+            }
+            Self::HostDeclName => r.host.map(|h| h.as_bytes().to_vec()),
+            Self::LeasedAddress => r.address.map(|a| a.octets().to_vec()),
+            Self::Packet(offset, length) => {
+                let packet = r.msg.encode();
+                let (offset, length) = (number(offset)?, number(length)?);
+                let rest = packet.get(offset..)?;
+                Some(rest.get(..length).unwrap_or(rest).to_vec())
+            }
+            _ => match self.evaluate(r)? {
+                Datum::Data(d) => Some(d),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A relay agent sub-option of a relayed request.
+fn agent<'a>(r: &Request<'a>, code: u8) -> Option<&'a [u8]> {
+    if !r.relayed {
+        return None;
+    }
+    agent_sub_option(
+        r.msg.options.get(OptionCode::RELAY_AGENT_INFORMATION)?,
+        code,
+    )
+}
+
+/// dhcpd's `binary-to-ascii` (tree.c `expr_binary_to_ascii`): each WIDTH-bit unit of `data`
+/// written in BASE (2 to 16, lower case, no leading zeros), joined by the separator; nothing
+/// for another base or width.
+fn binary_to_ascii(base: usize, width: usize, separator: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    if !(2..=16).contains(&base) || !matches!(width, 8 | 16 | 32) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (i, unit) in data.chunks(width / 8).enumerate() {
+        if unit.len() < width / 8 {
+            break;
+        }
+        if i > 0 {
+            out.extend_from_slice(separator);
+        }
+        let mut n = unit.iter().fold(0u64, |n, b| n << 8 | u64::from(*b));
+        let mut digits = Vec::new();
+        loop {
+            let digit = (n % base as u64) as u8;
+            digits.push(if digit < 10 {
+                b'0' + digit
+            } else {
+                b'a' + digit - 10
+            });
+            n /= base as u64;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend(digits.iter().rev());
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(msg: &Message) -> Request<'_> {
+        Request {
+            msg,
+            relayed: false,
+            host: None,
+            address: None,
+        }
+    }
+
+    fn pxe() -> Message {
+        let mut msg = Message {
+            htype: 1,
+            hlen: 6,
+            ..Message::default()
+        };
+        if let Some(c) = msg.chaddr.get_mut(..6) {
+            c.copy_from_slice(&[0x52, 0x54, 0, 0x0a, 0xb, 0xc]);
+        }
+        msg.options
+            .insert(OptionCode::VENDOR_CLASS_IDENTIFIER, b"PXEClient:Arch:00007");
+        msg.options.insert(OptionCode(93), &[0, 7]);
+        msg
+    }
+
+    fn b(e: Expr) -> Box<Expr> {
+        Box::new(e)
+    }
+
+    #[test]
+    fn substring_is_empty_past_the_end_and_cut_at_it() {
+        let msg = pxe();
+        let sub = |o, l| {
+            Expr::Substring(
+                b(Expr::Option(OptionCode::VENDOR_CLASS_IDENTIFIER)),
+                b(Expr::Number(o)),
+                b(Expr::Number(l)),
+            )
+            .evaluate(&request(&msg))
+        };
+        assert_eq!(sub(0, 9), Some(Datum::Data(b"PXEClient".to_vec())));
+        assert_eq!(sub(15, 100), Some(Datum::Data(b"00007".to_vec())));
+        assert_eq!(sub(100, 3), Some(Datum::Data(Vec::new())));
+        let absent = Expr::Substring(
+            b(Expr::Option(OptionCode::USER_CLASS)),
+            b(Expr::Number(0)),
+            b(Expr::Number(4)),
+        );
+        assert_eq!(absent.evaluate(&request(&msg)), None);
+    }
+
+    #[test]
+    fn equality_of_nothing_and_the_logic_of_nothing_are_dhcpds() {
+        let msg = pxe();
+        let r = request(&msg);
+        let absent = || b(Expr::Option(OptionCode::USER_CLASS));
+        let ipxe = || b(Expr::Const(b"iPXE".to_vec()));
+        assert!(!Expr::Equal(absent(), ipxe()).holds(&r));
+        assert!(Expr::Equal(absent(), absent()).holds(&r));
+        let arch = Expr::Equal(b(Expr::Option(OptionCode(93))), b(Expr::Const(vec![0, 7])));
+        assert!(arch.holds(&r));
+        // `false and X` is nothing, so `not (false and X)` is nothing too: false.
+        let never = Expr::And(b(Expr::Exists(OptionCode::USER_CLASS)), b(Expr::Known));
+        assert_eq!(never.boolean(&r), None);
+        assert!(!Expr::Not(b(never)).holds(&r));
+        let either = Expr::Or(b(Expr::Exists(OptionCode::USER_CLASS)), b(arch));
+        assert!(either.holds(&r));
+    }
+
+    #[test]
+    fn binary_to_ascii_spells_the_hardware_address_as_dhcpd() {
+        let msg = pxe();
+        let mac = Expr::BinaryToAscii(
+            b(Expr::Number(16)),
+            b(Expr::Number(8)),
+            b(Expr::Const(b":".to_vec())),
+            b(Expr::Substring(
+                b(Expr::Hardware),
+                b(Expr::Number(1)),
+                b(Expr::Number(6)),
+            )),
+        );
+        assert_eq!(
+            mac.evaluate(&request(&msg)),
+            Some(Datum::Data(b"52:54:0:a:b:c".to_vec()))
+        );
+        let n = Expr::ExtractInt(b(Expr::Option(OptionCode(93))), 16);
+        assert_eq!(n.evaluate(&request(&msg)), Some(Datum::Number(7)));
+        let encoded = Expr::EncodeInt(b(Expr::Number(0x0102)), 16);
+        assert_eq!(
+            encoded.evaluate(&request(&msg)),
+            Some(Datum::Data(vec![1, 2]))
+        );
+    }
+}
