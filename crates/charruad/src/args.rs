@@ -21,12 +21,12 @@ pub(crate) struct Args {
     pub(crate) print: bool,
     /// `-cf FILE`.
     pub(crate) config: PathBuf,
-    /// `-lf FILE`: the lease store (else the configuration's `lease-file-name`, else
-    /// [`DEFAULT_LEASES`]; see [`Args::leases`]).
+    /// `-lf FILE`: the lease store, unless the configuration names one with
+    /// `lease-file-name` (see [`Args::leases`]).
     pub(crate) lease_file: Option<PathBuf>,
     /// `--lease-format`: how the lease store is written.
     pub(crate) lease_format: LeaseFormat,
-    /// `-pf FILE` (else the configuration's `pid-file-name`, else [`DEFAULT_PID`]).
+    /// `-pf FILE`, unless the configuration names one with `pid-file-name` (see [`Args::pid`]).
     pub(crate) pid_file: Option<PathBuf>,
     /// `-user NAME`: drop to this user once the socket is open.
     pub(crate) user: Option<String>,
@@ -58,7 +58,8 @@ pub(crate) const USAGE: &str =
   -T, --test-leases    check the lease file and exit
   --print              with -t: print the configuration as charruad understood it
   -cf, --config FILE   configuration (default /etc/dhcp/dhcpd.conf)
-  -lf, --leases FILE   lease file (default /var/lib/dhcp/dhcpd.leases), held with FILE.lock
+  -lf, --leases FILE   lease file (default /var/lib/dhcp/dhcpd.leases), held with FILE.lock;
+                       a lease-file-name in the configuration wins, as in dhcpd
   --lease-format auto|isc|journal
                        auto (default): an ISC dhcpd.leases, an empty or a missing file is
                        served and written in ISC's format; a charrua journal stays a
@@ -78,19 +79,24 @@ pub(crate) const USAGE: &str =
 
 /// Reads `args` (without the program name).
 impl Args {
-    /// The lease store: `-lf`, else the configuration's `lease-file-name`, else the default
-    /// (dhcpd's order: the command line overrides the file).
+    /// The lease store: the configuration's `lease-file-name`, else `-lf`, else the default.
+    /// dhcpd 4.4 reads the file's setting after the command line and takes it over `-lf`
+    /// (server/dhcpd.c `postconf_initialization`; `dhcpd -T -lf A` with `lease-file-name "B"`
+    /// reads B), so a site switching servers keeps the file it has.
     pub(crate) fn leases(&self, from_config: Option<&str>) -> PathBuf {
-        self.lease_file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(from_config.unwrap_or(DEFAULT_LEASES)))
+        from_config
+            .map(PathBuf::from)
+            .or_else(|| self.lease_file.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_LEASES))
     }
 
-    /// The pid file: `-pf`, else the configuration's `pid-file-name`, else the default.
+    /// The pid file: the configuration's `pid-file-name`, else `-pf`, else the default (the
+    /// same order as for the lease file).
     pub(crate) fn pid(&self, from_config: Option<&str>) -> PathBuf {
-        self.pid_file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(from_config.unwrap_or(DEFAULT_PID)))
+        from_config
+            .map(PathBuf::from)
+            .or_else(|| self.pid_file.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_PID))
     }
 }
 

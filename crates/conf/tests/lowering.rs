@@ -318,7 +318,7 @@ fn restrictions_charruad_cannot_evaluate_are_refused() {
         "if option host-name = \"x\" { deny booting; }",
         "if exists user-class { } else { ignore unknown-clients; }",
         "switch (option host-name) { case \"x\": deny bootp; }",
-        "class \"c\" { match if binary-to-ascii(16, 8, \":\", hardware) = \"1:2\"; deny booting; }",
+        "class \"c\" { match if option host-name ~= \"^x\"; deny booting; }",
         "class \"c\" { match hardware; } subclass \"c\" 1:2:3:4:5:6:7 { ignore booting; }",
         "class \"c\" { lease limit 2; }",
     ] {
@@ -326,12 +326,12 @@ fn restrictions_charruad_cannot_evaluate_are_refused() {
         assert!(error.is_some(), "{text} is accepted");
     }
     // The same where charruad evaluates the condition: taken and enforced.
-    assert_eq!(
-        first_error(&format!(
-            "{subnet}class \"c\" {{ match if known; deny booting; }}"
-        )),
-        None
-    );
+    for class in [
+        "class \"c\" { match if known; deny booting; }",
+        "class \"c\" { match if binary-to-ascii(16, 8, \":\", hardware) = \"1:2\"; deny booting; }",
+    ] {
+        assert_eq!(first_error(&format!("{subnet}{class}")), None);
+    }
 }
 
 /// A pool written in a shared network serves its addresses, each range from the subnet that
@@ -465,4 +465,28 @@ fn a_chain_with_a_condition_not_evaluated_is_left_out_whole() {
     let config = lowered.config.unwrap();
     assert!(config.subnets[0].params.statements.is_empty());
     assert_eq!(lowered.diagnostics.len(), 2, "{:?}", lowered.diagnostics);
+}
+
+/// A class condition the match language has no form for is evaluated as an expression.
+#[test]
+fn other_class_conditions_are_evaluated_as_expressions() {
+    let config = lower(
+        r#"
+        class "desks" { match if lcase(option host-name) = "desk-5"; filename "desk"; }
+        subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.200; }
+        "#,
+    );
+    let classes = |name: &[u8]| {
+        let mut msg = charrua_wire::Message::default();
+        msg.options.insert(OptionCode::HOST_NAME, name);
+        config.classes_of(&charrua_server::config::Request {
+            msg: &msg,
+            relayed: false,
+            host: None,
+            address: None,
+        })
+    };
+    assert!(matches!(config.classes[0].condition, Match::Expr(_)));
+    assert_eq!(classes(b"DESK-5").len(), 1);
+    assert!(classes(b"desk-6").is_empty());
 }

@@ -6,7 +6,8 @@
 //! meaning. Addresses outside every subnet (public DNS servers, other networks) are left as
 //! they are: they are only values in replies. The lab (the link subnet, a server address and a
 //! client address in it that nothing in the file uses, and the hardware addresses of its hosts)
-//! is printed as JSON on standard error.
+//! is printed as JSON on standard error. A lab writes no file and runs no program of the site's:
+//! `lease-file-name` and `pid-file-name` are taken out, and `execute` runs `/bin/true`.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -109,6 +110,37 @@ fn moved(plan: &[(Ipv4Net, u32)], addr: Ipv4Addr) -> Option<Ipv4Addr> {
     ))
 }
 
+/// The edits to make, in file order: each moved address; each `lease-file-name` and
+/// `pid-file-name` statement taken out (the lab names its own files: a server must never write
+/// where the file's site kept its leases); each program an `execute` would run made
+/// `/bin/true` (a lab runs no program of a configuration's).
+fn edits(tokens: &[Token], plan: &[(Ipv4Net, u32)]) -> Vec<(usize, usize, String)> {
+    let end = |t: &Token| t.span.offset + t.span.len;
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if let Some(to) = address(t).and_then(|a| moved(plan, a)) {
+            out.push((t.span.offset, end(t), to.to_string()));
+        } else if t.is("lease-file-name") || t.is("pid-file-name") {
+            let semicolon = tokens
+                .iter()
+                .skip(i)
+                .take(4)
+                .find(|t| t.is_punct(";"))
+                .map_or(end(t), end);
+            out.push((
+                t.span.offset,
+                semicolon,
+                format!("# {} taken out by charrua relocate", t.text),
+            ));
+        } else if t.is("execute") && tokens.get(i + 1).is_some_and(|t| t.is_punct("(")) {
+            if let Some(program) = tokens.get(i + 2).filter(|p| p.kind == TokenKind::String) {
+                out.push((program.span.offset, end(program), "\"/bin/true\"".into()));
+            }
+        }
+    }
+    out
+}
+
 /// The hardware addresses of `hardware ethernet X;` statements.
 fn hosts(tokens: &[Token]) -> Vec<String> {
     tokens
@@ -170,13 +202,13 @@ fn relocate(args: &Args, out: &mut dyn Write) -> Result<(), String> {
     let plan = plan(&subnets, &args.into)?;
     let mut rewritten = String::with_capacity(text.len());
     let mut at = 0;
-    for t in &tokens {
-        if let Some(to) = address(t).and_then(|a| moved(&plan, a)) {
-            let start = t.span.offset;
-            rewritten.push_str(text.get(at..start).ok_or("token out of the file")?);
-            rewritten.push_str(&to.to_string());
-            at = start + t.span.len;
+    for (start, end, replacement) in edits(&tokens, &plan) {
+        if start < at {
+            continue;
         }
+        rewritten.push_str(text.get(at..start).ok_or("token out of the file")?);
+        rewritten.push_str(&replacement);
+        at = end;
     }
     rewritten.push_str(text.get(at..).unwrap_or_default());
     let moved_subnets: Vec<Ipv4Net> = subnets
@@ -233,14 +265,18 @@ mod tests {
             "option domain-name-servers 8.8.8.8, 192.168.1.1;\n\
              subnet 192.168.1.0 netmask 255.255.255.0 {\n  range 192.168.1.100 192.168.1.200;\n  option routers 192.168.1.1;\n}\n\
              subnet 10.0.0.0 netmask 255.255.0.0 { range 10.0.5.1 10.0.5.9; }\n\
-             host a { hardware ethernet 00:11:22:33:44:55; fixed-address 192.168.001.7; }\n",
+             host a { hardware ethernet 00:11:22:33:44:55; fixed-address 192.168.001.7; }\n\
+             lease-file-name \"/var/lib/dhcp/dhcpd.leases\";\n\
+             on commit { execute(\"/usr/local/bin/hook\", \"x\"); }\n",
         );
         assert_eq!(
             text,
             "option domain-name-servers 8.8.8.8, 198.19.0.1;\n\
              subnet 198.19.0.0 netmask 255.255.255.0 {\n  range 198.19.0.100 198.19.0.200;\n  option routers 198.19.0.1;\n}\n\
              subnet 198.18.0.0 netmask 255.255.0.0 { range 198.18.5.1 198.18.5.9; }\n\
-             host a { hardware ethernet 00:11:22:33:44:55; fixed-address 198.19.0.7; }\n"
+             host a { hardware ethernet 00:11:22:33:44:55; fixed-address 198.19.0.7; }\n\
+             # lease-file-name taken out by charrua relocate\n\
+             on commit { execute(\"/bin/true\", \"x\"); }\n"
         );
         assert_eq!(lab["link"], "198.19.0.0/24");
         assert_eq!(lab["server"], "198.19.0.254");

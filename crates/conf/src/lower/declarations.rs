@@ -388,9 +388,13 @@ impl Lowerer<'_> {
                             st.span,
                             Kind::Boolean,
                         )?;
-                        match super::matches::to_match(&e) {
-                            Some(m) => class.condition = Some(m),
-                            None => self.warn(st.span, format!("class {name}: this match expression is not implemented yet; the class matches no client")),
+                        let lowered = super::matches::to_match(&e).map(Ok).unwrap_or_else(|| {
+                            super::conditions::condition(&e, &self.definitions)
+                                .map(|e| Match::Expr(Box::new(e)))
+                        });
+                        match lowered {
+                            Ok(m) => class.condition = Some(m),
+                            Err(why) => self.warn(st.span, format!("class {name}: {why} is not evaluated yet; the class matches no client")),
                         }
                         Ok(())
                     }

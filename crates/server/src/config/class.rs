@@ -1,7 +1,9 @@
 //! Client classes: a small typed match language over what a request carries (ISC `class` with
 //! `match if`, lowered from dhcpd.conf by charrua-conf).
 
-use charrua_wire::{Message, OptionCode};
+use charrua_wire::OptionCode;
+
+use super::expr::{Expr, Request};
 
 /// A condition on a request. Matching is on raw octets, exactly as RFC 2131 section 4.3.1 asks
 /// for vendor classes ("MUST be identified by an exact match").
@@ -64,6 +66,8 @@ pub enum Match {
     Not(Box<Self>),
     /// The client has a host declaration (ISC `known`).
     Known,
+    /// Any other ISC expression, evaluated as dhcpd evaluates it (nothing is false).
+    Expr(Box<Expr>),
 }
 
 /// The user class instances of RFC 3004 (length-prefixed), or the whole value when it is not
@@ -98,7 +102,8 @@ pub(crate) fn agent_sub_option(raw: &[u8], code: u8) -> Option<&[u8]> {
 
 impl Match {
     /// Whether `msg` satisfies the condition; `relayed` says whether option 82 may be trusted.
-    pub fn matches(&self, msg: &Message, relayed: bool, known: bool) -> bool {
+    pub fn matches(&self, request: &Request<'_>) -> bool {
+        let (msg, relayed, known) = (request.msg, request.relayed, request.host.is_some());
         let opt = |code| msg.options.get(code);
         match self {
             Self::VendorClass(v) => opt(OptionCode::VENDOR_CLASS_IDENTIFIER) == Some(v.as_slice()),
@@ -129,10 +134,11 @@ impl Match {
                     == Some(value.as_slice())
             }
             Self::Option { code, value } => opt(*code) == Some(value.as_slice()),
-            Self::All(all) => all.iter().all(|m| m.matches(msg, relayed, known)),
-            Self::Any(any) => any.iter().any(|m| m.matches(msg, relayed, known)),
-            Self::Not(m) => !m.matches(msg, relayed, known),
+            Self::All(all) => all.iter().all(|m| m.matches(request)),
+            Self::Any(any) => any.iter().any(|m| m.matches(request)),
+            Self::Not(m) => !m.matches(request),
             Self::Known => known,
+            Self::Expr(e) => e.holds(request),
         }
     }
 }
@@ -140,6 +146,22 @@ impl Match {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use charrua_wire::Message;
+
+    trait Test {
+        fn test(&self, msg: &Message, relayed: bool, known: bool) -> bool;
+    }
+
+    impl Test for Match {
+        fn test(&self, msg: &Message, relayed: bool, known: bool) -> bool {
+            self.matches(&Request {
+                msg,
+                relayed,
+                host: known.then_some("host"),
+                address: None,
+            })
+        }
+    }
 
     fn with(code: OptionCode, value: &[u8]) -> Message {
         let mut msg = Message::default();
@@ -150,8 +172,8 @@ mod tests {
     #[test]
     fn vendor_class_matches_exactly_or_by_prefix() {
         let msg = with(OptionCode::VENDOR_CLASS_IDENTIFIER, b"PXEClient:Arch:00007");
-        assert!(Match::VendorClassPrefix(b"PXEClient".to_vec()).matches(&msg, false, false));
-        assert!(!Match::VendorClass(b"PXEClient".to_vec()).matches(&msg, false, false));
+        assert!(Match::VendorClassPrefix(b"PXEClient".to_vec()).test(&msg, false, false));
+        assert!(!Match::VendorClass(b"PXEClient".to_vec()).test(&msg, false, false));
     }
 
     #[test]
@@ -164,8 +186,8 @@ mod tests {
             code: 1,
             value: b"p1".to_vec(),
         };
-        assert!(m.matches(&msg, true, false));
-        assert!(!m.matches(&msg, false, false));
+        assert!(m.test(&msg, true, false));
+        assert!(!m.test(&msg, false, false));
     }
 
     #[test]
@@ -174,9 +196,9 @@ mod tests {
             OptionCode::USER_CLASS,
             &[3, b'a', b'b', b'c', 2, b'x', b'y'],
         );
-        assert!(Match::UserClass(b"xy".to_vec()).matches(&msg, false, false));
+        assert!(Match::UserClass(b"xy".to_vec()).test(&msg, false, false));
         let plain = with(OptionCode::USER_CLASS, b"voip");
-        assert!(Match::UserClass(b"voip".to_vec()).matches(&plain, false, false));
+        assert!(Match::UserClass(b"voip".to_vec()).test(&plain, false, false));
     }
 
     #[test]
@@ -187,10 +209,10 @@ mod tests {
             offset,
             value: b"RedHat".to_vec(),
         };
-        assert!(at(1).matches(&msg, false, false));
-        assert!(!at(0).matches(&msg, false, false));
-        assert!(!at(usize::MAX).matches(&msg, false, false));
-        assert!(Match::Known.matches(&msg, false, true));
-        assert!(!Match::Known.matches(&msg, false, false));
+        assert!(at(1).test(&msg, false, false));
+        assert!(!at(0).test(&msg, false, false));
+        assert!(!at(usize::MAX).test(&msg, false, false));
+        assert!(Match::Known.test(&msg, false, true));
+        assert!(!Match::Known.test(&msg, false, false));
     }
 }

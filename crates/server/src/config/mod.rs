@@ -307,17 +307,12 @@ impl Config {
         params
     }
 
-    /// The classes `msg` belongs to, in declaration order.
-    pub fn classes_of(
-        &self,
-        msg: &charrua_wire::Message,
-        relayed: bool,
-        known: bool,
-    ) -> Vec<ClassId> {
+    /// The classes `request` belongs to, in declaration order.
+    pub fn classes_of(&self, request: &Request<'_>) -> Vec<ClassId> {
         self.classes
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.condition.matches(msg, relayed, known))
+            .filter(|(_, c)| c.condition.matches(request))
             .map(|(i, _)| ClassId(i as u32))
             .collect()
     }

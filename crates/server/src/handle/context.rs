@@ -53,18 +53,18 @@ impl<'a> Context<'a> {
         let link = select_link(config, rx, relayed);
         let hardware = msg.hardware_address();
         let host = config.host_for(msg.options.client_identifier(), msg.htype, hardware);
-        let classes = config.classes_of(msg, relayed, host.is_some());
-        let agent = msg.options.relay_agent_information();
-        // RFC 5107: a relay may ask to be named as the server, so that renewals come through it.
-        let override_id = agent
-            .filter(|_| relayed)
-            .and_then(|a| ip4(agent_sub_option(a, AGENT_SERVER_ID_OVERRIDE)));
         let request = Request {
             msg,
             relayed,
             host: host.and_then(|h| config.host(h)).map(|h| h.name.as_str()),
             address: None,
         };
+        let classes = config.classes_of(&request);
+        let agent = msg.options.relay_agent_information();
+        // RFC 5107: a relay may ask to be named as the server, so that renewals come through it.
+        let override_id = agent
+            .filter(|_| relayed)
+            .and_then(|a| ip4(agent_sub_option(a, AGENT_SERVER_ID_OVERRIDE)));
         let configured = link
             .and_then(|s| config.setting(s, None, &[], None, &request, |p| p.server_identifier));
         let server_id = override_id.or(configured).unwrap_or(rx.interface_address);
