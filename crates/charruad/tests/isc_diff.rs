@@ -16,6 +16,8 @@ const AGREEING: &[&str] = &[
     "hosts (relay)",
     "plain (link)",
     "plain (relay)",
+    "pxe (link)",
+    "pxe (relay)",
     "times (link)",
     "times (relay)",
 ];

@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use charrua_server::config::{Config, ConfigBuilder, ConfigError, Match, Params, ScopeBuilder};
+use charrua_server::config::{Config, ConfigBuilder, ConfigError, Match, ScopeBuilder};
 
 use super::decls::{Decls, HostDecl, PermitKind, PermitSpec};
 use super::Lowerer;
@@ -11,33 +11,10 @@ use crate::source::{Diagnostic, Severity, Span};
 
 impl Lowerer<'_> {
     /// What ISC dhcpd accepts but the model refuses, made acceptable the way that keeps the
-    /// server safe, each with a warning: minimum lease times above the maximum are dropped,
-    /// hosts with one hardware address or client identifier are merged, and a fixed address
+    /// server safe, each with a warning: hosts with one hardware address or client identifier
+    /// are merged, and a fixed address
     /// inside a dynamic range is cut out of the range so it is never leased to anyone else.
     pub(super) fn compatible(&mut self, decls: &mut Decls) {
-        let first = self.first_span;
-        let mut all_params: Vec<&mut Params> = vec![&mut decls.global];
-        for n in &mut decls.networks {
-            all_params.push(&mut n.params);
-            for sub in &mut n.subnets {
-                all_params.push(&mut sub.params);
-                all_params.extend(sub.pools.iter_mut().map(|p| &mut p.params));
-            }
-        }
-        all_params.extend(decls.hosts.iter_mut().map(|h| &mut h.params));
-        all_params.extend(decls.classes.iter_mut().map(|c| &mut c.params));
-        let mut dropped = 0;
-        for params in all_params {
-            if let (Some(min), Some(max)) = (params.min_lease_time, params.max_lease_time) {
-                if min > max {
-                    params.min_lease_time = None;
-                    dropped += 1;
-                }
-            }
-        }
-        if dropped > 0 {
-            self.warn(first, "min-lease-time above max-lease-time is ignored; such a scope has no minimum (an ordering of the two is not implemented)");
-        }
         // Merge hosts that share an identity (ISC allows one host per network with one MAC).
         let mut merged: Vec<HostDecl> = Vec::new();
         for host in std::mem::take(&mut decls.hosts) {
@@ -251,9 +228,7 @@ impl Lowerer<'_> {
                         self.span_of(&format!("host {second}"))
                     }
                     ConfigError::DuplicateClass(name) => self.span_of(&format!("class {name}")),
-                    ConfigError::UnknownClass(_) | ConfigError::LeaseTimes { .. } => {
-                        self.first_span
-                    }
+                    ConfigError::UnknownClass(_) => self.first_span,
                 };
                 self.diagnostics
                     .push(Diagnostic::error(span, e.to_string()));

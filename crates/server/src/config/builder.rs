@@ -486,7 +486,6 @@ impl ConfigBuilder {
                     ..PoolBuilder::default()
                 });
                 for pool in implicit.into_iter().chain(subnet.pools) {
-                    check_params(&pool.params)?;
                     pool_ids.push(PoolId(pools.len() as u32));
                     pools.push(Pool {
                         subnet: subnet_id,
@@ -496,7 +495,6 @@ impl ConfigBuilder {
                         params: pool.params,
                     });
                 }
-                check_params(&subnet.params)?;
                 members.push(subnet_id);
                 subnets.push(Subnet {
                     net: subnet.net,
@@ -505,14 +503,12 @@ impl ConfigBuilder {
                     params: subnet.params,
                 });
             }
-            check_params(&network.params)?;
             networks.push(Network {
                 name: network.name,
                 subnets: members,
                 params: network.params,
             });
         }
-        check_params(&self.global)?;
         let hosts: Vec<Host> = self.hosts.into_iter().map(|h| h.host).collect();
         let mut config = Config {
             global: self.global,
@@ -539,17 +535,9 @@ fn build_classes(builders: Vec<ClassBuilder>) -> Result<Vec<Class>, ConfigError>
         if classes.iter().any(|c| c.name == b.class.name) {
             return Err(ConfigError::DuplicateClass(b.class.name));
         }
-        check_params(&b.class.params)?;
         classes.push(b.class);
     }
     Ok(classes)
-}
-
-fn check_params(params: &Params) -> Result<(), ConfigError> {
-    match (params.min_lease_time, params.max_lease_time) {
-        (Some(min), Some(max)) if min > max => Err(ConfigError::LeaseTimes { min, max }),
-        _ => Ok(()),
-    }
 }
 
 /// Ranges inside their subnets and apart; fixed addresses outside ranges. Subnets may overlap,

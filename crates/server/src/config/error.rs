@@ -55,12 +55,4 @@ pub enum ConfigError {
     /// Two classes with one name.
     #[error("class {0:?} is declared twice")]
     DuplicateClass(String),
-    /// A scope whose minimum lease time exceeds its maximum.
-    #[error("min-lease-time {min} exceeds max-lease-time {max}")]
-    LeaseTimes {
-        /// The minimum.
-        min: u32,
-        /// The maximum.
-        max: u32,
-    },
 }

@@ -4,19 +4,29 @@ use charrua_wire::OptionCode;
 
 use crate::config::Params;
 
-/// ISC dhcpd's defaults when nothing is configured.
+/// ISC dhcpd's defaults when nothing is configured (includes/dhcpd.h).
 const DEFAULT_LEASE: u32 = 43_200;
 const DEFAULT_MAX_LEASE: u32 = 86_400;
+const DEFAULT_MIN_LEASE: u32 = 300;
 /// RFC 2131 section 3.3: 0xffffffff is infinity.
 pub(crate) const INFINITE: u32 = u32::MAX;
 
 /// The lease time to grant (item 38): what the client asked for (option 51), else what is left
-/// of its current binding, else the default; clamped to the configured minimum and maximum.
+/// of its current binding, else the default; cut to the maximum, then raised to the minimum,
+/// in dhcpd's order (server/dhcp.c `ack_lease`): the minimum is 300 seconds unless configured
+/// (never above the maximum then), and a configured minimum above the maximum wins.
 pub(crate) fn lease_time(params: &Params, requested: Option<u32>, remaining: Option<u32>) -> u32 {
     let max = params.max_lease_time.unwrap_or(DEFAULT_MAX_LEASE);
-    let min = params.min_lease_time.unwrap_or(0).min(max);
+    let min = params.min_lease_time.unwrap_or(DEFAULT_MIN_LEASE.min(max));
     let default = params.default_lease_time.unwrap_or(DEFAULT_LEASE);
-    requested.or(remaining).unwrap_or(default).clamp(min, max)
+    let time = requested.or(remaining).unwrap_or(default).min(max);
+    if time >= min {
+        time
+    } else if min > 0 {
+        min
+    } else {
+        default
+    }
 }
 
 /// When a state of `seconds` starting at `now` ends; infinite never ends (class B22).
@@ -98,6 +108,18 @@ mod tests {
         assert_eq!(lease_time(&params, Some(5), None), 60);
         assert_eq!(lease_time(&params, Some(99_999), None), 600);
         assert_eq!(lease_time(&params, None, Some(300)), 300);
+        // dhcpd's minimum of 300 seconds, and a minimum above the maximum winning.
+        let short = Params {
+            default_lease_time: Some(60),
+            ..Params::default()
+        };
+        assert_eq!(lease_time(&short, None, None), 300);
+        let crossed = Params {
+            min_lease_time: Some(900),
+            max_lease_time: Some(600),
+            ..Params::default()
+        };
+        assert_eq!(lease_time(&crossed, Some(100), None), 900);
         assert_eq!(ends(u64::MAX - 1, 10), u64::MAX);
         assert_eq!(ends(5, INFINITE), u64::MAX);
         assert_eq!(remaining(u64::MAX, 5), INFINITE);
