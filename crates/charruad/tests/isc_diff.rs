@@ -42,7 +42,7 @@ fn the_paths_that_answer_as_dhcpd_keep_doing_so() {
         .lines()
         .filter_map(|l| l.split_once(": "))
         .filter(|(path, _)| path.ends_with("(link)") || path.ends_with("(relay)"))
-        .map(|(path, verdict)| (path, verdict == "same"))
+        .map(|(path, verdict)| (path, verdict.starts_with("same")))
         .collect();
     assert_eq!(
         verdicts.len(),

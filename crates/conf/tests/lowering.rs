@@ -230,19 +230,26 @@ impl charrua_conf::Loader for Names {
 }
 
 /// Host names where ISC takes addresses (common/parse.c parse_ip_addr_or_hostname): looked up
-/// through the loader when serving; one that does not resolve is left out with a warning; a
+/// through the loader when serving; an option with one that does not resolve is not sent, nor
+/// an outer scope's value for it (dhcpd's lookup gives nothing, and so does the option); a
 /// check (`-t`, the default loader) looks nothing up and accepts them, as `dhcpd -t` does.
 #[test]
 fn host_names_where_addresses_go_are_looked_up_or_left_out() {
     let text = "option domain-name-servers ns1.example.test, 198.18.0.54, gone.example.test;\n\
+                option ntp-servers ns1.example.test, 198.18.0.54;\n\
                 next-server pc.example.test;\n\
                 subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }\n\
                 host pc { hardware ethernet 02:00:00:00:00:09; fixed-address pc.example.test; }\n";
     let lowered = parse_config("names.conf", text.to_string(), &mut Names);
     let config = lowered.config.expect("valid");
     assert_eq!(
-        config.global.options.get(OptionCode::DOMAIN_NAME_SERVERS),
+        config.global.options.get(OptionCode::NTP_SERVERS),
         Some(&[198, 18, 0, 53, 198, 18, 0, 54][..])
+    );
+    assert_eq!(
+        config.global.options.get(OptionCode::DOMAIN_NAME_SERVERS),
+        Some(&[][..]),
+        "set to nothing"
     );
     assert_eq!(config.global.next_server, Some(ip(9)));
     assert_eq!(config.hosts[0].fixed_addresses, [ip(9)]);

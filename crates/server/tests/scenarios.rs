@@ -6,7 +6,7 @@ mod common;
 
 use std::net::SocketAddrV4;
 
-use charrua_server::config::ScopeBuilder;
+use charrua_server::config::{Config, ScopeBuilder};
 use charrua_server::{Destination, IgnoreReason, LeaseState};
 use charrua_wire::{Message, MessageType, Op, OptionCode, Value};
 use common::*;
@@ -426,4 +426,32 @@ fn replaying_the_change_log_rebuilds_the_database() {
     h.send(&unicast(release));
     h.advance(4000);
     assert_eq!(h.replayed(), h.db);
+}
+
+/// An address option set to nothing in a scope (its host names did not resolve) is not sent,
+/// and the outer scope's value is not sent in its place, as dhcpd omits an option whose lookup
+/// fails (common/tree.c `expr_host_lookup`).
+#[test]
+fn an_address_option_set_to_nothing_is_withheld_from_outer_scopes() {
+    let config = Config::builder()
+        .option(
+            OptionCode::DOMAIN_NAME_SERVERS,
+            Value::IpList(vec![ip(198, 18, 0, 53)]),
+        )
+        .subnet(NET.parse().unwrap(), |s| {
+            s.range(ip(198, 18, 0, 100), ip(198, 18, 0, 199))
+                .option(OptionCode::DOMAIN_NAME_SERVERS, Value::IpList(Vec::new()))
+        })
+        .build()
+        .unwrap();
+    let mut h = Harness::new(config);
+    let offer = h.send(&direct(with(
+        discover(mac(1)),
+        OptionCode::PARAMETER_REQUEST_LIST,
+        &[1, 3, 6],
+    )));
+    assert!(!reply(&offer)
+        .message
+        .options
+        .contains(OptionCode::DOMAIN_NAME_SERVERS));
 }

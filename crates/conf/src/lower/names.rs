@@ -83,11 +83,25 @@ impl Names {
                 };
                 warnings.push(Diagnostic::warning(
                     t.span,
-                    format!("{what}: host name {name} does not resolve ({why}); it is left out until it does (on reload)"),
+                    format!("{what}: host name {name} does not resolve ({why}); left out until it does (on reload), and an option naming it is not sent, as in dhcpd"),
                 ));
                 Ok(Vec::new())
             }
         }
+    }
+}
+
+impl Names {
+    /// Whether host name `name` was looked up and gave no IPv4 address.
+    pub(super) fn failed(&self, name: &str) -> bool {
+        matches!(
+            self.looked_up.get(&name.to_ascii_lowercase()),
+            Some(Some(Err(_))) | Some(Some(Ok(_))) if !self.resolved(name)
+        )
+    }
+
+    fn resolved(&self, name: &str) -> bool {
+        matches!(self.looked_up.get(&name.to_ascii_lowercase()), Some(Some(Ok(a))) if !a.is_empty())
     }
 }
 

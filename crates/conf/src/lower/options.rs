@@ -54,6 +54,10 @@ pub(crate) enum OptionStatement {
     Value(OptionCode, Value),
     /// A definition, recorded.
     Defined,
+    /// An address option whose host names did not all resolve: set to nothing in its scope,
+    /// so neither it nor an outer scope's value is sent, as dhcpd leaves out an option whose
+    /// lookup fails (common/tree.c `expr_host_lookup`).
+    Withheld(OptionCode),
     /// Parsed, not implemented: the warning says why.
     Warned(Diagnostic),
 }

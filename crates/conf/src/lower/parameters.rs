@@ -75,6 +75,9 @@ impl Lowerer<'_> {
                 format!("{what}: expected an address after ','"),
             ));
         }
+        if values.iter().any(|t| self.names.failed(&t.text)) {
+            return Ok(Some(OptionStatement::Withheld(code)));
+        }
         Ok(Some(match (format, addresses.as_slice()) {
             (_, []) => OptionStatement::Defined,
             (Some(Format::Ip), [first, ..]) => OptionStatement::Value(code, Value::Ip(*first)),
@@ -156,17 +159,18 @@ impl Lowerer<'_> {
                 if w.get(2).is_some_and(|t| t.is_punct("=")) {
                     self.data_expression(w.get(3..).unwrap_or_default(), s.span)?;
                 }
-                if let Some(statement) = self.option_with_host_names(w)? {
-                    if let OptionStatement::Value(code, value) = statement {
-                        params.set_option(code, &value);
-                    }
-                    return Ok(true);
-                }
-                match self
-                    .definitions
-                    .statement(w, s.span, self.sources, scope == Scope::Global)?
-                {
+                let statement = match self.option_with_host_names(w)? {
+                    Some(statement) => statement,
+                    None => self.definitions.statement(
+                        w,
+                        s.span,
+                        self.sources,
+                        scope == Scope::Global,
+                    )?,
+                };
+                match statement {
                     OptionStatement::Value(code, value) => params.set_option(code, &value),
+                    OptionStatement::Withheld(code) => params.options.insert(code, &[]),
                     OptionStatement::Defined => {}
                     OptionStatement::Warned(d) => self.diagnostics.push(d),
                 }

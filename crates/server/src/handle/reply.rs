@@ -29,6 +29,17 @@ pub(crate) enum Kind {
     Bootp,
 }
 
+/// Whether an empty value of `code` means "set to nothing": an address option, which cannot be
+/// empty on the wire.
+fn withheld(code: OptionCode) -> bool {
+    charrua_wire::options::lookup(code).is_some_and(|d| {
+        matches!(
+            d.format,
+            charrua_wire::Format::Ip | charrua_wire::Format::IpList
+        )
+    })
+}
+
 /// Codes that are never copied from the configuration into a reply: framing, the ones this
 /// module sets itself, and the ones a server MUST NOT send (item 22).
 fn reserved(code: OptionCode) -> bool {
@@ -220,6 +231,11 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
                 return;
             }
             if let Some(raw) = spec.params.options.get(code) {
+                // An address option set to nothing (its host names did not resolve): not sent,
+                // and no outer value either, as dhcpd (common/tree.c `expr_host_lookup`).
+                if raw.is_empty() && withheld(code) {
+                    return;
+                }
                 o.insert(code, raw);
             } else if let Some(value) = derived(ctx, addr, code) {
                 o.insert_value(code, &value);

@@ -25,7 +25,22 @@ pub(crate) struct Args {
 /// The options whose values are times counted from the moment of the reply.
 const TIMES: &[u64] = &[51, 58, 59];
 
-type Steps = BTreeMap<(String, u64), (String, Json)>;
+/// Each step: what was sent, the reply, and when it came (Unix seconds).
+type Steps = BTreeMap<(String, u64), (String, Json, u64)>;
+
+/// dhcpd 4.4's latest lease end (includes/dhcpd.h `MAX_TIME`, 2038-01-19).
+const DHCPD_MAX_TIME: u64 = 0x7fff_ffff;
+
+/// A difference from dhcpd that is charrua's on purpose (docs/dhcpd-conf.md, "Answered as
+/// dhcpd answers"): its name, if `code`'s value `judged` against dhcpd's `reference` at `at`
+/// is one.
+fn explained(code: u64, reference: &str, judged: &str, at: u64) -> Option<&'static str> {
+    let (reference, judged) = (reference.parse::<u64>().ok()?, judged.parse::<u64>().ok()?);
+    // An infinite lease: dhcpd ends it at its MAX_TIME and sends the seconds left until then
+    // (server/dhcp.c `ack_lease`); charrua sends infinity (RFC 2131 section 3.3).
+    (code == 51 && judged == u64::from(u32::MAX) && (reference + at).abs_diff(DHCPD_MAX_TIME) <= 2)
+        .then_some("infinite lease: dhcpd sends the time left until 2038")
+}
 
 /// Member `key` of `value`, or null.
 fn field<'a>(value: &'a Json, key: &str) -> &'a Json {
@@ -48,7 +63,8 @@ fn read(path: &Path) -> Result<Steps, String> {
             .to_string();
         let step = field(&v, "step").as_u64().unwrap_or_default();
         let sent = field(&v, "sent").as_str().unwrap_or_default().to_string();
-        steps.insert((profile, step), (sent, field(&v, "reply").clone()));
+        let at = field(&v, "at").as_u64().unwrap_or_default();
+        steps.insert((profile, step), (sent, field(&v, "reply").clone(), at));
     }
     Ok(steps)
 }
@@ -72,17 +88,27 @@ fn options(reply: &Json) -> BTreeMap<u64, (String, String)> {
         .collect()
 }
 
-/// The differences of `judged` from `reference` in one step.
-pub(crate) fn compare(
-    reference: &Json,
-    judged: &Json,
-    time_slack: u64,
-) -> (Vec<String>, Option<String>) {
+/// How one step compares: its differences, the differences explained, and a different address.
+#[derive(Default)]
+pub(crate) struct Comparison {
+    differences: Vec<String>,
+    explained: Vec<&'static str>,
+    address: Option<String>,
+}
+
+/// The differences of `judged` from `reference` in one step (the reference's reply came at
+/// `at`).
+pub(crate) fn compare(reference: &Json, judged: &Json, time_slack: u64, at: u64) -> Comparison {
     let mut out = Vec::new();
+    let mut explanations = Vec::new();
+    let only = |d: &str| Comparison {
+        differences: vec![d.into()],
+        ..Comparison::default()
+    };
     match (reference.is_null(), judged.is_null()) {
-        (true, true) => return (out, None),
-        (false, true) => return (vec!["no reply (the reference replied)".into()], None),
-        (true, false) => return (vec!["a reply (the reference gave none)".into()], None),
+        (true, true) => return Comparison::default(),
+        (false, true) => return only("no reply (the reference replied)"),
+        (true, false) => return only("a reply (the reference gave none)"),
         (false, false) => {}
     }
     for name in ["message_type", "siaddr", "flags", "sname", "file", "ciaddr"] {
@@ -96,7 +122,10 @@ pub(crate) fn compare(
         match b.get(code) {
             None => out.push(format!("option {code} ({name}) missing: reference {value}")),
             Some((_, v)) if v != value && !within(*code, v, value, time_slack) => {
-                out.push(format!("option {code} ({name}): {v} instead of {value}"));
+                match explained(*code, value, v, at) {
+                    Some(why) => explanations.push(why),
+                    None => out.push(format!("option {code} ({name}): {v} instead of {value}")),
+                }
             }
             Some(_) => {}
         }
@@ -115,7 +144,11 @@ pub(crate) fn compare(
             field(reference, "yiaddr")
         )
     });
-    (out, address)
+    Comparison {
+        differences: out,
+        explained: explanations,
+        address,
+    }
 }
 
 /// Whether `a` and `b`, values of option `code`, are times at most `slack` seconds apart.
@@ -139,18 +172,28 @@ pub(crate) fn run(args: &Args, out: &mut dyn Write) -> bool {
     let keys: std::collections::BTreeSet<_> = reference.keys().chain(judged.keys()).collect();
     for key in keys {
         let (profile, step) = key;
-        let null = (String::new(), Json::Null);
-        let (sent, a) = reference.get(key).unwrap_or(&null);
-        let (sent_b, b) = judged.get(key).unwrap_or(&null);
+        let null = (String::new(), Json::Null, 0);
+        let (sent, a, at) = reference.get(key).unwrap_or(&null);
+        let (sent_b, b, _) = judged.get(key).unwrap_or(&null);
         let sent = if sent.is_empty() { sent_b } else { sent };
-        let (differences, address) = compare(a, b, args.time_slack);
+        let Comparison {
+            differences,
+            mut explained,
+            address,
+        } = compare(a, b, args.time_slack, *at);
         same &= differences.is_empty();
-        let _ = match (&differences[..], address) {
-            ([], None) => writeln!(out, "{profile} {step} {sent}: same"),
-            ([], Some(address)) => writeln!(out, "{profile} {step} {sent}: same but {address}"),
-            (list, address) => {
-                let _ = writeln!(out, "{profile} {step} {sent}: DIFFERENT");
-                for d in list.iter().chain(address.as_ref()) {
+        explained.dedup();
+        let but = address.map(|a| format!(" but {a}")).unwrap_or_default();
+        let _ = match &differences[..] {
+            [] if explained.is_empty() => writeln!(out, "{profile} {step} {sent}: same{but}"),
+            [] => writeln!(
+                out,
+                "{profile} {step} {sent}: same (explained: {}){but}",
+                explained.join("; ")
+            ),
+            list => {
+                let _ = writeln!(out, "{profile} {step} {sent}: DIFFERENT{but}");
+                for d in list {
                     let _ = writeln!(out, "    {d}");
                 }
                 Ok(())

@@ -79,6 +79,8 @@ fn exchange(
 struct Step {
     sent: MessageType,
     reply: Option<Message>,
+    /// When the reply came (Unix seconds), for times counted from it.
+    at: u64,
 }
 
 fn play(
@@ -93,6 +95,9 @@ fn play(
         steps.push(Step {
             sent: kind,
             reply: reply.clone(),
+            at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
         });
         Ok::<_, String>(reply)
     };
@@ -181,6 +186,7 @@ fn probe(args: &Args, out: &mut dyn Write) -> Result<(), String> {
                 "step": n,
                 "sent": step.sent.name().unwrap_or("?"),
                 "reply": reply,
+                "at": step.at,
             });
             writeln!(out, "{line}").map_err(|e| e.to_string())?;
         }
