@@ -241,7 +241,7 @@ fn offers_and_leases_expire() {
 
 #[test]
 fn pools_admit_known_clients_and_classes_as_configured() {
-    let config = charrua_server::Config::builder()
+    let config = Config::builder()
         .subnet(NET.parse().unwrap(), |s| {
             s.pool(|p| {
                 p.range(ip(198, 18, 0, 10), ip(198, 18, 0, 19))
@@ -285,7 +285,7 @@ fn pools_admit_known_clients_and_classes_as_configured() {
 /// one in dhcpd 4.4 (server/dhcp.c `permitted`).
 #[test]
 fn pools_open_after_their_date_and_admit_no_authenticated_client() {
-    let config = charrua_server::Config::builder()
+    let config = Config::builder()
         .subnet(NET.parse().unwrap(), |s| {
             s.pool(|p| {
                 p.range(ip(198, 18, 0, 10), ip(198, 18, 0, 19))
@@ -311,7 +311,7 @@ fn pools_open_after_their_date_and_admit_no_authenticated_client() {
 
 #[test]
 fn full_pools_give_no_offer() {
-    let config = charrua_server::Config::builder()
+    let config = Config::builder()
         .subnet(NET.parse().unwrap(), |s| {
             s.range(ip(198, 18, 0, 10), ip(198, 18, 0, 11))
         })
@@ -379,7 +379,7 @@ fn bootp_clients_get_fixed_or_dynamic_bootp_addresses() {
         IgnoreReason::BootpNotServed,
         "no dynamic bootp pool"
     );
-    let config = charrua_server::Config::builder()
+    let config = Config::builder()
         .subnet(NET.parse().unwrap(), |s| {
             s.pool(|p| {
                 p.range(ip(198, 18, 0, 10), ip(198, 18, 0, 19))
