@@ -497,3 +497,63 @@ fn other_class_conditions_are_evaluated_as_expressions() {
     assert_eq!(classes(b"DESK-5").len(), 1);
     assert!(classes(b"desk-6").is_empty());
 }
+
+/// `if` inside a class or a host is acted on too (a real configuration's PXE class).
+#[test]
+fn conditions_inside_classes_and_hosts_are_acted_on() {
+    let config = lower(
+        r#"
+        option architecture-type code 93 = unsigned integer 16;
+        class "pxeclients" {
+          match if substring (option vendor-class-identifier, 0, 9) = "PXEClient";
+          if option architecture-type = 00:07 { filename "syslinux.efi"; } else { filename "pxelinux.0"; }
+        }
+        host h { hardware ethernet 02:00:00:00:00:01; if exists user-class { filename "h"; } }
+        subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.200; }
+        "#,
+    );
+    assert_eq!(
+        config.classes[0].params.statements.len(),
+        1,
+        "{:#?}",
+        config.classes[0].params.statements
+    );
+    assert_eq!(config.hosts[0].params.statements.len(), 1);
+}
+
+/// A group's `if` applies to the subnets in it, and `else if` is `elsif`, as in dhcpd (two
+/// real configurations: a group around subnets, and `} else if ... {`).
+#[test]
+fn group_conditions_reach_their_members_and_else_if_is_elsif() {
+    let config = lower(
+        r#"
+        option arch code 93 = unsigned integer 16;
+        group {
+          if option arch = 00:07 { filename "efi"; } else if option arch = 00:0b { filename "arm"; } else { filename "bios"; }
+          subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.200; next-server 198.18.0.2; }
+        }
+        "#,
+    );
+    let file = |arch: &[u8]| {
+        let mut msg = charrua_wire::Message::default();
+        msg.options.insert(OptionCode(93), arch);
+        let request = charrua_server::config::Request {
+            msg: &msg,
+            relayed: false,
+            host: None,
+            address: None,
+        };
+        let params = config.params_for(
+            charrua_server::config::SubnetId(0),
+            None,
+            &[],
+            None,
+            &request,
+        );
+        assert_eq!(params.next_server, Some(ip(2)));
+        String::from_utf8(params.filename.unwrap()).unwrap()
+    };
+    assert_eq!(file(&[0, 7]), "efi");
+    assert_eq!(file(&[0, 0x0b]), "arm");
+    assert_eq!(file(&[0, 0]), "bios");
+}

@@ -43,7 +43,10 @@ impl Lowerer<'_> {
         };
         let mut groups = groups.clone();
         let (mut uid_given, mut fixed_given, mut identifier_given) = (false, false, false);
+        // What the host's other statements make: its conditional statements.
+        let mut rest = Body::default();
         for st in block {
+            rest.before(st);
             let w = &st.words;
             let result = match st.keyword().as_str() {
                 "hardware" if host.hardware.is_some() => Err(Diagnostic::error(
@@ -88,10 +91,7 @@ impl Lowerer<'_> {
                 },
                 _ => match self.parameter(st, Scope::Host, &mut host.params) {
                     Ok(true) => Ok(()),
-                    Ok(false) => {
-                        let mut ignored = Body::default();
-                        self.declaration(st, Scope::Host, &groups, &mut ignored)
-                    }
+                    Ok(false) => self.declaration(st, Scope::Host, &groups, &mut rest),
                     Err(d) => Err(d),
                 },
             };
@@ -99,6 +99,7 @@ impl Lowerer<'_> {
                 self.diagnostics.push(d);
             }
         }
+        host.params.statements.append(&mut rest.params.statements);
         let groups = &groups;
         if host.hardware.is_none() && host.client_id.is_none() {
             self.warn(s.span, format!("host {name} has no hardware address or client identifier; it matches no client"));
@@ -369,7 +370,10 @@ impl Lowerer<'_> {
             span: s.span,
         };
         let (mut matched_once, mut submatched_once) = (false, false);
+        // What the class's other statements make: its conditional statements.
+        let mut rest = Body::default();
         for st in block {
+            rest.before(st);
             let w = &st.words;
             let result = match st.keyword().as_str() {
                 // One `match if` and one `match`/`spawn with` per class (server/confpars.c
@@ -431,10 +435,7 @@ impl Lowerer<'_> {
                 "dynamic" if w.len() == 1 => Ok(()),
                 _ => match self.parameter(st, Scope::Class, &mut class.params) {
                     Ok(true) => Ok(()),
-                    Ok(false) => {
-                        let mut ignored = Body::default();
-                        self.declaration(st, Scope::Class, groups, &mut ignored)
-                    }
+                    Ok(false) => self.declaration(st, Scope::Class, groups, &mut rest),
                     Err(d) => Err(d),
                 },
             };
@@ -442,6 +443,7 @@ impl Lowerer<'_> {
                 self.diagnostics.push(d);
             }
         }
+        class.params.statements.append(&mut rest.params.statements);
         // Fail closed: a class whose members charruad cannot tell (no match it evaluates) may
         // not restrict who is served, or its members would be served.
         if class.condition.is_none() {

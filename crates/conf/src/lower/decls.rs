@@ -111,6 +111,15 @@ pub(super) struct Body {
     pub(super) open_if: Option<bool>,
 }
 
+impl Body {
+    /// Before statement `st`: an `if` chain stays open only for the `elsif` or `else` after it.
+    pub(super) fn before(&mut self, st: &Statement) {
+        if !matches!(st.keyword().as_str(), "elsif" | "else") {
+            self.open_if = None;
+        }
+    }
+}
+
 pub(super) fn word(words: &[Token], i: usize) -> Option<&Token> {
     words.get(i)
 }

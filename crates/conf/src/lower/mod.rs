@@ -175,25 +175,29 @@ impl Lowerer<'_> {
             .addresses(t, what, &mut *self.loader, &mut self.diagnostics)
     }
 
-    /// The settings a block sets itself, read ahead so that declarations inside it inherit
-    /// them wherever they stand (ISC applies a scope's parameters to the whole scope).
+    /// The settings a block sets itself, its conditional statements with them, read ahead so
+    /// that declarations inside it inherit them wherever they stand (ISC applies a scope's
+    /// parameters to the whole scope).
     fn own_params(&mut self, statements: &[Statement], scope: Scope) -> Params {
         let saved = self.diagnostics.len();
-        let mut params = Params::default();
+        let mut own = Body::default();
         for s in statements {
-            let _ = self.parameter(s, scope, &mut params);
+            own.before(s);
+            if matches!(s.keyword().as_str(), "if" | "elsif" | "else") {
+                let _ = self.declaration(s, scope, &Params::default(), &mut own);
+            } else {
+                let _ = self.parameter(s, scope, &mut own.params);
+            }
         }
         self.diagnostics.truncate(saved);
-        params
+        own.params
     }
 
     /// Lowers one block. `groups` holds the settings of enclosing groups.
     fn body(&mut self, statements: &[Statement], scope: Scope, groups: &Params) -> Body {
         let mut body = Body::default();
         for s in statements {
-            if !matches!(s.keyword().as_str(), "elsif" | "else") {
-                body.open_if = None;
-            }
+            body.before(s);
             match self.parameter(s, scope, &mut body.params) {
                 Ok(true) => continue,
                 Ok(false) => {}
@@ -312,7 +316,12 @@ impl Lowerer<'_> {
             },
             "break" if w.len() == 1 => {}
             "if" | "elsif" | "else" => {
-                let condition = w.get(1..).unwrap_or_default();
+                // `else if` is `elsif` (common/parse.c `parse_if_statement`).
+                let (keyword, skip) = match w.get(1) {
+                    Some(t) if keyword == "else" && t.is("if") => ("elsif".to_string(), 2),
+                    _ => (keyword, 1),
+                };
+                let condition = w.get(skip..).unwrap_or_default();
                 let condition = (keyword != "else")
                     .then(|| self.expression(condition, s.span, expr::Kind::Boolean))
                     .transpose()?;

@@ -101,7 +101,9 @@ macro_rules! layers {
             if !outer.statements.is_empty() {
                 let mut own = std::mem::replace(self, outer.clone());
                 let statements = std::mem::take(&mut own.statements);
-                self.statements.push(Statement::Set(own));
+                if own != Self::default() {
+                    self.statements.push(Statement::Set(own));
+                }
                 self.statements.extend(statements);
                 return;
             }
