@@ -557,3 +557,42 @@ fn group_conditions_reach_their_members_and_else_if_is_elsif() {
     assert_eq!(file(&[0, 0x0b]), "arm");
     assert_eq!(file(&[0, 0]), "bios");
 }
+
+/// A subclass block's settings go to its members, over its class's (server/confpars.c).
+#[test]
+fn subclass_blocks_give_their_settings_to_their_members() {
+    let config = lower(
+        r#"
+        class "vendors" { match option vendor-class-identifier; filename "class"; next-server 198.18.0.3; }
+        subclass "vendors" "MSFT 5.0" { filename "msft"; }
+        subclass "vendors" "other";
+        subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.200; }
+        "#,
+    );
+    let settings = |vendor: &[u8]| {
+        let mut msg = charrua_wire::Message::default();
+        msg.options
+            .insert(OptionCode::VENDOR_CLASS_IDENTIFIER, vendor);
+        let request = charrua_server::config::Request {
+            msg: &msg,
+            relayed: false,
+            host: None,
+            address: None,
+        };
+        let classes = config.classes_of(&request);
+        let params = config.params_for(
+            charrua_server::config::SubnetId(0),
+            None,
+            &classes,
+            None,
+            &request,
+        );
+        (
+            params.filename.map(|f| String::from_utf8(f).unwrap()),
+            params.next_server,
+        )
+    };
+    assert_eq!(settings(b"MSFT 5.0"), (Some("msft".into()), Some(ip(3))));
+    assert_eq!(settings(b"other"), (Some("class".into()), Some(ip(3))));
+    assert_eq!(settings(b"none"), (None, None));
+}

@@ -516,19 +516,36 @@ impl Lowerer<'_> {
         let member = Match::Option { code, value };
         class.condition = Some(match class.condition.take() {
             Some(Match::Any(mut members)) => {
-                members.push(member);
+                members.push(member.clone());
                 Match::Any(members)
             }
-            _ => Match::Any(vec![member]),
+            _ => Match::Any(vec![member.clone()]),
         });
-        if s.block.is_some() {
-            self.warn(
-                s.span,
-                "settings in a subclass block are not implemented yet: the subclass's members do not get them",
-            );
-        }
+        let parent = class.params.clone();
+        let Some(block) = &s.block else {
+            return Ok(());
+        };
+        // A subclass with settings is a class of its own whose scope is inside its class's
+        // (server/confpars.c parse_class_declaration: its group's parent is the class's), and
+        // whose settings win over the class's: it goes first among the classes.
+        let mut own = self.body(block, Scope::Class, &Params::default()).params;
+        own.inherit(&parent);
+        let at = self.decls.classes.iter().position(|c| c.name == name);
+        let subclass = ClassDecl {
+            name: format!("{name} (subclass {})", written_value(&s.words)),
+            condition: Some(member),
+            spawn_option: None,
+            params: own,
+            span: s.span,
+        };
+        self.decls.classes.insert(at.unwrap_or_default(), subclass);
         Ok(())
     }
+}
+
+/// A subclass's value as written (its third word), to name it.
+fn written_value(words: &[crate::lexer::Token]) -> String {
+    words.get(2).map(|t| t.text.clone()).unwrap_or_default()
 }
 
 /// `lease limit N;` in a class (server/confpars.c parse_class_declaration): checked as dhcpd
