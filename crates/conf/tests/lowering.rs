@@ -596,3 +596,57 @@ fn subclass_blocks_give_their_settings_to_their_members() {
     assert_eq!(settings(b"other"), (Some("class".into()), Some(ip(3))));
     assert_eq!(settings(b"none"), (None, None));
 }
+
+/// The PXELINUX idiom (a real configuration's): options of the file's own space sent as site
+/// options, and a parameter request list computed per request, as dhcpd has them.
+#[test]
+fn site_and_vendor_option_spaces_and_computed_options() {
+    let config = lower(
+        r#"
+        option space pxelinux;
+        option pxelinux.magic      code 208 = string;
+        option pxelinux.configfile code 209 = text;
+        option space sunw;
+        option sunw.root-path code 2 = text;
+        subnet 198.18.0.0 netmask 255.255.255.0 {
+          range 198.18.0.100 198.18.0.200;
+          site-option-space "pxelinux";
+          vendor-option-space sunw;
+          option pxelinux.magic f1:00:74:7e;
+          option pxelinux.configfile "pxelinux.cfg";
+          option sunw.root-path "/export";
+          if exists dhcp-parameter-request-list {
+            option dhcp-parameter-request-list = concat(option dhcp-parameter-request-list, d0, d1);
+          }
+        }
+        "#,
+    );
+    let params = &config.subnets[0].params;
+    let site = params.site_option_space.as_ref().unwrap();
+    assert_eq!((site.name.as_str(), site.code_min), ("pxelinux", 208));
+    assert_eq!(params.vendor_option_space.as_deref(), Some("sunw"));
+    let pxelinux = &params.space_options["pxelinux"];
+    assert_eq!(
+        pxelinux.get(OptionCode(208)),
+        Some(&[0xf1, 0, 0x74, 0x7e][..])
+    );
+    assert_eq!(pxelinux.get(OptionCode(209)), Some(&b"pxelinux.cfg"[..]));
+    assert_eq!(
+        params.space_options["sunw"].get(OptionCode(2)),
+        Some(&b"/export"[..])
+    );
+    let mut msg = charrua_wire::Message::default();
+    msg.options
+        .insert(OptionCode::PARAMETER_REQUEST_LIST, &[1, 3]);
+    let request = charrua_server::config::Request {
+        msg: &msg,
+        relayed: false,
+        host: None,
+        address: None,
+    };
+    let evaluated = params.evaluated(&request);
+    assert_eq!(
+        evaluated.options.get(OptionCode::PARAMETER_REQUEST_LIST),
+        Some(&[1, 3, 0xd0, 0xd1][..])
+    );
+}

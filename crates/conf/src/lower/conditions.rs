@@ -44,11 +44,15 @@ enum Code {
 
 /// A number where dhcpd reads data: one octet (common/parse.c `parse_cshl` reads it in hex, so
 /// only a single digit means the same in both readings).
-fn as_data(e: &Parsed, lowered: Expr) -> Result<Expr, String> {
-    match (e, lowered) {
-        (Parsed::Number(n @ 0..=9), _) => Ok(Expr::Const(vec![*n as u8])),
-        (Parsed::Number(n), _) => Err(format!("the number {n} read as data")),
-        (_, lowered) => Ok(lowered),
+pub(super) fn data(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
+    match e {
+        Parsed::Number(n @ 0..=9) => Ok(Expr::Const(vec![*n as u8])),
+        Parsed::Number(n) => Err(format!("the number {n} read as data")),
+        // A word of one or two hex digits is an octet where data goes (`d0`, `ff`).
+        Parsed::Variable(word) if word.len() <= 2 => u8::from_str_radix(word, 16)
+            .map(|b| Expr::Const(vec![b]))
+            .map_err(|_| format!("the variable {word}")),
+        _ => lower(e, definitions),
     }
 }
 
@@ -62,7 +66,7 @@ fn width(e: Option<&Parsed>) -> Result<u8, String> {
 /// `e` as the server evaluates it, or what in it has no equivalent.
 pub(super) fn lower(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
     let go = |e: &Parsed| lower(e, definitions);
-    let data = |e: &Parsed| as_data(e, lower(e, definitions)?);
+    let data = |e: &Parsed| data(e, definitions);
     Ok(match e {
         Parsed::Option(name) => match option(name, definitions)? {
             Code::Dhcp(code) => Expr::Option(code),
@@ -117,7 +121,7 @@ pub(super) fn lower(e: &Parsed, definitions: &Definitions) -> Result<Expr, Strin
 
 fn call(name: &str, args: &[Parsed], definitions: &Definitions) -> Result<Expr, String> {
     let go = |e: &Parsed| lower(e, definitions).map(boxed);
-    let data = |e: &Parsed| as_data(e, lower(e, definitions)?).map(boxed);
+    let data = |e: &Parsed| data(e, definitions).map(boxed);
     let arg = |i: usize| {
         args.get(i)
             .ok_or_else(|| format!("{name}: missing argument"))

@@ -21,6 +21,12 @@ pub(crate) struct Definitions {
     /// Every option the file defines, by lower-case name (`SPACE.NAME` in another space), with
     /// dhcpd's format for it, so values are checked as dhcpd checks them.
     isc_formats: HashMap<String, String>,
+    /// Options the file defines in its own spaces (`SPACE.NAME`, lower case): code and format
+    /// (`None` for a record type).
+    space_options: HashMap<String, (OptionCode, Option<Format>)>,
+    /// The file's spaces with other code or length widths than one octet, whose values are
+    /// not sent.
+    wide_spaces: HashSet<String>,
 }
 
 /// dhcpd 4.4's option spaces (universes).
@@ -44,6 +50,8 @@ impl Default for Definitions {
             by_name: HashMap::new(),
             spaces: ISC_SPACES.iter().map(|s| s.to_string()).collect(),
             isc_formats: HashMap::new(),
+            space_options: HashMap::new(),
+            wide_spaces: HashSet::new(),
         }
     }
 }
@@ -58,6 +66,10 @@ pub(crate) enum OptionStatement {
     /// so neither it nor an outer scope's value is sent, as dhcpd leaves out an option whose
     /// lookup fails (common/tree.c `expr_host_lookup`).
     Withheld(OptionCode),
+    /// A value of option `code` of the file's option space named.
+    SpaceValue(String, OptionCode, Value),
+    /// `option NAME = EXPRESSION;`: the value computed for each request.
+    Computed(OptionCode, charrua_server::config::Expr),
     /// Parsed, not implemented: the warning says why.
     Warned(Diagnostic),
 }
@@ -90,15 +102,21 @@ fn format_of(words: &[Token]) -> Option<Format> {
 
 /// `option space NAME [code width 1|2|4] [length width 1|2] [hash size N];` (common/parse.c
 /// parse_option_space_decl): the space's name, or dhcpd's complaint.
-fn space_declaration(rest: &[Token], span: Span) -> Result<String, Diagnostic> {
+/// `option space NAME [code width N] [length width N] [hash size N];`: the name, and whether
+/// its widths are one octet each, as DHCPv4 options.
+fn space_declaration(rest: &[Token], span: Span) -> Result<(String, bool), Diagnostic> {
     let name = rest
         .first()
         .filter(|t| t.kind == TokenKind::Atom && !t.text.starts_with(|c: char| c.is_ascii_digit()))
         .ok_or_else(|| Diagnostic::error(span, "expecting identifier."))?;
     let mut i = 1;
+    let mut octets = true;
     while let Some(t) = rest.get(i) {
         let value = rest.get(i + 2);
         let n = value.and_then(|v| v.text.parse::<u64>().ok());
+        if !t.is("hash") && n != Some(1) {
+            octets = false;
+        }
         let bad = |message: String| Diagnostic::error(value.map_or(t.span, |v| v.span), message);
         match t.text.to_ascii_lowercase().as_str() {
             "code" if !rest.get(i + 1).is_some_and(|w| w.is("width")) => {
@@ -132,7 +150,7 @@ fn space_declaration(rest: &[Token], span: Span) -> Result<String, Diagnostic> {
         }
         i += 3;
     }
-    Ok(name.text.to_ascii_lowercase())
+    Ok((name.text.to_ascii_lowercase(), octets))
 }
 
 /// Options whose text form in dhcpd (common/tables.c) differs from charrua's table's: their
@@ -213,6 +231,18 @@ impl Definitions {
         }
     }
 
+    /// The lowest code of `space` that is a site option when it is the `site-option-space`:
+    /// its lowest defined code, at most 224, at least 128 (server/dhcp.c `find_min_site_code`).
+    pub(crate) fn site_code_min(&self, space: &str) -> u8 {
+        let prefix = format!("{space}.");
+        self.space_options
+            .iter()
+            .filter(|(name, _)| name.starts_with(&prefix))
+            .map(|(_, (code, _))| code.0)
+            .fold(224, u8::min)
+            .max(128)
+    }
+
     /// Lowers one `option ...;` statement (`words` includes the leading `option`).
     pub(crate) fn statement(
         &mut self,
@@ -251,11 +281,12 @@ impl Definitions {
             ));
         }
         if name.is("space") {
-            self.spaces.insert(space_declaration(rest, span)?);
-            return Ok(OptionStatement::Warned(Diagnostic::warning(
-                span,
-                "option spaces are parsed but not implemented yet: options of this space are not sent",
-            )));
+            let (space, octets) = space_declaration(rest, span)?;
+            if !octets {
+                self.wide_spaces.insert(space.clone());
+            }
+            self.spaces.insert(space);
+            return Ok(OptionStatement::Defined);
         }
         // `SPACE.NAME` needs a known SPACE (common/parse.c parse_option_name).
         if let Some((space, _)) = name.text.split_once('.') {
@@ -292,10 +323,21 @@ impl Definitions {
                     format!("unknown option {local}"),
                 ));
             }
+            if let (Some((code, Some(format))), false) = (
+                self.space_options.get(local).copied(),
+                self.wide_spaces.contains(space),
+            ) {
+                return Ok(match self.value(name, code, format, rest, sources)? {
+                    OptionStatement::Value(code, value) => {
+                        OptionStatement::SpaceValue(space.to_string(), code, value)
+                    }
+                    other => other,
+                });
+            }
             return Ok(OptionStatement::Warned(Diagnostic::warning(
                 name.span,
                 format!(
-                    "option {} is in another option space; option spaces are not implemented yet: it is not sent",
+                    "option {} is in an option space whose values charrua does not send (another space of dhcpd's, a record type or wider codes): it is not sent",
                     name.text
                 ),
             )));
@@ -390,15 +432,21 @@ impl Definitions {
                 }
                 std::slice::from_ref(value)
             }
-            [eq, value] if eq.is_punct("=") => std::slice::from_ref(value),
-            [eq, ..] if eq.is_punct("=") => {
-                return Ok(OptionStatement::Warned(Diagnostic::warning(
-                    name.span,
-                    format!(
-                        "option {} = EXPRESSION: computed option values are not implemented yet; the option is not sent",
-                        name.text
-                    ),
-                )))
+            [eq, value] if eq.is_punct("=") && value.kind == TokenKind::String => {
+                std::slice::from_ref(value)
+            }
+            [eq, expression @ ..] if eq.is_punct("=") => {
+                let parsed = super::expr::parse(expression, name.span, super::expr::Kind::Data)?;
+                return Ok(match super::conditions::data(&parsed, self) {
+                    Ok(e) => OptionStatement::Computed(code, e),
+                    Err(why) => OptionStatement::Warned(Diagnostic::warning(
+                        name.span,
+                        format!(
+                            "option {} = EXPRESSION: {why} is not evaluated yet; the option is not sent",
+                            name.text
+                        ),
+                    )),
+                });
             }
             other => other,
         };
@@ -497,15 +545,13 @@ impl Definitions {
         let isc = isc_format::definition(type_words, &self.spaces, span)?;
         self.isc_formats.insert(local.clone(), isc);
         if other_space {
-            // Another option space: its codes go as wide as the space's `code width`, and its
-            // values are not sent yet.
-            return Ok(OptionStatement::Warned(Diagnostic::warning(
-                name.span,
-                format!(
-                    "option {} is in another option space; option spaces are not implemented yet: it is not sent",
-                    name.text
-                ),
-            )));
+            // Another option space: sent where `site-option-space` or `vendor-option-space`
+            // names it, when its codes fit an octet.
+            if let Ok(code) = u8::try_from(code) {
+                self.space_options
+                    .insert(local, (OptionCode(code), format_of(type_words)));
+            }
+            return Ok(OptionStatement::Defined);
         }
         // dhcpd takes any code; DHCPv4 can carry 1 to 254.
         if !(1..=254).contains(&code) {

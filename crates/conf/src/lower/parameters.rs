@@ -1,7 +1,7 @@
 //! Parameter statements: the settings a scope carries (lease times, server identity, boot
 //! file, options and their `NAME = EXPRESSION` forms, who is answered), as dhcpd reads them.
 
-use charrua_server::config::Params;
+use charrua_server::config::{Params, SiteSpace};
 use charrua_wire::{Format, Value};
 
 use super::decls::{lease_time, string, Scope};
@@ -171,6 +171,14 @@ impl Lowerer<'_> {
                 match statement {
                     OptionStatement::Value(code, value) => params.set_option(code, &value),
                     OptionStatement::Withheld(code) => params.options.insert(code, &[]),
+                    OptionStatement::SpaceValue(space, code, value) => {
+                        params.space_mut(&space).insert_value(code, &value);
+                    }
+                    OptionStatement::Computed(code, e) => {
+                        params
+                            .statements
+                            .push(charrua_server::config::Statement::Option(code, e));
+                    }
                     OptionStatement::Defined => {}
                     OptionStatement::Warned(d) => self.diagnostics.push(d),
                 }
@@ -233,6 +241,24 @@ impl Lowerer<'_> {
                 }
             }
             "server-name" => params.server_name = Some(string(w, s.span)?),
+            // Where options of the file's spaces go (server/dhcp.c, common/options.c
+            // `cons_options`): site options as DHCP options from the space's lowest code,
+            // vendor options encapsulated in option 43.
+            "site-option-space" | "vendor-option-space" if w.len() == 2 => {
+                let space = w
+                    .get(1)
+                    .map(|t| t.text.to_ascii_lowercase())
+                    .unwrap_or_default();
+                if keyword == "site-option-space" {
+                    let code_min = self.definitions.site_code_min(&space);
+                    params.site_option_space = Some(SiteSpace {
+                        name: space,
+                        code_min,
+                    });
+                } else {
+                    params.vendor_option_space = Some(space);
+                }
+            }
             "filename" => params.filename = Some(string(w, s.span)?),
             // In a pool, `allow` and `deny` take permits only (server/confpars.c
             // parse_pool_statement, get_permit: "expecting permit type"); `ignore` stays a flag.

@@ -18,7 +18,7 @@ pub(crate) use class::agent_sub_option;
 pub use class::Match;
 pub use error::ConfigError;
 pub use expr::{Arithmetic, Datum, Expr, Request};
-pub use params::{Params, Statement};
+pub use params::{Params, SiteSpace, Statement};
 
 use crate::net::Ipv4Net;
 

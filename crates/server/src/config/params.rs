@@ -3,11 +3,12 @@
 //! global, as ISC dhcpd resolves them).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use charrua_wire::{OptionCode, Options, Value};
 
-use super::expr::{Expr, Request};
+use super::expr::{Datum, Expr, Request};
 
 /// Settings of one scope; `None` means "inherit".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,9 +59,27 @@ pub struct Params {
     /// back unchanged, with what is left of it and nothing written (ISC `dhcp-cache-threshold`,
     /// 25 by default; 0 turns it off; server/dhcp.c `reuse_lease`).
     pub cache_threshold: Option<u8>,
+    /// The option space whose options go as DHCP options from its lowest code up (ISC
+    /// `site-option-space`; PXELINUX's codes 208-211).
+    pub site_option_space: Option<SiteSpace>,
+    /// The option space whose options are encapsulated in option 43 (ISC
+    /// `vendor-option-space`).
+    pub vendor_option_space: Option<String>,
+    /// Values of options of other option spaces, by space (lower-case name).
+    pub space_options: BTreeMap<String, Options>,
     /// Statements run per request after the settings above, in order (ISC `if`, `elsif`,
     /// `else`): what they set is laid over them.
     pub statements: Vec<Statement>,
+}
+
+/// A `site-option-space`: its name and its lowest site code (server/dhcp.c
+/// `find_min_site_code`: the space's lowest defined code, at most 224, at least 128).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteSpace {
+    /// The space.
+    pub name: String,
+    /// Codes from this one up are the space's.
+    pub code_min: u8,
 }
 
 /// A statement a scope runs per request (common/execute.c `execute_statements`).
@@ -72,6 +91,9 @@ pub enum Statement {
     /// Settings laid over what is set before them (a scope's own settings, run after the
     /// statements of the group it inherits from).
     Set(Params),
+    /// `option NAME = EXPRESSION;`: the option's value computed for the request; when it
+    /// evaluates to nothing, the option is not set here (dhcpd sends no value then).
+    Option(OptionCode, Expr),
 }
 
 impl Statement {
@@ -86,6 +108,12 @@ impl Statement {
                 }
             }
             Self::Set(settings) => out.overlay(&settings.evaluated(request)),
+            Self::Option(code, e) => match e.evaluate(request) {
+                Some(Datum::Data(value)) => out.options.insert(*code, &value),
+                _ => {
+                    out.options.remove(*code);
+                }
+            },
         }
     }
 }
@@ -115,6 +143,14 @@ macro_rules! layers {
                     self.options.insert(code, value);
                 }
             }
+            for (space, options) in &outer.space_options {
+                let own = self.space_mut(space);
+                for (code, value) in options.iter() {
+                    if !own.contains(code) {
+                        own.insert(code, value);
+                    }
+                }
+            }
         }
 
         /// Lays `top`'s settings over `self`'s: what `top` sets wins (its statements are
@@ -125,6 +161,12 @@ macro_rules! layers {
             })*
             for (code, value) in top.options.iter() {
                 self.options.insert(code, value);
+            }
+            for (space, options) in &top.space_options {
+                let own = self.space_mut(space);
+                for (code, value) in options.iter() {
+                    own.insert(code, value);
+                }
             }
         }
     };
@@ -149,7 +191,9 @@ impl Params {
         use_host_decl_names,
         boot_unknown_clients,
         booting,
-        cache_threshold
+        cache_threshold,
+        site_option_space,
+        vendor_option_space
     );
 
     /// ISC dhcpd's `dhcp-cache-threshold` when none is configured, in percent (includes/dhcpd.h
@@ -169,6 +213,11 @@ impl Params {
             statement.execute(request, &mut out);
         }
         Cow::Owned(out)
+    }
+
+    /// The values of option space `space`, made empty if it has none yet.
+    pub fn space_mut(&mut self, space: &str) -> &mut Options {
+        self.space_options.entry(space.to_string()).or_default()
     }
 
     /// Sets option `code` to `value`.

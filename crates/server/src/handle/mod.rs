@@ -13,6 +13,7 @@ mod names;
 mod release;
 mod reply;
 mod request;
+mod spaces;
 mod times;
 
 use std::net::{Ipv4Addr, SocketAddrV4};

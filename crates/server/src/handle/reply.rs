@@ -230,13 +230,13 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
             if reserved(code) || o.contains(code) {
                 return;
             }
-            if let Some(raw) = spec.params.options.get(code) {
+            if let Some(raw) = super::spaces::value(spec.params, code) {
                 // An address option set to nothing (its host names did not resolve): not sent,
                 // and no outer value either, as dhcpd (common/tree.c `expr_host_lookup`).
                 if raw.is_empty() && withheld(code) {
                     return;
                 }
-                o.insert(code, raw);
+                o.insert(code, &raw);
             } else if let Some(value) = derived(ctx, addr, code) {
                 o.insert_value(code, &value);
             } else {
@@ -247,9 +247,15 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
         // The subnet mask always goes (ISC does the same), then the requested ones in the
         // client's order (RFC 2132 section 9.8), or every configured one if it asked for none.
         add(OptionCode::SUBNET_MASK, o);
-        match req.options.parameter_request_list() {
+        // A parameter request list in the configuration stands for the client's (dhcpd looks
+        // it up in its own options first, server/dhcp.c `ack_lease`): PXELINUX sites add the
+        // codes they want sent.
+        let configured = spec.params.options.get(OptionCode::PARAMETER_REQUEST_LIST);
+        match configured.or_else(|| req.options.parameter_request_list()) {
             Some(prl) => prl.iter().for_each(|c| add(OptionCode(*c), o)),
-            None => spec.params.options.iter().for_each(|(c, _)| add(c, o)),
+            None => super::spaces::codes(spec.params)
+                .into_iter()
+                .for_each(|c| add(c, o)),
         }
         if let Some(fqdn) = super::names::fqdn_response(req).filter(|_| spec.kind != Kind::Bootp) {
             o.insert(OptionCode::CLIENT_FQDN, &fqdn);
