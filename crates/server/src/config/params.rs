@@ -90,7 +90,7 @@ pub enum Statement {
     If(Vec<(Option<Expr>, Params)>),
     /// Settings laid over what is set before them (a scope's own settings, run after the
     /// statements of the group it inherits from).
-    Set(Params),
+    Set(Box<Params>),
     /// `option NAME = EXPRESSION;`: the option's value computed for the request; when it
     /// evaluates to nothing, the option is not set here (dhcpd sends no value then).
     Option(OptionCode, Expr),
@@ -130,7 +130,7 @@ macro_rules! layers {
                 let mut own = std::mem::replace(self, outer.clone());
                 let statements = std::mem::take(&mut own.statements);
                 if own != Self::default() {
-                    self.statements.push(Statement::Set(own));
+                    self.statements.push(Statement::Set(Box::new(own)));
                 }
                 self.statements.extend(statements);
                 return;
