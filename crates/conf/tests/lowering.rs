@@ -199,17 +199,20 @@ fn a_fixed_address_in_a_range_is_cut_out_of_it() {
     assert_eq!(ranges, [(ip(100), ip(109)), (ip(111), ip(120))]);
 }
 
+/// Hosts sharing a hardware address stay declarations of their own, each with its settings
+/// (the server picks the one for the client's network, as dhcpd).
 #[test]
-fn hosts_sharing_a_hardware_address_are_merged() {
+fn hosts_sharing_a_hardware_address_keep_their_own_settings() {
     let config = lower(
-        "host a { hardware ethernet 02:00:00:00:00:01; fixed-address 198.18.0.12; }\n\
-         host b { hardware ethernet 02:00:00:00:00:01; fixed-address 198.18.1.12; }",
+        "host a { hardware ethernet 02:00:00:00:00:01; fixed-address 198.18.0.12; filename \"a\"; }\n\
+         host b { hardware ethernet 02:00:00:00:00:01; fixed-address 198.18.1.12; filename \"b\"; }",
     );
-    assert_eq!(config.hosts.len(), 1);
+    assert_eq!(config.hosts.len(), 2);
     assert_eq!(
-        config.hosts[0].fixed_addresses,
-        [ip(12), Ipv4Addr::new(198, 18, 1, 12)]
+        config.hosts[1].fixed_addresses,
+        [Ipv4Addr::new(198, 18, 1, 12)]
     );
+    assert_eq!(config.hosts[1].params.filename.as_deref(), Some(&b"b"[..]));
 }
 
 /// A loader that resolves `ns1.example.test` and `pc.example.test` and nothing else.

@@ -4,7 +4,7 @@ mod common;
 
 use std::net::Ipv4Addr;
 
-use charrua_server::config::{Config, ConfigError, Match, ScopeBuilder};
+use charrua_server::config::{Config, ConfigError, Match, NetworkId, ScopeBuilder};
 use charrua_wire::{MessageType, OptionCode, Value};
 use common::*;
 
@@ -83,20 +83,38 @@ fn a_fixed_address_inside_a_dynamic_range_is_refused() {
     );
 }
 
+/// Hosts may share an identity, one per network as sites write them; of those, a client gets
+/// the one with a fixed address on its network, else the first with none (server/dhcp.c
+/// `find_host_for_network`).
 #[test]
-fn duplicate_host_keys_and_hosts_without_identity_are_refused() {
-    let dup = Config::builder()
-        .host("a", |h| h.hardware_ethernet(mac(1)))
-        .host("b", |h| h.hardware_ethernet(mac(1)))
-        .build();
-    assert!(
-        matches!(dup, Err(ConfigError::DuplicateHostKey { ref first, ref second, .. }) if first == "a" && second == "b")
-    );
-    let dup_id = Config::builder()
-        .host("a", |h| h.client_id(&[1, 2]))
-        .host("b", |h| h.client_id(&[1, 2]))
-        .build();
-    assert!(matches!(dup_id, Err(ConfigError::DuplicateHostKey { .. })));
+fn hosts_sharing_an_identity_are_told_apart_by_network_and_hosts_without_one_refused() {
+    let config = Config::builder()
+        .subnet(net(NET), |s| s)
+        .subnet(net("198.19.0.0/24"), |s| s)
+        .host("a", |h| {
+            h.hardware_ethernet(mac(1)).fixed_address(ip(198, 18, 0, 5))
+        })
+        .host("b", |h| {
+            h.hardware_ethernet(mac(1)).fixed_address(ip(198, 19, 0, 5))
+        })
+        .host("c", |h| h.hardware_ethernet(mac(1)))
+        .build()
+        .unwrap();
+    let host_on = |network: Option<u32>| {
+        config
+            .host_for(None, 1, &mac(1), network.map(NetworkId))
+            .and_then(|h| config.host(h))
+            .map(|h| h.name.clone())
+    };
+    let network_of = |addr| {
+        config
+            .subnet_of(addr)
+            .and_then(|s| config.subnet(s))
+            .map(|s| s.network.0)
+    };
+    assert_eq!(host_on(network_of(ip(198, 19, 0, 1))), Some("b".into()));
+    assert_eq!(host_on(network_of(ip(198, 18, 0, 1))), Some("a".into()));
+    assert_eq!(host_on(None), Some("c".into()));
     assert_eq!(
         Config::builder().host("x", |h| h).build(),
         Err(ConfigError::HostWithoutIdentity("x".into()))

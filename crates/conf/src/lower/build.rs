@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 
 use charrua_server::config::{Config, ConfigBuilder, ConfigError, Match, ScopeBuilder};
 
-use super::decls::{Decls, HostDecl, PermitKind, PermitSpec};
+use super::decls::{Decls, PermitKind, PermitSpec};
 use super::Lowerer;
 use crate::source::{Diagnostic, Severity, Span};
 
@@ -15,23 +15,6 @@ impl Lowerer<'_> {
     /// are merged, and a fixed address
     /// inside a dynamic range is cut out of the range so it is never leased to anyone else.
     pub(super) fn compatible(&mut self, decls: &mut Decls) {
-        // Merge hosts that share an identity (ISC allows one host per network with one MAC).
-        let mut merged: Vec<HostDecl> = Vec::new();
-        for host in std::mem::take(&mut decls.hosts) {
-            let same = merged.iter_mut().find(|m| {
-                (m.hardware.is_some() && m.hardware == host.hardware)
-                    || (m.client_id.is_some() && m.client_id == host.client_id)
-            });
-            match same {
-                Some(m) => {
-                    let span = self.span_of(&format!("host {}", host.name));
-                    self.warn(span, format!("host {} has the identity of host {}; their fixed addresses are merged (separate settings per declaration are not implemented)", host.name, m.name));
-                    m.fixed.extend(host.fixed);
-                }
-                None => merged.push(host),
-            }
-        }
-        decls.hosts = merged;
         // Cut fixed addresses out of dynamic ranges.
         let fixed: Vec<(String, Ipv4Addr)> = decls
             .hosts
@@ -223,9 +206,6 @@ impl Lowerer<'_> {
                     ConfigError::FixedAddressInRange { host, .. }
                     | ConfigError::HostWithoutIdentity(host) => {
                         self.span_of(&format!("host {host}"))
-                    }
-                    ConfigError::DuplicateHostKey { second, .. } => {
-                        self.span_of(&format!("host {second}"))
                     }
                     ConfigError::DuplicateClass(name) => self.span_of(&format!("class {name}")),
                     ConfigError::UnknownClass(_) => self.first_span,

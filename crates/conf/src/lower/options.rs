@@ -62,9 +62,10 @@ pub(crate) enum OptionStatement {
     Value(OptionCode, Value),
     /// A definition, recorded.
     Defined,
-    /// An address option whose host names did not all resolve: set to nothing in its scope,
-    /// so neither it nor an outer scope's value is sent, as dhcpd leaves out an option whose
-    /// lookup fails (common/tree.c `expr_host_lookup`).
+    /// Set to nothing in its scope, so neither it nor an outer scope's value is sent: an
+    /// empty value, or an address option whose host names did not all resolve (dhcpd leaves
+    /// out an option whose lookup fails, common/tree.c `expr_host_lookup`, and one of no
+    /// length, common/options.c `store_options`).
     Withheld(OptionCode),
     /// A value of option `code` of the file's option space named.
     SpaceValue(String, OptionCode, Value),
@@ -409,12 +410,11 @@ impl Definitions {
         rest: &[Token],
         sources: &Sources,
     ) -> Result<OptionStatement, Diagnostic> {
+        // An empty value is set, and not sent: dhcpd skips options of no length when it
+        // assembles a reply (common/options.c `store_options`), outer scopes' values too.
         if let [only] = rest {
             if only.kind == TokenKind::String && only.bytes.is_empty() && format == Format::Text {
-                let message = format!("option {} has an empty value; it is not sent", name.text);
-                return Ok(OptionStatement::Warned(Diagnostic::warning(
-                    only.span, message,
-                )));
+                return Ok(OptionStatement::Withheld(code));
             }
         }
         // `option NAME = EXPRESSION;` computes the value for each reply: a constant is the

@@ -580,41 +580,26 @@ fn validate_addresses(config: &Config) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
 fn index_hosts(config: &mut Config) -> Result<(), ConfigError> {
     for (i, host) in config.hosts.iter().enumerate() {
         let id = HostId(i as u32);
         if host.hardware.is_none() && host.client_id.is_none() {
             return Err(ConfigError::HostWithoutIdentity(host.name.clone()));
         }
-        let duplicate = |first: HostId, key: String| ConfigError::DuplicateHostKey {
-            first: config
-                .hosts
-                .get(first.0 as usize)
-                .map(|h| h.name.clone())
-                .unwrap_or_default(),
-            second: host.name.clone(),
-            key,
-        };
+        // Several hosts may share an identity, one per network (Config::host_for).
         if let Some(hw) = &host.hardware {
-            if let Some(first) = config.hosts_by_hardware.insert(hw.clone(), id) {
-                return Err(duplicate(
-                    first,
-                    format!("hardware {} {}", hw.0, hex(&hw.1)),
-                ));
-            }
+            config
+                .hosts_by_hardware
+                .entry(hw.clone())
+                .or_default()
+                .push(id);
         }
         if let Some(cid) = &host.client_id {
-            if let Some(first) = config.hosts_by_client_id.insert(cid.clone(), id) {
-                return Err(duplicate(first, format!("client identifier {}", hex(cid))));
-            }
+            config
+                .hosts_by_client_id
+                .entry(cid.clone())
+                .or_default()
+                .push(id);
         }
     }
     Ok(())

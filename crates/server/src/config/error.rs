@@ -36,16 +36,6 @@ pub enum ConfigError {
         /// The address.
         address: Ipv4Addr,
     },
-    /// Two hosts with the same hardware address or client identifier.
-    #[error("hosts {first} and {second} have the same {key}")]
-    DuplicateHostKey {
-        /// The first host.
-        first: String,
-        /// The second host.
-        second: String,
-        /// Which key, e.g. "hardware ethernet 02:00:00:00:00:01".
-        key: String,
-    },
     /// A host with neither hardware address nor client identifier matches nobody.
     #[error("host {0} has neither a hardware address nor a client identifier")]
     HostWithoutIdentity(String),

@@ -167,8 +167,8 @@ pub struct Config {
     pub hosts: Vec<Host>,
     /// Classes, in declaration order (earlier classes' settings win).
     pub classes: Vec<Class>,
-    hosts_by_hardware: HashMap<(u8, Vec<u8>), HostId>,
-    hosts_by_client_id: HashMap<Vec<u8>, HostId>,
+    hosts_by_hardware: HashMap<(u8, Vec<u8>), Vec<HostId>>,
+    hosts_by_client_id: HashMap<Vec<u8>, Vec<HostId>>,
     /// Defects of earlier versions to re-introduce (tests only).
     #[cfg(feature = "defects")]
     pub defects: Defects,
@@ -239,11 +239,40 @@ impl Config {
             .map(|i| PoolId(i as u32))
     }
 
-    /// The host declared for a client, by client identifier first, then hardware address.
-    pub fn host_for(&self, client_id: Option<&[u8]>, htype: u8, hardware: &[u8]) -> Option<HostId> {
-        client_id
+    /// The host declared for a client on shared network `network`, by client identifier
+    /// first, then hardware address. Of several declarations with the client's identity (one
+    /// per network, as sites write them), the one with a fixed address on the network, else
+    /// the first without a fixed address, else the first (server/dhcp.c
+    /// `find_host_for_network`, and `ack_lease` for dynamic leases).
+    pub fn host_for(
+        &self,
+        client_id: Option<&[u8]>,
+        htype: u8,
+        hardware: &[u8],
+        network: Option<NetworkId>,
+    ) -> Option<HostId> {
+        let candidates = client_id
             .and_then(|id| self.hosts_by_client_id.get(id))
-            .or_else(|| self.hosts_by_hardware.get(&(htype, hardware.to_vec())))
+            .or_else(|| self.hosts_by_hardware.get(&(htype, hardware.to_vec())))?;
+        let host = |id: &HostId| self.host(*id);
+        let on_network = |id: &&HostId| {
+            host(id).is_some_and(|h| {
+                h.fixed_addresses.iter().any(|a| {
+                    network.is_some()
+                        && self
+                            .subnet_of(*a)
+                            .and_then(|s| self.subnet(s))
+                            .map(|s| s.network)
+                            == network
+                })
+            })
+        };
+        let dynamic = |id: &&HostId| host(id).is_some_and(|h| h.fixed_addresses.is_empty());
+        candidates
+            .iter()
+            .find(on_network)
+            .or_else(|| candidates.iter().find(dynamic))
+            .or(candidates.first())
             .copied()
     }
 

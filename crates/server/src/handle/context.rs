@@ -52,7 +52,13 @@ impl<'a> Context<'a> {
         let relayed = !msg.giaddr.is_unspecified();
         let link = select_link(config, rx, relayed);
         let hardware = msg.hardware_address();
-        let host = config.host_for(msg.options.client_identifier(), msg.htype, hardware);
+        let network = link.and_then(|s| config.subnet(s)).map(|s| s.network);
+        let host = config.host_for(
+            msg.options.client_identifier(),
+            msg.htype,
+            hardware,
+            network,
+        );
         let request = Request {
             msg,
             relayed,

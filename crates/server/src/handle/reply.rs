@@ -29,15 +29,11 @@ pub(crate) enum Kind {
     Bootp,
 }
 
-/// Whether an empty value of `code` means "set to nothing": an address option, which cannot be
-/// empty on the wire.
+/// Whether an empty value of `code` means "set to nothing": for every option but those that
+/// are empty by nature (rapid commit), as dhcpd sends no option of no length
+/// (common/options.c `store_options`).
 fn withheld(code: OptionCode) -> bool {
-    charrua_wire::options::lookup(code).is_some_and(|d| {
-        matches!(
-            d.format,
-            charrua_wire::Format::Ip | charrua_wire::Format::IpList
-        )
-    })
+    charrua_wire::options::lookup(code).is_none_or(|d| d.format != charrua_wire::Format::Empty)
 }
 
 /// Codes that are never copied from the configuration into a reply: framing, the ones this
@@ -231,8 +227,8 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
                 return;
             }
             if let Some(raw) = super::spaces::value(spec.params, code) {
-                // An address option set to nothing (its host names did not resolve): not sent,
-                // and no outer value either, as dhcpd (common/tree.c `expr_host_lookup`).
+                // An option set to nothing (empty, or its host names did not resolve): not
+                // sent, and no outer value either, as dhcpd.
                 if raw.is_empty() && withheld(code) {
                     return;
                 }

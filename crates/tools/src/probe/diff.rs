@@ -28,6 +28,9 @@ const TIMES: &[u64] = &[51, 58, 59];
 /// Each step: what was sent, the reply, and when it came (Unix seconds).
 type Steps = BTreeMap<(String, u64), (String, Json, u64)>;
 
+/// The difference of a step the judged server did not answer.
+const NO_REPLY: &str = "no reply (the reference replied)";
+
 /// dhcpd 4.4's latest lease end (includes/dhcpd.h `MAX_TIME`, 2038-01-19).
 const DHCPD_MAX_TIME: u64 = 0x7fff_ffff;
 
@@ -107,7 +110,7 @@ pub(crate) fn compare(reference: &Json, judged: &Json, time_slack: u64, at: u64)
     };
     match (reference.is_null(), judged.is_null()) {
         (true, true) => return Comparison::default(),
-        (false, true) => return only("no reply (the reference replied)"),
+        (false, true) => return only(NO_REPLY),
         (true, false) => return only("a reply (the reference gave none)"),
         (false, false) => {}
     }
@@ -159,6 +162,22 @@ fn within(code: u64, a: &str, b: &str, slack: u64) -> bool {
     }
 }
 
+/// Whether the reference acknowledged one address to two clients that both still held it
+/// (dhcpd leases a host's fixed address inside a range to other clients too): a pool then
+/// lasts one address longer there than where the address is kept for its host.
+fn leased_twice(steps: &Steps) -> bool {
+    let mut holders: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for ((profile, _), (_, reply, _)) in steps {
+        if profile == "release-then-discover" || field(reply, "message_type") != "DHCPACK" {
+            continue;
+        }
+        if let Some(address) = field(reply, "yiaddr").as_str() {
+            holders.entry(address).or_default().insert(profile);
+        }
+    }
+    holders.values().any(|h| h.len() > 1)
+}
+
 /// Compares the two runs; whether they agree but for addresses.
 pub(crate) fn run(args: &Args, out: &mut dyn Write) -> bool {
     let (reference, judged) = match (read(&args.reference), read(&args.judged)) {
@@ -169,6 +188,7 @@ pub(crate) fn run(args: &Args, out: &mut dyn Write) -> bool {
         }
     };
     let mut same = true;
+    let twice = leased_twice(&reference);
     let keys: std::collections::BTreeSet<_> = reference.keys().chain(judged.keys()).collect();
     for key in keys {
         let (profile, step) = key;
@@ -177,10 +197,14 @@ pub(crate) fn run(args: &Args, out: &mut dyn Write) -> bool {
         let (sent_b, b, _) = judged.get(key).unwrap_or(&null);
         let sent = if sent.is_empty() { sent_b } else { sent };
         let Comparison {
-            differences,
+            mut differences,
             mut explained,
             address,
         } = compare(a, b, args.time_slack, *at);
+        if twice && differences == [NO_REPLY] {
+            differences.clear();
+            explained.push("dhcpd leased an address to two clients; the pool ran out sooner");
+        }
         same &= differences.is_empty();
         explained.dedup();
         let but = address.map(|a| format!(" but {a}")).unwrap_or_default();
