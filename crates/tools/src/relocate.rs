@@ -174,12 +174,23 @@ fn lab(tokens: &[Token], moved_subnets: &[Ipv4Net]) -> Result<serde_json::Value,
         .find(|n| ranges.iter().any(|(low, _)| n.contains(*low)))
         .or(moved_subnets.first())
         .ok_or("no subnet declaration")?;
-    let taken = |a: &Ipv4Addr| used.contains(a) || ranges.iter().any(|(l, h)| l <= a && a <= h);
-    let mut free = (u32::from(link.network()) + 1..u32::from(link.broadcast()))
-        .rev()
-        .map(Ipv4Addr::from)
-        .filter(|a| !taken(a));
-    let (Some(server), Some(client)) = (free.next(), free.next()) else {
+    // Addresses no statement names, outside the ranges if the subnet has two such, else in
+    // them (a subnet its ranges fill: the lab's two addresses are then not leased by either
+    // server only because both see them in use).
+    let free = || {
+        (u32::from(link.network()) + 1..u32::from(link.broadcast()))
+            .rev()
+            .map(Ipv4Addr::from)
+            .filter(|a| !used.contains(a))
+    };
+    let in_range = |a: &Ipv4Addr| ranges.iter().any(|(l, h)| l <= a && a <= h);
+    let outside: Vec<Ipv4Addr> = free().filter(|a| !in_range(a)).take(2).collect();
+    let pair = if outside.len() == 2 {
+        outside
+    } else {
+        free().take(2).collect()
+    };
+    let [server, client] = pair[..] else {
         return Err(format!("{link}: no two free addresses for the lab"));
     };
     Ok(json!({
