@@ -123,6 +123,7 @@ fn settings_stay_in_their_scope() {
         relayed: false,
         host: None,
         address: None,
+        variables: &[],
     };
     let name = |subnet: u32, pool: Option<u32>| {
         let params = config.params_for(
@@ -429,6 +430,7 @@ fn if_elsif_else_choose_settings_per_request() {
             relayed: false,
             host: None,
             address: None,
+            variables: &[],
         };
         let params = config.params_for(
             charrua_server::config::SubnetId(0),
@@ -494,6 +496,7 @@ fn other_class_conditions_are_evaluated_as_expressions() {
             relayed: false,
             host: None,
             address: None,
+            variables: &[],
         })
     };
     assert!(matches!(config.classes[0].condition, Match::Expr(_)));
@@ -545,6 +548,7 @@ fn group_conditions_reach_their_members_and_else_if_is_elsif() {
             relayed: false,
             host: None,
             address: None,
+            variables: &[],
         };
         let params = config.params_for(
             charrua_server::config::SubnetId(0),
@@ -581,6 +585,7 @@ fn subclass_blocks_give_their_settings_to_their_members() {
             relayed: false,
             host: None,
             address: None,
+            variables: &[],
         };
         let classes = config.classes_of(&request);
         let params = config.params_for(
@@ -646,10 +651,45 @@ fn site_and_vendor_option_spaces_and_computed_options() {
         relayed: false,
         host: None,
         address: None,
+        variables: &[],
     };
     let evaluated = params.evaluated(&request);
     assert_eq!(
         evaluated.options.get(OptionCode::PARAMETER_REQUEST_LIST),
         Some(&[1, 3, 0xd0, 0xd1][..])
     );
+}
+
+/// `set` gives the request a variable that conditions of inner scopes read (a real
+/// configuration: `set pxetype = option arch;` at the top, `if pxetype = 00:07` in a subnet).
+#[test]
+fn variables_set_in_outer_scopes_are_read_by_inner_conditions() {
+    let config = lower(
+        r#"
+        option arch code 93 = unsigned integer 16;
+        set pxetype = option arch;
+        subnet 198.18.0.0 netmask 255.255.255.0 {
+          range 198.18.0.100 198.18.0.200;
+          if pxetype = 00:09 or pxetype = 00:07 { filename "efi"; } else { filename "bios"; }
+        }
+        "#,
+    );
+    let file = |arch: &[u8]| {
+        let mut msg = charrua_wire::Message::default();
+        msg.options.insert(OptionCode(93), arch);
+        let mut request = charrua_server::config::Request {
+            msg: &msg,
+            relayed: false,
+            host: None,
+            address: None,
+            variables: &[],
+        };
+        let subnet = charrua_server::config::SubnetId(0);
+        let variables = config.variables(Some(subnet), &[], None, &request);
+        request.variables = &variables;
+        let params = config.params_for(subnet, None, &[], None, &request);
+        String::from_utf8(params.filename.unwrap()).unwrap()
+    };
+    assert_eq!(file(&[0, 7]), "efi");
+    assert_eq!(file(&[0, 0]), "bios");
 }

@@ -7,7 +7,8 @@
 //! they are: they are only values in replies. The lab (the link subnet, a server address and a
 //! client address in it that nothing in the file uses, and the hardware addresses of its hosts)
 //! is printed as JSON on standard error. A lab writes no file and runs no program of the site's:
-//! `lease-file-name` and `pid-file-name` are taken out, and `execute` runs `/bin/true`.
+//! `lease-file-name` and `pid-file-name` are taken out, and `execute` runs `/bin/true`; and
+//! `interface` statements naming the site's interfaces are taken out.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -112,15 +113,19 @@ fn moved(plan: &[(Ipv4Net, u32)], addr: Ipv4Addr) -> Option<Ipv4Addr> {
 
 /// The edits to make, in file order: each moved address; each `lease-file-name` and
 /// `pid-file-name` statement taken out (the lab names its own files: a server must never write
-/// where the file's site kept its leases); each program an `execute` would run made
-/// `/bin/true` (a lab runs no program of a configuration's).
+/// where the file's site kept its leases); each `interface NAME;` taken out (the lab's link
+/// has its own name); each program an `execute` would run made `/bin/true` (a lab runs no
+/// program of a configuration's).
 fn edits(tokens: &[Token], plan: &[(Ipv4Net, u32)]) -> Vec<(usize, usize, String)> {
     let end = |t: &Token| t.span.offset + t.span.len;
     let mut out = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
         if let Some(to) = address(t).and_then(|a| moved(plan, a)) {
             out.push((t.span.offset, end(t), to.to_string()));
-        } else if t.is("lease-file-name") || t.is("pid-file-name") {
+        } else if t.is("lease-file-name")
+            || t.is("pid-file-name")
+            || (t.is("interface") && tokens.get(i + 2).is_some_and(|t| t.is_punct(";")))
+        {
             let semicolon = tokens
                 .iter()
                 .skip(i)
@@ -130,7 +135,8 @@ fn edits(tokens: &[Token], plan: &[(Ipv4Net, u32)]) -> Vec<(usize, usize, String
             out.push((
                 t.span.offset,
                 semicolon,
-                format!("# {} taken out by charrua relocate", t.text),
+                // (A comment ends its line: what followed goes on the next.)
+                format!("# {} taken out by charrua relocate\n", t.text),
             ));
         } else if t.is("execute") && tokens.get(i + 1).is_some_and(|t| t.is_punct("(")) {
             if let Some(program) = tokens.get(i + 2).filter(|p| p.kind == TokenKind::String) {
@@ -278,6 +284,7 @@ mod tests {
              subnet 10.0.0.0 netmask 255.255.0.0 { range 10.0.5.1 10.0.5.9; }\n\
              host a { hardware ethernet 00:11:22:33:44:55; fixed-address 192.168.001.7; }\n\
              lease-file-name \"/var/lib/dhcp/dhcpd.leases\";\n\
+             shared-network lan { interface eth0; }\n\
              on commit { execute(\"/usr/local/bin/hook\", \"x\"); }\n",
         );
         assert_eq!(
@@ -286,7 +293,8 @@ mod tests {
              subnet 198.19.0.0 netmask 255.255.255.0 {\n  range 198.19.0.100 198.19.0.200;\n  option routers 198.19.0.1;\n}\n\
              subnet 198.18.0.0 netmask 255.255.0.0 { range 198.18.5.1 198.18.5.9; }\n\
              host a { hardware ethernet 00:11:22:33:44:55; fixed-address 198.19.0.7; }\n\
-             # lease-file-name taken out by charrua relocate\n\
+             # lease-file-name taken out by charrua relocate\n\n\
+             shared-network lan { # interface taken out by charrua relocate\n }\n\
              on commit { execute(\"/bin/true\", \"x\"); }\n"
         );
         assert_eq!(lab["link"], "198.19.0.0/24");

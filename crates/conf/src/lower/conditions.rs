@@ -82,7 +82,7 @@ pub(super) fn lower(e: &Parsed, definitions: &Definitions) -> Result<Expr, Strin
         Parsed::Number(n) => {
             Expr::Number(u32::try_from(*n).map_err(|_| format!("the number {n}"))?)
         }
-        Parsed::Variable(name) => return Err(format!("the variable {name}")),
+        Parsed::Variable(name) => Expr::Variable(name.clone()),
         Parsed::Eq(a, b) | Parsed::Ne(a, b) => {
             // A constant number takes the kind of the other side (common/parse.c).
             let (a, b) = match (a.kind(), b.kind()) {

@@ -449,6 +449,24 @@ impl Lowerer<'_> {
                 [_, v] if v.is("hex") => self.warn(s.span, "'lease-id-format hex' is not implemented yet: client identifiers are written in the lease file in dhcpd's default (octal) form"),
                 _ => return Err(Diagnostic::error(s.span, "lease-id-format is invalid: expecting octal or hex")),
             },
+            // `set NAME = EXPRESSION;`: a variable for the request, which conditions read.
+            "set" => {
+                executable::check(s, scope == Scope::Global, &mut |st| {
+                    self.executable_body(st, groups)
+                })?;
+                let name = w.get(1).map(|t| t.text.clone()).unwrap_or_default();
+                let parsed = expr::parse(w.get(3..).unwrap_or_default(), s.span, expr::Kind::Any)?;
+                match conditions::lower(&parsed, &self.definitions) {
+                    Ok(e) => body
+                        .params
+                        .statements
+                        .push(charrua_server::config::Statement::Variable(name, e)),
+                    Err(why) => self.warn(
+                        s.span,
+                        format!("'set {name}' is not acted on: {why} is not evaluated yet"),
+                    ),
+                }
+            }
             k if executable::KEYWORDS.contains(&k) => {
                 executable::check(s, scope == Scope::Global, &mut |st| {
                     self.executable_body(st, groups)

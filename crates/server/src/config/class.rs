@@ -159,6 +159,7 @@ mod tests {
                 relayed,
                 host: known.then_some("host"),
                 address: None,
+                variables: &[],
             })
         }
     }

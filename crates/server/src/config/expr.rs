@@ -21,6 +21,9 @@ pub struct Request<'a> {
     pub host: Option<&'a str>,
     /// The address being leased, where one is (ISC `leased-address`).
     pub address: Option<Ipv4Addr>,
+    /// The variables the configuration's `set` statements gave this request, in order (a
+    /// later one of a name wins).
+    pub variables: &'a [(String, Datum)],
 }
 
 /// Arithmetic of numeric expressions (dhcp-eval(5)).
@@ -97,6 +100,8 @@ pub enum Expr {
     AgentExists(u8),
     /// `known`: the client has a host declaration.
     Known,
+    /// A variable `set` for the request: nothing if not set.
+    Variable(String),
 }
 
 /// A value.
@@ -114,6 +119,7 @@ impl Expr {
     /// The value at `request`, or nothing (dhcpd's NULL).
     pub fn evaluate(&self, request: &Request<'_>) -> Option<Datum> {
         match self {
+            Self::Variable(_) => self.variable(request),
             Self::Number(_) | Self::ExtractInt(..) | Self::Arithmetic(..) => {
                 self.number(request).map(Datum::Number)
             }
@@ -151,11 +157,27 @@ impl Expr {
             Self::Exists(code) => Some(r.msg.options.get(*code).is_some()),
             Self::AgentExists(code) => Some(agent(r, *code).is_some()),
             Self::Known => Some(r.host.is_some()),
+            Self::Variable(_) => match self.variable(r)? {
+                Datum::Bool(b) => Some(b),
+                _ => None,
+            },
             _ => match self.evaluate(r)? {
                 Datum::Bool(b) => Some(b),
                 _ => None,
             },
         }
+    }
+
+    /// The value of a variable.
+    fn variable(&self, r: &Request<'_>) -> Option<Datum> {
+        let Self::Variable(name) = self else {
+            return None;
+        };
+        r.variables
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
     }
 
     fn number(&self, r: &Request<'_>) -> Option<u32> {
@@ -296,6 +318,7 @@ mod tests {
             relayed: false,
             host: None,
             address: None,
+            variables: &[],
         }
     }
 

@@ -305,6 +305,34 @@ impl Config {
             .map(move |p| p.evaluated(request))
     }
 
+    /// The variables the `set` statements of a client's scopes give `request`, bound from the
+    /// outermost scope in (global, shared network, subnet, classes from the last, host), as
+    /// dhcpd runs them (server/dhcp.c `ack_lease`, common/execute.c).
+    pub fn variables(
+        &self,
+        subnet: Option<SubnetId>,
+        classes: &[ClassId],
+        host: Option<HostId>,
+        request: &Request<'_>,
+    ) -> Vec<(String, Datum)> {
+        let subnet = subnet.and_then(|s| self.subnet(s));
+        let network = subnet.and_then(|s| self.network(s.network));
+        let classes = classes
+            .iter()
+            .rev()
+            .filter_map(|c| self.classes.get(c.0 as usize));
+        let scopes = std::iter::once(&self.global)
+            .chain(network.map(|n| &n.params))
+            .chain(subnet.map(|s| &s.params))
+            .chain(classes.map(|c| &c.params))
+            .chain(host.and_then(|h| self.host(h)).map(|h| &h.params));
+        let mut variables = Vec::new();
+        for scope in scopes {
+            scope.bind(request, &mut variables);
+        }
+        variables
+    }
+
     /// One setting for a client, read through its scopes without building the whole `Params`
     /// (the hot path asks for single settings such as the server identifier).
     pub fn setting<T>(

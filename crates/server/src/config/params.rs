@@ -94,6 +94,9 @@ pub enum Statement {
     /// `option NAME = EXPRESSION;`: the option's value computed for the request; when it
     /// evaluates to nothing, the option is not set here (dhcpd sends no value then).
     Option(OptionCode, Expr),
+    /// `set NAME = EXPRESSION;`: a variable for the request, bound before the settings of any
+    /// scope are evaluated (see [`Params::bind`]); nothing when it evaluates to nothing.
+    Variable(String, Expr),
 }
 
 impl Statement {
@@ -108,6 +111,7 @@ impl Statement {
                 }
             }
             Self::Set(settings) => out.overlay(&settings.evaluated(request)),
+            Self::Variable(..) => {}
             Self::Option(code, e) => match e.evaluate(request) {
                 Some(Datum::Data(value)) => out.options.insert(*code, &value),
                 _ => {
@@ -218,6 +222,35 @@ impl Params {
     /// The values of option space `space`, made empty if it has none yet.
     pub fn space_mut(&mut self, space: &str) -> &mut Options {
         self.space_options.entry(space.to_string()).or_default()
+    }
+
+    /// Binds the variables this scope's `set` statements give `request` (those of the `if`
+    /// branches taken too), after those already in `variables`: scopes are bound from the
+    /// outermost in, as dhcpd runs their statements (common/execute.c).
+    pub fn bind(&self, request: &Request<'_>, variables: &mut Vec<(String, Datum)>) {
+        for statement in &self.statements {
+            let now = Request {
+                variables,
+                ..*request
+            };
+            match statement {
+                Statement::Variable(name, e) => {
+                    if let Some(value) = e.evaluate(&now) {
+                        variables.push((name.clone(), value));
+                    }
+                }
+                Statement::If(branches) => {
+                    let taken = branches
+                        .iter()
+                        .find(|(c, _)| c.as_ref().is_none_or(|c| c.holds(&now)));
+                    if let Some((_, settings)) = taken {
+                        settings.bind(request, variables);
+                    }
+                }
+                Statement::Set(settings) => settings.bind(request, variables),
+                Statement::Option(..) => {}
+            }
+        }
     }
 
     /// Sets option `code` to `value`.

@@ -7,7 +7,8 @@ use charrua_wire::{Message, OptionCode};
 
 use super::{IgnoreReason, Received};
 use crate::config::{
-    agent_sub_option, ClassId, Config, HostId, NetworkId, Params, Permit, PoolId, Request, SubnetId,
+    agent_sub_option, ClassId, Config, Datum, HostId, NetworkId, Params, Permit, PoolId, Request,
+    SubnetId,
 };
 use crate::lease::{ClientKey, Lease, LeaseChange, LeaseDb, LeaseState};
 
@@ -33,6 +34,8 @@ pub(crate) struct Context<'a> {
     pub(crate) classes: Vec<ClassId>,
     /// What goes in option 54 (item 33).
     pub(crate) server_id: Ipv4Addr,
+    /// The variables the configuration's `set` statements give the request.
+    pub(crate) variables: Vec<(String, Datum)>,
 }
 
 fn ip4(raw: Option<&[u8]>) -> Option<Ipv4Addr> {
@@ -59,13 +62,16 @@ impl<'a> Context<'a> {
             hardware,
             network,
         );
-        let request = Request {
+        let mut request = Request {
             msg,
             relayed,
             host: host.and_then(|h| config.host(h)).map(|h| h.name.as_str()),
             address: None,
+            variables: &[],
         };
         let classes = config.classes_of(&request);
+        let variables = config.variables(link, &classes, host, &request);
+        request.variables = &variables;
         let agent = msg.options.relay_agent_information();
         // RFC 5107: a relay may ask to be named as the server, so that renewals come through it.
         let override_id = agent
@@ -86,6 +92,7 @@ impl<'a> Context<'a> {
             host,
             classes,
             server_id,
+            variables,
         })
     }
 
@@ -252,7 +259,7 @@ impl<'a> Context<'a> {
     }
 
     /// What the configuration's expressions see of this request, leasing `address`.
-    pub(crate) fn request(&self, address: Option<Ipv4Addr>) -> Request<'a> {
+    pub(crate) fn request(&self, address: Option<Ipv4Addr>) -> Request<'_> {
         Request {
             msg: self.msg,
             relayed: self.relayed,
@@ -261,6 +268,7 @@ impl<'a> Context<'a> {
                 .and_then(|h| self.config.host(h))
                 .map(|h| h.name.as_str()),
             address,
+            variables: &self.variables,
         }
     }
 
