@@ -177,8 +177,11 @@ mod tests {
         let a = args("-4 -f -t -q -cf /tmp/x.conf -lf /tmp/l -pf /tmp/p -user nobody -group nogroup -p 6767 eth0").unwrap();
         assert!(a.test_config && a.quiet && !a.test_leases);
         assert_eq!(a.config, PathBuf::from("/tmp/x.conf"));
-        assert_eq!(a.leases(Some("/x")), PathBuf::from("/tmp/l"));
-        assert_eq!(a.pid(Some("/x")), PathBuf::from("/tmp/p"));
+        assert_eq!(a.leases(None), PathBuf::from("/tmp/l"));
+        assert_eq!(a.pid(None), PathBuf::from("/tmp/p"));
+        // The configuration's names win over -lf and -pf, as in dhcpd 4.4.
+        assert_eq!(a.leases(Some("/x")), PathBuf::from("/x"));
+        assert_eq!(a.pid(Some("/x")), PathBuf::from("/x"));
         let plain = args("").unwrap();
         assert_eq!(plain.leases(Some("/x")), PathBuf::from("/x"));
         assert_eq!(plain.leases(None), PathBuf::from(DEFAULT_LEASES));
