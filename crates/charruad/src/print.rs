@@ -1,6 +1,7 @@
 //! `charruad -t --print`: the configuration as charruad understood it, written back in
 //! dhcpd.conf form: every scope with the settings it sets itself (host names already looked up
-//! when serving, the statements charruad does not act on left out), so that an operator sees
+//! when serving, the statements charruad does not act on left out, and what it evaluates per
+//! request named in comments), so that an operator sees
 //! what will be served.
 
 use std::fmt::Write;
@@ -38,8 +39,10 @@ fn quoted(bytes: &[u8]) -> String {
 
 /// The statements `params` sets itself, each on a line indented by `pad`.
 fn params(out: &mut String, p: &Params, pad: &str) {
+    // (A comment, for what is not written back, takes no semicolon.)
     let mut line = |s: String| {
-        let _ = writeln!(out, "{pad}{s};");
+        let end = if s.starts_with('#') { "" } else { ";" };
+        let _ = writeln!(out, "{pad}{s}{end}");
     };
     let times = [
         ("default-lease-time", p.default_lease_time),
@@ -103,9 +106,38 @@ fn params(out: &mut String, p: &Params, pad: &str) {
     }
     for (code, raw) in p.options.iter() {
         match lookup(code).map(|def| (def, Value::decode(def.format, code, raw))) {
+            // Set to nothing (an empty value, or host names that did not resolve): not sent.
+            Some((def, _)) if raw.is_empty() && def.format != charrua_wire::Format::Empty => {
+                match def.format {
+                    charrua_wire::Format::Text | charrua_wire::Format::Bytes => {
+                        line(format!("option {} \"\"", def.name))
+                    }
+                    _ => line(format!("# option {}: not sent here", def.name)),
+                }
+            }
             Some((def, Ok(value))) => line(format!("option {} {value}", def.name)),
             _ => line(format!("option {} {}", defined_name(code.0), hex(raw))),
         }
+    }
+    // What the model holds that is not written back here, said so.
+    let site = p.site_option_space.as_ref().map(|s| s.name.as_str());
+    for (what, name) in [
+        ("site-option-space", site),
+        ("vendor-option-space", p.vendor_option_space.as_deref()),
+    ] {
+        if let Some(name) = name {
+            line(format!("# {what} {name} (its options are sent from it)"));
+        }
+    }
+    for (space, options) in &p.space_options {
+        let count = options.iter().count();
+        line(format!("# {count} option(s) of space {space}"));
+    }
+    if !p.statements.is_empty() {
+        let count = p.statements.len();
+        line(format!(
+            "# {count} statement(s) evaluated per request (if, set, computed options)"
+        ));
     }
 }
 

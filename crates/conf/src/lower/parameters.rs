@@ -245,6 +245,8 @@ impl Lowerer<'_> {
             // `cons_options`): site options as DHCP options from the space's lowest code,
             // vendor options encapsulated in option 43.
             "site-option-space" | "vendor-option-space" if w.len() == 2 => {
+                let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Text);
+                server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
                 let space = w
                     .get(1)
                     .map(|t| t.text.to_ascii_lowercase())
