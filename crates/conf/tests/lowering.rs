@@ -19,6 +19,27 @@ fn lower(text: &str) -> Config {
         .unwrap_or_else(|| panic!("{}", rendered.join("\n")))
 }
 
+/// The settings `config` gives, on its first subnet, a request carrying `options`: its classes
+/// and variables found as the server finds them.
+fn settings_for(config: &Config, options: &[(u8, &[u8])]) -> charrua_server::config::Params {
+    let mut msg = charrua_wire::Message::default();
+    for (code, value) in options {
+        msg.options.insert(OptionCode(*code), value);
+    }
+    let mut request = charrua_server::config::Request {
+        msg: &msg,
+        relayed: false,
+        host: None,
+        address: None,
+        variables: &[],
+    };
+    let classes = config.classes_of(&request);
+    let subnet = charrua_server::config::SubnetId(0);
+    let variables = config.variables(Some(subnet), &classes, None, &request);
+    request.variables = &variables;
+    config.params_for(subnet, None, &classes, None, &request)
+}
+
 fn ip(d: u8) -> Ipv4Addr {
     Ipv4Addr::new(198, 18, 0, d)
 }
@@ -421,24 +442,7 @@ fn if_elsif_else_choose_settings_per_request() {
         "#,
     );
     let file = |options: &[(u8, &[u8])]| {
-        let mut msg = charrua_wire::Message::default();
-        for (code, value) in options {
-            msg.options.insert(OptionCode(*code), value);
-        }
-        let request = charrua_server::config::Request {
-            msg: &msg,
-            relayed: false,
-            host: None,
-            address: None,
-            variables: &[],
-        };
-        let params = config.params_for(
-            charrua_server::config::SubnetId(0),
-            None,
-            &[],
-            None,
-            &request,
-        );
+        let params = settings_for(&config, options);
         (
             String::from_utf8(params.filename.unwrap()).unwrap(),
             params.next_server,
@@ -541,22 +545,7 @@ fn group_conditions_reach_their_members_and_else_if_is_elsif() {
         "#,
     );
     let file = |arch: &[u8]| {
-        let mut msg = charrua_wire::Message::default();
-        msg.options.insert(OptionCode(93), arch);
-        let request = charrua_server::config::Request {
-            msg: &msg,
-            relayed: false,
-            host: None,
-            address: None,
-            variables: &[],
-        };
-        let params = config.params_for(
-            charrua_server::config::SubnetId(0),
-            None,
-            &[],
-            None,
-            &request,
-        );
+        let params = settings_for(&config, &[(93, arch)]);
         assert_eq!(params.next_server, Some(ip(2)));
         String::from_utf8(params.filename.unwrap()).unwrap()
     };
@@ -577,24 +566,7 @@ fn subclass_blocks_give_their_settings_to_their_members() {
         "#,
     );
     let settings = |vendor: &[u8]| {
-        let mut msg = charrua_wire::Message::default();
-        msg.options
-            .insert(OptionCode::VENDOR_CLASS_IDENTIFIER, vendor);
-        let request = charrua_server::config::Request {
-            msg: &msg,
-            relayed: false,
-            host: None,
-            address: None,
-            variables: &[],
-        };
-        let classes = config.classes_of(&request);
-        let params = config.params_for(
-            charrua_server::config::SubnetId(0),
-            None,
-            &classes,
-            None,
-            &request,
-        );
+        let params = settings_for(&config, &[(60, vendor)]);
         (
             params.filename.map(|f| String::from_utf8(f).unwrap()),
             params.next_server,
@@ -643,17 +615,7 @@ fn site_and_vendor_option_spaces_and_computed_options() {
         params.space_options["sunw"].get(OptionCode(2)),
         Some(&b"/export"[..])
     );
-    let mut msg = charrua_wire::Message::default();
-    msg.options
-        .insert(OptionCode::PARAMETER_REQUEST_LIST, &[1, 3]);
-    let request = charrua_server::config::Request {
-        msg: &msg,
-        relayed: false,
-        host: None,
-        address: None,
-        variables: &[],
-    };
-    let evaluated = params.evaluated(&request);
+    let evaluated = settings_for(&config, &[(55, &[1, 3])]);
     assert_eq!(
         evaluated.options.get(OptionCode::PARAMETER_REQUEST_LIST),
         Some(&[1, 3, 0xd0, 0xd1][..])
@@ -675,20 +637,7 @@ fn variables_set_in_outer_scopes_are_read_by_inner_conditions() {
         "#,
     );
     let file = |arch: &[u8]| {
-        let mut msg = charrua_wire::Message::default();
-        msg.options.insert(OptionCode(93), arch);
-        let mut request = charrua_server::config::Request {
-            msg: &msg,
-            relayed: false,
-            host: None,
-            address: None,
-            variables: &[],
-        };
-        let subnet = charrua_server::config::SubnetId(0);
-        let variables = config.variables(Some(subnet), &[], None, &request);
-        request.variables = &variables;
-        let params = config.params_for(subnet, None, &[], None, &request);
-        String::from_utf8(params.filename.unwrap()).unwrap()
+        String::from_utf8(settings_for(&config, &[(93, arch)]).filename.unwrap()).unwrap()
     };
     assert_eq!(file(&[0, 7]), "efi");
     assert_eq!(file(&[0, 0]), "bios");
