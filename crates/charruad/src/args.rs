@@ -42,6 +42,8 @@ pub(crate) struct Args {
     pub(crate) interfaces: Vec<String>,
     /// `--commit-interval USEC`: shortest time between two syncs of the lease store.
     pub(crate) commit_interval_us: u64,
+    /// `--syslog-socket PATH`: where log lines go when the configuration sets `log-facility`.
+    pub(crate) syslog_socket: PathBuf,
     /// `--inject-store-faults SPEC`: for tests only, commits that stall and fail.
     pub(crate) store_faults: Option<charrua_store::faults::Faults>,
 }
@@ -74,6 +76,8 @@ pub(crate) const USAGE: &str =
   --commit-interval USEC
                        shortest time between two syncs of the lease store (default 1000);
                        leases acknowledged meanwhile share the next sync, 0 syncs at once
+  --syslog-socket PATH where log lines also go, with the configuration's log-facility,
+                       when it sets one (default /dev/log)
   --inject-store-faults stall=P:MIN-MAX,fail=P,seed=N
                        for tests only: lease commits stall (MIN-MAX ms) and fail (EIO)";
 
@@ -117,6 +121,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         interfaces: Vec::new(),
         commit_interval_us: DEFAULT_COMMIT_INTERVAL_US,
         store_faults: None,
+        syslog_socket: PathBuf::from(crate::syslog::DEV_LOG),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -156,6 +161,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
                         })?;
             }
             "--inject-store-faults" => out.store_faults = Some(value(&arg)?.parse()?),
+            "--syslog-socket" => out.syslog_socket = PathBuf::from(value(&arg)?),
             "-h" | "--help" => return Err(USAGE.to_string()),
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
             interface => out.interfaces.push(interface.to_string()),

@@ -12,6 +12,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing_subscriber::fmt::MakeWriter;
 
+use crate::syslog::Syslog;
+
 /// Past this many bytes the buffer is written at once, whatever the batch.
 const HIGH_WATER: usize = 256 << 10;
 
@@ -22,15 +24,25 @@ struct State {
     stamp_secs: u64,
     /// `YYYY-MM-DDTHH:MM:SS` of `stamp_secs`, UTC.
     stamp: String,
+    /// Where the lines go besides standard error, if anywhere.
+    syslog: Option<Syslog>,
 }
 
 impl State {
     fn push(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
         if self.buf.len() > HIGH_WATER {
-            let _ = io::stderr().lock().write_all(&self.buf);
-            self.buf.clear();
+            self.write_out();
         }
+    }
+
+    /// Writes every buffered line out: to standard error, and to syslog where set.
+    fn write_out(&mut self) {
+        let _ = io::stderr().lock().write_all(&self.buf);
+        if let Some(syslog) = &self.syslog {
+            syslog.send(&self.buf);
+        }
+        self.buf.clear();
     }
 }
 
@@ -43,6 +55,7 @@ pub(crate) static LOG: LogBuffer = LogBuffer(Mutex::new(State {
     buf: Vec::new(),
     stamp_secs: u64::MAX,
     stamp: String::new(),
+    syslog: None,
 }));
 
 /// `YYYY-MM-DDTHH:MM:SS` of a Unix time, UTC (the proleptic Gregorian calendar: days to civil
@@ -82,13 +95,17 @@ impl LogBuffer {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Writes every buffered line to stderr.
+    /// Writes every buffered line out (standard error, and syslog where set).
     pub(crate) fn flush(&self) {
         let mut state = self.state();
         if !state.buf.is_empty() {
-            let _ = io::stderr().lock().write_all(&state.buf);
-            state.buf.clear();
+            state.write_out();
         }
+    }
+
+    /// Sends the lines to `syslog` too from now on (none: standard error only).
+    pub(crate) fn set_syslog(&self, syslog: Option<Syslog>) {
+        self.state().syslog = syslog;
     }
 
     /// Appends one line at `level` (`"INFO"`, `"DEBUG"`): the caller has checked that `tracing`

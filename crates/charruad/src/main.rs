@@ -15,6 +15,7 @@ mod net;
 mod print;
 mod send;
 mod serve;
+mod syslog;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -43,6 +43,8 @@ pub(crate) struct Loaded {
     /// Its `lease-file-name` and `pid-file-name`, where it gives them.
     pub(crate) lease_file_name: Option<String>,
     pub(crate) pid_file_name: Option<String>,
+    /// Its `log-facility`, where it gives one.
+    pub(crate) log_facility: Option<String>,
 }
 
 /// Reads and lowers the configuration, with the host declarations of the lease file
@@ -74,6 +76,7 @@ pub(crate) fn load_config(path: &Path, leases: &Path, hosts: &str) -> Option<Loa
         config: lowered.config?,
         lease_file_name: lowered.lease_file_name,
         pid_file_name: lowered.pid_file_name,
+        log_facility: lowered.log_facility,
     })
 }
 
@@ -359,12 +362,29 @@ fn log_level() -> LogLevel {
     }
 }
 
+/// Sends the log to syslog too, with `facility`, where the configuration sets one (as dhcpd
+/// logs with its `log-facility`); stops sending where it sets none.
+fn log_to_syslog(socket: &Path, facility: Option<&str>) {
+    let syslog = facility.and_then(|f| match crate::syslog::Syslog::open(socket, f) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            warn!(
+                "log-facility {f}: can't log to {}: {e}; logging to standard error only",
+                socket.display()
+            );
+            None
+        }
+    });
+    LOG.set_syslog(syslog);
+}
+
 /// Serves until SIGTERM or SIGINT; every commit in flight is finished before returning.
 pub(crate) fn serve(args: &Args) -> Result<(), String> {
     let errors = || format!("{}: configuration has errors", args.config.display());
     let loaded = load_config(&args.config, Path::new(""), "").ok_or_else(errors)?;
     let leases = args.leases(loaded.lease_file_name.as_deref());
     let pid_file = args.pid(loaded.pid_file_name.as_deref());
+    log_to_syslog(&args.syslog_socket, loaded.log_facility.as_deref());
     let mut config = loaded.config;
     let mut db = LeaseDb::new(&config);
     let opened = charrua_store::open_store(&leases, args.lease_format, &mut |c| db.apply(&c))

@@ -531,3 +531,42 @@ fn another_port_serves_on_it_and_answers_on_the_next() {
     assert_eq!(msg.message_type(), Some(charrua_wire::MessageType::OFFER));
     assert_eq!(msg.xid, 0x6767);
 }
+
+/// `log-facility local7` sends the log to syslog with that facility, as dhcpd logs, so a site's
+/// `local7.* /var/log/dhcpd.log` keeps filling: the lease of a real client arrives there as
+/// `<190>charruad[PID]: DHCPACK ...` (local7, informational).
+#[test]
+fn log_facility_sends_the_log_to_syslog_with_that_facility() {
+    if !lab::can_run() {
+        return;
+    }
+    let mut lab = Lab::new();
+    let socket = lab.path("syslog");
+    let syslog = std::os::unix::net::UnixDatagram::bind(&socket).unwrap();
+    syslog
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    lab.start_with(
+        "log-facility local7;\n\
+         subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }\n",
+        &["--syslog-socket", socket.to_str().unwrap()],
+    );
+    let ns = lab.client("02:00:00:00:5e:01");
+    assert!(
+        lab.udhcpc_once(&ns, "/bin/true").0.is_some(),
+        "{}",
+        lab.log()
+    );
+    let mut lines = Vec::new();
+    let found = lab::eventually(10, || {
+        let mut buf = [0u8; 2048];
+        while let Ok(n) = syslog.recv(&mut buf) {
+            lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        lines
+            .iter()
+            .any(|l| l.starts_with("<190>charruad[") && l.contains("]: DHCPACK"))
+    });
+    assert!(found, "{lines:#?}\n{}", lab.log());
+    assert!(lab.stop().success());
+}

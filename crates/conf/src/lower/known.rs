@@ -118,10 +118,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "these messages are not logged",
     ),
     (
-        "log-facility",
-        "charruad logs to standard error (the journal under systemd), not to this syslog facility",
-    ),
-    (
         "log-threshold-high",
         "pool usage is not logged at this threshold",
     ),

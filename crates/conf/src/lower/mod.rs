@@ -41,10 +41,12 @@ pub struct Lowered {
     /// The names of the failover peers it declares (not acted on yet; a lease file may name
     /// only these).
     pub failover_peers: Vec<String>,
-    /// `lease-file-name`: the lease file when the command line names none.
+    /// `lease-file-name`: the lease file (over the command line's, as in dhcpd 4.4).
     pub lease_file_name: Option<String>,
-    /// `pid-file-name`: the pid file when the command line names none.
+    /// `pid-file-name`: the pid file (over the command line's, as in dhcpd 4.4).
     pub pid_file_name: Option<String>,
+    /// `log-facility`: the syslog facility to log to (a name of syslog(3)'s, lower case).
+    pub log_facility: Option<String>,
 }
 
 impl Lowered {
@@ -94,6 +96,7 @@ struct Lowerer<'a> {
     host_names: std::collections::HashSet<String>,
     lease_file_name: Option<String>,
     pid_file_name: Option<String>,
+    log_facility: Option<String>,
     decls: Decls,
     /// Where declarations are, to place the model's own validation errors.
     spans: Vec<(String, Span)>,
@@ -126,6 +129,7 @@ pub(crate) fn lower(
         named_groups: std::collections::HashMap::new(),
         host_names: std::collections::HashSet::new(),
         lease_file_name: None,
+        log_facility: None,
         pid_file_name: None,
         decls: Decls::default(),
         spans: Vec::new(),
@@ -159,6 +163,7 @@ pub(crate) fn lower(
         diagnostics: l.diagnostics,
         failover_peers: l.failover_peers,
         lease_file_name: l.lease_file_name,
+        log_facility: l.log_facility,
         pid_file_name: l.pid_file_name,
         sources,
     }
@@ -403,6 +408,11 @@ impl Lowerer<'_> {
             }
             // Where the lease and pid files are when the command line does not say (dhcpd's
             // -lf and -pf take precedence, as here).
+            // Read from the top of the file when dhcpd starts (server/dhcpd.c
+            // `postconf_initialization`); its value was checked against syslog's names above.
+            "log-facility" if scope == Scope::Global && w.len() == 2 => {
+                self.log_facility = w.get(1).map(|t| t.text.to_ascii_lowercase());
+            }
             "lease-file-name" | "pid-file-name" if scope == Scope::Global => {
                 let name = String::from_utf8_lossy(&string(w, s.span)?).into_owned();
                 if keyword == "lease-file-name" {
@@ -420,7 +430,7 @@ impl Lowerer<'_> {
                 s.span,
                 format!("'{k}' is not implemented yet: dhcpd's {k} setting has no effect here"),
             ),
-            "lease-file-name" | "pid-file-name" => self.warn(
+            "lease-file-name" | "pid-file-name" | "log-facility" => self.warn(
                 s.span,
                 format!("'{keyword}' is read at the top level only; here it changes nothing"),
             ),
