@@ -277,16 +277,15 @@ impl Config {
     }
 
     /// The scopes a client's settings come from, innermost first: host, classes (in order),
-    /// pool, subnet, shared network, global; each with its statements run for `request`.
-    fn scopes<'a>(
+    /// pool, subnet, shared network, global (reversed, the order dhcpd runs them in).
+    fn own_scopes<'a>(
         &'a self,
-        subnet: SubnetId,
+        subnet: Option<SubnetId>,
         pool: Option<PoolId>,
         classes: &'a [ClassId],
         host: Option<HostId>,
-        request: &'a Request<'a>,
-    ) -> impl Iterator<Item = Cow<'a, Params>> + 'a {
-        let subnet = self.subnet(subnet);
+    ) -> impl DoubleEndedIterator<Item = &'a Params> + 'a {
+        let subnet = subnet.and_then(|s| self.subnet(s));
         let host = host.and_then(|h| self.host(h)).map(|h| &h.params);
         let classes = classes
             .iter()
@@ -302,6 +301,18 @@ impl Config {
             .chain(subnet.map(|s| &s.params))
             .chain(network)
             .chain(std::iter::once(&self.global))
+    }
+
+    /// [`Config::own_scopes`], each with its statements run for `request`.
+    fn scopes<'a>(
+        &'a self,
+        subnet: SubnetId,
+        pool: Option<PoolId>,
+        classes: &'a [ClassId],
+        host: Option<HostId>,
+        request: &'a Request<'a>,
+    ) -> impl Iterator<Item = Cow<'a, Params>> + 'a {
+        self.own_scopes(Some(subnet), pool, classes, host)
             .map(move |p| p.evaluated(request))
     }
 
@@ -315,19 +326,8 @@ impl Config {
         host: Option<HostId>,
         request: &Request<'_>,
     ) -> Vec<(String, Datum)> {
-        let subnet = subnet.and_then(|s| self.subnet(s));
-        let network = subnet.and_then(|s| self.network(s.network));
-        let classes = classes
-            .iter()
-            .rev()
-            .filter_map(|c| self.classes.get(c.0 as usize));
-        let scopes = std::iter::once(&self.global)
-            .chain(network.map(|n| &n.params))
-            .chain(subnet.map(|s| &s.params))
-            .chain(classes.map(|c| &c.params))
-            .chain(host.and_then(|h| self.host(h)).map(|h| &h.params));
         let mut variables = Vec::new();
-        for scope in scopes {
+        for scope in self.own_scopes(subnet, None, classes, host).rev() {
             scope.bind(request, &mut variables);
         }
         variables
