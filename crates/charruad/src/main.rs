@@ -12,6 +12,7 @@ mod commit;
 mod log;
 mod logbuf;
 mod net;
+mod ping;
 mod print;
 mod send;
 mod serve;

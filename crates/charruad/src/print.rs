@@ -60,6 +60,10 @@ fn params(out: &mut String, p: &Params, pad: &str) {
     for (name, value) in [
         ("option dhcp-renewal-time", p.renewal_time),
         ("option dhcp-rebinding-time", p.rebinding_time),
+        ("dhcp-cache-threshold", p.cache_threshold.map(u32::from)),
+        ("ping-timeout", p.ping_timeout),
+        ("ping-timeout-ms", p.ping_timeout_ms),
+        ("ping-cltt-secs", p.ping_cltt_secs),
     ] {
         if let Some(v) = value {
             line(format!("{name} {v}"));
@@ -85,6 +89,19 @@ fn params(out: &mut String, p: &Params, pad: &str) {
             p.rapid_commit,
             "option rapid-commit on",
             "option rapid-commit off",
+        ),
+        ("ping", p.ping_check, "ping-check true", "ping-check false"),
+        (
+            "echo",
+            p.echo_client_id,
+            "echo-client-id true",
+            "echo-client-id false",
+        ),
+        (
+            "names",
+            p.use_host_decl_names,
+            "use-host-decl-names true",
+            "use-host-decl-names false",
         ),
     ];
     for (_, value, yes, no) in flags {

@@ -26,6 +26,7 @@ use crate::batch::{self, Inbox, Outbox};
 use crate::commit::{CommitThread, Report};
 use crate::logbuf::LOG;
 use crate::net;
+use crate::ping::Pinger;
 use crate::send::Sender;
 
 /// Wall-clock seconds: leases store absolute expiry (durability rule D10). The daemon is where
@@ -150,6 +151,8 @@ struct Driver {
     tick: Duration,
     /// When datagrams were last taken (monotonic, from `origin`).
     last_receive: Duration,
+    /// The ICMP socket for ISC's `ping-check`, when it could be opened.
+    pinger: Option<Pinger>,
 }
 
 impl Driver {
@@ -196,14 +199,17 @@ impl Driver {
         if timeout.is_zero() {
             return true;
         }
-        let mut fds = [
+        let mut fds = vec![
             PollFd::new(self.receive_fd(), PollFlags::POLLIN),
             PollFd::new(self.commits.wake_fd(), PollFlags::POLLIN),
         ];
+        if let Some(pinger) = &self.pinger {
+            fds.push(PollFd::new(pinger.as_fd(), PollFlags::POLLIN));
+        }
         // ppoll: engine timeouts are sub-millisecond, below poll(2)'s resolution.
         let _ = ppoll(&mut fds, Some(TimeSpec::from_duration(timeout)), None);
-        fds[0]
-            .revents()
+        fds.first()
+            .and_then(PollFd::revents)
             .is_some_and(|r| r.contains(PollFlags::POLLIN))
     }
 
@@ -267,6 +273,25 @@ impl Driver {
             destination: arrival.destination,
         };
         self.engine.handle_datagram(&arrival, payload, now);
+    }
+
+    /// Sends the ICMP echoes the engine asks for and hands it the replies that came (ISC
+    /// `ping-check`).
+    fn probe(&mut self) {
+        let Some(pinger) = &mut self.pinger else {
+            return;
+        };
+        while let Some(address) = self.engine.poll_probe() {
+            if let Err(e) = pinger.send(address) {
+                debug!("ICMP echo to {address}: {e}");
+            }
+        }
+        let now = Now {
+            unix: now(),
+            monotonic: self.origin.elapsed(),
+        };
+        let engine = &mut self.engine;
+        pinger.receive(&mut |from| engine.handle_echo_reply(from, now));
     }
 
     /// Sends every reply the engine has ready: to relays and clients' addresses in one
@@ -442,6 +467,14 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
             None
         }
     };
+    // ISC's `ping-check`: without CAP_NET_RAW, addresses are offered unprobed.
+    let pinger = match Pinger::open() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            warn!("ICMP socket: {e}; addresses are offered without the ping check");
+            None
+        }
+    };
     write_pid_file(&pid_file)?;
     drop_privileges(args.user.as_deref(), args.group.as_deref())?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -461,6 +494,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         interfaces: interfaces.iter().map(|i| i.name.clone()).collect(),
         commit_interval: Duration::from_micros(args.commit_interval_us),
         log: log_level(),
+        probes: pinger.is_some(),
         ..EngineOptions::default()
     };
     let engine = Engine::new(
@@ -501,6 +535,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         outbox: Outbox::default(),
         tick: Duration::from_micros(args.commit_interval_us),
         last_receive: Duration::ZERO,
+        pinger,
     };
     let mut inbox = Inbox::new();
     let mut last_flush = Instant::now();
@@ -517,6 +552,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         if driver.wait(busy) {
             busy = driver.receive(&mut inbox) > 0;
         }
+        driver.probe();
         driver.engine.handle_tick(driver.now());
         if let Err(e) = driver.commit() {
             result = Err(e);

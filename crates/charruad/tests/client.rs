@@ -391,9 +391,11 @@ fn charrua_client_declines_an_address_another_station_uses() {
         return;
     }
     let mut lab = Lab::new();
-    // One address in the pool, and a station already using it (it answers ARP for it).
+    // One address in the pool, and a station already using it (it answers ARP for it). The
+    // server's own probe would find the station first (as dnsmasq's, off with --no-ping above):
+    // off, so that the client's is tested.
     lab.start(
-        "default-lease-time 60;\n\
+        "default-lease-time 60;\nping-check false;\n\
          subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.100; }\n",
     );
     let squatter = lab.client("02:00:00:00:c1:0f");

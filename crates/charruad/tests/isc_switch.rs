@@ -25,65 +25,8 @@ fn read(lab: &Lab, name: &str) -> String {
     lab::read(&lab.path(name))
 }
 
-/// Both servers' logs and the lease file, for a failure message.
 fn logs(lab: &Lab) -> String {
-    format!(
-        "--- dhcpd.log\n{}--- charruad.log\n{}--- leases\n{}",
-        read(lab, "dhcpd.log"),
-        lab.log(),
-        read(lab, "leases")
-    )
-}
-
-/// Starts ISC dhcpd on br0 in the server namespace, on the lab's dhcpd.conf and leases, and
-/// waits until it serves; it complains about nothing in the lease file it read.
-fn start_dhcpd(lab: &Lab) -> Reap {
-    let before = read(lab, "dhcpd.log").len();
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(lab.path("dhcpd.log"))
-        .unwrap();
-    let child = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &lab.server,
-            "dhcpd",
-            "-4",
-            "-f",
-            "-d",
-            "-cf",
-        ])
-        .arg(lab.path("dhcpd.conf"))
-        .arg("-lf")
-        .arg(lab.path("leases"))
-        .arg("-pf")
-        .arg(lab.path("dhcpd.pid"))
-        .arg("br0")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let dhcpd = Reap(child);
-    let started = eventually(15, || {
-        read(lab, "dhcpd.log")[before..].contains("Server starting service.")
-    });
-    assert!(started, "dhcpd did not start\n{}", logs(lab));
-    let said = &read(lab, "dhcpd.log")[before..];
-    assert!(
-        !said.contains("Corrupt") && !said.contains("leases line "),
-        "dhcpd complained about the lease file:\n{said}"
-    );
-    dhcpd
-}
-
-/// Stops dhcpd with SIGTERM, as an init script does, and waits for it.
-fn stop_dhcpd(lab: &Lab, mut dhcpd: Reap) {
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(dhcpd.0.id()).unwrap());
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
-    let stopped = eventually(10, || matches!(dhcpd.0.try_wait(), Ok(Some(_))));
-    assert!(stopped, "dhcpd ignored SIGTERM\n{}", logs(lab));
+    lab.logs()
 }
 
 /// `dhcpd -T` on the lab's files: reads every block without a complaint and writes at least
@@ -196,12 +139,12 @@ fn a_site_switches_from_isc_dhcpd_to_charruad_and_back() {
     std::fs::write(lab.path("leases"), "").unwrap();
 
     // 1 and 2: ISC dhcpd serves the site.
-    let dhcpd = start_dhcpd(&lab);
+    let dhcpd = lab.start_dhcpd();
     let (a1, how) = dhclient(&lab, &isc_client);
     assert_eq!(how, "BOUND");
     let a2 = udhcpc(&lab, &busybox, None);
     assert_ne!(a1, a2);
-    stop_dhcpd(&lab, dhcpd);
+    lab.stop_dhcpd(dhcpd);
     dhcpd_accepts(&lab, "after ISC dhcpd", 2);
     let isc_file = read(&lab, "leases");
     let isc_blocks: Vec<String> = [a1, a2]
@@ -250,7 +193,7 @@ fn a_site_switches_from_isc_dhcpd_to_charruad_and_back() {
     eprintln!("charruad: newcomer {a3}");
 
     // 4: back to ISC dhcpd on the file charruad wrote: every client keeps its address.
-    let dhcpd = start_dhcpd(&lab);
+    let dhcpd = lab.start_dhcpd();
     let (again, how) = dhclient(&lab, &isc_client);
     assert_eq!(
         (again, how.as_str()),
@@ -260,7 +203,7 @@ fn a_site_switches_from_isc_dhcpd_to_charruad_and_back() {
     );
     assert_eq!(udhcpc(&lab, &busybox, Some(a2)), a2);
     assert_eq!(udhcpc(&lab, &newcomer, Some(a3)), a3);
-    stop_dhcpd(&lab, dhcpd);
+    lab.stop_dhcpd(dhcpd);
     dhcpd_accepts(&lab, "back on ISC dhcpd", 3);
     eprintln!(
         "switched to charruad and back in {:.1} s",

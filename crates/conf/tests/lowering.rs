@@ -304,7 +304,8 @@ fn host_names_where_addresses_go_are_looked_up_or_left_out() {
 #[test]
 fn repeated_warnings_are_summarized_once_per_file_with_their_count() {
     let text = "subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }\n\
-                ping-check true;\nping-check false;\nping-check true;\nlocal-port 67;\n";
+                adaptive-lease-time-threshold 50;\nadaptive-lease-time-threshold 60;\n\
+                adaptive-lease-time-threshold 70;\nomapi-port 7911;\n";
     let lowered = parse_config("w.conf", text.to_string(), &mut NoIncludes);
     assert_eq!(lowered.diagnostics.len(), 4);
     let summary: Vec<usize> = lowered.summary().iter().map(|(_, n)| *n).collect();

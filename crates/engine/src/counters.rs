@@ -49,6 +49,11 @@ impl Counters {
         *self.dropped.entry("Superseded".into()).or_default() += 1;
     }
 
+    /// An offer not sent because its address answered the probe (ISC `ping-check`).
+    pub(crate) fn abandoned(&mut self) {
+        *self.dropped.entry("AddressInUse".into()).or_default() += 1;
+    }
+
     /// A request dropped because the commit queue was full.
     pub(crate) fn queue_full(&mut self) {
         *self.dropped.entry("CommitQueueFull".into()).or_default() += 1;

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use charrua_server::{
-    ClientKey, Config, Destination, LeaseChange, LeaseDb, Outcome, Received, Server,
+    ClientKey, Config, Destination, LeaseChange, LeaseDb, Outcome, Probe, Received, Server,
 };
 use charrua_store::{Committed, StoreError};
 use charrua_wire::{Message, MessageType};
@@ -15,6 +15,7 @@ use crate::counters::Counters;
 use crate::limit::Limiter;
 use crate::log::{self, Lines, LogLevel};
 use crate::pipeline::{self, Batch, Commit, InFlight, Sent, Waiting};
+use crate::probes::{Held, Probes};
 
 /// The time of an input: wall-clock Unix seconds, which leases are kept in (durability rule
 /// D10), and a monotonic clock from any origin, for rate limits and commit timing.
@@ -72,6 +73,10 @@ pub struct EngineOptions {
     pub global_rate: f64,
     /// Which lines to produce.
     pub log: LogLevel,
+    /// Whether the caller sends ICMP echoes ([`Engine::poll_probe`]) and reports their replies
+    /// ([`Engine::handle_echo_reply`]). Then an offer the core asks to probe first (ISC
+    /// `ping-check`) waits for its probe; otherwise it leaves at once.
+    pub probes: bool,
     /// Defects to re-introduce (tests only).
     #[cfg(feature = "defects")]
     pub defects: crate::Defects,
@@ -87,6 +92,7 @@ impl Default for EngineOptions {
             client_burst: 40.0,
             global_rate: 1_000_000.0,
             log: LogLevel::Info,
+            probes: false,
             #[cfg(feature = "defects")]
             defects: crate::Defects::default(),
         }
@@ -116,6 +122,8 @@ pub struct Engine {
     last_batch: usize,
     /// The Unix second expiry last ran in, and when by the monotonic clock.
     last_expire: Option<(u64, Duration)>,
+    /// Offers waiting for their probe.
+    probes: Probes,
 }
 
 impl Engine {
@@ -140,6 +148,7 @@ impl Engine {
             last_commit: None,
             last_batch: 0,
             last_expire: None,
+            probes: Probes::default(),
         }
     }
 
@@ -283,7 +292,16 @@ impl Engine {
                     destination: reply.destination,
                     interface: arrival.interface,
                 };
-                if !reply.changes.iter().any(LeaseChange::is_durable) {
+                if self.probes.is_probing(reply.message.yiaddr) {
+                    self.drop_while_probing(reply.message.yiaddr);
+                    return;
+                }
+                let durable = reply.changes.iter().any(LeaseChange::is_durable);
+                if let Some(probe) = reply.probe.filter(|_| self.options.probes && !durable) {
+                    self.probe_first(probe, transmit, &reply.changes, line, now);
+                    return;
+                }
+                if !durable {
                     self.pending.record(&mut self.db, &reply.changes);
                     match self.awaited_binding(&reply.message) {
                         // D1: an ACK of a binding still on its way to the store (a binding
@@ -339,6 +357,78 @@ impl Engine {
         }
     }
 
+    /// A reply for an address being probed is dropped: dhcpd answers nothing for a lease
+    /// while an offer of it waits (server/dhcp.c `ack_lease`: "already acking this lease").
+    fn drop_while_probing(&mut self, address: Ipv4Addr) {
+        if self.logs(LogLevel::Debug) {
+            self.lines.push(LogLevel::Debug, |w| {
+                use std::fmt::Write;
+                write!(
+                    w,
+                    "{address} is being probed: no other reply for it until then"
+                )
+            });
+        }
+    }
+
+    /// Holds an offer until its address's probe is over (ISC `ping-check`).
+    fn probe_first(
+        &mut self,
+        probe: Probe,
+        transmit: Transmit,
+        changes: &[LeaseChange],
+        line: Option<String>,
+        now: Now,
+    ) {
+        self.pending.record(&mut self.db, changes);
+        // The offer's record names its client (held since an earlier offer, or just made).
+        let Some(client) = self.db.get(probe.address).map(|l| l.client.clone()) else {
+            self.send(transmit, line);
+            return;
+        };
+        self.probes.hold(Held {
+            address: probe.address,
+            client,
+            deadline: now.monotonic + Duration::from_millis(u64::from(probe.timeout_ms)),
+            transmit,
+            line,
+        });
+    }
+
+    /// The next address to send an ICMP echo to (see [`EngineOptions::probes`]).
+    pub fn poll_probe(&mut self) -> Option<Ipv4Addr> {
+        self.probes.next_echo()
+    }
+
+    /// An ICMP echo reply came from `from`. If an offer of that address waits for its probe,
+    /// the address is in use: the offer is dropped and the address abandoned, as dhcpd does
+    /// (server/dhcpd.c `lease_pinged`). Other replies change nothing.
+    pub fn handle_echo_reply(&mut self, from: Ipv4Addr, now: Now) {
+        let Some(held) = self.probes.answered(from) else {
+            return;
+        };
+        if !held.still_offered(&self.db) {
+            return;
+        }
+        self.counters.abandoned();
+        self.lines.push(LogLevel::Error, |w| {
+            use std::fmt::Write;
+            write!(w, "Abandoning IP address {from}: pinged before offer")
+        });
+        let changes = Server::abandon(&self.config, &self.db, from, now.unix);
+        // Never dropped for room: it keeps an address in use from being offered again.
+        self.pending.record(&mut self.db, &changes);
+    }
+
+    /// Sends the offers whose probe went unanswered until `now`.
+    fn release_probed(&mut self, now: Now) {
+        for held in self.probes.due(now.monotonic) {
+            if held.still_offered(&self.db) {
+                self.send(held.transmit, held.line);
+            }
+        }
+    }
+
     /// Whether `changes` fit under [`EngineOptions::max_waiting`]; counts the drop if not.
     fn room_for(&mut self, changes: &[LeaseChange]) -> bool {
         let waiting =
@@ -367,8 +457,10 @@ impl Engine {
         self.counters.malformed(error);
     }
 
-    /// Runs what is due at `now`: the expiry of offers, leases and probations, once a second.
+    /// Runs what is due at `now`: offers whose probe is over, and the expiry of offers, leases
+    /// and probations, once a second.
     pub fn handle_tick(&mut self, now: Now) {
+        self.release_probed(now);
         if self.last_expire.is_some_and(|(unix, _)| unix == now.unix) {
             return;
         }
@@ -534,7 +626,8 @@ impl Engine {
             .last_expire
             .map_or(Duration::ZERO, |(_, at)| at + Duration::from_secs(1));
         let commit = (self.in_flight.is_none() && self.has_pending()).then(|| self.commit_due());
-        Some(commit.map_or(expire, |c| c.min(expire)))
+        let next = commit.map_or(expire, |c| c.min(expire));
+        Some(self.probes.next_deadline().map_or(next, |p| p.min(next)))
     }
 
     /// Hands every log line made since the last call to `each`, oldest first.

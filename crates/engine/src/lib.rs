@@ -8,8 +8,9 @@
 //!
 //! It touches no socket, clock, file or thread, as quinn-proto's `Endpoint`: the caller feeds
 //! it what happened (`handle_datagram`, `handle_tick`, `handle_committed`,
-//! `handle_changes_by_others`, `handle_reload`), each with the time ([`Now`]), and polls what to
-//! do (`poll_transmit`, `poll_commit`, `poll_timeout`, `drain_log`). A [`Commit`] carries the
+//! `handle_changes_by_others`, `handle_reload`, `handle_echo_reply`), each with the time
+//! ([`Now`]), and polls what to do (`poll_transmit`, `poll_commit`, `poll_probe`,
+//! `poll_timeout`, `drain_log`). A [`Commit`] carries the
 //! replies that wait for it: whoever runs the commit sends them the instant it is durable. So the same engine runs in
 //! charruad, driven by system calls, and in `charrua-sim`, driven in virtual time; with the
 //! same inputs it gives the same outputs.
@@ -38,6 +39,7 @@ mod engine;
 mod limit;
 mod log;
 mod pipeline;
+mod probes;
 
 pub use counters::Counters;
 #[cfg(feature = "defects")]

@@ -72,6 +72,7 @@ pub fn roundtrip(data: &[u8]) {
 /// Parses arbitrary bytes as an Ethernet frame and as an IPv4 datagram; whatever parses must
 /// re-emit to a frame that parses to the same thing, checksums verifying.
 pub fn frame(data: &[u8]) {
+    let _ = crate::frame::icmp::Echo::parse_reply(data);
     if let Ok(frame) = Frame::parse_with(data, Checksums::IgnoreUdp) {
         if let Ok(bytes) = frame.emit() {
             let again = Frame::parse(&bytes);

@@ -301,6 +301,69 @@ impl Lab {
         panic!("charruad did not start:\n{}", self.log());
     }
 
+    /// ISC dhcpd's log, charruad's and the lease file, for a failure message.
+    pub fn logs(&self) -> String {
+        format!(
+            "--- dhcpd.log\n{}--- charruad.log\n{}--- leases\n{}",
+            read(&self.path("dhcpd.log")),
+            self.log(),
+            read(&self.path("leases"))
+        )
+    }
+
+    /// Starts ISC dhcpd on br0 in the server namespace, on the lab's dhcpd.conf and leases,
+    /// and waits until it serves; it complains about nothing in the lease file it read.
+    pub fn start_dhcpd(&self) -> Reap {
+        let before = read(&self.path("dhcpd.log")).len();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path("dhcpd.log"))
+            .unwrap();
+        let child = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.server,
+                "dhcpd",
+                "-4",
+                "-f",
+                "-d",
+                "-cf",
+            ])
+            .arg(self.path("dhcpd.conf"))
+            .arg("-lf")
+            .arg(self.path("leases"))
+            .arg("-pf")
+            .arg(self.path("dhcpd.pid"))
+            .arg("br0")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let dhcpd = Reap(child);
+        let since = |lab: &Self| {
+            let all = read(&lab.path("dhcpd.log"));
+            all.get(before..).unwrap_or_default().to_string()
+        };
+        let started = eventually(15, || since(self).contains("Server starting service."));
+        assert!(started, "dhcpd did not start\n{}", self.logs());
+        let said = since(self);
+        assert!(
+            !said.contains("Corrupt") && !said.contains("leases line "),
+            "dhcpd complained about the lease file:\n{said}"
+        );
+        dhcpd
+    }
+
+    /// Stops dhcpd with SIGTERM, as an init script does, and waits for it.
+    pub fn stop_dhcpd(&self, mut dhcpd: Reap) {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(dhcpd.0.id()).unwrap());
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        let stopped = eventually(10, || matches!(dhcpd.0.try_wait(), Ok(Some(_))));
+        assert!(stopped, "dhcpd ignored SIGTERM\n{}", self.logs());
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.path("charruad.log")).unwrap_or_default()
     }

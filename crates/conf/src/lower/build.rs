@@ -54,6 +54,9 @@ impl Lowerer<'_> {
         let mut decls = std::mem::take(&mut self.decls);
         self.compatible(&mut decls);
         let mut b: ConfigBuilder = Config::builder().inherit(&decls.global);
+        if let Some(seconds) = self.abandon_lease_time {
+            b = b.decline_probation(seconds);
+        }
         for class in &decls.classes {
             let condition = class.condition.clone().unwrap_or(Match::Any(Vec::new()));
             if class.condition.is_none() && class.spawn_option.is_none() {

@@ -6,10 +6,6 @@
 /// loses while charruad does not act on it (said in the warning).
 pub(crate) const WARNED: &[(&str, &str)] = &[
     (
-        "abandon-lease-time",
-        "declined and abandoned addresses are held for charrua's own time, not this one",
-    ),
-    (
         "adaptive-lease-time-threshold",
         "lease times are not shortened when a pool fills",
     ),
@@ -148,26 +144,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
     (
         "one-lease-per-client",
         "a client may keep a lease beside the one it asks for",
-    ),
-    (
-        "ping",
-        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
-    ),
-    (
-        "ping-check",
-        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
-    ),
-    (
-        "ping-cltt-secs",
-        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
-    ),
-    (
-        "ping-timeout",
-        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
-    ),
-    (
-        "ping-timeout-ms",
-        "no ICMP echo is sent before an offer: an address taken by an unknown host may be offered",
     ),
     (
         "release-on-roam",

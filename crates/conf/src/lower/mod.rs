@@ -97,6 +97,8 @@ struct Lowerer<'a> {
     lease_file_name: Option<String>,
     pid_file_name: Option<String>,
     log_facility: Option<String>,
+    /// The global `abandon-lease-time` (server/dhcpd.c reads it from the global scope only).
+    abandon_lease_time: Option<u32>,
     decls: Decls,
     /// Where declarations are, to place the model's own validation errors.
     spans: Vec<(String, Span)>,
@@ -130,6 +132,7 @@ pub(crate) fn lower(
         host_names: std::collections::HashSet::new(),
         lease_file_name: None,
         log_facility: None,
+        abandon_lease_time: None,
         pid_file_name: None,
         decls: Decls::default(),
         spans: Vec::new(),
@@ -421,6 +424,14 @@ impl Lowerer<'_> {
                     self.pid_file_name = Some(name);
                 }
             }
+            // How long a declined or abandoned address stays out of use.
+            "abandon-lease-time" if scope == Scope::Global => {
+                self.abandon_lease_time = Some(decls::lease_time(w, s.span)?);
+            }
+            "abandon-lease-time" => self.warn(
+                s.span,
+                "'abandon-lease-time' is read at the top level only (as dhcpd reads it); here it changes nothing",
+            ),
             "fixed-address6" | "fixed-prefix6" if scope == Scope::Host => self.warn(
                 s.span,
                 format!("'{keyword}' is DHCPv6: charruad serves DHCPv4, and this address is not given"),

@@ -289,7 +289,8 @@ impl Lowerer<'_> {
             | "allow-bootp"
             | "allow-booting"
             | "echo-client-id"
-            | "use-host-decl-names" => {
+            | "use-host-decl-names"
+            | "ping-check" => {
                 let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Flag);
                 server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
                 let value = w.get(1).map(server_options::flag).transpose()?;
@@ -298,7 +299,17 @@ impl Lowerer<'_> {
                     "allow-booting" => params.booting = value,
                     "echo-client-id" => params.echo_client_id = value,
                     "use-host-decl-names" => params.use_host_decl_names = value,
+                    "ping-check" => params.ping_check = value,
                     _ => params.boot_unknown_clients = value,
+                }
+            }
+            // Times, as dhcpd reads them (server/stables.c: format `T`).
+            "ping-timeout" | "ping-timeout-ms" | "ping-cltt-secs" => {
+                let value = lease_time(w, s.span)?;
+                match keyword.as_str() {
+                    "ping-timeout" => params.ping_timeout = Some(value),
+                    "ping-timeout-ms" => params.ping_timeout_ms = Some(value),
+                    _ => params.ping_cltt_secs = Some(value),
                 }
             }
             _ => return Ok(false),

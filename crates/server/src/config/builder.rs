@@ -134,6 +134,14 @@ pub trait ScopeBuilder: Sized {
         self.params_mut().cache_threshold = Some(percent);
         self
     }
+    /// ISC `ping-check` and `ping-timeout-ms`: probe an address with an ICMP echo, waiting
+    /// `timeout_ms` for a reply, before offering it (on, 1000 ms, by default).
+    fn ping_check(mut self, yes: bool, timeout_ms: u32) -> Self {
+        let params = self.params_mut();
+        params.ping_check = Some(yes);
+        params.ping_timeout_ms = Some(timeout_ms);
+        self
+    }
     /// Honour rapid commit (RFC 4039).
     fn rapid_commit(mut self, yes: bool) -> Self {
         self.params_mut().rapid_commit = Some(yes);

@@ -59,6 +59,16 @@ pub struct Params {
     /// back unchanged, with what is left of it and nothing written (ISC `dhcp-cache-threshold`,
     /// 25 by default; 0 turns it off; server/dhcp.c `reuse_lease`).
     pub cache_threshold: Option<u8>,
+    /// Send an ICMP echo to an address before offering it, and abandon it if answered (ISC
+    /// `ping-check`, on by default; server/dhcp.c `do_ping_check`).
+    pub ping_check: Option<bool>,
+    /// How long to wait for the echo reply, in seconds (ISC `ping-timeout`, 1 by default).
+    pub ping_timeout: Option<u32>,
+    /// The same in milliseconds, used instead when above 0 (ISC `ping-timeout-ms`).
+    pub ping_timeout_ms: Option<u32>,
+    /// No echo when the address goes back to its last client within this many seconds of that
+    /// client's last transaction (ISC `ping-cltt-secs`, 60 by default).
+    pub ping_cltt_secs: Option<u32>,
     /// The option space whose options go as DHCP options from its lowest code up (ISC
     /// `site-option-space`; PXELINUX's codes 208-211).
     pub site_option_space: Option<SiteSpace>,
@@ -196,6 +206,10 @@ impl Params {
         boot_unknown_clients,
         booting,
         cache_threshold,
+        ping_check,
+        ping_timeout,
+        ping_timeout_ms,
+        ping_cltt_secs,
         site_option_space,
         vendor_option_space
     );

@@ -5,7 +5,7 @@ use charrua_wire::OptionCode;
 
 use super::context::Context;
 use super::reply::{self, Kind, Spec};
-use super::{allocate, names, times, IgnoreReason, Outcome};
+use super::{allocate, names, ping, times, IgnoreReason, Outcome};
 use crate::lease::{Lease, LeaseChange, LeaseState};
 
 pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
@@ -63,5 +63,9 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         message: None,
         rapid_commit: rapid,
     };
-    Ok(Outcome::Reply(reply::build(ctx, &spec, changes)))
+    let mut reply = reply::build(ctx, &spec, changes);
+    if !rapid {
+        reply.probe = ping::probe(ctx, &params, addr, fixed);
+    }
+    Ok(Outcome::Reply(reply))
 }

@@ -10,6 +10,7 @@ mod discover;
 mod expire;
 mod inform;
 mod names;
+mod ping;
 mod release;
 mod reply;
 mod request;
@@ -71,6 +72,19 @@ pub struct Reply {
     pub destination: Destination,
     /// Lease changes: the durable ones must be on disk before the reply leaves (item 49, D1).
     pub changes: Vec<LeaseChange>,
+    /// An ICMP echo to send first: the reply leaves when the probe's time is up unanswered
+    /// (ISC `ping-check`). An answer means the address is in use: the reply is dropped and the
+    /// address abandoned ([`Server::abandon`]).
+    pub probe: Option<Probe>,
+}
+
+/// An address to probe with an ICMP echo before offering it (server/dhcp.c `do_ping_check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    /// The address offered.
+    pub address: Ipv4Addr,
+    /// How long to wait for an echo reply, in milliseconds.
+    pub timeout_ms: u32,
 }
 
 /// Why a message gets no reply and changes nothing. For logs and metrics (rule A12).
@@ -178,5 +192,17 @@ impl Server {
     /// hold, lease expiry, section 4.3.3 decline probation).
     pub fn expire(config: &Config, leases: &LeaseDb, now: u64) -> Vec<LeaseChange> {
         expire::changes(config, leases, now)
+    }
+
+    /// The change that abandons `address` at `now`: something answered the ICMP echo sent
+    /// before offering it, so it is in use by a host this server does not know (server/dhcpd.c
+    /// `lease_pinged`, server/mdb.c `abandon_lease`).
+    pub fn abandon(
+        config: &Config,
+        leases: &LeaseDb,
+        address: Ipv4Addr,
+        now: u64,
+    ) -> Vec<LeaseChange> {
+        ping::abandon(config, leases, address, now)
     }
 }

@@ -289,5 +289,6 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
         message: msg,
         payload,
         changes,
+        probe: None,
     }
 }

@@ -5,6 +5,7 @@
 //! (reliability class B2). Emitting fills both checksums.
 
 mod checksum;
+pub mod icmp;
 
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
