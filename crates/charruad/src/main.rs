@@ -9,6 +9,7 @@
 mod args;
 mod batch;
 mod commit;
+mod hooks;
 mod log;
 mod logbuf;
 mod net;

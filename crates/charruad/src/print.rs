@@ -150,6 +150,15 @@ fn params(out: &mut String, p: &Params, pad: &str) {
         let count = options.iter().count();
         line(format!("# {count} option(s) of space {space}"));
     }
+    for (event, body) in [
+        ("commit", &p.on_commit),
+        ("release", &p.on_release),
+        ("expiry", &p.on_expiry),
+    ] {
+        if let Some(body) = body {
+            line(format!("# on {event}: {} statement(s) run", body.len()));
+        }
+    }
     if !p.statements.is_empty() {
         let count = p.statements.len();
         line(format!(

@@ -24,6 +24,7 @@ use tracing::{debug, error, info, warn};
 use crate::args::Args;
 use crate::batch::{self, Inbox, Outbox};
 use crate::commit::{CommitThread, Report};
+use crate::hooks::Hooks;
 use crate::logbuf::LOG;
 use crate::net;
 use crate::ping::Pinger;
@@ -153,6 +154,8 @@ struct Driver {
     last_receive: Duration,
     /// The ICMP socket for ISC's `ping-check`, when it could be opened.
     pinger: Option<Pinger>,
+    /// Where `on commit|release|expiry` statements are carried out.
+    hooks: Hooks,
 }
 
 impl Driver {
@@ -328,6 +331,13 @@ impl Driver {
         self.engine.handle_changes_by_others(&report.by_others);
     }
 
+    /// Carries out what the configuration's `on` statements asked.
+    fn effects(&mut self) {
+        while let Some(effect) = self.engine.poll_effect() {
+            self.hooks.carry_out(effect);
+        }
+    }
+
     /// Writes the engine's log lines to the log.
     fn log(&mut self) {
         self.engine.drain_log(&mut |level, line| {
@@ -371,6 +381,7 @@ impl Driver {
         }
         self.transmit();
         self.log();
+        self.effects();
     }
 }
 
@@ -536,6 +547,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         tick: Duration::from_micros(args.commit_interval_us),
         last_receive: Duration::ZERO,
         pinger,
+        hooks: Hooks::start(crate::hooks::Limits::DEFAULT)?,
     };
     let mut inbox = Inbox::new();
     let mut last_flush = Instant::now();
@@ -560,6 +572,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         }
         driver.transmit();
         driver.log();
+        driver.effects();
         // The log is written out before the loop may block, and under load every interval.
         if !busy || last_flush.elapsed() >= LOG_FLUSH_INTERVAL {
             LOG.flush();

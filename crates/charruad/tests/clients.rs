@@ -197,49 +197,10 @@ fn dhclient_gets_a_lease_releases_it_and_reboots_into_it() {
     let mut lab = Lab::new();
     let ns = lab.client("02:00:00:00:02:01");
     lab.start(CONFIG);
-    let env = lab.path("dhclient.env");
-    let hook = lab.path("dhclient.sh");
-    std::fs::write(
-        &hook,
-        format!(
-            "#!/bin/sh\n{{ echo \"== $reason\"; env; }} >> {}\ncase \"$reason\" in\n  BOUND|REBOOT|RENEW) ip addr flush dev \"$interface\"; ip addr add \"$new_ip_address/24\" dev \"$interface\";;\n  RELEASE|EXPIRE) ip addr flush dev \"$interface\";;\nesac\n",
-            env.display()
-        ),
-    )
-    .unwrap();
-    Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
-    let (lf, pf) = (lab.path("dhclient.leases"), lab.path("dhclient.pid"));
-    /// dhclient goes to the background once bound; stop it by its pid file whatever happens.
-    struct Stop(std::path::PathBuf);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            if let Ok(pid) = std::fs::read_to_string(&self.0) {
-                let _ = Command::new("kill").arg(pid.trim()).status();
-            }
-        }
-    }
-    let _stop = Stop(pf.clone());
-    let dhclient = |extra: &[&str]| {
-        let mut args = vec!["dhclient"];
-        args.extend_from_slice(extra);
-        args.extend([
-            "-sf",
-            hook.to_str().unwrap(),
-            "-lf",
-            lf.to_str().unwrap(),
-            "-pf",
-            pf.to_str().unwrap(),
-            "eth0",
-        ]);
-        let out = lab.exec(&ns, 40, &args);
-        assert!(
-            out.status.success(),
-            "dhclient {extra:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let client = lab.dhclient(&ns);
+    let dhclient = |extra: &[&str]| client.run(extra);
     dhclient(&["-1"]);
-    let text = std::fs::read_to_string(&env).unwrap();
+    let text = client.said();
     assert!(text.contains("== BOUND"), "{text}");
     let ip = text
         .lines()
@@ -256,7 +217,7 @@ fn dhclient_gets_a_lease_releases_it_and_reboots_into_it() {
     });
     // Back again: dhclient asks for its remembered address (INIT-REBOOT) and gets it.
     dhclient(&["-1"]);
-    let text = std::fs::read_to_string(&env).unwrap();
+    let text = client.said();
     assert!(
         text.contains("== REBOOT") || text.matches("== BOUND").count() == 2,
         "{text}"

@@ -643,3 +643,39 @@ fn variables_set_in_outer_scopes_are_read_by_inner_conditions() {
     assert_eq!(file(&[0, 7]), "efi");
     assert_eq!(file(&[0, 0]), "bios");
 }
+
+/// `on` statements: each event's body, the innermost scope's winning; `else if` chains; a
+/// statement charruad does not run is warned and left out, the rest of the body kept.
+#[test]
+fn on_statements_are_lowered_per_event_with_what_is_not_run_warned() {
+    use charrua_server::config::{Action, LogPriority};
+    let text = "on commit or release { log(info, \"outer\"); }\n\
+                subnet 198.18.0.0 netmask 255.255.255.0 {\n\
+                  range 198.18.0.100 198.18.0.150;\n\
+                  on commit {\n\
+                    set ip = binary-to-ascii(10, 8, \".\", leased-address);\n\
+                    unset ip;\n\
+                    if known { log(\"known\"); } else if exists host-name { log(\"named\"); } else { execute(\"/bin/x\", ip); }\n\
+                  }\n\
+                  on expiry;\n\
+                }\n";
+    let lowered = parse_config("on.conf", text.to_string(), &mut NoIncludes);
+    let config = lowered.config.as_ref().expect("accepted");
+    let warnings: Vec<&str> = lowered
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("'unset'"), "{warnings:?}");
+    let settings = settings_for(config, &[]);
+    let commit = settings.on_commit.expect("the subnet's on commit");
+    assert!(matches!(&commit[0], Action::Set(name, _) if name == "ip"));
+    assert!(matches!(&commit[1], Action::If(branches) if branches.len() == 3));
+    // The global `on commit or release` is the release body still; `on expiry;` runs nothing.
+    assert!(matches!(
+        settings.on_release.as_deref(),
+        Some([Action::Log(LogPriority::Info, _)])
+    ));
+    assert_eq!(settings.on_expiry, Some(Vec::new()));
+}

@@ -5,8 +5,10 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::ops::Range;
 use std::time::Duration;
 
+use charrua_server::config::Effect;
 use charrua_server::{
-    ClientKey, Config, Destination, LeaseChange, LeaseDb, Outcome, Probe, Received, Server,
+    ClientKey, Config, Destination, LeaseChange, LeaseDb, LeaseState, Outcome, Probe, Received,
+    Server,
 };
 use charrua_store::{Committed, StoreError};
 use charrua_wire::{Message, MessageType};
@@ -124,6 +126,8 @@ pub struct Engine {
     last_expire: Option<(u64, Duration)>,
     /// Offers waiting for their probe.
     probes: Probes,
+    /// What `on` statements asked, for the caller to carry out.
+    effects: VecDeque<Effect>,
 }
 
 impl Engine {
@@ -149,6 +153,7 @@ impl Engine {
             last_batch: 0,
             last_expire: None,
             probes: Probes::default(),
+            effects: VecDeque::new(),
         }
     }
 
@@ -311,8 +316,9 @@ impl Engine {
                             line,
                             changes,
                             binding: Some(binding),
+                            effects: reply.effects,
                         }),
-                        None => self.send(transmit, line),
+                        None => self.send(transmit, line, reply.effects),
                     }
                     return;
                 }
@@ -325,16 +331,32 @@ impl Engine {
                     line,
                     changes,
                     binding: pipeline::binding(&reply.changes),
+                    effects: reply.effects,
                 };
                 #[cfg(feature = "defects")]
                 if self.options.defects.ack_before_commit {
-                    self.send(waiting.transmit, waiting.line);
+                    self.send(waiting.transmit, waiting.line, waiting.effects);
                     return;
                 }
                 // D1: the reply leaves once its leases are durable.
                 self.pending.replies.push(waiting);
             }
             Outcome::Commit(changes) => {
+                // `on release` statements (server/dhcp.c `dhcprelease` runs them).
+                for change in &changes {
+                    if let LeaseChange::Set(l) = change {
+                        if l.state == LeaseState::Released {
+                            let effects = Server::on_release(
+                                &self.config,
+                                &self.db,
+                                &rx,
+                                l.address,
+                                now.unix,
+                            );
+                            self.effects.extend(effects);
+                        }
+                    }
+                }
                 if let Some(line) = line {
                     self.lines.push(LogLevel::Info, |w| {
                         w.push_str(&line);
@@ -383,7 +405,7 @@ impl Engine {
         self.pending.record(&mut self.db, changes);
         // The offer's record names its client (held since an earlier offer, or just made).
         let Some(client) = self.db.get(probe.address).map(|l| l.client.clone()) else {
-            self.send(transmit, line);
+            self.send(transmit, line, Vec::new());
             return;
         };
         self.probes.hold(Held {
@@ -393,6 +415,13 @@ impl Engine {
             transmit,
             line,
         });
+    }
+
+    /// The next thing the configuration's `on commit|release|expiry` statements ask to be done
+    /// (a log line, a program to run): a commit's once its reply has left, a release's and an
+    /// expiry's at once.
+    pub fn poll_effect(&mut self) -> Option<Effect> {
+        self.effects.pop_front()
     }
 
     /// The next address to send an ICMP echo to (see [`EngineOptions::probes`]).
@@ -424,7 +453,7 @@ impl Engine {
     fn release_probed(&mut self, now: Now) {
         for held in self.probes.due(now.monotonic) {
             if held.still_offered(&self.db) {
-                self.send(held.transmit, held.line);
+                self.send(held.transmit, held.line, Vec::new());
             }
         }
     }
@@ -441,8 +470,9 @@ impl Engine {
         false
     }
 
-    /// Queues a reply for sending and logs its line.
-    fn send(&mut self, transmit: Transmit, line: Option<String>) {
+    /// Queues a reply for sending, logs its line and queues its effects.
+    fn send(&mut self, transmit: Transmit, line: Option<String>, effects: Vec<Effect>) {
+        self.effects.extend(effects);
         if let Some(line) = line {
             self.lines.push(LogLevel::Info, |w| {
                 w.push_str(&line);
@@ -468,6 +498,17 @@ impl Engine {
         let changes = Server::expire(&self.config, &self.db, now.unix);
         if changes.is_empty() {
             return;
+        }
+        // `on expiry` statements, for bindings that ran out (not offers).
+        for change in &changes {
+            let ran_out = self
+                .db
+                .get(change.address())
+                .filter(|l| l.state == LeaseState::Bound);
+            if let Some(lease) = ran_out {
+                let effects = Server::on_expiry(&self.config, &self.db, lease, now.unix);
+                self.effects.extend(effects);
+            }
         }
         if self.logs(LogLevel::Debug) {
             let count = changes.len();
@@ -521,6 +562,7 @@ impl Engine {
             in_flight.sent.push(Sent {
                 line: reply.line,
                 changes: reply.changes,
+                effects: reply.effects,
             });
         }
         self.in_flight = Some(in_flight);
@@ -590,6 +632,7 @@ impl Engine {
                 continue;
             }
             sent += 1;
+            self.effects.extend(reply.effects);
             if let Some(line) = reply.line {
                 self.lines.push(LogLevel::Info, |w| {
                     w.push_str(&line);

@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use charrua_server::config::Effect;
 use charrua_server::{ClientKey, Config, Lease, LeaseChange, LeaseDb, LeaseState};
 use charrua_store::Committed;
 use std::net::Ipv4Addr;
@@ -21,6 +22,8 @@ pub(crate) struct Waiting {
     pub(crate) changes: Range<usize>,
     /// The binding it acknowledges, if any: sent only if still so when its commit starts.
     pub(crate) binding: Option<(Ipv4Addr, ClientKey)>,
+    /// What the configuration's `on commit` statements ask, carried out once it leaves.
+    pub(crate) effects: Vec<Effect>,
 }
 
 /// A commit to run: the changes to make durable as one batch, and the replies that leave once
@@ -60,6 +63,7 @@ pub(crate) fn refused(committed: &Committed) -> impl Iterator<Item = usize> + '_
 pub(crate) struct Sent {
     pub(crate) line: Option<String>,
     pub(crate) changes: Range<usize>,
+    pub(crate) effects: Vec<Effect>,
 }
 
 /// The binding a reply's changes make, if any.

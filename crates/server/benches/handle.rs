@@ -82,6 +82,7 @@ fn lease(i: u32) -> Lease {
         ends: 1_700_003_600,
         hostname: None,
         hardware: None,
+        variables: Vec::new(),
     }
 }
 

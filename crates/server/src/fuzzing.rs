@@ -195,6 +195,7 @@ pub fn server_step(data: &[u8]) {
             },
             hostname: None,
             hardware: None,
+            variables: Vec::new(),
         };
         let change = LeaseChange::Set(lease);
         db.apply(&change);

@@ -28,6 +28,7 @@ fn change(n: u32) -> LeaseChange {
         ends: 1_700_003_600,
         hostname: None,
         hardware: None,
+        variables: Vec::new(),
     })
 }
 

@@ -5,12 +5,26 @@
 
 use std::net::Ipv4Addr;
 
+use charrua_server::config::{Datum, MAX_KEPT_VARIABLES, MAX_VARIABLE_NAME, MAX_VARIABLE_VALUE};
 use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
 
 /// Header: length and checksum.
 pub const HEADER_LEN: usize = 8;
-/// Largest payload a valid record has (client and host name at most 255 octets each).
-pub const MAX_PAYLOAD: usize = 2 + 4 + 1 + 8 + 8 + 3 + 255 + 1 + 255 + 2 + 16;
+/// Largest payload a valid record has (client and host name at most 255 octets each; the
+/// lease's variables within the core's limits).
+pub const MAX_PAYLOAD: usize = 2
+    + 4
+    + 1
+    + 8
+    + 8
+    + 3
+    + 255
+    + 1
+    + 255
+    + 2
+    + 16
+    + 1
+    + MAX_KEPT_VARIABLES * (1 + MAX_VARIABLE_NAME + 1 + 1 + MAX_VARIABLE_VALUE);
 
 const SET: u8 = 1;
 const REMOVE: u8 = 2;
@@ -42,6 +56,9 @@ pub enum UnwritableChange {
     /// A host name over 254 octets.
     #[error("host name longer than 254 octets")]
     HostnameTooLong,
+    /// Variables beyond the core's limits (it keeps none beyond them).
+    #[error("lease variables beyond the limits kept")]
+    VariablesTooLong,
 }
 
 fn state_code(s: LeaseState) -> u8 {
@@ -117,6 +134,10 @@ pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableC
                     out.extend_from_slice(hw.addr());
                 }
             }
+            if let Err(e) = variables(&lease.variables, out) {
+                out.truncate(start);
+                return Err(e);
+            }
         }
     }
     let payload_len = out.len() - start - HEADER_LEN;
@@ -130,6 +151,69 @@ pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableC
         .zip(header)
         .for_each(|(d, s)| *d = s);
     Ok(())
+}
+
+/// The lease's variables, when it has any (a record without them ends after the hardware
+/// address, as records did before variables were kept): their count, then each as its name's
+/// length and name, and its value: 0, a length and octets; 1 and a number (u32 LE); 2 and a
+/// boolean.
+fn variables(variables: &[(String, Datum)], out: &mut Vec<u8>) -> Result<(), UnwritableChange> {
+    if variables.is_empty() {
+        return Ok(());
+    }
+    if variables.len() > MAX_KEPT_VARIABLES {
+        return Err(UnwritableChange::VariablesTooLong);
+    }
+    out.push(variables.len() as u8);
+    for (name, value) in variables {
+        if name.len() > MAX_VARIABLE_NAME {
+            return Err(UnwritableChange::VariablesTooLong);
+        }
+        out.push(name.len() as u8);
+        out.extend_from_slice(name.as_bytes());
+        match value {
+            Datum::Data(bytes) => {
+                let len = u8::try_from(bytes.len())
+                    .ok()
+                    .filter(|l| usize::from(*l) <= MAX_VARIABLE_VALUE)
+                    .ok_or(UnwritableChange::VariablesTooLong)?;
+                out.extend_from_slice(&[0, len]);
+                out.extend_from_slice(bytes);
+            }
+            Datum::Number(n) => {
+                out.push(1);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            Datum::Bool(b) => out.extend_from_slice(&[2, u8::from(*b)]),
+        }
+    }
+    Ok(())
+}
+
+fn read_variables(r: &mut Reader<'_>) -> Result<Vec<(String, Datum)>, RecordError> {
+    if r.data.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count = usize::from(r.u8()?);
+    if count == 0 || count > MAX_KEPT_VARIABLES {
+        return Err(RecordError::Malformed);
+    }
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = usize::from(r.u8()?);
+        let name = std::str::from_utf8(r.take(len)?).map_err(|_| RecordError::Malformed)?;
+        let value = match r.u8()? {
+            0 => {
+                let len = usize::from(r.u8()?);
+                Datum::Data(r.take(len)?.to_vec())
+            }
+            1 => Datum::Number(u32::from_le_bytes(r.array()?)),
+            2 => Datum::Bool(r.u8()? != 0),
+            _ => return Err(RecordError::Malformed),
+        };
+        out.push((name.to_string(), value));
+    }
+    Ok(out)
 }
 
 struct Reader<'a> {
@@ -207,6 +291,7 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
                     Some(Hardware::new(htype, addr).ok_or(RecordError::Malformed)?)
                 }
             };
+            let variables = read_variables(&mut r)?;
             LeaseChange::Set(Lease {
                 address,
                 state,
@@ -215,6 +300,7 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
                 ends,
                 hostname,
                 hardware,
+                variables,
             })
         }
         _ => return Err(RecordError::Malformed),

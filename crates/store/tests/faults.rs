@@ -18,6 +18,7 @@ fn change(n: u32) -> LeaseChange {
         ends: u64::from(n) + 60,
         hostname: Some(format!("host-{n}").into()),
         hardware: None,
+        variables: Vec::new(),
     })
 }
 

@@ -95,6 +95,7 @@ fn list_prints_the_leases_of_a_store() {
                 ends: u64::MAX,
                 hostname: Some("pc".into()),
                 hardware: None,
+                variables: Vec::new(),
             };
             journal.append(&LeaseChange::Set(lease)).unwrap();
         }

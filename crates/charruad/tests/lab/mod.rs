@@ -301,6 +301,30 @@ impl Lab {
         panic!("charruad did not start:\n{}", self.log());
     }
 
+    /// ISC dhclient in `ns`, with a hook that logs every call (reason and environment) to
+    /// `dhclient.env` and configures the address it is given on eth0 (so that a RELEASE can be
+    /// unicast from it), its lease and pid files in the lab directory.
+    pub fn dhclient(&self, ns: &str) -> Dhclient {
+        let env = self.path("dhclient.env");
+        let hook = self.path("dhclient.sh");
+        std::fs::write(
+            &hook,
+            format!(
+                "#!/bin/sh\n{{ echo \"== $reason\"; env; }} >> {}\ncase \"$reason\" in\n  BOUND|REBOOT|RENEW) ip addr flush dev \"$interface\"; ip addr add \"$new_ip_address/24\" dev \"$interface\";;\n  RELEASE|EXPIRE) ip addr flush dev \"$interface\";;\nesac\n",
+                env.display()
+            ),
+        )
+        .unwrap();
+        Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+        Dhclient {
+            ns: ns.to_string(),
+            env,
+            hook,
+            lease_file: self.path("dhclient.leases"),
+            pid_file: self.path("dhclient.pid"),
+        }
+    }
+
     /// ISC dhcpd's log, charruad's and the lease file, for a failure message.
     pub fn logs(&self) -> String {
         format!(
@@ -471,6 +495,53 @@ impl Lab {
         )
         .unwrap();
         map.into_values().collect()
+    }
+}
+
+/// ISC dhclient in a namespace (see [`Lab::dhclient`]); stopped by its pid file on drop.
+pub struct Dhclient {
+    ns: String,
+    /// What its hook logged.
+    pub env: PathBuf,
+    hook: PathBuf,
+    lease_file: PathBuf,
+    pid_file: PathBuf,
+}
+
+impl Dhclient {
+    /// Runs `dhclient EXTRA... eth0` (`-1` to get a lease, `-r` to release it, `-x` to stop),
+    /// which must succeed within 40 s.
+    pub fn run(&self, extra: &[&str]) {
+        let out = Command::new("timeout")
+            .args(["40", "ip", "netns", "exec", &self.ns, "dhclient"])
+            .args(extra)
+            .arg("-sf")
+            .arg(&self.hook)
+            .arg("-lf")
+            .arg(&self.lease_file)
+            .arg("-pf")
+            .arg(&self.pid_file)
+            .arg("eth0")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "dhclient {extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// What its hook logged so far.
+    pub fn said(&self) -> String {
+        read(&self.env)
+    }
+}
+
+impl Drop for Dhclient {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(&self.pid_file) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::net::Ipv4Addr;
 
+use charrua_server::config::Datum;
 use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
 
 use super::{write, LeaseFile};
@@ -212,10 +213,11 @@ fn state(words: &[Token], span: Span) -> Result<LeaseState, Diagnostic> {
 
 /// `set NAME = VALUE;` in a lease: the value is a string, `true`/`false`, `%N` or
 /// colon-separated hex whose first octet dhcpd's lexer reads as hex, not as a decimal number
-/// (server/confpars.c parse_binding_value: "expecting a constant value").
-fn set_value(st: &Statement) -> Result<(), Diagnostic> {
-    let value = match st.words.as_slice() {
-        [_, _, eq, rest @ ..] if eq.is_punct("=") => rest,
+/// (server/confpars.c parse_binding_value: "expecting a constant value"). The variable and its
+/// value, or `None` for a number beyond what charrua keeps (32 bits), kept as text instead.
+fn set_value(st: &Statement) -> Result<Option<(String, Datum)>, Diagnostic> {
+    let (name, value) = match st.words.as_slice() {
+        [_, name, eq, rest @ ..] if eq.is_punct("=") => (name.text.clone(), rest),
         _ => {
             return Err(Diagnostic::error(
                 st.span,
@@ -223,23 +225,28 @@ fn set_value(st: &Statement) -> Result<(), Diagnostic> {
             ))
         }
     };
-    let constant = match value {
-        [v] if v.kind == TokenKind::String => true,
-        [p, n] if p.is_punct("%") => n.text.parse::<i64>().is_ok(),
-        [v] if v.is("true") || v.is("false") => true,
+    let datum = match value {
+        [v] if v.kind == TokenKind::String => Some(Some(Datum::Data(v.bytes.clone()))),
+        [p, n] if p.is_punct("%") => n
+            .text
+            .parse::<i64>()
+            .ok()
+            .map(|n| u32::try_from(n).ok().map(Datum::Number)),
+        [v] if v.is("true") || v.is("false") => Some(Some(Datum::Bool(v.is("true")))),
         [v] => {
             let first = v.text.split(':').next().unwrap_or_default();
-            crate::lower::hex_bytes(&v.text).is_some() && !first.bytes().all(|b| b.is_ascii_digit())
+            crate::lower::hex_bytes(&v.text)
+                .filter(|_| !first.bytes().all(|b| b.is_ascii_digit()))
+                .map(|bytes| Some(Datum::Data(bytes)))
         }
-        _ => false,
+        _ => None,
     };
-    if constant {
-        Ok(())
-    } else {
-        Err(Diagnostic::error(
+    match datum {
+        Some(datum) => Ok(datum.map(|d| (name, d))),
+        None => Err(Diagnostic::error(
             value.first().map_or(st.span, |t| t.span),
             "expecting a constant value.",
-        ))
+        )),
     }
 }
 
@@ -261,6 +268,7 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
     let (mut starts, mut ends) = (0u64, 0u64);
     let mut binding = None;
     let (mut hardware, mut uid, mut hostname) = (None, None, None);
+    let mut variables: Vec<(String, Datum)> = Vec::new();
     let mut kept = String::new();
     for st in block {
         let w = &st.words;
@@ -302,10 +310,10 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
             "timestamp" => {
                 date(w, st.span)?;
             }
-            "set" => {
-                set_value(st)?;
-                write::statement(&mut kept, st, 0)
-            }
+            "set" => match set_value(st)? {
+                Some(variable) => variables.push(variable),
+                None => write::statement(&mut kept, st, 0),
+            },
             // What else dhcpd reads in a lease (server/confpars.c parse_lease_declaration):
             // on-statements, agent options, DNS names, flags, billing; not acted on, kept as
             // written.
@@ -361,6 +369,7 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
         ends,
         hostname,
         hardware,
+        variables,
     };
     Ok((LeaseChange::Set(lease), kept))
 }

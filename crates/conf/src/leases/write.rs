@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use charrua_server::config::Datum;
 use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
 
 use crate::lexer::TokenKind;
@@ -127,6 +128,20 @@ pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
             quoted(out, id);
             out.push_str(";\n");
         }
+    }
+    // The lease's variables, as server/db.c `write_binding_scope` writes them.
+    for (name, value) in &lease.variables {
+        let _ = write!(out, "  set {name} = ");
+        match value {
+            Datum::Data(bytes) => quoted(out, bytes),
+            Datum::Number(n) => {
+                let _ = write!(out, "%{n}");
+            }
+            Datum::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+        }
+        out.push_str(";\n");
     }
     for line in kept
         .unwrap_or_default()

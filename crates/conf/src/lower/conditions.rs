@@ -48,10 +48,12 @@ pub(super) fn data(e: &Parsed, definitions: &Definitions) -> Result<Expr, String
     match e {
         Parsed::Number(n @ 0..=9) => Ok(Expr::Const(vec![*n as u8])),
         Parsed::Number(n) => Err(format!("the number {n} read as data")),
-        // A word of one or two hex digits is an octet where data goes (`d0`, `ff`).
-        Parsed::Variable(word) if word.len() <= 2 => u8::from_str_radix(word, 16)
-            .map(|b| Expr::Const(vec![b]))
-            .map_err(|_| format!("the variable {word}")),
+        // A word of one or two hex digits is an octet where data goes (`d0`, `ff`); any other
+        // word is a variable (dhcpd's lexer reads it as a name).
+        Parsed::Variable(word) if word.len() <= 2 => match u8::from_str_radix(word, 16) {
+            Ok(octet) => Ok(Expr::Const(vec![octet])),
+            Err(_) => lower(e, definitions),
+        },
         _ => lower(e, definitions),
     }
 }

@@ -1,7 +1,8 @@
 //! dhcpd's executable statements (common/parse.c parse_executable_statement): `set`, `unset`,
 //! `define`, `eval`, `log`, `execute`, `return`, `on`, and the option statement forms
-//! `supersede`, `default`, `prepend`, `append`, `send`, checked as dhcpd reads them. charruad
-//! does not run them yet; the caller warns.
+//! `supersede`, `default`, `prepend`, `append`, `send`, checked as dhcpd reads them. What
+//! charruad runs is lowered elsewhere (`set`, `on` and the statements of `on` bodies); the
+//! caller warns of the rest.
 
 use super::expr::{self, Kind};
 use super::server_options;
@@ -48,7 +49,7 @@ fn variable(t: Option<&Token>, span: crate::Span) -> Result<(), Diagnostic> {
 }
 
 /// `( ARGS )` at the start of `words`: the arguments' words, split at top-level commas.
-fn arguments(words: &[Token]) -> Option<Vec<&[Token]>> {
+pub(super) fn arguments(words: &[Token]) -> Option<Vec<&[Token]>> {
     let (open, rest) = words.split_first()?;
     let (close, inside) = rest.split_last()?;
     if !open.is_punct("(") || !close.is_punct(")") {

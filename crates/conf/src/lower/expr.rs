@@ -375,8 +375,9 @@ impl ExprParser<'_> {
                 }
                 // Any other name is a variable, or a function the configuration defines
                 // (common/parse.c, the default case of `parse_non_binary`).
+                // Variable names keep their case, as dhcpd's lexer keeps a name's text.
                 if !self.peek().is_some_and(|t| t.is_punct("(")) {
-                    return Ok(Expr::Variable(word));
+                    return Ok(Expr::Variable(t.text.clone()));
                 }
                 self.pos += 1;
                 Ok(Expr::Call(word, self.arguments(depth)?))

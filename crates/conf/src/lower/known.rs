@@ -138,10 +138,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "no OMAPI: omshell and OMAPI clients (such as Foreman's smart proxy) cannot reach charruad",
     ),
     (
-        "on",
-        "these statements are not run on commit, release or expiry",
-    ),
-    (
         "one-lease-per-client",
         "a client may keep a lease beside the one it asks for",
     ),

@@ -9,6 +9,7 @@ mod decls;
 mod executable;
 mod expr;
 mod failover;
+mod hooks;
 mod isc_format;
 mod keys;
 mod known;
@@ -487,6 +488,22 @@ impl Lowerer<'_> {
                         format!("'set {name}' is not acted on: {why} is not evaluated yet"),
                     ),
                 }
+            }
+            // `on commit|release|expiry { ... }`: run when a lease is acknowledged, released
+            // or runs out.
+            "on" => {
+                // Checked as dhcpd checks it; what the body's statements would warn of as
+                // scope statements is said by `on_statement` for the body.
+                let said = self.diagnostics.len();
+                executable::check(s, scope == Scope::Global, &mut |st| {
+                    self.executable_body(st, groups)
+                })?;
+                let mut index = 0;
+                self.diagnostics.retain(|d| {
+                    index += 1;
+                    index <= said || d.severity == Severity::Error
+                });
+                self.on_statement(s, &mut body.params);
             }
             k if executable::KEYWORDS.contains(&k) => {
                 executable::check(s, scope == Scope::Global, &mut |st| {

@@ -105,7 +105,7 @@ pub enum Expr {
 }
 
 /// A value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Datum {
     /// Octets.
     Data(Vec<u8>),

@@ -5,6 +5,7 @@ mod builder;
 mod class;
 mod error;
 mod expr;
+mod hooks;
 mod params;
 
 use std::borrow::Cow;
@@ -18,6 +19,11 @@ pub(crate) use class::agent_sub_option;
 pub use class::Match;
 pub use error::ConfigError;
 pub use expr::{Arithmetic, Datum, Expr, Request};
+pub(crate) use hooks::run as run_hooks;
+pub use hooks::{
+    Action, Effect, LeaseEvent, LogPriority, Ran, MAX_KEPT_VARIABLES, MAX_VARIABLE_NAME,
+    MAX_VARIABLE_VALUE,
+};
 pub use params::{Params, SiteSpace, Statement};
 
 use crate::net::Ipv4Net;

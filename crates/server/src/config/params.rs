@@ -9,6 +9,7 @@ use std::net::Ipv4Addr;
 use charrua_wire::{OptionCode, Options, Value};
 
 use super::expr::{Datum, Expr, Request};
+use super::hooks::{Action, LeaseEvent};
 
 /// Settings of one scope; `None` means "inherit".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -77,6 +78,13 @@ pub struct Params {
     pub vendor_option_space: Option<String>,
     /// Values of options of other option spaces, by space (lower-case name).
     pub space_options: BTreeMap<String, Options>,
+    /// The statements of the innermost `on commit` (ISC: each `on` statement run replaces the
+    /// lease's, outermost scope first).
+    pub on_commit: Option<Vec<Action>>,
+    /// The same for `on release`.
+    pub on_release: Option<Vec<Action>>,
+    /// The same for `on expiry`.
+    pub on_expiry: Option<Vec<Action>>,
     /// Statements run per request after the settings above, in order (ISC `if`, `elsif`,
     /// `else`): what they set is laid over them.
     pub statements: Vec<Statement>,
@@ -210,6 +218,9 @@ impl Params {
         ping_timeout,
         ping_timeout_ms,
         ping_cltt_secs,
+        on_commit,
+        on_release,
+        on_expiry,
         site_option_space,
         vendor_option_space
     );
@@ -265,6 +276,17 @@ impl Params {
                 Statement::Option(..) => {}
             }
         }
+    }
+
+    /// The statements of the `on` statement for `event`, if one is set.
+    pub fn on(&self, event: LeaseEvent) -> &[Action] {
+        match event {
+            LeaseEvent::Commit => &self.on_commit,
+            LeaseEvent::Release => &self.on_release,
+            LeaseEvent::Expiry => &self.on_expiry,
+        }
+        .as_deref()
+        .unwrap_or_default()
     }
 
     /// Sets option `code` to `value`.

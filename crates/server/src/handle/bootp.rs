@@ -4,6 +4,7 @@
 use super::context::Context;
 use super::reply::{self, Kind, Spec};
 use super::{allocate, times, IgnoreReason, Outcome};
+use crate::config::LeaseEvent;
 use crate::lease::{Lease, LeaseChange, LeaseState};
 
 pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
@@ -16,6 +17,8 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         return Err(IgnoreReason::BootpNotServed);
     }
     let mut changes = ctx.end_other_leases(addr);
+    // A BOOTP reply commits its lease (server/bootp.c runs `on commit`).
+    let ran = ctx.on_event(addr, &params, LeaseEvent::Commit);
     if ctx.fixed_address() != Some(addr) {
         let seconds = params.bootp_lease_time.unwrap_or(times::INFINITE);
         let lease = Lease {
@@ -26,6 +29,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
             ends: times::ends(ctx.now, seconds),
             hostname: None,
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
+            variables: ran.kept(),
         };
         changes.push(LeaseChange::Set(lease));
     }
@@ -37,5 +41,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         message: None,
         rapid_commit: false,
     };
-    Ok(Outcome::Reply(reply::build(ctx, &spec, changes)))
+    let mut reply = reply::build(ctx, &spec, changes);
+    reply.effects = ran.effects;
+    Ok(Outcome::Reply(reply))
 }

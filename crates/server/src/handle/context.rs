@@ -7,8 +7,8 @@ use charrua_wire::{Message, OptionCode};
 
 use super::{IgnoreReason, Received};
 use crate::config::{
-    agent_sub_option, ClassId, Config, Datum, HostId, NetworkId, Params, Permit, PoolId, Request,
-    SubnetId,
+    agent_sub_option, ClassId, Config, Datum, HostId, LeaseEvent, NetworkId, Params, Permit,
+    PoolId, Ran, Request, SubnetId,
 };
 use crate::lease::{ClientKey, Lease, LeaseChange, LeaseDb, LeaseState};
 
@@ -270,6 +270,12 @@ impl<'a> Context<'a> {
             address,
             variables: &self.variables,
         }
+    }
+
+    /// Runs the configuration's `on` statements for `event` on `addr`, whose settings are
+    /// `params`.
+    pub(crate) fn on_event(&self, addr: Ipv4Addr, params: &Params, event: LeaseEvent) -> Ran {
+        crate::config::run_hooks(params.on(event), &self.request(Some(addr)))
     }
 
     /// Whether the client's link is authoritative (ISC `authoritative`), off by default as in

@@ -6,6 +6,7 @@ use charrua_wire::OptionCode;
 use super::context::Context;
 use super::reply::{self, Kind, Spec};
 use super::{allocate, names, ping, times, IgnoreReason, Outcome};
+use crate::config::{LeaseEvent, Ran};
 use crate::lease::{Lease, LeaseChange, LeaseState};
 
 pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
@@ -31,6 +32,12 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     } else {
         Vec::new()
     };
+    // Rapid commit commits the lease: `on commit` runs.
+    let ran = if rapid {
+        ctx.on_event(addr, &params, LeaseEvent::Commit)
+    } else {
+        Ran::default()
+    };
     if !fixed {
         let (state, ends) = if rapid {
             (LeaseState::Bound, times::ends(ctx.now, lease_time))
@@ -50,6 +57,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
                 ends,
                 hostname,
                 hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
+                variables: ran.kept(),
             };
             changes.push(LeaseChange::Set(lease));
         }
@@ -64,7 +72,9 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         rapid_commit: rapid,
     };
     let mut reply = reply::build(ctx, &spec, changes);
-    if !rapid {
+    if rapid {
+        reply.effects = ran.effects;
+    } else {
         reply.probe = ping::probe(ctx, &params, addr, fixed);
     }
     Ok(Outcome::Reply(reply))

@@ -21,8 +21,8 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use charrua_wire::{Message, MessageType, Op};
 
-use crate::config::Config;
-use crate::lease::{LeaseChange, LeaseDb};
+use crate::config::{Config, Effect, LeaseEvent};
+use crate::lease::{Lease, LeaseChange, LeaseDb};
 use context::Context;
 
 /// A message as the daemon received it.
@@ -76,6 +76,9 @@ pub struct Reply {
     /// (ISC `ping-check`). An answer means the address is in use: the reply is dropped and the
     /// address abandoned ([`Server::abandon`]).
     pub probe: Option<Probe>,
+    /// What the configuration's `on commit` statements ask for this acknowledgement: to be
+    /// carried out once the reply leaves.
+    pub effects: Vec<Effect>,
 }
 
 /// An address to probe with an ICMP echo before offering it (server/dhcp.c `do_ping_check`).
@@ -192,6 +195,45 @@ impl Server {
     /// hold, lease expiry, section 4.3.3 decline probation).
     pub fn expire(config: &Config, leases: &LeaseDb, now: u64) -> Vec<LeaseChange> {
         expire::changes(config, leases, now)
+    }
+
+    /// What the configuration's `on release` statements ask when the client of `rx`, a
+    /// DHCPRELEASE this server acted on, releases `address` (common/execute.c, as dhcpd runs
+    /// them in server/dhcp.c `dhcprelease`); the variables kept in the lease are theirs too.
+    pub fn on_release(
+        config: &Config,
+        leases: &LeaseDb,
+        rx: &Received,
+        address: Ipv4Addr,
+        now: u64,
+    ) -> Vec<Effect> {
+        match Context::new(config, leases, rx, now) {
+            Ok(mut ctx) => {
+                if let Some(lease) = leases.get(address) {
+                    ctx.variables.extend(lease.variables.iter().cloned());
+                }
+                let params = ctx.params_for(address);
+                ctx.on_event(address, &params, LeaseEvent::Release).effects
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// What the configuration's `on expiry` statements ask when `lease` runs out. No packet is
+    /// at hand: expressions see the lease's address, hardware address and client identifier,
+    /// and nothing of the client's options (dhcpd evaluates them with no packet either), and the
+    /// variables kept in the lease.
+    pub fn on_expiry(config: &Config, leases: &LeaseDb, lease: &Lease, now: u64) -> Vec<Effect> {
+        let rx = expire::as_received(lease);
+        match Context::new(config, leases, &rx, now) {
+            Ok(mut ctx) => {
+                ctx.variables.extend(lease.variables.iter().cloned());
+                let params = ctx.params_for(lease.address);
+                ctx.on_event(lease.address, &params, LeaseEvent::Expiry)
+                    .effects
+            }
+            Err(_) => Vec::new(),
+        }
     }
 
     /// The change that abandons `address` at `now`: something answered the ICMP echo sent

@@ -290,5 +290,6 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
         payload,
         changes,
         probe: None,
+        effects: Vec::new(),
     }
 }

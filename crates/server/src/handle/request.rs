@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use super::context::Context;
 use super::reply::{self, Kind, Spec};
 use super::{names, times, IgnoreReason, Outcome};
-use crate::config::Params;
+use crate::config::{LeaseEvent, Params};
 use crate::lease::{Lease, LeaseChange, LeaseState};
 
 /// The client states a REQUEST can come from (RFC 2131 section 4.3.2).
@@ -168,6 +168,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
     let lease_time =
         reuse.unwrap_or_else(|| times::lease_time(&params, ctx.msg.options.lease_time(), None));
     let mut changes = ctx.end_other_leases(addr);
+    let ran = ctx.on_event(addr, &params, LeaseEvent::Commit);
     if ctx.fixed_address() != Some(addr) && reuse.is_none() {
         let lease = Lease {
             address: addr,
@@ -177,6 +178,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
             ends: times::ends(ctx.now, lease_time),
             hostname: names::client_hostname(ctx.msg),
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
+            variables: ran.kept(),
         };
         changes.push(LeaseChange::Set(lease));
     }
@@ -188,7 +190,9 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
         message: None,
         rapid_commit: false,
     };
-    Outcome::Reply(reply::build(ctx, &spec, changes))
+    let mut reply = reply::build(ctx, &spec, changes);
+    reply.effects = ran.effects;
+    Outcome::Reply(reply)
 }
 
 /// What is left of the client's binding of `addr`, when the binding is young enough to be

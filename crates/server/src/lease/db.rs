@@ -276,6 +276,7 @@ mod tests {
             ends,
             hostname: None,
             hardware: None,
+            variables: Vec::new(),
         }
     }
 

@@ -7,6 +7,8 @@ mod free;
 use std::fmt;
 use std::net::Ipv4Addr;
 
+use crate::config::Datum;
+
 pub use db::LeaseDb;
 
 /// How a client is identified (RFC 2131 section 4.2): by its client identifier (option 61) when
@@ -131,6 +133,10 @@ pub struct Lease {
     /// (`None` when `client` is the hardware address itself). Lease files name both, as ISC
     /// dhcpd's `write_lease` (server/db.c) writes `hardware` and `uid`.
     pub hardware: Option<Hardware>,
+    /// Variables the configuration's `on commit` statements set for the lease, kept with it
+    /// for its `on release` and `on expiry` statements (dhcpd keeps them in the lease's scope
+    /// and writes them as `set NAME = VALUE;`, server/db.c `write_binding_scope`).
+    pub variables: Vec<(String, Datum)>,
 }
 
 impl Lease {
@@ -212,6 +218,7 @@ mod tests {
             ends: 200,
             hostname: None,
             hardware: None,
+            variables: Vec::new(),
         };
         for state in [LeaseState::Offered, LeaseState::Bound, LeaseState::Declined] {
             assert_eq!(lease(state).state_at(199), state);

@@ -31,6 +31,7 @@ fn change(n: u64) -> LeaseChange {
         ends: n + 3600,
         hostname: None,
         hardware: None,
+        variables: Vec::new(),
     })
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+use charrua_server::config::Datum;
 use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
 use proptest::prelude::*;
 
@@ -40,6 +41,20 @@ pub fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
             .is_multiple_of(3)
             .then(|| Hardware::new(1, &[2, 0, 0, 0, 0, client]))
             .flatten(),
+        // Every fifth client's leases keep variables of each kind (`on commit` sets them).
+        variables: if client.is_multiple_of(5) {
+            vec![
+                (
+                    "ClientIP".into(),
+                    Datum::Data(format!("198.18.0.{slot}").into_bytes()),
+                ),
+                ("raw".into(), Datum::Data(vec![0, 1, b'"', 0xff])),
+                ("n".into(), Datum::Number(u32::from(client) * 1000)),
+                ("seen".into(), Datum::Bool(true)),
+            ]
+        } else {
+            Vec::new()
+        },
     }
 }
 
