@@ -129,17 +129,38 @@ pub(crate) struct Egress<'a> {
     pub(crate) socket: &'a UdpSocket,
     pub(crate) packet: Option<&'a charrua_socket::packet::PacketSocket>,
     pub(crate) interface: &'a Interface,
-    /// The server port (`-p`, 67 by default); clients are answered on the next port up, as
-    /// ISC dhcpd does.
-    pub(crate) port: u16,
+    pub(crate) ports: Ports,
 }
 
-/// The core addresses servers on 67 and clients on 68; with `-p PORT` those become PORT and
-/// PORT + 1.
-pub(crate) fn remap(to: SocketAddrV4, port: u16) -> SocketAddrV4 {
+/// The ports served on and answered to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ports {
+    /// Where requests come (and relays are answered): `-p`, 67 by default, and over it the
+    /// configuration's `local-port`.
+    pub(crate) server: u16,
+    /// Where clients are answered: the command line's server port plus one (68 by default),
+    /// or the configuration's `remote-port` (server/dhcpd.c computes it before reading
+    /// `local-port`, so that one moves the server port only).
+    pub(crate) client: u16,
+}
+
+impl Ports {
+    /// The ports for command-line port `port` and the configuration's `local-port` and
+    /// `remote-port`.
+    pub(crate) fn new(port: u16, local: Option<u16>, remote: Option<u16>) -> Self {
+        Self {
+            server: local.unwrap_or(port),
+            client: remote.unwrap_or(port.wrapping_add(1)),
+        }
+    }
+}
+
+/// The core addresses servers on 67 and clients on 68: those become the ports served on and
+/// answered to.
+pub(crate) fn remap(to: SocketAddrV4, ports: Ports) -> SocketAddrV4 {
     match to.port() {
-        67 => SocketAddrV4::new(*to.ip(), port),
-        68 => SocketAddrV4::new(*to.ip(), port.wrapping_add(1)),
+        67 => SocketAddrV4::new(*to.ip(), ports.server),
+        68 => SocketAddrV4::new(*to.ip(), ports.client),
         _ => to,
     }
 }
@@ -161,31 +182,28 @@ pub(crate) fn send(
         let mac = <[u8; 6]>::try_from(hardware.as_slice()).ok();
         if let (Some(packet), Some(src_mac), Some(mac)) = (egress.packet, egress.interface.mac, mac)
         {
-            let src = SocketAddrV4::new(egress.interface.address, egress.port);
+            let src = SocketAddrV4::new(egress.interface.address, egress.ports.server);
             return packet.send(
                 interface,
                 src_mac,
                 src,
                 mac,
-                remap(*ip, egress.port),
+                remap(*ip, egress.ports),
                 payload,
             );
         }
     }
     match destination {
-        Destination::Relay(to) | Destination::Unicast(to) => {
-            socket.send_to(payload, remap(*to, egress.port)).map(|_| ())
-        }
+        Destination::Relay(to) | Destination::Unicast(to) => socket
+            .send_to(payload, remap(*to, egress.ports))
+            .map(|_| ()),
         Destination::Link { .. } | Destination::Broadcast => {
             let info = libc::in_pktinfo {
                 ipi_ifindex: interface as libc::c_int,
                 ipi_spec_dst: libc::in_addr { s_addr: 0 },
                 ipi_addr: libc::in_addr { s_addr: 0 },
             };
-            let to = SockaddrIn::from(SocketAddrV4::new(
-                Ipv4Addr::BROADCAST,
-                egress.port.wrapping_add(1),
-            ));
+            let to = SockaddrIn::from(SocketAddrV4::new(Ipv4Addr::BROADCAST, egress.ports.client));
             let cmsg = [ControlMessage::Ipv4PacketInfo(&info)];
             sendmsg(
                 socket.as_raw_fd(),

@@ -18,8 +18,8 @@ pub(crate) struct Sender {
     pub(crate) socket: UdpSocket,
     pub(crate) packet: Option<charrua_socket::packet::PacketSocket>,
     pub(crate) interfaces: Vec<Interface>,
-    /// The server port (`-p`).
-    pub(crate) port: u16,
+    /// The ports served on and answered to.
+    pub(crate) ports: net::Ports,
 }
 
 impl Sender {
@@ -27,7 +27,7 @@ impl Sender {
     /// [`Sender::flush`]), otherwise at once.
     pub(crate) fn send(&self, outbox: &mut Outbox, reply: Transmit) {
         if let Destination::Relay(to) | Destination::Unicast(to) = reply.destination {
-            outbox.push(reply.payload, net::remap(to, self.port));
+            outbox.push(reply.payload, net::remap(to, self.ports));
             return;
         }
         let Some(interface) = self.interfaces.get(reply.interface) else {
@@ -37,7 +37,7 @@ impl Sender {
             socket: &self.socket,
             packet: self.packet.as_ref(),
             interface,
-            port: self.port,
+            ports: self.ports,
         };
         if let Err(e) = net::send(&egress, &reply.payload, &reply.destination) {
             error!("sending to {:?}: {e}", reply.destination);

@@ -47,6 +47,9 @@ pub(crate) struct Loaded {
     pub(crate) pid_file_name: Option<String>,
     /// Its `log-facility`, where it gives one.
     pub(crate) log_facility: Option<String>,
+    /// Its `local-port` and `remote-port`, where it gives them.
+    pub(crate) local_port: Option<u16>,
+    pub(crate) remote_port: Option<u16>,
 }
 
 /// Reads and lowers the configuration, with the host declarations of the lease file
@@ -79,6 +82,8 @@ pub(crate) fn load_config(path: &Path, leases: &Path, hosts: &str) -> Option<Loa
         lease_file_name: lowered.lease_file_name,
         pid_file_name: lowered.pid_file_name,
         log_facility: lowered.log_facility,
+        local_port: lowered.local_port,
+        remote_port: lowered.remote_port,
     })
 }
 
@@ -457,10 +462,11 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     for i in &interfaces {
         info!("listening on {} ({})", i.name, i.address);
     }
-    let socket = net::open(args.port)?;
+    let ports = net::Ports::new(args.port, loaded.local_port, loaded.remote_port);
+    let socket = net::open(ports.server)?;
     // Requests arrive on a packet socket (BPF: UDP to the server port); the UDP socket then only
     // sends, and its receive queue is kept minimal. Without CAP_NET_RAW the UDP socket receives.
-    let receiver = match charrua_socket::packet::PacketReceiver::open(args.port, None) {
+    let receiver = match charrua_socket::packet::PacketReceiver::open(ports.server, None) {
         Ok(r) => {
             let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(0);
             Receiver::Frames(r)
@@ -523,7 +529,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         socket,
         packet,
         interfaces,
-        port: args.port,
+        ports,
     });
     let mut driver = Driver {
         engine,

@@ -10,10 +10,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "lease times are not shortened when a pool fills",
     ),
     (
-        "always-broadcast",
-        "replies are broadcast only to clients that ask for it or have no address",
-    ),
-    (
         "always-reply-rfc1048",
         "BOOTP clients that do not ask for RFC 1048 options do not get them",
     ),
@@ -106,10 +102,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "charruad answers on every address of the interfaces it serves",
     ),
     (
-        "local-port",
-        "charruad listens on port 67, or the one given with -p",
-    ),
-    (
         "log",
         "these messages are not logged",
     ),
@@ -138,16 +130,8 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "no OMAPI: omshell and OMAPI clients (such as Foreman's smart proxy) cannot reach charruad",
     ),
     (
-        "one-lease-per-client",
-        "a client may keep a lease beside the one it asks for",
-    ),
-    (
         "release-on-roam",
         "(DHCPv6) nothing: charruad serves DHCPv4",
-    ),
-    (
-        "remote-port",
-        "replies to relays go to port 67",
     ),
     (
         "server-duid",

@@ -48,6 +48,11 @@ pub struct Lowered {
     pub pid_file_name: Option<String>,
     /// `log-facility`: the syslog facility to log to (a name of syslog(3)'s, lower case).
     pub log_facility: Option<String>,
+    /// `local-port`: the port to serve on, over the command line's (server/dhcpd.c
+    /// `postconf_initialization` reads it after the command line).
+    pub local_port: Option<u16>,
+    /// `remote-port`: the port clients are answered on.
+    pub remote_port: Option<u16>,
 }
 
 impl Lowered {
@@ -100,6 +105,8 @@ struct Lowerer<'a> {
     log_facility: Option<String>,
     /// The global `abandon-lease-time` (server/dhcpd.c reads it from the global scope only).
     abandon_lease_time: Option<u32>,
+    local_port: Option<u16>,
+    remote_port: Option<u16>,
     decls: Decls,
     /// Where declarations are, to place the model's own validation errors.
     spans: Vec<(String, Span)>,
@@ -134,6 +141,8 @@ pub(crate) fn lower(
         lease_file_name: None,
         log_facility: None,
         abandon_lease_time: None,
+        local_port: None,
+        remote_port: None,
         pid_file_name: None,
         decls: Decls::default(),
         spans: Vec::new(),
@@ -168,6 +177,8 @@ pub(crate) fn lower(
         failover_peers: l.failover_peers,
         lease_file_name: l.lease_file_name,
         log_facility: l.log_facility,
+        local_port: l.local_port,
+        remote_port: l.remote_port,
         pid_file_name: l.pid_file_name,
         sources,
     }
@@ -429,6 +440,20 @@ impl Lowerer<'_> {
             "abandon-lease-time" if scope == Scope::Global => {
                 self.abandon_lease_time = Some(decls::lease_time(w, s.span)?);
             }
+            // The ports, read from the top of the file as dhcpd reads them.
+            "local-port" | "remote-port" if scope == Scope::Global && w.len() == 2 => {
+                let port = w.get(1).map(|t| server_options::number(t, 16)).transpose()?;
+                let port = port.map(|p| p as u16);
+                if keyword == "local-port" {
+                    self.local_port = port;
+                } else {
+                    self.remote_port = port;
+                }
+            }
+            "local-port" | "remote-port" => self.warn(
+                s.span,
+                format!("'{keyword}' is read at the top level only (as dhcpd reads it); here it changes nothing"),
+            ),
             "abandon-lease-time" => self.warn(
                 s.span,
                 "'abandon-lease-time' is read at the top level only (as dhcpd reads it); here it changes nothing",

@@ -290,7 +290,9 @@ impl Lowerer<'_> {
             | "allow-booting"
             | "echo-client-id"
             | "use-host-decl-names"
-            | "ping-check" => {
+            | "ping-check"
+            | "always-broadcast"
+            | "one-lease-per-client" => {
                 let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Flag);
                 server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
                 let value = w.get(1).map(server_options::flag).transpose()?;
@@ -300,6 +302,8 @@ impl Lowerer<'_> {
                     "echo-client-id" => params.echo_client_id = value,
                     "use-host-decl-names" => params.use_host_decl_names = value,
                     "ping-check" => params.ping_check = value,
+                    "always-broadcast" => params.always_broadcast = value,
+                    "one-lease-per-client" => params.one_lease_per_client = value,
                     _ => params.boot_unknown_clients = value,
                 }
             }

@@ -142,6 +142,16 @@ pub trait ScopeBuilder: Sized {
         params.ping_timeout_ms = Some(timeout_ms);
         self
     }
+    /// ISC `always-broadcast`: OFFERs and ACKs with the broadcast bit set.
+    fn always_broadcast(mut self, yes: bool) -> Self {
+        self.params_mut().always_broadcast = Some(yes);
+        self
+    }
+    /// ISC `one-lease-per-client`: a REQUEST releases the client's other leases.
+    fn one_lease_per_client(mut self, yes: bool) -> Self {
+        self.params_mut().one_lease_per_client = Some(yes);
+        self
+    }
     /// Honour rapid commit (RFC 4039).
     fn rapid_commit(mut self, yes: bool) -> Self {
         self.params_mut().rapid_commit = Some(yes);

@@ -78,6 +78,13 @@ pub struct Params {
     pub vendor_option_space: Option<String>,
     /// Values of options of other option spaces, by space (lower-case name).
     pub space_options: BTreeMap<String, Options>,
+    /// Set the broadcast bit in every OFFER and ACK, so that they are broadcast (or relayed
+    /// with the bit set) whatever the client asked (ISC `always-broadcast`; server/dhcp.c
+    /// `ack_lease`).
+    pub always_broadcast: Option<bool>,
+    /// A DHCPREQUEST releases every other lease of its client, on every network (ISC
+    /// `one-lease-per-client`; server/dhcp.c `ack_lease`).
+    pub one_lease_per_client: Option<bool>,
     /// The statements of the innermost `on commit` (ISC: each `on` statement run replaces the
     /// lease's, outermost scope first).
     pub on_commit: Option<Vec<Action>>,
@@ -218,6 +225,8 @@ impl Params {
         ping_timeout,
         ping_timeout_ms,
         ping_cltt_secs,
+        always_broadcast,
+        one_lease_per_client,
         on_commit,
         on_release,
         on_expiry,

@@ -245,6 +245,22 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// ISC `one-lease-per-client`: acknowledging `addr` releases the client's other offers
+    /// and leases, on every network (server/dhcp.c `ack_lease`).
+    pub(crate) fn release_other_leases(&self, addr: Ipv4Addr) -> Vec<LeaseChange> {
+        self.db
+            .by_client(&self.client)
+            .filter(|l| l.address != addr && l.state.is_binding() && l.ends > self.now)
+            .map(|l| {
+                LeaseChange::Set(Lease {
+                    state: LeaseState::Released,
+                    ends: self.now,
+                    ..l.clone()
+                })
+            })
+            .collect()
+    }
+
     /// A setting as it applies to the client on its link: host, classes, subnet and up.
     pub(crate) fn setting<T>(&self, field: impl Fn(&Params) -> Option<T>) -> Option<T> {
         let subnet = self.link?;

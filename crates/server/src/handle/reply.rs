@@ -93,12 +93,12 @@ fn payload_limit(ctx: &Context<'_>, kind: Kind) -> usize {
 }
 
 /// Item 25-30: relay, NAK broadcast, ciaddr, broadcast bit, then the link-layer address.
-fn destination(ctx: &Context<'_>, kind: Kind, yiaddr: Ipv4Addr) -> Destination {
+fn destination(ctx: &Context<'_>, kind: Kind, yiaddr: Ipv4Addr, broadcast: bool) -> Destination {
     let msg = ctx.msg;
     if ctx.relayed {
         return Destination::Relay(SocketAddrV4::new(msg.giaddr, SERVER_PORT));
     }
-    if kind == Kind::Nak {
+    if kind == Kind::Nak || broadcast {
         return Destination::Broadcast;
     }
     if !msg.ciaddr.is_unspecified() {
@@ -147,6 +147,10 @@ fn copy_field<const N: usize>(value: Option<&Vec<u8>>) -> [u8; N] {
 pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange>) -> Reply {
     let req = ctx.msg;
     let nak = spec.kind == Kind::Nak;
+    // ISC `always-broadcast`: OFFERs and ACKs carry the broadcast bit (server/dhcp.c
+    // `ack_lease`), and so are broadcast, or relayed with it.
+    let always_broadcast = matches!(spec.kind, Kind::Offer | Kind::Ack | Kind::Bootp)
+        && spec.params.always_broadcast == Some(true);
     let mut msg = Message {
         op: Op::BOOTREPLY,
         htype: req.htype,
@@ -155,7 +159,7 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
         xid: req.xid,
         secs: 0,
         // Item 29: a relayed NAK MUST have the broadcast bit set.
-        flags: if nak && ctx.relayed {
+        flags: if nak && ctx.relayed || always_broadcast {
             req.flags | Message::BROADCAST
         } else {
             req.flags
@@ -285,7 +289,7 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
         }
     };
     Reply {
-        destination: destination(ctx, spec.kind, spec.yiaddr),
+        destination: destination(ctx, spec.kind, spec.yiaddr, always_broadcast),
         message: msg,
         payload,
         changes,

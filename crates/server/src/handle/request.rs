@@ -167,7 +167,11 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
     let reuse = reused(ctx, addr, &params);
     let lease_time =
         reuse.unwrap_or_else(|| times::lease_time(&params, ctx.msg.options.lease_time(), None));
-    let mut changes = ctx.end_other_leases(addr);
+    let mut changes = if params.one_lease_per_client == Some(true) {
+        ctx.release_other_leases(addr)
+    } else {
+        ctx.end_other_leases(addr)
+    };
     let ran = ctx.on_event(addr, &params, LeaseEvent::Commit);
     if ctx.fixed_address() != Some(addr) && reuse.is_none() {
         let lease = Lease {

@@ -1,0 +1,92 @@
+//! `local-port` and `remote-port` in dhcpd.conf, judged against ISC dhcpd in network namespaces
+//! the test creates: with `local-port 10067; remote-port 10068;` each server hears ISC dhclient
+//! on port 10067 (`-p 10068`: it sends from 10068 to 10067) and answers it on 10068; busybox
+//! udhcpc on the usual ports gets nothing.
+
+mod lab;
+
+use lab::{have, Lab};
+
+const CONFIG: &str = "\
+local-port 10067;
+remote-port 10068;
+default-lease-time 600;
+subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }
+";
+
+fn skip(tools: &[&str]) -> bool {
+    if !lab::can_run() {
+        return true;
+    }
+    if let Some(missing) = tools.iter().find(|t| !have(t)) {
+        eprintln!("skipped: {missing} is not installed");
+        return true;
+    }
+    false
+}
+
+/// Whether ISC dhclient on ports 10068 and 10067 gets a lease; what its hook logged.
+fn lease_on_10068(lab: &mut Lab, mac: &str) -> (bool, String) {
+    let ns = lab.client(mac);
+    let client = lab.dhclient(&ns);
+    client.run(&["-1", "-p", "10068"]);
+    let said = client.said();
+    client.run(&["-x", "-p", "10068"]);
+    (said.contains("== BOUND"), said)
+}
+
+/// Whether busybox udhcpc on the usual ports gets a lease (it should not).
+fn lease_on_68(lab: &mut Lab, mac: &str) -> bool {
+    let ns = lab.client(mac);
+    let out = lab.exec(
+        &ns,
+        20,
+        &[
+            "udhcpc",
+            "-i",
+            "eth0",
+            "-n",
+            "-q",
+            "-t",
+            "2",
+            "-T",
+            "1",
+            "-s",
+            "/bin/true",
+        ],
+    );
+    out.status.success()
+}
+
+#[test]
+fn charruad_serves_on_the_configured_ports() {
+    if skip(&["udhcpc", "dhclient"]) {
+        return;
+    }
+    let mut lab = Lab::new();
+    lab.start(CONFIG);
+    let (got, said) = lease_on_10068(&mut lab, "02:00:00:00:41:01");
+    assert!(got, "dhclient -p 10068:\n{said}\n{}", lab.logs());
+    assert!(
+        !lease_on_68(&mut lab, "02:00:00:00:41:02"),
+        "{}",
+        lab.logs()
+    );
+    assert!(lab.stop().success(), "{}", lab.log());
+}
+
+#[test]
+fn isc_dhcpd_serves_on_the_configured_ports_too() {
+    if skip(&["udhcpc", "dhclient", "dhcpd"]) {
+        return;
+    }
+    let mut lab = Lab::new();
+    std::fs::write(lab.path("dhcpd.conf"), CONFIG).unwrap();
+    std::fs::write(lab.path("leases"), "").unwrap();
+    let dhcpd = lab.start_dhcpd();
+    let (got, said) = lease_on_10068(&mut lab, "02:00:00:00:41:01");
+    let heard_on_68 = lease_on_68(&mut lab, "02:00:00:00:41:02");
+    lab.stop_dhcpd(dhcpd);
+    assert!(got, "dhclient -p 10068:\n{said}\n{}", lab.logs());
+    assert!(!heard_on_68, "{}", lab.logs());
+}
