@@ -26,7 +26,7 @@ subnet 198.18.0.0 netmask 255.255.255.0 {{
   on commit {{
     set ClientIP = binary-to-ascii(10, 8, \".\", leased-address);
     set ClientMac = binary-to-ascii(16, 8, \":\", substring(hardware, 1, 6));
-    log(info, concat(\"Commit: IP: \", ClientIP, \" Mac: \", ClientMac));
+    log(info, concat(\"Commit: IP: \", ClientIP, \" Mac: \", ClientMac, \" for \", binary-to-ascii(10, 32, \"\", encode-int(lease-time, 32))));
     execute(\"{program}\", \"commit\", ClientIP, ClientMac, pick-first-value(option host-name, \"-\"));
   }}
   on release {{
@@ -79,7 +79,7 @@ fn play(
     std::thread::sleep(Duration::from_millis(500));
     let log = server_log(lab);
     assert!(
-        log.contains(&format!("Commit: IP: {kept} Mac: 2:0:0:0:31:1")),
+        log.contains(&format!("Commit: IP: {kept} Mac: 2:0:0:0:31:1 for 6")),
         "the log line of the commit:\n{log}"
     );
     lab::read(calls).lines().map(str::to_string).collect()

@@ -31,6 +31,8 @@ fn settings_for(config: &Config, options: &[(u8, &[u8])]) -> charrua_server::con
         relayed: false,
         host: None,
         address: None,
+        fixed: false,
+        lease_time: None,
         variables: &[],
     };
     let classes = config.classes_of(&request);
@@ -144,6 +146,8 @@ fn settings_stay_in_their_scope() {
         relayed: false,
         host: None,
         address: None,
+        fixed: false,
+        lease_time: None,
         variables: &[],
     };
     let name = |subnet: u32, pool: Option<u32>| {
@@ -351,7 +355,7 @@ fn restrictions_charruad_cannot_evaluate_are_refused() {
         "if option host-name = \"x\" { deny booting; }",
         "if exists user-class { } else { ignore unknown-clients; }",
         "switch (option host-name) { case \"x\": deny bootp; }",
-        "class \"c\" { match if option host-name ~= \"^x\"; deny booting; }",
+        "class \"c\" { match if gethostname() = \"x\"; deny booting; }",
         "class \"c\" { match hardware; } subclass \"c\" 1:2:3:4:5:6:7 { ignore booting; }",
         "class \"c\" { lease limit 2; }",
     ] {
@@ -361,6 +365,7 @@ fn restrictions_charruad_cannot_evaluate_are_refused() {
     // The same where charruad evaluates the condition: taken and enforced.
     for class in [
         "class \"c\" { match if known; deny booting; }",
+        "class \"c\" { match if option host-name ~= \"^x\"; deny booting; }",
         "class \"c\" { match if binary-to-ascii(16, 8, \":\", hardware) = \"1:2\"; deny booting; }",
     ] {
         assert_eq!(first_error(&format!("{subnet}{class}")), None);
@@ -472,7 +477,7 @@ fn a_chain_with_a_condition_not_evaluated_is_left_out_whole() {
         "test.conf",
         r#"subnet 198.18.0.0 netmask 255.255.255.0 {
           if option host-name = "a" { filename "a"; }
-          elsif option host-name ~= "^b" { filename "b"; }
+          elsif gethostname() = "b" { filename "b"; }
           else { filename "c"; }
         }
         "#
@@ -501,6 +506,8 @@ fn other_class_conditions_are_evaluated_as_expressions() {
             relayed: false,
             host: None,
             address: None,
+            fixed: false,
+            lease_time: None,
             variables: &[],
         })
     };
@@ -678,4 +685,37 @@ fn on_statements_are_lowered_per_event_with_what_is_not_run_warned() {
         Some([Action::Log(LogPriority::Info, _)])
     ));
     assert_eq!(settings.on_expiry, Some(Vec::new()));
+}
+
+/// `switch` as dhcpd runs it: a case to the first `break`, through the labels after it;
+/// `default` when no case matches.
+#[test]
+fn switch_runs_a_case_to_its_break_and_default_otherwise() {
+    let text = "switch (option vendor-class-identifier) {\n\
+                  case \"a\": filename \"a\";\n\
+                  case \"b\": server-name \"ab\"; break;\n\
+                  case \"c\": filename \"c\"; break;\n\
+                  default: filename \"other\";\n\
+                }\n\
+                subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }\n";
+    let lowered = parse_config("switch.conf", text.to_string(), &mut NoIncludes);
+    assert!(lowered.diagnostics.is_empty(), "{:?}", lowered.diagnostics);
+    let config = lowered.config.as_ref().unwrap();
+    let vendor = |v: &[u8]| settings_for(config, &[(60, v)]);
+    let a = vendor(b"a");
+    assert_eq!(
+        (a.filename.as_deref(), a.server_name.as_deref()),
+        (Some(&b"a"[..]), Some(&b"ab"[..]))
+    );
+    let b = vendor(b"b");
+    assert_eq!(
+        (b.filename.as_deref(), b.server_name.as_deref()),
+        (None, Some(&b"ab"[..]))
+    );
+    assert_eq!(vendor(b"c").filename.as_deref(), Some(&b"c"[..]));
+    assert_eq!(vendor(b"z").filename.as_deref(), Some(&b"other"[..]));
+    assert_eq!(
+        settings_for(config, &[]).filename.as_deref(),
+        Some(&b"other"[..])
+    );
 }

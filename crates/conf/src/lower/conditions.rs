@@ -2,7 +2,7 @@
 //! dhcpd does (dhcp-eval(5)); what has no equivalent yet is named in the error, and the caller
 //! warns that the statement is not acted on.
 
-use charrua_server::config::{Arithmetic, Expr};
+use charrua_server::config::{Arithmetic, Expr, Pattern};
 use charrua_wire::OptionCode;
 
 use super::expr::{Expr as Parsed, Kind};
@@ -102,7 +102,8 @@ pub(super) fn lower(e: &Parsed, definitions: &Definitions) -> Result<Expr, Strin
         Parsed::And(a, b) => Expr::And(boxed(go(a)?), boxed(go(b)?)),
         Parsed::Or(a, b) => Expr::Or(boxed(go(a)?), boxed(go(b)?)),
         Parsed::Not(a) => Expr::Not(boxed(go(a)?)),
-        Parsed::Regex(..) => return Err("regular expression matches (~= and ~~)".into()),
+        Parsed::Regex(a, b) => Expr::Regex(boxed(data(a)?), Pattern::new(data(b)?, false)),
+        Parsed::IRegex(a, b) => Expr::Regex(boxed(data(a)?), Pattern::new(data(b)?, true)),
         Parsed::Arithmetic(op, a, b) => {
             let op = match *op {
                 "+" => Arithmetic::Add,
@@ -152,6 +153,11 @@ fn call(name: &str, args: &[Parsed], definitions: &Definitions) -> Result<Expr, 
         "encode-int" => Expr::EncodeInt(go(arg(0)?)?, width(args.get(1))?),
         "packet" => Expr::Packet(go(arg(0)?)?, go(arg(1)?)?),
         "leased-address" => Expr::LeasedAddress,
+        "reverse" => Expr::Reverse(go(arg(0)?)?, data(arg(1)?)?),
+        "static" => Expr::Static,
+        "lease-time" => Expr::LeaseTime,
+        // A client's state is nothing in a server (common/tree.c: no client state).
+        "client-state" | "null" => Expr::Null,
         "host-decl-name" => Expr::HostDeclName,
         other => return Err(format!("{other}()")),
     })

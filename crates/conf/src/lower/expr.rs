@@ -60,8 +60,10 @@ pub(crate) enum Expr {
     Eq(Box<Self>, Box<Self>),
     /// `a != b`.
     Ne(Box<Self>, Box<Self>),
-    /// `a ~= b` (regex) or `a ~~ b` (case-insensitive regex).
+    /// `a ~= b`: a regular expression match.
     Regex(Box<Self>, Box<Self>),
+    /// `a ~~ b`: a case-insensitive one.
+    IRegex(Box<Self>, Box<Self>),
     /// `a and b`.
     And(Box<Self>, Box<Self>),
     /// `a or b`.
@@ -108,6 +110,7 @@ impl Expr {
             | Self::Eq(..)
             | Self::Ne(..)
             | Self::Regex(..)
+            | Self::IRegex(..)
             | Self::And(..)
             | Self::Or(..)
             | Self::Not(_) => Kind::Boolean,
@@ -176,7 +179,8 @@ fn combine(op: &'static str, left: Expr, right: Expr, span: Span) -> Result<Expr
             }
         }
         "=" | "!=" => return Err(Diagnostic::error(span, "expecting data/numeric expression")),
-        "~=" | "~~" if rhs_fits(&[Kind::Data, Kind::Constant]) => Expr::Regex(left, right),
+        "~=" if rhs_fits(&[Kind::Data, Kind::Constant]) => Expr::Regex(left, right),
+        "~~" if rhs_fits(&[Kind::Data, Kind::Constant]) => Expr::IRegex(left, right),
         "~=" | "~~" => return Err(Diagnostic::error(span, "expecting data expression")),
         "and" | "or" if rhs_fits(&[Kind::Boolean]) => {
             if op == "and" {
@@ -459,6 +463,7 @@ fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
         Expr::Eq(a, b)
         | Expr::Ne(a, b)
         | Expr::Regex(a, b)
+        | Expr::IRegex(a, b)
         | Expr::And(a, b)
         | Expr::Or(a, b)
         | Expr::Arithmetic(_, a, b) => {

@@ -310,16 +310,19 @@ impl Lowerer<'_> {
                 return Err(Diagnostic::error(s.span, "expecting left brace."))
             }
             "switch" => {
-                self.expression(w.get(1..).unwrap_or_default(), s.span, expr::Kind::Any)?;
+                let subject =
+                    self.expression(w.get(1..).unwrap_or_default(), s.span, expr::Kind::Any)?;
                 let Some(block) = &s.block else {
                     return Err(Diagnostic::error(s.span, "left brace expected."));
                 };
+                let mut items = Vec::with_capacity(block.len());
                 for st in block {
-                    let branch = self.switch_branch(st)?;
+                    let (label, branch) = self.switch_branch(st)?;
                     let _ = self.body(std::slice::from_ref(&branch), scope, groups);
                     statements::refuse_restrictions_in(std::slice::from_ref(&branch), "switch")?;
+                    items.push((label, branch));
                 }
-                self.warn(s.span, "'switch' is parsed but conditional statements are not implemented yet; the statements inside are ignored");
+                self.switch(s, &subject, &items, scope, groups, body);
             }
             // `add "CLASS";` names a class declared before it (common/parse.c, TOKEN_ADD).
             "add" => match w.as_slice() {

@@ -1,14 +1,18 @@
-//! Statements charruad checks but does not act on yet, and the expressions in them: `switch`
-//! branches, `on`/`define` bodies, expressions with their options and classes checked, and the
-//! fail-closed rule for restrictions inside what is not evaluated.
+//! Conditional statements (`if` chains, `switch` as one), the bodies charruad checks
+//! (`on`/`define`), expressions with their options and classes checked, and the fail-closed
+//! rule for restrictions inside what is not evaluated.
 
 use charrua_server::config::{Expr, Params, Statement as Executed};
 
 use super::decls::{Body, Scope};
-use super::{executable, expr, server_options, Lowerer};
+use super::{conditions, executable, expr, server_options, Lowerer};
 use crate::lexer::{Token, TokenKind};
 use crate::source::{Diagnostic, Span};
 use crate::syntax::Statement;
+
+/// A statement of a `switch` block: its label (see [`Lowerer::switch_branch`]) and the
+/// statement after it.
+pub(super) type SwitchItem = (Option<Option<expr::Expr>>, Statement);
 
 impl Lowerer<'_> {
     /// One branch of an `if`/`elsif`/`else` chain, `settings` its lowered body: joined to the
@@ -56,9 +60,10 @@ impl Lowerer<'_> {
     }
 
     /// One statement of a `switch` block: `case VALUE: STATEMENT` and `default: STATEMENT`
-    /// read as one statement by the syntax (the colon is a word), split here; the statement
-    /// after the colon is returned to be checked (an empty one when there is none).
-    pub(super) fn switch_branch(&self, st: &Statement) -> Result<Statement, Diagnostic> {
+    /// read as one statement by the syntax (the colon is a word), split here: its label
+    /// (`Some(Some(VALUE))` for a case, `Some(None)` for `default`, `None` for a statement
+    /// without one) and the statement after the colon (an empty one when there is none).
+    pub(super) fn switch_branch(&self, st: &Statement) -> Result<SwitchItem, Diagnostic> {
         // The lexer keeps a colon in a word (`default:`, `5:`): split it off.
         let mut w: Vec<Token> = Vec::with_capacity(st.words.len() + 1);
         for t in &st.words {
@@ -78,23 +83,82 @@ impl Lowerer<'_> {
             }
         }
         let colon = w.iter().position(|t| t.is(":"));
-        let after = match (st.keyword().as_str(), colon) {
+        let keyword = w
+            .first()
+            .map(|t| t.text.to_ascii_lowercase())
+            .unwrap_or_default();
+        let (label, after) = match (keyword.as_str(), colon) {
             ("case", Some(at)) => {
-                expr::parse(w.get(1..at).unwrap_or_default(), st.span, expr::Kind::Any)?;
-                at + 1
+                let value =
+                    expr::parse(w.get(1..at).unwrap_or_default(), st.span, expr::Kind::Any)?;
+                (Some(Some(value)), at + 1)
             }
-            ("default", Some(1)) => 2,
+            ("default", Some(1)) => (Some(None), 2),
             ("case" | "default", _) => return Err(Diagnostic::error(st.span, "colon expected.")),
-            _ => 0,
+            _ => (None, 0),
         };
         let words: Vec<_> = w.get(after..).unwrap_or_default().to_vec();
         let span = words.first().map_or(st.span, |t| t.span);
-        Ok(Statement {
+        let statement = Statement {
             words,
             block: st.block.clone(),
             span,
             end: st.end,
-        })
+        };
+        Ok((label, statement))
+    }
+
+    /// A `switch` as an `if`/`elsif` chain (common/execute.c `switch_statement`): each `case`
+    /// whose value equals the subject runs the statements from its label to the first `break`,
+    /// over the labels between; `default` runs when no case matches. A subject or value not
+    /// evaluated yet leaves the whole switch out, warned.
+    pub(super) fn switch(
+        &mut self,
+        s: &Statement,
+        subject: &expr::Expr,
+        items: &[SwitchItem],
+        scope: Scope,
+        groups: &Params,
+        body: &mut Body,
+    ) {
+        let said = self.diagnostics.len();
+        let mut branches = Vec::new();
+        let mut default = None;
+        for (i, (label, _)) in items.iter().enumerate() {
+            let Some(label) = label else {
+                continue;
+            };
+            let run: Vec<Statement> = items
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .map(|(_, st)| st.clone())
+                .take_while(|st| st.keyword() != "break")
+                .filter(|st| !st.words.is_empty())
+                .collect();
+            // (Its statements were checked, and warned of, one by one above.)
+            let settings = self.body(&run, scope, groups).params;
+            match label {
+                Some(value) => {
+                    let equal = expr::Expr::Eq(Box::new(subject.clone()), Box::new(value.clone()));
+                    match conditions::condition(&equal, &self.definitions) {
+                        Ok(condition) => branches.push((Some(condition), settings)),
+                        Err(why) => {
+                            self.diagnostics.truncate(said);
+                            self.warn(s.span, format!("'switch' is not acted on: {why} is not evaluated yet; the statements inside are ignored"));
+                            return;
+                        }
+                    }
+                }
+                None => default = Some(settings),
+            }
+        }
+        self.diagnostics.truncate(said);
+        branches.extend(default.map(|settings| (None, settings)));
+        if !branches.is_empty() {
+            body.params.statements.push(Executed::If(branches));
+        }
+        body.open_if = None;
     }
 
     /// An expression of the kind `want`, whose options are ones dhcpd knows (common/parse.c

@@ -159,6 +159,8 @@ mod tests {
                 relayed,
                 host: known.then_some("host"),
                 address: None,
+                fixed: false,
+                lease_time: None,
                 variables: &[],
             })
         }

@@ -21,6 +21,11 @@ pub struct Request<'a> {
     pub host: Option<&'a str>,
     /// The address being leased, where one is (ISC `leased-address`).
     pub address: Option<Ipv4Addr>,
+    /// That address is the client's fixed address (ISC `static`).
+    pub fixed: bool,
+    /// Seconds the lease has left, where a lease is at hand (ISC `lease-time`: in `on`
+    /// statements).
+    pub lease_time: Option<u32>,
     /// The variables the configuration's `set` statements gave this request, in order (a
     /// later one of a name wins).
     pub variables: &'a [(String, Datum)],
@@ -102,6 +107,88 @@ pub enum Expr {
     Known,
     /// A variable `set` for the request: nothing if not set.
     Variable(String),
+    /// `reverse(WIDTH, DATA)`: the WIDTH-octet units of DATA in reverse order; nothing when
+    /// DATA is not a whole number of units.
+    Reverse(Box<Self>, Box<Self>),
+    /// `static`: the lease is a fixed address.
+    Static,
+    /// `lease-time`: seconds left of the lease.
+    LeaseTime,
+    /// `null`, and what is nothing in a server (`client-state`).
+    Null,
+    /// `DATA ~= PATTERN` (`~~`: case-insensitive): whether DATA, up to a NUL, matches the POSIX
+    /// extended regular expression PATTERN (common/tree.c `expr_regex_match`); false when
+    /// either is nothing or the pattern does not compile.
+    Regex(Box<Self>, Pattern),
+}
+
+/// The pattern of a regular expression match: compiled once when it is a constant.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// The pattern's expression.
+    pub source: Box<Expr>,
+    /// Case-insensitive (`~~`).
+    pub case_insensitive: bool,
+    compiled: Option<regex::bytes::Regex>,
+}
+
+impl Pattern {
+    /// The pattern `source` (compiled now when it is a constant).
+    pub fn new(source: Expr, case_insensitive: bool) -> Self {
+        let compiled = match &source {
+            Expr::Const(octets) => compile(octets, case_insensitive),
+            _ => None,
+        };
+        Self {
+            source: Box::new(source),
+            case_insensitive,
+            compiled,
+        }
+    }
+
+    fn is_match(&self, subject: &[u8], r: &Request<'_>) -> Option<bool> {
+        // regexec reads a C string: the subject up to its first NUL.
+        let end = subject
+            .iter()
+            .position(|b| *b == 0)
+            .unwrap_or(subject.len());
+        let subject = subject.get(..end).unwrap_or_default();
+        if let Some(re) = &self.compiled {
+            return Some(re.is_match(subject));
+        }
+        let pattern = self.source.data(r)?;
+        Some(compile(&pattern, self.case_insensitive).is_some_and(|re| re.is_match(subject)))
+    }
+}
+
+/// `pattern` compiled as regcomp(3) would with REG_EXTENDED (and REG_ICASE); `None` when it
+/// does not compile (or is not text).
+fn compile(pattern: &[u8], case_insensitive: bool) -> Option<regex::bytes::Regex> {
+    let end = pattern
+        .iter()
+        .position(|b| *b == 0)
+        .unwrap_or(pattern.len());
+    let text = std::str::from_utf8(pattern.get(..end)?).ok()?;
+    regex::bytes::RegexBuilder::new(text)
+        .case_insensitive(case_insensitive)
+        .unicode(false)
+        .build()
+        .ok()
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source && self.case_insensitive == other.case_insensitive
+    }
+}
+
+impl Eq for Pattern {}
+
+impl std::hash::Hash for Pattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.source.hash(state);
+        self.case_insensitive.hash(state);
+    }
 }
 
 /// A value.
@@ -129,7 +216,11 @@ impl Expr {
             | Self::Not(_)
             | Self::Exists(_)
             | Self::AgentExists(_)
-            | Self::Known => self.boolean(request).map(Datum::Bool),
+            | Self::Known
+            | Self::Static
+            | Self::Regex(..) => self.boolean(request).map(Datum::Bool),
+            Self::LeaseTime => request.lease_time.map(Datum::Number),
+            Self::Null => None,
             _ => self.data(request).map(Datum::Data),
         }
     }
@@ -157,6 +248,11 @@ impl Expr {
             Self::Exists(code) => Some(r.msg.options.get(*code).is_some()),
             Self::AgentExists(code) => Some(agent(r, *code).is_some()),
             Self::Known => Some(r.host.is_some()),
+            Self::Static => Some(r.fixed),
+            Self::Regex(subject, pattern) => Some(match subject.data(r) {
+                Some(subject) => pattern.is_match(&subject, r) == Some(true),
+                None => false,
+            }),
             Self::Variable(_) => match self.variable(r)? {
                 Datum::Bool(b) => Some(b),
                 _ => None,
@@ -249,6 +345,13 @@ impl Expr {
             }
             Self::HostDeclName => r.host.map(|h| h.as_bytes().to_vec()),
             Self::LeasedAddress => r.address.map(|a| a.octets().to_vec()),
+            Self::Reverse(width, data) => {
+                let (width, data) = (number(width)?, data.data(r)?);
+                if width == 0 || data.len() % width != 0 {
+                    return None;
+                }
+                Some(data.chunks(width).rev().flatten().copied().collect())
+            }
             Self::Packet(offset, length) => {
                 let packet = r.msg.encode();
                 let (offset, length) = (number(offset)?, number(length)?);
@@ -318,6 +421,8 @@ mod tests {
             relayed: false,
             host: None,
             address: None,
+            fixed: false,
+            lease_time: None,
             variables: &[],
         }
     }
@@ -405,5 +510,65 @@ mod tests {
             encoded.evaluate(&request(&msg)),
             Some(Datum::Data(vec![1, 2]))
         );
+    }
+
+    /// `~=` and `~~` as regcomp(3) with REG_EXTENDED reads the pattern (common/tree.c
+    /// `expr_regex_match`): the subject up to a NUL; false on nothing or a bad pattern.
+    #[test]
+    fn regular_expressions_match_as_posix_extended_ones() {
+        let msg = pxe();
+        let vendor = || b(Expr::Option(OptionCode(60)));
+        let matches = |pattern: &[u8], icase: bool| {
+            Expr::Regex(vendor(), Pattern::new(Expr::Const(pattern.to_vec()), icase))
+                .evaluate(&request(&msg))
+        };
+        assert_eq!(
+            matches(b"^PXEClient:Arch:0000[0-9]", false),
+            Some(Datum::Bool(true))
+        );
+        assert_eq!(matches(b"^pxeclient", false), Some(Datum::Bool(false)));
+        assert_eq!(matches(b"^pxeclient", true), Some(Datum::Bool(true)));
+        assert_eq!(matches(b"^[[:alpha:]]+:", false), Some(Datum::Bool(true)));
+        assert_eq!(matches(b"(unclosed", false), Some(Datum::Bool(false)));
+        let absent = Expr::Regex(
+            b(Expr::Option(OptionCode::HOST_NAME)),
+            Pattern::new(Expr::Const(b".*".to_vec()), false),
+        );
+        assert_eq!(absent.evaluate(&request(&msg)), Some(Datum::Bool(false)));
+        // A pattern computed per request is compiled then.
+        let dynamic = Expr::Regex(
+            vendor(),
+            Pattern::new(Expr::Lcase(b(Expr::Const(b"^PXE".to_vec()))), true),
+        );
+        assert_eq!(dynamic.evaluate(&request(&msg)), Some(Datum::Bool(true)));
+    }
+
+    #[test]
+    fn reverse_static_and_lease_time() {
+        let msg = pxe();
+        let reverse = |width: u32, data: &[u8]| {
+            Expr::Reverse(b(Expr::Number(width)), b(Expr::Const(data.to_vec())))
+                .evaluate(&request(&msg))
+        };
+        assert_eq!(reverse(1, &[1, 2, 3]), Some(Datum::Data(vec![3, 2, 1])));
+        assert_eq!(
+            reverse(2, &[1, 2, 3, 4]),
+            Some(Datum::Data(vec![3, 4, 1, 2]))
+        );
+        assert_eq!(reverse(2, &[1, 2, 3]), None);
+        assert_eq!(reverse(0, &[1]), None);
+        let fixed = Request {
+            fixed: true,
+            lease_time: Some(600),
+            ..request(&msg)
+        };
+        assert_eq!(Expr::Static.evaluate(&fixed), Some(Datum::Bool(true)));
+        assert_eq!(
+            Expr::Static.evaluate(&request(&msg)),
+            Some(Datum::Bool(false))
+        );
+        assert_eq!(Expr::LeaseTime.evaluate(&fixed), Some(Datum::Number(600)));
+        assert_eq!(Expr::LeaseTime.evaluate(&request(&msg)), None);
+        assert_eq!(Expr::Null.evaluate(&fixed), None);
     }
 }

@@ -178,6 +178,8 @@ mod tests {
             relayed: false,
             host: None,
             address: Some(core::net::Ipv4Addr::new(198, 18, 0, 7)),
+            fixed: false,
+            lease_time: None,
             variables: &[],
         }
     }

@@ -18,7 +18,7 @@ pub use builder::{
 pub(crate) use class::agent_sub_option;
 pub use class::Match;
 pub use error::ConfigError;
-pub use expr::{Arithmetic, Datum, Expr, Request};
+pub use expr::{Arithmetic, Datum, Expr, Pattern, Request};
 pub(crate) use hooks::run as run_hooks;
 pub use hooks::{
     Action, Effect, LeaseEvent, LogPriority, Ran, MAX_KEPT_VARIABLES, MAX_VARIABLE_NAME,

@@ -18,7 +18,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     }
     let mut changes = ctx.end_other_leases(addr);
     // A BOOTP reply commits its lease (server/bootp.c runs `on commit`).
-    let ran = ctx.on_event(addr, &params, LeaseEvent::Commit);
+    let ran = ctx.on_event(addr, &params, LeaseEvent::Commit, None);
     if ctx.fixed_address() != Some(addr) {
         let seconds = params.bootp_lease_time.unwrap_or(times::INFINITE);
         let lease = Lease {

@@ -67,6 +67,8 @@ impl<'a> Context<'a> {
             relayed,
             host: host.and_then(|h| config.host(h)).map(|h| h.name.as_str()),
             address: None,
+            fixed: false,
+            lease_time: None,
             variables: &[],
         };
         let classes = config.classes_of(&request);
@@ -284,14 +286,26 @@ impl<'a> Context<'a> {
                 .and_then(|h| self.config.host(h))
                 .map(|h| h.name.as_str()),
             address,
+            fixed: address.is_some() && address == self.fixed_address(),
+            lease_time: None,
             variables: &self.variables,
         }
     }
 
     /// Runs the configuration's `on` statements for `event` on `addr`, whose settings are
-    /// `params`.
-    pub(crate) fn on_event(&self, addr: Ipv4Addr, params: &Params, event: LeaseEvent) -> Ran {
-        crate::config::run_hooks(params.on(event), &self.request(Some(addr)))
+    /// `params`, with `lease_time` seconds left of the lease (ISC `lease-time`).
+    pub(crate) fn on_event(
+        &self,
+        addr: Ipv4Addr,
+        params: &Params,
+        event: LeaseEvent,
+        lease_time: Option<u32>,
+    ) -> Ran {
+        let request = Request {
+            lease_time,
+            ..self.request(Some(addr))
+        };
+        crate::config::run_hooks(params.on(event), &request)
     }
 
     /// Whether the client's link is authoritative (ISC `authoritative`), off by default as in

@@ -34,7 +34,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     };
     // Rapid commit commits the lease: `on commit` runs.
     let ran = if rapid {
-        ctx.on_event(addr, &params, LeaseEvent::Commit)
+        ctx.on_event(addr, &params, LeaseEvent::Commit, Some(lease_time))
     } else {
         Ran::default()
     };

@@ -141,6 +141,14 @@ pub enum Outcome {
     Ignore(IgnoreReason),
 }
 
+/// Seconds `lease` has left at `now` (ISC `lease-time`: nothing once it has ended).
+fn left(lease: &Lease, now: u64) -> Option<u32> {
+    lease
+        .ends
+        .checked_sub(now)
+        .map(|s| u32::try_from(s).unwrap_or(u32::MAX))
+}
+
 /// The DHCP server: pure functions of configuration, leases, message and time.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Server;
@@ -209,11 +217,14 @@ impl Server {
     ) -> Vec<Effect> {
         match Context::new(config, leases, rx, now) {
             Ok(mut ctx) => {
-                if let Some(lease) = leases.get(address) {
+                let lease = leases.get(address);
+                if let Some(lease) = lease {
                     ctx.variables.extend(lease.variables.iter().cloned());
                 }
+                let left = lease.and_then(|l| left(l, now));
                 let params = ctx.params_for(address);
-                ctx.on_event(address, &params, LeaseEvent::Release).effects
+                ctx.on_event(address, &params, LeaseEvent::Release, left)
+                    .effects
             }
             Err(_) => Vec::new(),
         }
@@ -229,7 +240,8 @@ impl Server {
             Ok(mut ctx) => {
                 ctx.variables.extend(lease.variables.iter().cloned());
                 let params = ctx.params_for(lease.address);
-                ctx.on_event(lease.address, &params, LeaseEvent::Expiry)
+                let left = left(lease, now);
+                ctx.on_event(lease.address, &params, LeaseEvent::Expiry, left)
                     .effects
             }
             Err(_) => Vec::new(),

@@ -172,7 +172,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
     } else {
         ctx.end_other_leases(addr)
     };
-    let ran = ctx.on_event(addr, &params, LeaseEvent::Commit);
+    let ran = ctx.on_event(addr, &params, LeaseEvent::Commit, Some(lease_time));
     if ctx.fixed_address() != Some(addr) && reuse.is_none() {
         let lease = Lease {
             address: addr,
