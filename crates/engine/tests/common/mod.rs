@@ -44,7 +44,11 @@ impl Lab {
     }
 
     pub fn with_db(clients: u8, options: EngineOptions, db: LeaseDb) -> Self {
-        let engine = Engine::new(config(), db, options, now(0));
+        Self::with_config(clients, options, config(), db)
+    }
+
+    pub fn with_config(clients: u8, options: EngineOptions, config: Config, db: LeaseDb) -> Self {
+        let engine = Engine::new(config, db, options, now(0));
         let clients = (1..=clients)
             .map(|i| Client::new(ClientConfig::new([2, 0, 0, 0, 0, i], u64::from(i)), 0))
             .collect();
