@@ -25,6 +25,7 @@ use crate::args::Args;
 use crate::batch::{self, Inbox, Outbox};
 use crate::commit::{CommitThread, Report};
 use crate::hooks::Hooks;
+use crate::lease_names;
 use crate::logbuf::LOG;
 use crate::net;
 use crate::ping::Pinger;
@@ -161,6 +162,8 @@ struct Driver {
     pinger: Option<Pinger>,
     /// Where `on commit|release|expiry` statements are carried out.
     hooks: Hooks,
+    /// Host names being looked up for `get-lease-hostnames`.
+    names: Option<lease_names::Names>,
 }
 
 impl Driver {
@@ -336,6 +339,16 @@ impl Driver {
         self.engine.handle_changes_by_others(&report.by_others);
     }
 
+    /// Hands the engine the host names looked up since the last call.
+    fn lease_names(&mut self) {
+        let Some(names) = &self.names else {
+            return;
+        };
+        while let Ok(batch) = names.try_recv() {
+            self.engine.handle_lease_hostnames(batch);
+        }
+    }
+
     /// Carries out what the configuration's `on` statements asked.
     fn effects(&mut self) {
         while let Some(effect) = self.engine.poll_effect() {
@@ -365,6 +378,8 @@ impl Driver {
             );
             return;
         };
+        self.names =
+            lease_names::look_up(config.lease_hostname_addresses(lease_names::MAX_ADDRESSES));
         self.engine.handle_reload(config);
         info!("reloaded {}", path.display());
     }
@@ -514,6 +529,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         probes: pinger.is_some(),
         ..EngineOptions::default()
     };
+    let names = lease_names::look_up(config.lease_hostname_addresses(lease_names::MAX_ADDRESSES));
     let engine = Engine::new(
         config,
         db,
@@ -554,6 +570,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         last_receive: Duration::ZERO,
         pinger,
         hooks: Hooks::start(crate::hooks::Limits::DEFAULT)?,
+        names,
     };
     let mut inbox = Inbox::new();
     let mut last_flush = Instant::now();
@@ -571,6 +588,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
             busy = driver.receive(&mut inbox) > 0;
         }
         driver.probe();
+        driver.lease_names();
         driver.engine.handle_tick(driver.now());
         if let Err(e) = driver.commit() {
             result = Err(e);

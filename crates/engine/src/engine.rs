@@ -650,8 +650,16 @@ impl Engine {
         }
     }
 
-    /// Serves `config` from now on, keeping every lease.
-    pub fn handle_reload(&mut self, config: Config) {
+    /// The host names looked up for pool addresses (ISC `get-lease-hostnames`; see
+    /// [`Config::lease_hostname_addresses`]), all of them so far.
+    pub fn handle_lease_hostnames(&mut self, names: std::collections::BTreeMap<Ipv4Addr, String>) {
+        self.config.lease_hostnames = names;
+    }
+
+    /// Serves `config` from now on, keeping every lease (and the host names looked up, until
+    /// those of `config` come).
+    pub fn handle_reload(&mut self, mut config: Config) {
+        config.lease_hostnames = std::mem::take(&mut self.config.lease_hostnames);
         self.db = pipeline::rebuilt(&self.db, &config);
         self.config = config;
     }

@@ -5,9 +5,11 @@
 //!   the load generator's requests);
 //! - [`packet`]: AF_PACKET sockets, to send whole Ethernet frames (replies to clients that
 //!   have no address yet; a client's messages before it has one) and to receive the frames for
-//!   one UDP port, filtered in the kernel by BPF.
+//!   one UDP port, filtered in the kernel by BPF;
+//! - [`names`]: reverse lookups through the system resolver (getnameinfo).
 
 pub mod mmsg;
+pub mod names;
 pub mod packet;
 
 pub use mmsg::send_many;

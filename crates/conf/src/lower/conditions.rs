@@ -155,6 +155,10 @@ fn call(name: &str, args: &[Parsed], definitions: &Definitions) -> Result<Expr, 
         "leased-address" => Expr::LeasedAddress,
         "reverse" => Expr::Reverse(go(arg(0)?)?, data(arg(1)?)?),
         "static" => Expr::Static,
+        "defined" | "variable-exists" => match args {
+            [Parsed::Variable(name)] => Expr::Defined(name.clone()),
+            _ => return Err(format!("{name}: not a variable name")),
+        },
         "lease-time" => Expr::LeaseTime,
         // A client's state is nothing in a server (common/tree.c: no client state).
         "client-state" | "null" => Expr::Null,

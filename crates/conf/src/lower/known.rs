@@ -78,10 +78,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "leases are not registered in DNS (charrua does not update DNS yet)",
     ),
     (
-        "get-lease-hostnames",
-        "clients get no host name looked up from their address",
-    ),
-    (
         "ignore-client-uids",
         "clients are told apart by their client identifier too, so one that changes it may hold two leases",
     ),

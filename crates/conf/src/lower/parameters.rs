@@ -292,7 +292,8 @@ impl Lowerer<'_> {
             | "use-host-decl-names"
             | "ping-check"
             | "always-broadcast"
-            | "one-lease-per-client" => {
+            | "one-lease-per-client"
+            | "get-lease-hostnames" => {
                 let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Flag);
                 server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
                 let value = w.get(1).map(server_options::flag).transpose()?;
@@ -303,6 +304,7 @@ impl Lowerer<'_> {
                     "use-host-decl-names" => params.use_host_decl_names = value,
                     "ping-check" => params.ping_check = value,
                     "always-broadcast" => params.always_broadcast = value,
+                    "get-lease-hostnames" => params.get_lease_hostnames = value,
                     "one-lease-per-client" => params.one_lease_per_client = value,
                     _ => params.boot_unknown_clients = value,
                 }

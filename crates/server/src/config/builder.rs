@@ -21,7 +21,7 @@
 //! assert_eq!(config.subnets.len(), 1);
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 
 use charrua_wire::{OptionCode, Value};
@@ -538,6 +538,7 @@ impl ConfigBuilder {
             classes,
             hosts_by_hardware: HashMap::new(),
             hosts_by_client_id: HashMap::new(),
+            lease_hostnames: BTreeMap::new(),
             #[cfg(feature = "defects")]
             defects: super::Defects::default(),
         };

@@ -112,6 +112,8 @@ pub enum Expr {
     Reverse(Box<Self>, Box<Self>),
     /// `static`: the lease is a fixed address.
     Static,
+    /// `defined(NAME)` (or `variable-exists NAME`): whether the variable is set.
+    Defined(String),
     /// `lease-time`: seconds left of the lease.
     LeaseTime,
     /// `null`, and what is nothing in a server (`client-state`).
@@ -218,6 +220,7 @@ impl Expr {
             | Self::AgentExists(_)
             | Self::Known
             | Self::Static
+            | Self::Defined(_)
             | Self::Regex(..) => self.boolean(request).map(Datum::Bool),
             Self::LeaseTime => request.lease_time.map(Datum::Number),
             Self::Null => None,
@@ -249,6 +252,7 @@ impl Expr {
             Self::AgentExists(code) => Some(agent(r, *code).is_some()),
             Self::Known => Some(r.host.is_some()),
             Self::Static => Some(r.fixed),
+            Self::Defined(name) => Some(r.variables.iter().any(|(n, _)| n == name)),
             Self::Regex(subject, pattern) => Some(match subject.data(r) {
                 Some(subject) => pattern.is_match(&subject, r) == Some(true),
                 None => false,
@@ -544,7 +548,7 @@ mod tests {
     }
 
     #[test]
-    fn reverse_static_and_lease_time() {
+    fn reverse_static_lease_time_and_defined() {
         let msg = pxe();
         let reverse = |width: u32, data: &[u8]| {
             Expr::Reverse(b(Expr::Number(width)), b(Expr::Const(data.to_vec())))
@@ -570,5 +574,18 @@ mod tests {
         assert_eq!(Expr::LeaseTime.evaluate(&fixed), Some(Datum::Number(600)));
         assert_eq!(Expr::LeaseTime.evaluate(&request(&msg)), None);
         assert_eq!(Expr::Null.evaluate(&fixed), None);
+        let set = [("a".to_string(), Datum::Bool(false))];
+        let with_a = Request {
+            variables: &set,
+            ..request(&msg)
+        };
+        assert_eq!(
+            Expr::Defined("a".into()).evaluate(&with_a),
+            Some(Datum::Bool(true))
+        );
+        assert_eq!(
+            Expr::Defined("b".into()).evaluate(&with_a),
+            Some(Datum::Bool(false))
+        );
     }
 }

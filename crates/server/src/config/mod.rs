@@ -9,7 +9,7 @@ mod hooks;
 mod params;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 
 pub use builder::{
@@ -175,6 +175,10 @@ pub struct Config {
     pub classes: Vec<Class>,
     hosts_by_hardware: HashMap<(u8, Vec<u8>), Vec<HostId>>,
     hosts_by_client_id: HashMap<Vec<u8>, Vec<HostId>>,
+    /// Host names of pool addresses, for `get-lease-hostnames`: looked up by whoever runs the
+    /// server (the core does no I/O) for the addresses [`Config::lease_hostname_addresses`]
+    /// gives, and set here.
+    pub lease_hostnames: BTreeMap<Ipv4Addr, String>,
     /// Defects of earlier versions to re-introduce (tests only).
     #[cfg(feature = "defects")]
     pub defects: Defects,
@@ -217,6 +221,38 @@ impl Config {
     /// The network `id`.
     pub fn network(&self, id: NetworkId) -> Option<&Network> {
         self.networks.get(id.0 as usize)
+    }
+
+    /// The addresses whose host names `get-lease-hostnames` asks for: those of the pools where
+    /// it is on (for a client of no class or host), at most `limit` of them.
+    pub fn lease_hostname_addresses(&self, limit: usize) -> Vec<Ipv4Addr> {
+        let msg = charrua_wire::Message::default();
+        let request = Request {
+            msg: &msg,
+            relayed: false,
+            host: None,
+            address: None,
+            fixed: false,
+            lease_time: None,
+            variables: &[],
+        };
+        self.pools
+            .iter()
+            .enumerate()
+            .filter(|(i, pool)| {
+                self.setting(
+                    pool.subnet,
+                    Some(PoolId(*i as u32)),
+                    &[],
+                    None,
+                    &request,
+                    |p| p.get_lease_hostnames,
+                ) == Some(true)
+            })
+            .flat_map(|(_, pool)| pool.ranges.iter())
+            .flat_map(|(start, end)| (u32::from(*start)..=u32::from(*end)).map(Ipv4Addr::from))
+            .take(limit)
+            .collect()
     }
 
     /// The subnet whose network contains `addr`: the narrowest of those that do, the first

@@ -78,6 +78,10 @@ pub struct Params {
     pub vendor_option_space: Option<String>,
     /// Values of options of other option spaces, by space (lower-case name).
     pub space_options: BTreeMap<String, Options>,
+    /// Send the host name the resolver gives for the leased address as option 12, when none
+    /// is configured (ISC `get-lease-hostnames`; server/dhcp.c `ack_lease`). The names are
+    /// looked up by the daemon ahead of time ([`super::Config::lease_hostnames`]).
+    pub get_lease_hostnames: Option<bool>,
     /// Set the broadcast bit in every OFFER and ACK, so that they are broadcast (or relayed
     /// with the bit set) whatever the client asked (ISC `always-broadcast`; server/dhcp.c
     /// `ack_lease`).
@@ -225,6 +229,7 @@ impl Params {
         ping_timeout,
         ping_timeout_ms,
         ping_cltt_secs,
+        get_lease_hostnames,
         always_broadcast,
         one_lease_per_client,
         on_commit,

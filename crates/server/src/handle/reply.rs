@@ -61,16 +61,30 @@ fn reserved(code: OptionCode) -> bool {
 
 /// Options a server knows when they are not configured, as dhcpd: the subnet's mask
 /// (server/dhcp.c; the broadcast address only when configured, as `bench/isc-diff` shows), and
-/// with `use-host-decl-names` a host's declaration name as its host name.
-fn derived(ctx: &Context<'_>, addr: Ipv4Addr, code: OptionCode) -> Option<Value> {
+/// with `use-host-decl-names` a host's declaration name as its host name, else with
+/// `get-lease-hostnames` the name looked up for the address.
+fn derived(ctx: &Context<'_>, params: &Params, addr: Ipv4Addr, code: OptionCode) -> Option<Value> {
     match code {
         OptionCode::SUBNET_MASK => {
             let subnet = ctx.config.subnet(ctx.subnet_on_link(addr).or(ctx.link)?)?;
             Some(Value::Ip(subnet.net.netmask()))
         }
-        OptionCode::HOST_NAME if ctx.setting(|p| p.use_host_decl_names) == Some(true) => {
-            let host = ctx.config.host(ctx.host?)?;
-            Some(Value::Text(host.name.clone()))
+        OptionCode::HOST_NAME => {
+            let host = ctx.host.and_then(|h| ctx.config.host(h));
+            match host {
+                Some(host) if params.use_host_decl_names == Some(true) => {
+                    Some(Value::Text(host.name.clone()))
+                }
+                // dhcpd sends the resolver's name with its terminating NUL (make_const_data
+                // of strlen + 1 octets).
+                _ if params.get_lease_hostnames == Some(true) => {
+                    let name = ctx.config.lease_hostnames.get(&addr)?;
+                    let mut octets = name.as_bytes().to_vec();
+                    octets.push(0);
+                    Some(Value::Bytes(octets))
+                }
+                _ => None,
+            }
         }
         _ => None,
     }
@@ -237,7 +251,7 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
                     return;
                 }
                 o.insert(code, &raw);
-            } else if let Some(value) = derived(ctx, addr, code) {
+            } else if let Some(value) = derived(ctx, spec.params, addr, code) {
                 o.insert_value(code, &value);
             } else {
                 return;
