@@ -19,7 +19,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use charrua_server::LeaseState;
-use lab::{eventually, have, read, tshark_problems, Lab, Reap};
+use lab::{eventually, have, read, skip, tshark_problems, Lab, Reap};
 
 /// Not authoritative: nothing here needs it. An INIT-REBOOT from a client charruad has no
 /// record of is then met with silence (RFC 2131 section 4.3.2), as dhclient's in scenario B is.
@@ -321,10 +321,6 @@ fn dhclient_events(events: &Path, reasons: &[&str]) -> Vec<(String, Ipv4Addr)> {
         .filter(|(r, _)| reasons.contains(r))
         .filter_map(|(r, a)| Some((r.to_string(), a.parse().ok()?)))
         .collect()
-}
-
-fn skip(tools: &[&str]) -> bool {
-    !lab::can_run() || !tools.iter().all(|t| have(t))
 }
 
 // Scenario A: DECLINE, then DISCOVER again.

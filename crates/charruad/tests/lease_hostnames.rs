@@ -7,7 +7,7 @@ mod lab;
 
 use std::path::PathBuf;
 
-use lab::{have, Lab};
+use lab::{skip, Lab};
 
 const CONFIG: &str = "\
 get-lease-hostnames true;
@@ -35,17 +35,6 @@ impl Drop for Hosts {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-fn skip(tools: &[&str]) -> bool {
-    if !lab::can_run() {
-        return true;
-    }
-    if let Some(missing) = tools.iter().find(|t| !have(t)) {
-        eprintln!("skipped: {missing} is not installed");
-        return true;
-    }
-    false
 }
 
 /// The address udhcpc got and the host name it was given with it.

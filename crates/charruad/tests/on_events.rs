@@ -11,7 +11,7 @@ mod lab;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use lab::{eventually, have, Lab};
+use lab::{eventually, Lab};
 
 /// Short leases, so that one runs out within the test (min-lease-time: dhcpd's is 300 s
 /// unless configured).
@@ -85,20 +85,9 @@ fn play(
     lab::read(calls).lines().map(str::to_string).collect()
 }
 
-fn skip() -> bool {
-    if !lab::can_run() {
-        return true;
-    }
-    if let Some(missing) = ["udhcpc", "dhclient", "dhcpd"].iter().find(|t| !have(t)) {
-        eprintln!("skipped: {missing} is not installed");
-        return true;
-    }
-    false
-}
-
 #[test]
 fn charruad_runs_on_commit_release_and_expiry_as_isc_dhcpd_does() {
-    if skip() {
+    if lab::skip(&["udhcpc", "dhclient", "dhcpd"]) {
         return;
     }
     // ISC dhcpd first: what it does is the specification.

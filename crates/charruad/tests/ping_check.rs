@@ -10,7 +10,7 @@ mod lab;
 use std::net::Ipv4Addr;
 
 use charrua_server::LeaseState;
-use lab::{have, Lab};
+use lab::{skip, Lab};
 
 const CONFIG: &str = "\
 default-lease-time 600;
@@ -21,17 +21,6 @@ subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.101; }
 const IN_USE: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 100);
 const FREE: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 101);
 const ABANDONING: &str = "Abandoning IP address 198.18.0.100: pinged before offer";
-
-fn skip(tools: &[&str]) -> bool {
-    if !lab::can_run() {
-        return true;
-    }
-    if let Some(missing) = tools.iter().find(|t| !have(t)) {
-        eprintln!("skipped: {missing} is not installed");
-        return true;
-    }
-    false
-}
 
 /// A lab whose bridge has a host at [`IN_USE`] (it answers ICMP echoes) and a client, which
 /// asks for [`IN_USE`] with busybox udhcpc (`-r`): the address the client got, and what it

@@ -5,7 +5,7 @@
 
 mod lab;
 
-use lab::{have, Lab};
+use lab::{skip, Lab};
 
 const CONFIG: &str = "\
 local-port 10067;
@@ -13,17 +13,6 @@ remote-port 10068;
 default-lease-time 600;
 subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }
 ";
-
-fn skip(tools: &[&str]) -> bool {
-    if !lab::can_run() {
-        return true;
-    }
-    if let Some(missing) = tools.iter().find(|t| !have(t)) {
-        eprintln!("skipped: {missing} is not installed");
-        return true;
-    }
-    false
-}
 
 /// Whether ISC dhclient on ports 10068 and 10067 gets a lease; what its hook logged.
 fn lease_on_10068(lab: &mut Lab, mac: &str) -> (bool, String) {

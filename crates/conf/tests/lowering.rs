@@ -26,15 +26,7 @@ fn settings_for(config: &Config, options: &[(u8, &[u8])]) -> charrua_server::con
     for (code, value) in options {
         msg.options.insert(OptionCode(*code), value);
     }
-    let mut request = charrua_server::config::Request {
-        msg: &msg,
-        relayed: false,
-        host: None,
-        address: None,
-        fixed: false,
-        lease_time: None,
-        variables: &[],
-    };
+    let mut request = charrua_server::config::Request::of(&msg);
     let classes = config.classes_of(&request);
     let subnet = charrua_server::config::SubnetId(0);
     let variables = config.variables(Some(subnet), &classes, None, &request);
@@ -141,15 +133,7 @@ fn settings_stay_in_their_scope() {
         "#,
     );
     let msg = charrua_wire::Message::default();
-    let request = charrua_server::config::Request {
-        msg: &msg,
-        relayed: false,
-        host: None,
-        address: None,
-        fixed: false,
-        lease_time: None,
-        variables: &[],
-    };
+    let request = charrua_server::config::Request::of(&msg);
     let name = |subnet: u32, pool: Option<u32>| {
         let params = config.params_for(
             charrua_server::config::SubnetId(subnet),
@@ -501,15 +485,7 @@ fn other_class_conditions_are_evaluated_as_expressions() {
     let classes = |name: &[u8]| {
         let mut msg = charrua_wire::Message::default();
         msg.options.insert(OptionCode::HOST_NAME, name);
-        config.classes_of(&charrua_server::config::Request {
-            msg: &msg,
-            relayed: false,
-            host: None,
-            address: None,
-            fixed: false,
-            lease_time: None,
-            variables: &[],
-        })
+        config.classes_of(&charrua_server::config::Request::of(&msg))
     };
     assert!(matches!(config.classes[0].condition, Match::Expr(_)));
     assert_eq!(classes(b"DESK-5").len(), 1);

@@ -22,6 +22,18 @@ fn run(args: &[&str]) {
     );
 }
 
+/// Whether a test that needs namespaces and `tools` must be skipped: it says why.
+pub fn skip(tools: &[&str]) -> bool {
+    if !can_run() {
+        return true;
+    }
+    if let Some(missing) = tools.iter().find(|t| !have(t)) {
+        eprintln!("skipped: {missing} is not installed");
+        return true;
+    }
+    false
+}
+
 /// Whether this test can make namespaces; under CI it must.
 pub fn can_run() -> bool {
     let root = Command::new("id")
@@ -251,6 +263,27 @@ impl Lab {
         self.path("capture.pcapng")
     }
 
+    /// Starts `server` (a program and its first arguments) in the server namespace on br0,
+    /// with the lab's dhcpd.conf and leases and the pid file `pid`, as ISC dhcpd's command line
+    /// names them (charruad takes the same), its standard error to `log`.
+    fn serve(&self, server: &[&str], pid: &str, extra: &[&str], log: std::fs::File) -> Child {
+        Command::new("ip")
+            .args(["netns", "exec", &self.server])
+            .args(server)
+            .arg("-cf")
+            .arg(self.path("dhcpd.conf"))
+            .arg("-lf")
+            .arg(self.path("leases"))
+            .arg("-pf")
+            .arg(self.path(pid))
+            .args(extra)
+            .arg("br0")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap()
+    }
+
     /// Starts charruad on `config` (text) with its lease file (`leases`) in the lab directory.
     pub fn start(&mut self, config: &str) {
         self.start_with(config, &[]);
@@ -270,27 +303,12 @@ impl Lab {
             .open(self.path("charruad.log"))
             .unwrap();
         let already = self.log().matches("serving").count();
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.server,
-                env!("CARGO_BIN_EXE_charruad"),
-                "-q",
-                "-d",
-                "-cf",
-            ])
-            .arg(self.path("dhcpd.conf"))
-            .arg("-lf")
-            .arg(self.path("leases"))
-            .arg("-pf")
-            .arg(self.path("pid"))
-            .args(extra)
-            .arg("br0")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let child = self.serve(
+            &[env!("CARGO_BIN_EXE_charruad"), "-q", "-d"],
+            "pid",
+            extra,
+            log,
+        );
         self.charruad = Some(child);
         for _ in 0..100 {
             if self.log().matches("serving").count() > already {
@@ -344,28 +362,7 @@ impl Lab {
             .append(true)
             .open(self.path("dhcpd.log"))
             .unwrap();
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.server,
-                "dhcpd",
-                "-4",
-                "-f",
-                "-d",
-                "-cf",
-            ])
-            .arg(self.path("dhcpd.conf"))
-            .arg("-lf")
-            .arg(self.path("leases"))
-            .arg("-pf")
-            .arg(self.path("dhcpd.pid"))
-            .arg("br0")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let dhcpd = Reap(child);
+        let dhcpd = Reap(self.serve(&["dhcpd", "-4", "-f", "-d"], "dhcpd.pid", &[], log));
         let since = |lab: &Self| {
             let all = read(&lab.path("dhcpd.log"));
             all.get(before..).unwrap_or_default().to_string()

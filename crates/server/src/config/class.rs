@@ -155,13 +155,9 @@ mod tests {
     impl Test for Match {
         fn test(&self, msg: &Message, relayed: bool, known: bool) -> bool {
             self.matches(&Request {
-                msg,
                 relayed,
                 host: known.then_some("host"),
-                address: None,
-                fixed: false,
-                lease_time: None,
-                variables: &[],
+                ..Request::of(msg)
             })
         }
     }

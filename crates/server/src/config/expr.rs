@@ -31,6 +31,22 @@ pub struct Request<'a> {
     pub variables: &'a [(String, Datum)],
 }
 
+impl<'a> Request<'a> {
+    /// `msg` with nothing known of its client yet: not relayed, no host, no address, no
+    /// variables.
+    pub fn of(msg: &'a Message) -> Self {
+        Self {
+            msg,
+            relayed: false,
+            host: None,
+            address: None,
+            fixed: false,
+            lease_time: None,
+            variables: &[],
+        }
+    }
+}
+
 /// Arithmetic of numeric expressions (dhcp-eval(5)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Arithmetic {
@@ -420,15 +436,7 @@ mod tests {
     use super::*;
 
     fn request(msg: &Message) -> Request<'_> {
-        Request {
-            msg,
-            relayed: false,
-            host: None,
-            address: None,
-            fixed: false,
-            lease_time: None,
-            variables: &[],
-        }
+        Request::of(msg)
     }
 
     fn pxe() -> Message {

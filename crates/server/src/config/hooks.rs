@@ -174,13 +174,8 @@ mod tests {
 
     fn request(msg: &Message) -> Request<'_> {
         Request {
-            msg,
-            relayed: false,
-            host: None,
             address: Some(core::net::Ipv4Addr::new(198, 18, 0, 7)),
-            fixed: false,
-            lease_time: None,
-            variables: &[],
+            ..Request::of(msg)
         }
     }
 

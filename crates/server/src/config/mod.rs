@@ -227,15 +227,7 @@ impl Config {
     /// it is on (for a client of no class or host), at most `limit` of them.
     pub fn lease_hostname_addresses(&self, limit: usize) -> Vec<Ipv4Addr> {
         let msg = charrua_wire::Message::default();
-        let request = Request {
-            msg: &msg,
-            relayed: false,
-            host: None,
-            address: None,
-            fixed: false,
-            lease_time: None,
-            variables: &[],
-        };
+        let request = Request::of(&msg);
         self.pools
             .iter()
             .enumerate()

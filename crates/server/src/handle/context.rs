@@ -63,13 +63,9 @@ impl<'a> Context<'a> {
             network,
         );
         let mut request = Request {
-            msg,
             relayed,
             host: host.and_then(|h| config.host(h)).map(|h| h.name.as_str()),
-            address: None,
-            fixed: false,
-            lease_time: None,
-            variables: &[],
+            ..Request::of(msg)
         };
         let classes = config.classes_of(&request);
         let variables = config.variables(link, &classes, host, &request);
