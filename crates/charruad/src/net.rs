@@ -89,9 +89,11 @@ pub(crate) fn interfaces(config: &Config, wanted: &[String]) -> Result<Vec<Inter
     Ok(found)
 }
 
-/// The server socket on `port`, with a receive timeout so the loop can look at signals.
-pub(crate) fn open(port: u16) -> Result<UdpSocket, String> {
-    let fail = |what: &str, e: std::io::Error| format!("{what} on UDP port {port}: {e}");
+/// The server's UDP socket on `port`, bound to `address` (the configuration's `local-address`)
+/// or to every address, with a receive timeout so the loop can look at signals.
+pub(crate) fn open(port: u16, address: Option<Ipv4Addr>) -> Result<UdpSocket, String> {
+    let address = address.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let fail = |what: &str, e: std::io::Error| format!("{what} on UDP {address}:{port}: {e}");
     let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
         .map_err(|e| fail("socket", e))?;
     socket
@@ -102,7 +104,7 @@ pub(crate) fn open(port: u16) -> Result<UdpSocket, String> {
         .map_err(|e| fail("SO_BROADCAST", e))?;
     charrua_socket::packet::grow_receive_buffer(&socket);
     socket
-        .bind(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port).into())
+        .bind(&SocketAddrV4::new(address, port).into())
         .map_err(|e| fail("bind", e))?;
     setsockopt(&socket, sockopt::Ipv4PacketInfo, &true)
         .map_err(|e| fail("IP_PKTINFO", e.into()))?;

@@ -51,6 +51,8 @@ pub(crate) struct Loaded {
     /// Its `local-port` and `remote-port`, where it gives them.
     pub(crate) local_port: Option<u16>,
     pub(crate) remote_port: Option<u16>,
+    /// Its `local-address`, where it gives one.
+    pub(crate) local_address: Option<std::net::Ipv4Addr>,
 }
 
 /// Reads and lowers the configuration, with the host declarations of the lease file
@@ -85,6 +87,7 @@ pub(crate) fn load_config(path: &Path, leases: &Path, hosts: &str) -> Option<Loa
         log_facility: lowered.log_facility,
         local_port: lowered.local_port,
         remote_port: lowered.remote_port,
+        local_address: lowered.local_address,
     })
 }
 
@@ -478,7 +481,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         info!("listening on {} ({})", i.name, i.address);
     }
     let ports = net::Ports::new(args.port, loaded.local_port, loaded.remote_port);
-    let socket = net::open(ports.server)?;
+    let socket = net::open(ports.server, loaded.local_address)?;
     // Requests arrive on a packet socket (BPF: UDP to the server port); the UDP socket then only
     // sends, and its receive queue is kept minimal. Without CAP_NET_RAW the UDP socket receives.
     let receiver = match charrua_socket::packet::PacketReceiver::open(ports.server, None) {

@@ -1,7 +1,8 @@
 //! `local-port` and `remote-port` in dhcpd.conf, judged against ISC dhcpd in network namespaces
 //! the test creates: with `local-port 10067; remote-port 10068;` each server hears ISC dhclient
 //! on port 10067 (`-p 10068`: it sends from 10068 to 10067) and answers it on 10068; busybox
-//! udhcpc on the usual ports gets nothing.
+//! udhcpc on the usual ports gets nothing. With `local-address`, each binds its UDP socket to
+//! that address and still serves the link.
 
 mod lab;
 
@@ -78,4 +79,41 @@ fn isc_dhcpd_serves_on_the_configured_ports_too() {
     lab.stop_dhcpd(dhcpd);
     assert!(got, "dhclient -p 10068:\n{said}\n{}", lab.logs());
     assert!(!heard_on_68, "{}", lab.logs());
+}
+
+/// The UDP sockets bound in the lab's server namespace, as `ss -ulnp` lists them.
+fn bound(lab: &Lab) -> String {
+    let out = lab.exec(&lab.server, 5, &["ss", "-ulnp"]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `local-address`: each server binds its UDP socket to that address (clients on the link are
+/// still served: requests arrive on the packet socket, as they do to dhcpd's).
+#[test]
+fn local_address_binds_the_udp_socket_as_dhcpd_binds_it() {
+    if skip(&["udhcpc", "dhcpd", "ss"]) {
+        return;
+    }
+    let config = "local-address 198.18.0.254;\n\
+                  subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }\n";
+    for server in ["dhcpd", "charruad"] {
+        let mut lab = Lab::new();
+        lab.in_server(&["ip", "addr", "add", "198.18.0.254/24", "dev", "br0"]);
+        std::fs::write(lab.path("dhcpd.conf"), config).unwrap();
+        std::fs::write(lab.path("leases"), "").unwrap();
+        let ns = lab.client("02:00:00:00:42:01");
+        let dhcpd = (server == "dhcpd").then(|| lab.start_dhcpd());
+        if server == "charruad" {
+            lab.start(config);
+        }
+        let (got, said) = lab.udhcpc_once(&ns, "/bin/true");
+        assert!(got.is_some(), "{server}: {said}\n{}", lab.logs());
+        let listed = bound(&lab);
+        assert!(listed.contains("198.18.0.254:67"), "{server}:\n{listed}");
+        if let Some(dhcpd) = dhcpd {
+            lab.stop_dhcpd(dhcpd);
+        } else {
+            assert!(lab.stop().success(), "{}", lab.log());
+        }
+    }
 }

@@ -94,10 +94,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "(DHCPv6) nothing: charruad serves DHCPv4",
     ),
     (
-        "local-address",
-        "charruad answers on every address of the interfaces it serves",
-    ),
-    (
         "log",
         "these messages are not logged",
     ),

@@ -53,6 +53,8 @@ pub struct Lowered {
     pub local_port: Option<u16>,
     /// `remote-port`: the port clients are answered on.
     pub remote_port: Option<u16>,
+    /// `local-address`: the address the server's UDP socket is bound to.
+    pub local_address: Option<std::net::Ipv4Addr>,
 }
 
 impl Lowered {
@@ -107,6 +109,7 @@ struct Lowerer<'a> {
     abandon_lease_time: Option<u32>,
     local_port: Option<u16>,
     remote_port: Option<u16>,
+    local_address: Option<std::net::Ipv4Addr>,
     decls: Decls,
     /// Where declarations are, to place the model's own validation errors.
     spans: Vec<(String, Span)>,
@@ -143,6 +146,7 @@ pub(crate) fn lower(
         abandon_lease_time: None,
         local_port: None,
         remote_port: None,
+        local_address: None,
         pid_file_name: None,
         decls: Decls::default(),
         spans: Vec::new(),
@@ -179,6 +183,7 @@ pub(crate) fn lower(
         log_facility: l.log_facility,
         local_port: l.local_port,
         remote_port: l.remote_port,
+        local_address: l.local_address,
         pid_file_name: l.pid_file_name,
         sources,
     }
@@ -453,7 +458,13 @@ impl Lowerer<'_> {
                     self.remote_port = port;
                 }
             }
-            "local-port" | "remote-port" => self.warn(
+            // server/dhcpd.c binds its UDP socket to it (common/socket.c).
+            "local-address" if scope == Scope::Global && w.len() == 2 => {
+                if let Some(t) = w.get(1) {
+                    self.local_address = self.addresses(t, &keyword)?.first().copied();
+                }
+            }
+            "local-port" | "remote-port" | "local-address" => self.warn(
                 s.span,
                 format!("'{keyword}' is read at the top level only (as dhcpd reads it); here it changes nothing"),
             ),
