@@ -3,7 +3,7 @@
 //! something uses the address: the offer is dropped and the address abandoned (server/dhcpd.c
 //! `lease_pinged`, `lease_ping_timeout`).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
@@ -30,10 +30,13 @@ impl Held {
     }
 }
 
-/// The offers held and the echoes to send.
+/// The offers held and the echoes to send. Found by address and by deadline without a scan:
+/// a flood of DISCOVERs holds many offers at once.
 #[derive(Debug, Default)]
 pub(crate) struct Probes {
-    held: Vec<Held>,
+    held: HashMap<Ipv4Addr, Held>,
+    /// Deadlines and the addresses held until them (an entry whose offer is gone is skipped).
+    deadlines: BTreeSet<(Duration, Ipv4Addr)>,
     to_send: VecDeque<Ipv4Addr>,
 }
 
@@ -41,13 +44,14 @@ impl Probes {
     /// Whether an offer of `address` waits for its probe: dhcpd answers only the first request
     /// while it probes (server/dhcp.c `ack_lease`: a lease with a state pending is skipped).
     pub(crate) fn is_probing(&self, address: Ipv4Addr) -> bool {
-        self.held.iter().any(|h| h.address == address)
+        self.held.contains_key(&address)
     }
 
     /// Holds `held` and queues its echo.
     pub(crate) fn hold(&mut self, held: Held) {
         self.to_send.push_back(held.address);
-        self.held.push(held);
+        self.deadlines.insert((held.deadline, held.address));
+        self.held.insert(held.address, held);
     }
 
     /// The next address to send an echo to.
@@ -57,21 +61,26 @@ impl Probes {
 
     /// The offer of `address`, taken out, if one is held: something answered its echo.
     pub(crate) fn answered(&mut self, address: Ipv4Addr) -> Option<Held> {
-        let position = self.held.iter().position(|h| h.address == address)?;
-        Some(self.held.swap_remove(position))
+        let held = self.held.remove(&address)?;
+        self.deadlines.remove(&(held.deadline, address));
+        Some(held)
     }
 
     /// The offers whose deadline has come at `now`, taken out.
     pub(crate) fn due(&mut self, now: Duration) -> Vec<Held> {
-        let (due, waiting) = std::mem::take(&mut self.held)
-            .into_iter()
-            .partition(|h| h.deadline <= now);
-        self.held = waiting;
+        let mut due = Vec::new();
+        while let Some(&(deadline, address)) = self.deadlines.first() {
+            if deadline > now {
+                break;
+            }
+            self.deadlines.pop_first();
+            due.extend(self.held.remove(&address));
+        }
         due
     }
 
     /// The earliest deadline.
     pub(crate) fn next_deadline(&self) -> Option<Duration> {
-        self.held.iter().map(|h| h.deadline).min()
+        self.deadlines.first().map(|(deadline, _)| *deadline)
     }
 }

@@ -101,3 +101,21 @@ fn without_probes_the_offer_leaves_at_once() {
     assert_eq!(lab.engine.poll_probe(), None);
     assert_eq!(lab.replies(), [OFFER]);
 }
+
+#[test]
+fn offers_held_at_once_leave_each_at_its_own_deadline() {
+    let mut lab = Lab::new(3, options(true));
+    lab.advance(0);
+    for i in 0..3 {
+        assert_eq!(lab.send(i), [DISCOVER]);
+        assert!(lab.engine.poll_probe().is_some());
+        lab.advance(100);
+    }
+    // At 300 ms: none is due; then one each 100 ms from 1000 ms.
+    lab.advance(600);
+    assert_eq!(lab.replies(), []);
+    for _ in 0..3 {
+        lab.advance(100);
+        assert_eq!(lab.replies(), [OFFER]);
+    }
+}
