@@ -4,7 +4,8 @@
 //! served by each server in turn to busybox udhcpc (a lease it keeps until it runs out) and ISC
 //! dhclient (a lease it releases); the program each server ran must have been given the same
 //! arguments, and each server logged the same line. The variables `on commit` sets are kept in
-//! the lease (and its lease file) for `on release` and `on expiry`, as dhcpd keeps them.
+//! the lease (and its lease file) for `on release` and `on expiry`, as dhcpd keeps them. A `log`
+//! of the global scope runs for each reply, in both.
 
 mod lab;
 
@@ -21,6 +22,7 @@ fn config(program: &str) -> String {
 min-lease-time 6;
 default-lease-time 6;
 max-lease-time 6;
+log(info, concat(\"Reply to \", binary-to-ascii(16, 8, \":\", substring(hardware, 1, 6))));
 subnet 198.18.0.0 netmask 255.255.255.0 {{
   range 198.18.0.100 198.18.0.150;
   on commit {{
@@ -81,6 +83,11 @@ fn play(
     assert!(
         log.contains(&format!("Commit: IP: {kept} Mac: 2:0:0:0:31:1 for 6")),
         "the log line of the commit:\n{log}"
+    );
+    // A `log` of the global scope runs for each reply.
+    assert!(
+        log.contains("Reply to 2:0:0:0:31:2"),
+        "the global scope's log line:\n{log}"
     );
     lab::read(calls).lines().map(str::to_string).collect()
 }

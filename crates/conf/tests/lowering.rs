@@ -695,3 +695,38 @@ fn switch_runs_a_case_to_its_break_and_default_otherwise() {
         Some(&b"other"[..])
     );
 }
+
+/// `log` and `execute` in a scope run for each reply, outermost scope first, `if` branches
+/// taken too.
+#[test]
+fn log_and_execute_in_scopes_run_for_each_reply() {
+    use charrua_server::config::{Effect, LogPriority, SubnetId};
+    let text = "log(info, \"global\");\n\
+                subnet 198.18.0.0 netmask 255.255.255.0 {\n\
+                  range 198.18.0.100 198.18.0.150;\n\
+                  if exists host-name { execute(\"/bin/x\", option host-name); } else { log(error, \"no name\"); }\n\
+                }\n";
+    let lowered = parse_config("log.conf", text.to_string(), &mut NoIncludes);
+    assert!(lowered.diagnostics.is_empty(), "{:?}", lowered.diagnostics);
+    let config = lowered.config.as_ref().unwrap();
+    let mut msg = charrua_wire::Message::default();
+    let effects = |msg: &charrua_wire::Message| {
+        let request = charrua_server::config::Request::of(msg);
+        config.scope_effects(Some(SubnetId(0)), None, &[], None, &request)
+    };
+    assert_eq!(
+        effects(&msg),
+        [
+            Effect::Log(LogPriority::Info, "global".into()),
+            Effect::Log(LogPriority::Error, "no name".into()),
+        ]
+    );
+    msg.options.insert(OptionCode::HOST_NAME, b"pc");
+    assert_eq!(
+        effects(&msg)[1],
+        Effect::Execute {
+            program: "/bin/x".into(),
+            args: vec!["pc".into()],
+        }
+    );
+}

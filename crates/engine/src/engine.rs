@@ -303,7 +303,8 @@ impl Engine {
                 }
                 let durable = reply.changes.iter().any(LeaseChange::is_durable);
                 if let Some(probe) = reply.probe.filter(|_| self.options.probes && !durable) {
-                    self.probe_first(probe, transmit, &reply.changes, line, now);
+                    let held = (transmit, line, reply.effects);
+                    self.probe_first(probe, held, &reply.changes, now);
                     return;
                 }
                 if !durable {
@@ -397,15 +398,14 @@ impl Engine {
     fn probe_first(
         &mut self,
         probe: Probe,
-        transmit: Transmit,
+        (transmit, line, effects): (Transmit, Option<String>, Vec<Effect>),
         changes: &[LeaseChange],
-        line: Option<String>,
         now: Now,
     ) {
         self.pending.record(&mut self.db, changes);
         // The offer's record names its client (held since an earlier offer, or just made).
         let Some(client) = self.db.get(probe.address).map(|l| l.client.clone()) else {
-            self.send(transmit, line, Vec::new());
+            self.send(transmit, line, effects);
             return;
         };
         self.probes.hold(Held {
@@ -414,6 +414,7 @@ impl Engine {
             deadline: now.monotonic + Duration::from_millis(u64::from(probe.timeout_ms)),
             transmit,
             line,
+            effects,
         });
     }
 
@@ -453,7 +454,7 @@ impl Engine {
     fn release_probed(&mut self, now: Now) {
         for held in self.probes.due(now.monotonic) {
             if held.still_offered(&self.db) {
-                self.send(held.transmit, held.line, Vec::new());
+                self.send(held.transmit, held.line, held.effects);
             }
         }
     }

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+use charrua_server::config::Effect;
 use charrua_server::{ClientKey, LeaseDb, LeaseState};
 
 use crate::engine::Transmit;
@@ -20,6 +21,8 @@ pub(crate) struct Held {
     pub(crate) deadline: Duration,
     pub(crate) transmit: Transmit,
     pub(crate) line: Option<String>,
+    /// What the configuration's statements asked for the offer, carried out when it leaves.
+    pub(crate) effects: Vec<Effect>,
 }
 
 impl Held {

@@ -90,9 +90,10 @@ impl Lowerer<'_> {
         out
     }
 
-    /// One statement of an `on` body: `Ok(None)` for a kind charruad does not run, `Err` with
-    /// what is not evaluated for one whose expression it cannot evaluate.
-    fn action(
+    /// One statement of an `on` body (or a `log` or `execute` of a scope): `Ok(None)` for a
+    /// kind charruad does not run, `Err` with what is not evaluated for one whose expression it
+    /// cannot evaluate.
+    pub(super) fn action(
         &mut self,
         st: &Statement,
         keyword: &str,

@@ -94,10 +94,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "(DHCPv6) nothing: charruad serves DHCPv4",
     ),
     (
-        "log",
-        "these messages are not logged",
-    ),
-    (
         "log-threshold-high",
         "pool usage is not logged at this threshold",
     ),
@@ -184,10 +180,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
     (
         "send",
         "the option is not sent by this statement",
-    ),
-    (
-        "execute",
-        "the program is not run",
     ),
     (
         "set",

@@ -544,6 +544,23 @@ impl Lowerer<'_> {
                 });
                 self.on_statement(s, &mut body.params);
             }
+            // `log` and `execute` in a scope: run with its other statements, for each reply.
+            "log" | "execute" => {
+                executable::check(s, scope == Scope::Global, &mut |st| {
+                    self.executable_body(st, groups)
+                })?;
+                match self.action(s, &keyword, &[]) {
+                    Ok(Some(action)) => body
+                        .params
+                        .statements
+                        .push(charrua_server::config::Statement::Effect(action)),
+                    Ok(None) => {}
+                    Err(why) => self.warn(
+                        s.span,
+                        format!("'{keyword}' does not run: {why} is not evaluated yet"),
+                    ),
+                }
+            }
             k if executable::KEYWORDS.contains(&k) => {
                 executable::check(s, scope == Scope::Global, &mut |st| {
                     self.executable_body(st, groups)

@@ -350,6 +350,24 @@ impl Config {
             .map(move |p| p.evaluated(request))
     }
 
+    /// What the `log` and `execute` statements of a client's scopes ask for `request`, from the
+    /// outermost scope in, as dhcpd runs a scope's statements for each reply (server/dhcp.c
+    /// `ack_lease`).
+    pub fn scope_effects(
+        &self,
+        subnet: Option<SubnetId>,
+        pool: Option<PoolId>,
+        classes: &[ClassId],
+        host: Option<HostId>,
+        request: &Request<'_>,
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for scope in self.own_scopes(subnet, pool, classes, host).rev() {
+            scope.effects(request, &mut effects);
+        }
+        effects
+    }
+
     /// The variables the `set` statements of a client's scopes give `request`, bound from the
     /// outermost scope in (global, shared network, subnet, classes from the last, host), as
     /// dhcpd runs them (server/dhcp.c `ack_lease`, common/execute.c).

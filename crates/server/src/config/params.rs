@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use charrua_wire::{OptionCode, Options, Value};
 
 use super::expr::{Datum, Expr, Request};
-use super::hooks::{Action, LeaseEvent};
+use super::hooks::{Action, Effect, LeaseEvent};
 
 /// Settings of one scope; `None` means "inherit".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -126,6 +126,9 @@ pub enum Statement {
     /// `set NAME = EXPRESSION;`: a variable for the request, bound before the settings of any
     /// scope are evaluated (see [`Params::bind`]); nothing when it evaluates to nothing.
     Variable(String, Expr),
+    /// `log (...)` or `execute (...)` in a scope: run each time the scope's statements are, for
+    /// each OFFER and ACK (see [`Params::effects`]).
+    Effect(Action),
 }
 
 impl Statement {
@@ -140,7 +143,7 @@ impl Statement {
                 }
             }
             Self::Set(settings) => out.overlay(&settings.evaluated(request)),
-            Self::Variable(..) => {}
+            Self::Variable(..) | Self::Effect(_) => {}
             Self::Option(code, e) => match e.evaluate(request) {
                 Some(Datum::Data(value)) => out.options.insert(*code, &value),
                 _ => {
@@ -287,7 +290,7 @@ impl Params {
                     }
                 }
                 Statement::Set(settings) => settings.bind(request, variables),
-                Statement::Option(..) => {}
+                Statement::Option(..) | Statement::Effect(_) => {}
             }
         }
     }
@@ -301,6 +304,29 @@ impl Params {
         }
         .as_deref()
         .unwrap_or_default()
+    }
+
+    /// What this scope's `log` and `execute` statements ask for `request` (those of the `if`
+    /// branches taken too), appended to `out` in order (common/execute.c runs them with the
+    /// scope's other statements).
+    pub fn effects(&self, request: &Request<'_>, out: &mut Vec<Effect>) {
+        for statement in &self.statements {
+            match statement {
+                Statement::Effect(action) => {
+                    out.extend(super::hooks::run(std::slice::from_ref(action), request).effects);
+                }
+                Statement::If(branches) => {
+                    let taken = branches
+                        .iter()
+                        .find(|(c, _)| c.as_ref().is_none_or(|c| c.holds(request)));
+                    if let Some((_, settings)) = taken {
+                        settings.effects(request, out);
+                    }
+                }
+                Statement::Set(settings) => settings.effects(request, out),
+                Statement::Option(..) | Statement::Variable(..) => {}
+            }
+        }
     }
 
     /// Sets option `code` to `value`.

@@ -42,6 +42,8 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         rapid_commit: false,
     };
     let mut reply = reply::build(ctx, &spec, changes);
-    reply.effects = ran.effects;
+    // The scopes' statements run before `on commit` (server/dhcp.c `ack_lease`).
+    reply.effects = ctx.scope_effects(addr);
+    reply.effects.extend(ran.effects);
     Ok(Outcome::Reply(reply))
 }

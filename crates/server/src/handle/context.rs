@@ -7,8 +7,8 @@ use charrua_wire::{Message, OptionCode};
 
 use super::{IgnoreReason, Received};
 use crate::config::{
-    agent_sub_option, ClassId, Config, Datum, HostId, LeaseEvent, NetworkId, Params, Permit,
-    PoolId, Ran, Request, SubnetId,
+    agent_sub_option, ClassId, Config, Datum, Effect, HostId, LeaseEvent, NetworkId, Params,
+    Permit, PoolId, Ran, Request, SubnetId,
 };
 use crate::lease::{ClientKey, Lease, LeaseChange, LeaseDb, LeaseState};
 
@@ -286,6 +286,20 @@ impl<'a> Context<'a> {
             lease_time: None,
             variables: &self.variables,
         }
+    }
+
+    /// What the `log` and `execute` statements of the client's scopes ask for a reply about
+    /// `addr` (none for an address off every subnet).
+    pub(crate) fn scope_effects(&self, addr: Ipv4Addr) -> Vec<Effect> {
+        let subnet = self.subnet_on_link(addr).or(self.link);
+        let pool = self.db.pool_of(addr);
+        self.config.scope_effects(
+            subnet,
+            pool,
+            &self.classes,
+            self.host,
+            &self.request(Some(addr)),
+        )
     }
 
     /// Runs the configuration's `on` statements for `event` on `addr`, whose settings are

@@ -72,9 +72,10 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         rapid_commit: rapid,
     };
     let mut reply = reply::build(ctx, &spec, changes);
-    if rapid {
-        reply.effects = ran.effects;
-    } else {
+    // The scopes' statements run for an OFFER as for an ACK, before `on commit`.
+    reply.effects = ctx.scope_effects(addr);
+    reply.effects.extend(ran.effects);
+    if !rapid {
         reply.probe = ping::probe(ctx, &params, addr, fixed);
     }
     Ok(Outcome::Reply(reply))

@@ -42,5 +42,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         message: None,
         rapid_commit: false,
     };
-    Ok(Outcome::Reply(reply::build(ctx, &spec, Vec::new())))
+    let mut reply = reply::build(ctx, &spec, Vec::new());
+    reply.effects = ctx.scope_effects(addr);
+    Ok(Outcome::Reply(reply))
 }

@@ -195,7 +195,9 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
         rapid_commit: false,
     };
     let mut reply = reply::build(ctx, &spec, changes);
-    reply.effects = ran.effects;
+    // The scopes' statements run before `on commit` (server/dhcp.c `ack_lease`).
+    reply.effects = ctx.scope_effects(addr);
+    reply.effects.extend(ran.effects);
     Outcome::Reply(reply)
 }
 
