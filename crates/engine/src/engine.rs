@@ -343,21 +343,6 @@ impl Engine {
                 self.pending.replies.push(waiting);
             }
             Outcome::Commit(changes) => {
-                // `on release` statements (server/dhcp.c `dhcprelease` runs them).
-                for change in &changes {
-                    if let LeaseChange::Set(l) = change {
-                        if l.state == LeaseState::Released {
-                            let effects = Server::on_release(
-                                &self.config,
-                                &self.db,
-                                &rx,
-                                l.address,
-                                now.unix,
-                            );
-                            self.effects.extend(effects);
-                        }
-                    }
-                }
                 if let Some(line) = line {
                     self.lines.push(LogLevel::Info, |w| {
                         w.push_str(&line);
@@ -365,6 +350,21 @@ impl Engine {
                     });
                 }
                 if self.room_for(&changes) {
+                    // `on release` statements (server/dhcp.c `dhcprelease` runs them).
+                    for change in &changes {
+                        if let LeaseChange::Set(l) = change {
+                            if l.state == LeaseState::Released {
+                                let effects = Server::on_release(
+                                    &self.config,
+                                    &self.db,
+                                    &rx,
+                                    l.address,
+                                    now.unix,
+                                );
+                                self.effects.extend(effects);
+                            }
+                        }
+                    }
                     self.pending.record(&mut self.db, &changes);
                 }
             }
