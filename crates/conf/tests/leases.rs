@@ -130,3 +130,33 @@ fn a_bad_block_is_skipped_and_the_rest_is_read() {
 fn the_fuzz_body_holds_on_the_recorded_file() {
     charrua_conf::fuzzing::leases(testdata("isc-dhclient-udhcpc.leases").as_bytes());
 }
+
+/// `set` variables of a dhcpd lease (its DDNS names, `on commit`'s) become the lease's; a name
+/// set again takes the later value; those beyond what a lease keeps stay as text, written back
+/// as read. Nothing of the block is lost.
+#[test]
+fn set_variables_are_the_leases_and_what_does_not_fit_is_kept_as_text() {
+    let mut block = String::from(
+        "lease 198.18.0.100 {\n  starts epoch 1795000000;\n  ends epoch 1795003600;\n  binding state active;\n  hardware ethernet 02:00:00:00:00:01;\n  set ddns-fwd-name = \"pc.example.test\";\n  set ddns-fwd-name = \"pc2.example.test\";\n",
+    );
+    for i in 0..20 {
+        block.push_str(&format!("  set v{i} = %{i};\n"));
+    }
+    block.push_str("}\n");
+    let file = read("t.leases", block);
+    assert!(!file.has_errors(), "{:?}", file.diagnostics);
+    let charrua_server::LeaseChange::Set(lease) = &file.changes[0] else {
+        panic!("{:?}", file.changes);
+    };
+    assert_eq!(lease.variables.len(), 16);
+    assert_eq!(
+        lease.variables[0],
+        (
+            "ddns-fwd-name".to_string(),
+            charrua_server::config::Datum::Data(b"pc2.example.test".to_vec())
+        )
+    );
+    let text: Vec<&str> = file.kept.iter().flat_map(|(_, t)| t.lines()).collect();
+    assert_eq!(text.len(), 5, "{text:?}");
+    assert!(text.iter().all(|t| t.starts_with("set v")), "{text:?}");
+}

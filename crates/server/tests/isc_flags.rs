@@ -1,4 +1,5 @@
-//! ISC dhcpd's `always-broadcast` and `one-lease-per-client` (server/dhcp.c `ack_lease`).
+//! ISC dhcpd's `always-broadcast` and `one-lease-per-client` (server/dhcp.c `ack_lease`), and
+//! the lease scope its variables live in from one acknowledgement to the next.
 
 mod common;
 
@@ -46,4 +47,38 @@ fn one_lease_per_client_releases_the_clients_lease_on_another_network() {
             "one-lease-per-client {one}"
         );
     }
+}
+
+/// A lease's variables (dhcpd's lease scope: its DDNS names, earlier `on commit`s) stay with it
+/// when its client is acknowledged again, under what this commit sets.
+#[test]
+fn a_leases_variables_stay_with_it_across_acknowledgements() {
+    use charrua_server::config::{Action, Datum, Expr};
+    use charrua_server::LeaseChange;
+    let mut config = config();
+    config.global.on_commit = Some(vec![Action::Set(
+        "seen".into(),
+        Expr::Const(b"yes".to_vec()),
+    )]);
+    let mut h = Harness::new(config);
+    let addr = dora(&mut h, mac(1));
+    let mut lease = h.db.get(addr).unwrap().clone();
+    lease.variables.insert(
+        0,
+        ("ddns-fwd-name".into(), Datum::Data(b"pc.example".to_vec())),
+    );
+    h.apply(&[LeaseChange::Set(lease)]);
+    // Past the cache threshold, the renewal writes the binding again.
+    h.now += 1800;
+    h.send(&unicast(renewing(mac(1), addr)));
+    assert_eq!(
+        h.db.get(addr).unwrap().variables,
+        [
+            (
+                "ddns-fwd-name".to_string(),
+                Datum::Data(b"pc.example".to_vec())
+            ),
+            ("seen".to_string(), Datum::Data(b"yes".to_vec())),
+        ]
+    );
 }

@@ -20,8 +20,8 @@ pub struct LeaseFile {
     /// One change per valid lease block, in file order: applying them in order gives the
     /// state dhcpd would load.
     pub changes: Vec<LeaseChange>,
-    /// The statements of a block that charrua keeps without acting on them (`set` variables,
-    /// `on` statements, agent options, flags), as text, one per line: `(i, text)` belongs to
+    /// The statements of a block that charrua keeps without acting on them (`set` variables
+    /// beyond what a lease keeps, `on` statements, agent options, flags), as text, one per line: `(i, text)` belongs to
     /// the block that gave `changes[i]`.
     pub kept: Vec<(usize, Box<str>)>,
     /// Top-level declarations other than leases that dhcpd keeps in the file (OMAPI hosts,

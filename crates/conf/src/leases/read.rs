@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use charrua_server::config::Datum;
+use charrua_server::config::{keepable, Datum, MAX_KEPT_VARIABLES};
 use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
 
 use super::{write, LeaseFile};
@@ -310,8 +310,17 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
             "timestamp" => {
                 date(w, st.span)?;
             }
+            // A variable set again replaces its value, as dhcpd reads it; one beyond what a
+            // lease keeps (the core's limits) stays as text, written back as read.
             "set" => match set_value(st)? {
-                Some(variable) => variables.push(variable),
+                Some((name, value)) => {
+                    let full = variables.len() >= MAX_KEPT_VARIABLES;
+                    match variables.iter_mut().find(|(n, _)| *n == name) {
+                        Some(slot) => slot.1 = value,
+                        None if keepable(&name, &value) && !full => variables.push((name, value)),
+                        None => write::statement(&mut kept, st, 0),
+                    }
+                }
                 None => write::statement(&mut kept, st, 0),
             },
             // What else dhcpd reads in a lease (server/confpars.c parse_lease_declaration):

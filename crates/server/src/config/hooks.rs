@@ -77,16 +77,22 @@ pub const MAX_VARIABLE_NAME: usize = 64;
 /// lease record stays small and always writable.
 pub const MAX_VARIABLE_VALUE: usize = 255;
 
+/// Whether a variable named `name` of `value` is within what a lease keeps
+/// ([`MAX_VARIABLE_NAME`], [`MAX_VARIABLE_VALUE`]).
+pub fn keepable(name: &str, value: &Datum) -> bool {
+    name.len() <= MAX_VARIABLE_NAME
+        && !matches!(value, Datum::Data(d) if d.len() > MAX_VARIABLE_VALUE)
+}
+
 impl Ran {
-    /// The variables to keep in the lease: each name once, with the value it was set to last,
-    /// within [`MAX_KEPT_VARIABLES`], [`MAX_VARIABLE_NAME`] and [`MAX_VARIABLE_VALUE`].
-    pub fn kept(&self) -> Vec<(String, Datum)> {
+    /// The variables to keep in the lease: `previous` (those it kept already, as dhcpd keeps a
+    /// lease's scope from one acknowledgement to the next) with these set over them, each name
+    /// once with the value it was set to last, within [`MAX_KEPT_VARIABLES`],
+    /// [`MAX_VARIABLE_NAME`] and [`MAX_VARIABLE_VALUE`].
+    pub fn kept_over(&self, previous: &[(String, Datum)]) -> Vec<(String, Datum)> {
         let mut kept: Vec<(String, Datum)> = Vec::new();
-        let fits = |(name, value): &&(String, Datum)| {
-            name.len() <= MAX_VARIABLE_NAME
-                && !matches!(value, Datum::Data(d) if d.len() > MAX_VARIABLE_VALUE)
-        };
-        for (name, value) in self.variables.iter().filter(fits) {
+        let fits = |(name, value): &&(String, Datum)| keepable(name, value);
+        for (name, value) in previous.iter().chain(&self.variables).filter(fits) {
             if kept.len() == MAX_KEPT_VARIABLES && !kept.iter().any(|(n, _)| n == name) {
                 continue;
             }
@@ -207,7 +213,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            ran.kept(),
+            ran.kept_over(&[]),
             [("a".to_string(), Datum::Data(b"two".to_vec()))]
         );
     }
@@ -248,7 +254,7 @@ mod tests {
                 ])
                 .collect(),
         };
-        let kept = ran.kept();
+        let kept = ran.kept_over(&[]);
         assert_eq!(kept.len(), MAX_KEPT_VARIABLES);
         assert!(kept.iter().all(|(n, _)| n.starts_with('v')));
     }

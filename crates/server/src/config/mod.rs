@@ -21,7 +21,7 @@ pub use error::ConfigError;
 pub use expr::{Arithmetic, Datum, Expr, Pattern, Request};
 pub(crate) use hooks::run as run_hooks;
 pub use hooks::{
-    Action, Effect, LeaseEvent, LogPriority, Ran, MAX_KEPT_VARIABLES, MAX_VARIABLE_NAME,
+    keepable, Action, Effect, LeaseEvent, LogPriority, Ran, MAX_KEPT_VARIABLES, MAX_VARIABLE_NAME,
     MAX_VARIABLE_VALUE,
 };
 pub use params::{Params, SiteSpace, Statement};

@@ -29,7 +29,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
             ends: times::ends(ctx.now, seconds),
             hostname: None,
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
-            variables: ran.kept(),
+            variables: ctx.kept_variables(addr, &ran),
         };
         changes.push(LeaseChange::Set(lease));
     }

@@ -302,6 +302,18 @@ impl<'a> Context<'a> {
         )
     }
 
+    /// The variables the lease of `addr` keeps after `ran`: those the client's record of it
+    /// kept (its earlier `on commit`s, or dhcpd's lease file), with `ran`'s over them.
+    pub(crate) fn kept_variables(&self, addr: Ipv4Addr, ran: &Ran) -> Vec<(String, Datum)> {
+        let previous = self
+            .db
+            .get(addr)
+            .filter(|l| l.client == self.client)
+            .map(|l| l.variables.as_slice())
+            .unwrap_or_default();
+        ran.kept_over(previous)
+    }
+
     /// Runs the configuration's `on` statements for `event` on `addr`, whose settings are
     /// `params`, with `lease_time` seconds left of the lease (ISC `lease-time`).
     pub(crate) fn on_event(

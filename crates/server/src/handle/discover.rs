@@ -57,7 +57,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
                 ends,
                 hostname,
                 hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
-                variables: ran.kept(),
+                variables: ctx.kept_variables(addr, &ran),
             };
             changes.push(LeaseChange::Set(lease));
         }

@@ -182,7 +182,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
             ends: times::ends(ctx.now, lease_time),
             hostname: names::client_hostname(ctx.msg),
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
-            variables: ran.kept(),
+            variables: ctx.kept_variables(addr, &ran),
         };
         changes.push(LeaseChange::Set(lease));
     }
