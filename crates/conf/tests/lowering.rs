@@ -4,7 +4,7 @@
 use std::net::Ipv4Addr;
 
 use charrua_conf::{parse_config, NoIncludes};
-use charrua_server::config::{Config, Match, ScopeBuilder};
+use charrua_server::config::{Config, Expr, Match, ScopeBuilder};
 use charrua_wire::{OptionCode, Value};
 
 mod common;
@@ -134,17 +134,59 @@ fn subclasses_add_members_to_a_class() {
     );
     assert_eq!(
         config.classes[0].condition,
-        Match::Any(vec![
-            Match::Option {
-                code: OptionCode::VENDOR_CLASS_IDENTIFIER,
-                value: b"a".to_vec()
-            },
-            Match::Option {
-                code: OptionCode::VENDOR_CLASS_IDENTIFIER,
-                value: b"bc".to_vec()
-            },
-        ])
+        Match::Subclass {
+            value: Box::new(Expr::Option(OptionCode::VENDOR_CLASS_IDENTIFIER)),
+            members: [b"a".to_vec(), b"bc".to_vec()].into(),
+            spawning: false,
+        }
     );
+    assert_eq!(config.classes[0].lease_limit, None);
+}
+
+/// `lease limit` in a class, its subclasses' limits (the class's when declared, or their own),
+/// and a `match if` that every member, of every subclass, must meet too.
+#[test]
+fn lease_limits_bill_a_class_or_each_of_its_subclasses() {
+    let config = lower(
+        r#"class "ports" {
+             match if exists agent.circuit-id;
+             spawn with option agent.circuit-id;
+             lease limit 2;
+           }
+           subclass "ports" "uplink" { lease limit 8; }
+           subclass "ports" "p1" { option domain-name "p1"; }
+           class "phones" { match if substring(hardware, 1, 3) = 00:04:f2; lease limit 5; }"#,
+    );
+    let names: Vec<&str> = config.classes.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ports (subclass uplink)",
+            "ports (subclass p1)",
+            "ports",
+            "phones"
+        ]
+    );
+    let ports = &config.classes[2];
+    let limit = ports.lease_limit.as_ref().expect("a limit");
+    assert_eq!(limit.limit, 2);
+    assert_eq!(limit.subclass, Some(Expr::AgentOption(1)));
+    assert_eq!(
+        limit.subclass_limits,
+        [(b"uplink".to_vec(), 8), (b"p1".to_vec(), 2)].into()
+    );
+    let Match::All(both) = &ports.condition else {
+        panic!("{:?}", ports.condition)
+    };
+    assert!(matches!(
+        both.as_slice(),
+        [_, Match::Subclass { spawning: true, .. }]
+    ));
+    // A subclass's own class is only for its settings; its class bills it.
+    assert_eq!(config.classes[1].lease_limit, None);
+    assert!(matches!(&config.classes[1].condition, Match::All(m) if m.len() == 2));
+    let phones = config.classes[3].lease_limit.as_ref().expect("a limit");
+    assert_eq!((phones.limit, &phones.subclass), (5, &None));
 }
 
 #[test]
@@ -279,7 +321,7 @@ fn repeated_warnings_are_summarized_once_per_file_with_their_count() {
 fn denying_a_class_that_cannot_be_matched_is_an_error() {
     let pool = |permit: &str| {
         format!(
-            "class \"x\" {{ match pick-first-value(option host-name, \"a\"); }}\n\
+            "class \"x\" {{ match gethostname(); }}\n\
              subnet 198.18.0.0 netmask 255.255.255.0 {{ pool {{ range 198.18.0.10 198.18.0.20; {permit} members of \"x\"; }} }}\n"
         )
     };
@@ -313,8 +355,8 @@ fn restrictions_charruad_cannot_evaluate_are_refused() {
         "if exists user-class { } else { ignore unknown-clients; }",
         "switch (option host-name) { case \"x\": deny bootp; }",
         "class \"c\" { match if gethostname() = \"x\"; deny booting; }",
-        "class \"c\" { match hardware; } subclass \"c\" 1:2:3:4:5:6:7 { ignore booting; }",
-        "class \"c\" { lease limit 2; }",
+        "class \"c\" { spawn with gethostname(); lease limit 2; }",
+        "class \"c\" { match gethostname(); } subclass \"c\" \"x\" { lease limit 1; }",
     ] {
         let error = first_error(&format!("{subnet}{text}"));
         assert!(error.is_some(), "{text} is accepted");
@@ -324,6 +366,8 @@ fn restrictions_charruad_cannot_evaluate_are_refused() {
         "class \"c\" { match if known; deny booting; }",
         "class \"c\" { match if option host-name ~= \"^x\"; deny booting; }",
         "class \"c\" { match if binary-to-ascii(16, 8, \":\", hardware) = \"1:2\"; deny booting; }",
+        "class \"c\" { match hardware; } subclass \"c\" 1:2:3:4:5:6:7 { ignore booting; }",
+        "class \"c\" { spawn with option agent.circuit-id; lease limit 2; }",
     ] {
         assert_eq!(first_error(&format!("{subnet}{class}")), None);
     }

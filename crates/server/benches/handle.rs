@@ -83,6 +83,7 @@ fn lease(i: u32) -> Lease {
         hostname: None,
         hardware: None,
         variables: Vec::new(),
+        billing: None,
     }
 }
 

@@ -196,6 +196,7 @@ pub fn server_step(data: &[u8]) {
             hostname: None,
             hardware: None,
             variables: Vec::new(),
+            billing: None,
         };
         let change = LeaseChange::Set(lease);
         db.apply(&change);

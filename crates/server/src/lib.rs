@@ -27,5 +27,5 @@ pub use config::Config;
 #[cfg(feature = "defects")]
 pub use config::Defects;
 pub use handle::{Destination, IgnoreReason, Outcome, Probe, Received, Reply, Server};
-pub use lease::{ClientKey, Hardware, Lease, LeaseChange, LeaseDb, LeaseState};
+pub use lease::{Billing, ClientKey, Hardware, Lease, LeaseChange, LeaseDb, LeaseState};
 pub use net::Ipv4Net;

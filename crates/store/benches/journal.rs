@@ -29,6 +29,7 @@ fn change(n: u32) -> LeaseChange {
         hostname: None,
         hardware: None,
         variables: Vec::new(),
+        billing: None,
     })
 }
 

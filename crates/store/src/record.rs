@@ -6,7 +6,7 @@
 use std::net::Ipv4Addr;
 
 use charrua_server::config::{Datum, MAX_KEPT_VARIABLES, MAX_VARIABLE_NAME, MAX_VARIABLE_VALUE};
-use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
+use charrua_server::{Billing, ClientKey, Hardware, Lease, LeaseChange, LeaseState};
 
 /// Header: length and checksum.
 pub const HEADER_LEN: usize = 8;
@@ -24,11 +24,20 @@ pub const MAX_PAYLOAD: usize = 2
     + 2
     + 16
     + 1
-    + MAX_KEPT_VARIABLES * (1 + MAX_VARIABLE_NAME + 1 + 1 + MAX_VARIABLE_VALUE);
+    + MAX_KEPT_VARIABLES * (1 + MAX_VARIABLE_NAME + 1 + 1 + MAX_VARIABLE_VALUE)
+    + 1
+    + Billing::MAX_PART
+    + 2
+    + Billing::MAX_PART;
 
 const SET: u8 = 1;
 const REMOVE: u8 = 2;
+/// A record as first written: its trailing variables section is there only when the lease
+/// has variables.
 const VERSION: u8 = 1;
+/// A record of a billed lease: the variables section always there (a count of 0 allowed),
+/// then the account.
+const VERSION_BILLED: u8 = 2;
 
 /// Why a record could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -59,6 +68,9 @@ pub enum UnwritableChange {
     /// Variables beyond the core's limits (it keeps none beyond them).
     #[error("lease variables beyond the limits kept")]
     VariablesTooLong,
+    /// A billing account beyond the core's limits (it bills none beyond them).
+    #[error("billing account longer than a lease record holds")]
+    BillingTooLong,
 }
 
 fn state_code(s: LeaseState) -> u8 {
@@ -86,7 +98,15 @@ fn state_of(code: u8) -> Option<LeaseState> {
 pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableChange> {
     let start = out.len();
     out.extend_from_slice(&[0; HEADER_LEN]);
-    out.push(VERSION);
+    let billing = match change {
+        LeaseChange::Set(lease) => lease.billing.as_ref(),
+        LeaseChange::Remove(_) => None,
+    };
+    out.push(if billing.is_some() {
+        VERSION_BILLED
+    } else {
+        VERSION
+    });
     match change {
         LeaseChange::Remove(addr) => {
             out.push(REMOVE);
@@ -134,7 +154,9 @@ pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableC
                     out.extend_from_slice(hw.addr());
                 }
             }
-            if let Err(e) = variables(&lease.variables, out) {
+            let trailer = variables(&lease.variables, billing.is_some(), out)
+                .and_then(|()| billing.map_or(Ok(()), |b| account(b, out)));
+            if let Err(e) = trailer {
                 out.truncate(start);
                 return Err(e);
             }
@@ -153,12 +175,16 @@ pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableC
     Ok(())
 }
 
-/// The lease's variables, when it has any (a record without them ends after the hardware
-/// address, as records did before variables were kept): their count, then each as its name's
-/// length and name, and its value: 0, a length and octets; 1 and a number (u32 LE); 2 and a
-/// boolean.
-fn variables(variables: &[(String, Datum)], out: &mut Vec<u8>) -> Result<(), UnwritableChange> {
-    if variables.is_empty() {
+/// The lease's variables, when it has any or `always` (a record without them ends after the
+/// hardware address, as records did before variables were kept): their count, then each as
+/// its name's length and name, and its value: 0, a length and octets; 1 and a number (u32 LE);
+/// 2 and a boolean.
+fn variables(
+    variables: &[(String, Datum)],
+    always: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), UnwritableChange> {
+    if variables.is_empty() && !always {
         return Ok(());
     }
     if variables.len() > MAX_KEPT_VARIABLES {
@@ -190,12 +216,44 @@ fn variables(variables: &[(String, Datum)], out: &mut Vec<u8>) -> Result<(), Unw
     Ok(())
 }
 
-fn read_variables(r: &mut Reader<'_>) -> Result<Vec<(String, Datum)>, RecordError> {
-    if r.data.is_empty() {
+/// The account a billed lease's record ends with: the class name's length and octets, then 0,
+/// or 1 and the subclass value's length and octets.
+fn account(billing: &Billing, out: &mut Vec<u8>) -> Result<(), UnwritableChange> {
+    let class = u8::try_from(billing.class.len()).map_err(|_| UnwritableChange::BillingTooLong)?;
+    out.push(class);
+    out.extend_from_slice(billing.class.as_bytes());
+    match &billing.subclass {
+        None => out.push(0),
+        Some(value) => {
+            let len = u8::try_from(value.len()).map_err(|_| UnwritableChange::BillingTooLong)?;
+            out.extend_from_slice(&[1, len]);
+            out.extend_from_slice(value);
+        }
+    }
+    Ok(())
+}
+
+fn read_account(r: &mut Reader<'_>) -> Result<Billing, RecordError> {
+    let len = usize::from(r.u8()?);
+    let class = std::str::from_utf8(r.take(len)?).map_err(|_| RecordError::Malformed)?;
+    let subclass = match r.u8()? {
+        0 => None,
+        1 => {
+            let len = usize::from(r.u8()?);
+            Some(r.take(len)?)
+        }
+        _ => return Err(RecordError::Malformed),
+    };
+    Billing::new(class, subclass).ok_or(RecordError::Malformed)
+}
+
+/// The variables section; `billed`: a version 2 record, where it is always there.
+fn read_variables(r: &mut Reader<'_>, billed: bool) -> Result<Vec<(String, Datum)>, RecordError> {
+    if r.data.is_empty() && !billed {
         return Ok(Vec::new());
     }
     let count = usize::from(r.u8()?);
-    if count == 0 || count > MAX_KEPT_VARIABLES {
+    if (count == 0 && !billed) || count > MAX_KEPT_VARIABLES {
         return Err(RecordError::Malformed);
     }
     let mut out = Vec::with_capacity(count);
@@ -255,11 +313,13 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
         return Err(RecordError::BadChecksum);
     }
     let mut r = Reader { data: payload };
-    if r.u8()? != VERSION {
-        return Err(RecordError::Malformed);
-    }
+    let billed = match r.u8()? {
+        VERSION => false,
+        VERSION_BILLED => true,
+        _ => return Err(RecordError::Malformed),
+    };
     let change = match r.u8()? {
-        REMOVE => LeaseChange::Remove(Ipv4Addr::from(r.array::<4>()?)),
+        REMOVE if !billed => LeaseChange::Remove(Ipv4Addr::from(r.array::<4>()?)),
         SET => {
             let address = Ipv4Addr::from(r.array::<4>()?);
             let state = state_of(r.u8()?).ok_or(RecordError::Malformed)?;
@@ -291,7 +351,8 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
                     Some(Hardware::new(htype, addr).ok_or(RecordError::Malformed)?)
                 }
             };
-            let variables = read_variables(&mut r)?;
+            let variables = read_variables(&mut r, billed)?;
+            let billing = billed.then(|| read_account(&mut r)).transpose()?;
             LeaseChange::Set(Lease {
                 address,
                 state,
@@ -301,6 +362,7 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
                 hostname,
                 hardware,
                 variables,
+                billing,
             })
         }
         _ => return Err(RecordError::Malformed),

@@ -19,6 +19,7 @@ fn change(n: u32) -> LeaseChange {
         hostname: Some(format!("host-{n}").into()),
         hardware: None,
         variables: Vec::new(),
+        billing: None,
     })
 }
 

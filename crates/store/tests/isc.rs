@@ -28,9 +28,10 @@ fn open(path: &Path) -> (IscLeaseFile, State, charrua_store::Recovery) {
     open_with(path, IscOptions::default())
 }
 
-/// `dhcpd -T` on `path` with a configuration whose subnet holds every test address.
+/// `dhcpd -T` on `path` with a configuration whose subnet holds every test address and which
+/// declares the classes leases are billed to.
 fn dhcpd_accepts(path: &Path) -> Option<Result<usize, String>> {
-    charrua_store::testing::dhcpd_test(&testdata("conf/ok-01-minimal.conf"), path)
+    charrua_store::testing::dhcpd_test(&testdata("leases/classes.conf"), path)
 }
 
 fn path(dir: &tempfile::TempDir) -> PathBuf {

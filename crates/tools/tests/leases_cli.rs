@@ -96,6 +96,7 @@ fn list_prints_the_leases_of_a_store() {
                 hostname: Some("pc".into()),
                 hardware: None,
                 variables: Vec::new(),
+                billing: None,
             };
             journal.append(&LeaseChange::Set(lease)).unwrap();
         }

@@ -4,7 +4,7 @@
 use std::net::Ipv4Addr;
 
 use charrua_server::config::{keepable, Datum, MAX_KEPT_VARIABLES};
-use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
+use charrua_server::{Billing, ClientKey, Hardware, Lease, LeaseChange, LeaseState};
 
 use super::{write, LeaseFile};
 use crate::lexer::{Token, TokenKind};
@@ -250,6 +250,32 @@ fn set_value(st: &Statement) -> Result<Option<(String, Datum)>, Diagnostic> {
     }
 }
 
+/// `billing class "NAME";` or `billing subclass "NAME" VALUE;` in a lease (server/confpars.c
+/// parse_lease_declaration; the value a string or colon-separated hex, as
+/// parse_class_declaration reads a subclass's): the account, or `None` for one beyond what a
+/// lease record holds.
+fn billing_account(st: &Statement) -> Result<Option<Billing>, Diagnostic> {
+    let name = |t: &Token| (t.kind == TokenKind::String).then(|| t.text.clone());
+    match st.words.as_slice() {
+        [_, kind, class] if kind.is("class") => {
+            let class =
+                name(class).ok_or_else(|| Diagnostic::error(class.span, "expecting string"))?;
+            Ok(Billing::new(&class, None))
+        }
+        [_, kind, class, value] if kind.is("subclass") => {
+            let class =
+                name(class).ok_or_else(|| Diagnostic::error(class.span, "Expecting class name"))?;
+            let value = octets(Some(value), value.span, usize::MAX, "subclass value")?;
+            Ok(Billing::new(&class, Some(&value)))
+        }
+        [_, kind, ..] if kind.is("class") || kind.is("subclass") => Err(Diagnostic::error(
+            st.span,
+            "expecting billing class NAME or billing subclass NAME VALUE",
+        )),
+        _ => Err(Diagnostic::error(st.span, "expecting \"class\"")),
+    }
+}
+
 /// One `lease ADDRESS { ... }` block: its change and the statements kept as text.
 fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
     let address: Ipv4Addr = match s.words.get(1) {
@@ -269,6 +295,7 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
     let mut binding = None;
     let (mut hardware, mut uid, mut hostname) = (None, None, None);
     let mut variables: Vec<(String, Datum)> = Vec::new();
+    let mut billing = None;
     let mut kept = String::new();
     for st in block {
         let w = &st.words;
@@ -323,11 +350,16 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
                 }
                 None => write::statement(&mut kept, st, 0),
             },
+            // The class account the lease is billed to; one charrua cannot hold (a name or
+            // value over 255 octets) stays as text.
+            "billing" => match billing_account(st)? {
+                Some(account) => billing = Some(account),
+                None => write::statement(&mut kept, st, 0),
+            },
             // What else dhcpd reads in a lease (server/confpars.c parse_lease_declaration):
-            // on-statements, agent options, DNS names, flags, billing; not acted on, kept as
-            // written.
-            "on" | "ddns-fwd-name" | "ddns-rev-name" | "dynamic-bootp" | "reserved" | "billing"
-            | "option" | "supersede" => write::statement(&mut kept, st, 0),
+            // on-statements, agent options, DNS names, flags; not acted on, kept as written.
+            "on" | "ddns-fwd-name" | "ddns-rev-name" | "dynamic-bootp" | "reserved" | "option"
+            | "supersede" => write::statement(&mut kept, st, 0),
             _ => {
                 return Err(Diagnostic::error(
                     st.span,
@@ -379,6 +411,8 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
         hostname,
         hardware,
         variables,
+        // Only a binding is billed (dhcpd writes the billing of a lease that has not ended).
+        billing: billing.filter(|_| state == LeaseState::Bound),
     };
     Ok((LeaseChange::Set(lease), kept))
 }

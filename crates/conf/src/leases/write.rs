@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use charrua_server::config::Datum;
-use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
+use charrua_server::{Billing, ClientKey, Lease, LeaseChange, LeaseState};
 
 use crate::lexer::TokenKind;
 use crate::syntax::Statement;
@@ -56,6 +56,26 @@ fn date(out: &mut String, field: &str, secs: u64) {
 fn hardware(out: &mut String, htype: u8, addr: &[u8]) {
     let _ = write!(out, "  hardware {} ", crate::hardware::name_of(htype));
     let _ = charrua_wire::options::text::write_hex(out, addr);
+    out.push_str(";\n");
+}
+
+/// The account a lease is billed to, as server/db.c `write_billing_class` writes it: a
+/// subclass's value quoted when every octet is printable ASCII, else colon-separated hex
+/// (`print_hash_string`).
+fn billing(out: &mut String, account: &Billing) {
+    out.push_str(match account.subclass {
+        None => "  billing class ",
+        Some(_) => "  billing subclass ",
+    });
+    quoted(out, account.class.as_bytes());
+    if let Some(value) = &account.subclass {
+        out.push(' ');
+        if value.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+            quoted(out, value);
+        } else {
+            let _ = charrua_wire::options::text::write_hex(out, value);
+        }
+    }
     out.push_str(";\n");
 }
 
@@ -116,6 +136,13 @@ pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
     let _ = writeln!(out, "  binding state {state};");
     if lease.state == LeaseState::Bound {
         out.push_str("  next binding state free;\n  rewind binding state free;\n");
+    }
+    if let Some(account) = lease
+        .billing
+        .as_ref()
+        .filter(|_| lease.state == LeaseState::Bound)
+    {
+        billing(out, account);
     }
     match &lease.client {
         ClientKey::Hardware { htype, addr } if !addr.is_empty() => hardware(out, *htype, addr),

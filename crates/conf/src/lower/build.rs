@@ -58,8 +58,8 @@ impl Lowerer<'_> {
             b = b.decline_probation(seconds);
         }
         for class in &decls.classes {
-            let condition = class.condition.clone().unwrap_or(Match::Any(Vec::new()));
-            if class.condition.is_none() && class.spawn_option.is_none() {
+            let condition = class.membership();
+            if condition.is_none() && !class.unevaluated {
                 self.warn(
                     class.span,
                     format!(
@@ -68,14 +68,25 @@ impl Lowerer<'_> {
                     ),
                 );
             }
-            b = b.class(&class.name, condition, |c| c.inherit(&class.params));
+            let limit = class.lease_limit();
+            b = b.class(
+                &class.name,
+                condition.unwrap_or(Match::Any(Vec::new())),
+                |c| {
+                    let c = c.inherit(&class.params);
+                    match limit {
+                        Some(limit) => c.lease_limit(limit),
+                        None => c,
+                    }
+                },
+            );
         }
         // A pool that denies the members of a class charruad cannot match would serve them:
         // fail closed, refuse the file.
         let unmatched: Vec<&str> = decls
             .classes
             .iter()
-            .filter(|c| c.condition.is_none() && c.spawn_option.is_none())
+            .filter(|c| c.unevaluated || c.membership().is_none())
             .map(|c| c.name.as_str())
             .collect();
         let denied: Vec<String> = decls

@@ -2,8 +2,12 @@
 
 use charrua_server::config::{Match, Params};
 
-use super::decls::{data, word, Body, ClassDecl, HostDecl, PermitKind, PermitSpec, Scope};
-use super::expr::{Expr, Kind};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::decls::{
+    data, word, Body, ClassDecl, HostDecl, PermitKind, PermitSpec, Scope, Submatch,
+};
+use super::expr::Kind;
 use super::Lowerer;
 use crate::source::Diagnostic;
 use crate::syntax::Statement;
@@ -365,7 +369,9 @@ impl Lowerer<'_> {
         let mut class = ClassDecl {
             name: name.clone(),
             condition: None,
-            spawn_option: None,
+            submatch: None,
+            lease_limit: None,
+            unevaluated: false,
             params: Params::default(),
             span: s.span,
         };
@@ -398,7 +404,10 @@ impl Lowerer<'_> {
                         });
                         match lowered {
                             Ok(m) => class.condition = Some(m),
-                            Err(why) => self.warn(st.span, format!("class {name}: {why} is not evaluated yet; the class matches no client")),
+                            Err(why) => {
+                                class.unevaluated = true;
+                                self.warn(st.span, format!("class {name}: {why} is not evaluated yet; the class matches no client"));
+                            }
                         }
                         Ok(())
                     }
@@ -412,26 +421,27 @@ impl Lowerer<'_> {
                 }
                 "match" | "spawn" => {
                     submatched_once = true;
-                    let skip = if st.keyword() == "spawn" { 2 } else { 1 };
+                    let spawning = st.keyword() == "spawn";
+                    let skip = if spawning { 2 } else { 1 };
                     let e =
                         self.expression(w.get(skip..).unwrap_or_default(), st.span, Kind::Data)?;
-                    match (st.keyword().as_str(), &e) {
-                        ("match", Expr::Option(n)) => match self.definitions.code(n) {
-                            Some(code) => {
-                                class.spawn_option = Some(code);
-                                Ok(())
-                            }
-                            None => {
-                                Err(Diagnostic::error(st.span, format!("unknown option {n:?}")))
-                            }
-                        },
-                        _ => {
-                            self.warn(st.span, format!("class {name}: '{}' on this expression is not implemented yet; its subclasses match no client", st.keyword()));
-                            Ok(())
+                    match super::conditions::data(&e, &self.definitions) {
+                        Ok(value) => {
+                            class.submatch = Some(Submatch {
+                                value,
+                                spawning,
+                                members: BTreeSet::new(),
+                                limits: BTreeMap::new(),
+                            });
+                        }
+                        Err(why) => {
+                            class.unevaluated = true;
+                            self.warn(st.span, format!("class {name}: {why} is not evaluated yet; the class and its subclasses match no client"));
                         }
                     }
+                    Ok(())
                 }
-                "lease" => lease_limit(st),
+                "lease" => lease_limit(st).map(|n| class.lease_limit = Some(n)),
                 "dynamic" if w.len() == 1 => Ok(()),
                 _ => match self.parameter(st, Scope::Class, &mut class.params) {
                     Ok(true) => Ok(()),
@@ -444,13 +454,14 @@ impl Lowerer<'_> {
             }
         }
         class.params.statements.append(&mut rest.params.statements);
-        // Fail closed: a class whose members charruad cannot tell (no match it evaluates) may
-        // not restrict who is served, or its members would be served.
-        if class.condition.is_none() {
-            if let Some(st) = block
-                .iter()
-                .find(|st| super::statements::restricts_access(st))
-            {
+        // Fail closed: a class whose members charruad cannot tell (a match it does not
+        // evaluate) may neither restrict who is served nor limit their leases, or its members
+        // would be served.
+        if class.unevaluated || (class.condition.is_none() && class.submatch.is_none()) {
+            if let Some(st) = block.iter().find(|st| {
+                super::statements::restricts_access(st)
+                    || (class.unevaluated && st.keyword() == "lease")
+            }) {
                 return Err(Diagnostic::error(
                     st.span,
                     format!("class {name} restricts who is served, but charruad cannot evaluate its match yet: the configuration is refused rather than serve its members"),
@@ -463,7 +474,9 @@ impl Lowerer<'_> {
             class.params.inherit(&earlier.params);
             earlier.params = class.params;
             earlier.condition = class.condition.or(earlier.condition.take());
-            earlier.spawn_option = class.spawn_option.or(earlier.spawn_option);
+            earlier.submatch = class.submatch.or(earlier.submatch.take());
+            earlier.lease_limit = class.lease_limit.or(earlier.lease_limit);
+            earlier.unevaluated |= class.unevaluated;
             return Ok(());
         }
         class.params.inherit(groups);
@@ -483,58 +496,78 @@ impl Lowerer<'_> {
                 ))
             }
         };
+        let mut own_limit = None;
         for st in s.block.iter().flatten() {
             match st.keyword().as_str() {
                 "match" => return Err(Diagnostic::error(st.span, "invalid match in subclass.")),
                 "spawn" => return Err(Diagnostic::error(st.span, "invalid spawn in subclass.")),
-                "lease" => lease_limit(st)?,
+                "lease" => own_limit = Some(lease_limit(st)?),
                 _ => {}
             }
-        }
-        if let Some(st) = s
-            .block
-            .iter()
-            .flatten()
-            .find(|st| super::statements::restricts_access(st))
-        {
-            return Err(Diagnostic::error(
-                st.span,
-                "a subclass block that restricts who is served is not implemented yet: the configuration is refused rather than serve its members",
-            ));
         }
         let class = self.decls.classes.iter_mut().find(|c| c.name == name);
         let class = class.ok_or_else(|| {
             Diagnostic::error(s.span, format!("subclass of unknown class {name:?}"))
         })?;
-        let Some(code) = class.spawn_option else {
+        let parent_limit = class.lease_limit;
+        let Some(submatch) = class.submatch.as_mut() else {
+            // Its members cannot be told: refuse a subclass that would restrict them or limit
+            // their leases.
+            if let Some(st) = s
+                .block
+                .iter()
+                .flatten()
+                .find(|st| super::statements::restricts_access(st) || st.keyword() == "lease")
+            {
+                return Err(Diagnostic::error(
+                    st.span,
+                    format!("subclass of {name:?}, whose match charruad does not evaluate, restricts who is served: the configuration is refused rather than serve its members"),
+                ));
+            }
             self.warn(
                 s.span,
-                format!("subclass of {name:?}, whose match is not implemented yet, is ignored"),
+                format!("subclass of {name:?}, whose match is not evaluated, is ignored"),
             );
             return Ok(());
         };
-        let member = Match::Option { code, value };
-        class.condition = Some(match class.condition.take() {
-            Some(Match::Any(mut members)) => {
-                members.push(member.clone());
-                Match::Any(members)
-            }
-            _ => Match::Any(vec![member.clone()]),
-        });
-        let parent = class.params.clone();
+        submatch.members.insert(value.clone());
+        if let Some(limit) = own_limit.or(parent_limit) {
+            submatch.limits.insert(value.clone(), limit);
+        }
+        let value_expr = submatch.value.clone();
+        let (parent, condition) = (class.params.clone(), class.condition.clone());
         let Some(block) = &s.block else {
             return Ok(());
         };
         // A subclass with settings is a class of its own whose scope is inside its class's
         // (server/confpars.c parse_class_declaration: its group's parent is the class's), and
-        // whose settings win over the class's: it goes first among the classes.
-        let mut own = self.body(block, Scope::Class, &Params::default()).params;
+        // whose settings win over the class's: it goes first among the classes. Its members
+        // are its class's whose value is its own.
+        // (`lease limit` is the subclass's limit, taken above.)
+        let settings: Vec<Statement> = block
+            .iter()
+            .filter(|st| st.keyword() != "lease")
+            .cloned()
+            .collect();
+        let mut own = self
+            .body(&settings, Scope::Class, &Params::default())
+            .params;
         own.inherit(&parent);
+        let member = Match::Subclass {
+            value: Box::new(value_expr),
+            members: BTreeSet::from([value]),
+            spawning: false,
+        };
         let at = self.decls.classes.iter().position(|c| c.name == name);
         let subclass = ClassDecl {
             name: format!("{name} (subclass {})", written_value(&s.words)),
-            condition: Some(member),
-            spawn_option: None,
+            condition: Some(match condition {
+                Some(c) => Match::All(vec![c, member]),
+                None => member,
+            }),
+            submatch: None,
+            lease_limit: None,
+            unevaluated: false,
             params: own,
             span: s.span,
         };
@@ -548,22 +581,14 @@ fn written_value(words: &[crate::lexer::Token]) -> String {
     words.get(2).map(|t| t.text.clone()).unwrap_or_default()
 }
 
-/// `lease limit N;` in a class (server/confpars.c parse_class_declaration): checked as dhcpd
-/// checks it, then refused, since it restricts who gets a lease and charruad does not count
-/// a class's leases yet (failing closed rather than serving more clients than the limit).
-fn lease_limit(st: &Statement) -> Result<(), Diagnostic> {
+/// `lease limit N;` in a class or subclass (server/confpars.c parse_class_declaration).
+fn lease_limit(st: &Statement) -> Result<u32, Diagnostic> {
     let w = &st.words;
     if !w.get(1).is_some_and(|t| t.is("limit")) {
         return Err(Diagnostic::error(st.span, "expecting \"limit\""));
     }
-    match w.get(2) {
-        Some(n) if n.text.parse::<u32>().is_ok() => Err(Diagnostic::error(
-            st.span,
-            format!(
-                "lease limit {}: not implemented yet; charruad refuses the configuration rather than give this class more leases than the limit",
-                n.text
-            ),
-        )),
+    match w.get(2).map(|n| n.text.parse::<u32>()) {
+        Some(Ok(n)) if w.len() == 3 => Ok(n),
         _ => Err(Diagnostic::error(st.span, "expecting a number")),
     }
 }

@@ -1,11 +1,11 @@
 //! What a dhcpd.conf declares, gathered before it becomes a `Config`, and small readers for
 //! statement words.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
-use charrua_server::config::{Match, Params};
+use charrua_server::config::{Expr as ServerExpr, LeaseLimit, Match, Params};
 use charrua_server::Ipv4Net;
-use charrua_wire::OptionCode;
 
 use super::expr::hex_bytes;
 use crate::lexer::{Token, TokenKind};
@@ -79,11 +79,57 @@ pub(super) struct HostDecl {
 #[derive(Debug)]
 pub(super) struct ClassDecl {
     pub(super) name: String,
+    /// `match if BOOLEAN;`.
     pub(super) condition: Option<Match>,
-    /// `match option NAME;`: subclasses add values of this option.
-    pub(super) spawn_option: Option<OptionCode>,
+    /// `match DATA;` or `spawn with DATA;`: the class's subclasses.
+    pub(super) submatch: Option<Submatch>,
+    /// `lease limit N;`.
+    pub(super) lease_limit: Option<u32>,
+    /// A `match` charruad could not evaluate (warned): the class matches no client.
+    pub(super) unevaluated: bool,
     pub(super) params: Params,
     pub(super) span: Span,
+}
+
+/// A class's subclasses (server/class.c `check_collection`): the value of `value` names a
+/// client's subclass.
+#[derive(Debug, Clone)]
+pub(super) struct Submatch {
+    pub(super) value: ServerExpr,
+    /// `spawn with`: every value is a subclass.
+    pub(super) spawning: bool,
+    /// The declared subclasses' values.
+    pub(super) members: BTreeSet<Vec<u8>>,
+    /// The lease limit of each declared subclass: its class's when it was declared, or its
+    /// own (server/confpars.c parse_class_declaration copies the class's at declaration).
+    pub(super) limits: BTreeMap<Vec<u8>, u32>,
+}
+
+impl ClassDecl {
+    /// Who is a member: the `match if` holds and, for a class with subclasses, the client is
+    /// in one of them (`None`: nobody).
+    pub(super) fn membership(&self) -> Option<Match> {
+        let subclass = self.submatch.as_ref().map(|s| Match::Subclass {
+            value: Box::new(s.value.clone()),
+            members: s.members.clone(),
+            spawning: s.spawning,
+        });
+        match (self.condition.clone(), subclass) {
+            (Some(condition), Some(subclass)) => Some(Match::All(vec![condition, subclass])),
+            (condition, subclass) => condition.or(subclass),
+        }
+    }
+
+    /// The class's lease limit, where it or one of its subclasses has one.
+    pub(super) fn lease_limit(&self) -> Option<LeaseLimit> {
+        let limits = self.submatch.as_ref().map(|s| &s.limits);
+        let any_subclass = limits.is_some_and(|l| l.values().any(|n| *n > 0));
+        (self.lease_limit.is_some() || any_subclass).then(|| LeaseLimit {
+            limit: self.lease_limit.unwrap_or(0),
+            subclass: self.submatch.as_ref().map(|s| s.value.clone()),
+            subclass_limits: limits.cloned().unwrap_or_default(),
+        })
+    }
 }
 
 /// Everything the file declares, before it becomes a `Config`.

@@ -86,10 +86,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "infinite leases are not marked reserved",
     ),
     (
-        "lease",
-        "this class's lease limit is not enforced: its members may hold any number of leases",
-    ),
-    (
         "limit-addrs-per-ia",
         "(DHCPv6) nothing: charruad serves DHCPv4",
     ),

@@ -27,8 +27,8 @@ use std::net::Ipv4Addr;
 use charrua_wire::{OptionCode, Value};
 
 use super::{
-    Class, ClassId, Config, ConfigError, Host, HostId, Match, Network, NetworkId, Params, Permit,
-    Pool, PoolId, ServerSettings, Subnet, SubnetId,
+    Class, ClassId, Config, ConfigError, Host, HostId, LeaseLimit, Match, Network, NetworkId,
+    Params, Permit, Pool, PoolId, ServerSettings, Subnet, SubnetId,
 };
 use crate::net::Ipv4Net;
 
@@ -375,6 +375,14 @@ impl ScopeBuilder for ClassBuilder {
     }
 }
 
+impl ClassBuilder {
+    /// How many leases the class's members may hold at once (ISC `lease limit`).
+    pub fn lease_limit(mut self, limit: LeaseLimit) -> Self {
+        self.class.lease_limit = Some(limit);
+        self
+    }
+}
+
 /// Builds a [`Config`]. The builder itself is the global scope.
 #[derive(Debug, Clone, Default)]
 pub struct ConfigBuilder {
@@ -433,6 +441,7 @@ impl ConfigBuilder {
             name: name.to_string(),
             condition,
             params: Params::default(),
+            lease_limit: None,
         };
         self.classes.push(build(ClassBuilder { class }));
         self

@@ -1,9 +1,11 @@
 //! Client classes: a small typed match language over what a request carries (ISC `class` with
 //! `match if`, lowered from dhcpd.conf by charrua-conf).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use charrua_wire::OptionCode;
 
-use super::expr::{Expr, Request};
+use super::expr::{Datum, Expr, Request};
 
 /// A condition on a request. Matching is on raw octets, exactly as RFC 2131 section 4.3.1 asks
 /// for vendor classes ("MUST be identified by an exact match").
@@ -66,8 +68,42 @@ pub enum Match {
     Not(Box<Self>),
     /// The client has a host declaration (ISC `known`).
     Known,
+    /// The client belongs to a subclass of a class with `match DATA` or `spawn with DATA`
+    /// (server/class.c `check_collection`): DATA has a value of at least one octet, and that
+    /// value is one of the declared subclasses', or any value when the class spawns them.
+    Subclass {
+        /// The data expression whose value names the client's subclass.
+        value: Box<Expr>,
+        /// The values of the declared subclasses (ISC `subclass "NAME" VALUE;`).
+        members: BTreeSet<Vec<u8>>,
+        /// `spawn with`: a value with no declared subclass makes one of its own.
+        spawning: bool,
+    },
     /// Any other ISC expression, evaluated as dhcpd evaluates it (nothing is false).
     Expr(Box<Expr>),
+}
+
+/// The value naming a request's subclass: data of at least one octet (server/class.c
+/// `check_collection`: `status && data.len`).
+pub(crate) fn subclass_value(value: &Expr, request: &Request<'_>) -> Option<Vec<u8>> {
+    match value.evaluate(request)? {
+        Datum::Data(v) if !v.is_empty() => Some(v),
+        _ => None,
+    }
+}
+
+/// `lease limit N;` in a class (server/class.c `bill_class`): how many leases its members may
+/// hold at once. A class with subclasses bills each subclass apart, each with the limit (its
+/// own, where a subclass declares one); a class without bills its members together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseLimit {
+    /// Leases one account may hold; 0 bills nothing (a subclass may still set its own).
+    pub limit: u32,
+    /// The data expression naming a member's subclass (the class's `match` or `spawn with`):
+    /// each subclass is an account of its own.
+    pub subclass: Option<Expr>,
+    /// Subclasses that declare a limit of their own, by value.
+    pub subclass_limits: BTreeMap<Vec<u8>, u32>,
 }
 
 /// The user class instances of RFC 3004 (length-prefixed), or the whole value when it is not
@@ -138,6 +174,11 @@ impl Match {
             Self::Any(any) => any.iter().any(|m| m.matches(request)),
             Self::Not(m) => !m.matches(request),
             Self::Known => known,
+            Self::Subclass {
+                value,
+                members,
+                spawning,
+            } => subclass_value(value, request).is_some_and(|v| *spawning || members.contains(&v)),
             Self::Expr(e) => e.holds(request),
         }
     }

@@ -15,8 +15,8 @@ use std::net::Ipv4Addr;
 pub use builder::{
     ConfigBuilder, HostBuilder, NetworkBuilder, PoolBuilder, ScopeBuilder, SubnetBuilder,
 };
-pub(crate) use class::agent_sub_option;
-pub use class::Match;
+pub(crate) use class::{agent_sub_option, subclass_value};
+pub use class::{LeaseLimit, Match};
 pub use error::ConfigError;
 pub use expr::{Arithmetic, Datum, Expr, Pattern, Request};
 pub(crate) use hooks::run as run_hooks;
@@ -154,6 +154,8 @@ pub struct Class {
     pub condition: Match,
     /// Its settings.
     pub params: Params,
+    /// How many leases its members may hold (ISC `lease limit`).
+    pub lease_limit: Option<LeaseLimit>,
 }
 
 /// The whole validated configuration. Build it with [`Config::builder`].
@@ -211,6 +213,16 @@ impl Config {
     /// The pool `id`.
     pub fn pool(&self, id: PoolId) -> Option<&Pool> {
         self.pools.get(id.0 as usize)
+    }
+
+    /// The class `id`.
+    pub fn class(&self, id: ClassId) -> Option<&Class> {
+        self.classes.get(id.0 as usize)
+    }
+
+    /// Whether a class limits its members' leases (dhcpd's `have_billing_classes`).
+    pub fn has_lease_limits(&self) -> bool {
+        self.classes.iter().any(|c| c.lease_limit.is_some())
     }
 
     /// The host `id`.

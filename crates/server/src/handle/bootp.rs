@@ -30,6 +30,8 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
             hostname: None,
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
             variables: ctx.kept_variables(addr, &ran),
+            // dhcpd bills no BOOTP lease (server/bootp.c has no billing).
+            billing: None,
         };
         changes.push(LeaseChange::Set(lease));
     }

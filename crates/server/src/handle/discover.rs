@@ -5,7 +5,7 @@ use charrua_wire::OptionCode;
 
 use super::context::Context;
 use super::reply::{self, Kind, Spec};
-use super::{allocate, names, ping, times, IgnoreReason, Outcome};
+use super::{allocate, billing, names, ping, times, IgnoreReason, Outcome};
 use crate::config::{LeaseEvent, Ran};
 use crate::lease::{Lease, LeaseChange, LeaseState};
 
@@ -16,6 +16,9 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     }
     let addr = allocate::choose(ctx, false).ok_or(IgnoreReason::NoFreeAddress)?;
     let params = ctx.params_for(addr);
+    // A class whose lease limit is reached gets no offer (server/dhcp.c `ack_lease` checks the
+    // billing for an offer too).
+    let billing = billing::account(ctx, addr)?;
     let fixed = ctx.fixed_address() == Some(addr);
     let current = ctx
         .db
@@ -58,6 +61,8 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
                 hostname,
                 hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
                 variables: ctx.kept_variables(addr, &ran),
+                // An offer bills nothing (dhcpd unbills it at once); a rapid commit binds.
+                billing: if rapid { billing } else { None },
             };
             changes.push(LeaseChange::Set(lease));
         }

@@ -4,6 +4,7 @@
 //! `research/reliability.md` section 5.
 
 mod allocate;
+mod billing;
 mod bootp;
 mod context;
 mod discover;
@@ -126,6 +127,9 @@ pub enum IgnoreReason {
     UnknownClientDenied,
     /// A client whose host or class says `deny booting` or `ignore booting`.
     BootingDenied,
+    /// Every class that limits the client's leases is full (ISC `lease limit`; dhcpd logs
+    /// "no available billing").
+    LeaseLimitReached,
 }
 
 /// What to do with a received message.

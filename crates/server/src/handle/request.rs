@@ -4,7 +4,7 @@ use std::net::Ipv4Addr;
 
 use super::context::Context;
 use super::reply::{self, Kind, Spec};
-use super::{names, times, IgnoreReason, Outcome};
+use super::{billing, names, times, IgnoreReason, Outcome};
 use crate::config::{LeaseEvent, Params};
 use crate::lease::{Lease, LeaseChange, LeaseState};
 
@@ -80,7 +80,7 @@ fn selecting(ctx: &Context<'_>, requested: Ipv4Addr) -> Result<Outcome, IgnoreRe
         return Err(IgnoreReason::NoSubnet);
     }
     if ctx.fixed_address() == Some(requested) || ctx.available(requested, false) {
-        Ok(ack(ctx, requested))
+        ack(ctx, requested)
     } else {
         Ok(nak(ctx, "requested address not available"))
     }
@@ -100,11 +100,11 @@ fn init_reboot(ctx: &Context<'_>, requested: Ipv4Addr) -> Result<Outcome, Ignore
         };
     }
     if let Some(fixed) = ctx.fixed_address() {
-        return Ok(if fixed == requested {
+        return if fixed == requested {
             ack(ctx, requested)
         } else {
-            nak(ctx, "not your fixed address")
-        });
+            Ok(nak(ctx, "not your fixed address"))
+        };
     }
     let on_link = |a: Ipv4Addr| ctx.subnet_on_link(a).is_some();
     let mine: Vec<_> = ctx
@@ -117,7 +117,7 @@ fn init_reboot(ctx: &Context<'_>, requested: Ipv4Addr) -> Result<Outcome, Ignore
         .iter()
         .any(|l| l.address != requested && l.is_bound_to(&ctx.client, ctx.now));
     if holds_requested && ctx.available(requested, false) {
-        return Ok(ack(ctx, requested));
+        return ack(ctx, requested);
     }
     if holds_requested || holds_other {
         return Ok(nak(ctx, "address not yours"));
@@ -128,7 +128,7 @@ fn init_reboot(ctx: &Context<'_>, requested: Ipv4Addr) -> Result<Outcome, Ignore
     // Authoritative and no record (state lost, D13): a free address the client may have is
     // confirmed, anything else refused.
     if ctx.available(requested, false) {
-        Ok(ack(ctx, requested))
+        ack(ctx, requested)
     } else {
         Ok(nak(ctx, "address not available"))
     }
@@ -142,12 +142,12 @@ fn init_reboot(ctx: &Context<'_>, requested: Ipv4Addr) -> Result<Outcome, Ignore
 /// to a REBINDING one, whose lease may belong to another server (item 47).
 fn renewing(ctx: &Context<'_>, ciaddr: Ipv4Addr, rebinding: bool) -> Result<Outcome, IgnoreReason> {
     if ctx.fixed_address() == Some(ciaddr) {
-        return Ok(ack(ctx, ciaddr));
+        return ack(ctx, ciaddr);
     }
     match ctx.db.get(ciaddr) {
         Some(lease) if lease.client == ctx.client => {
             if ctx.available(ciaddr, false) {
-                Ok(ack(ctx, ciaddr))
+                ack(ctx, ciaddr)
             } else {
                 Ok(nak(ctx, "lease no longer available"))
             }
@@ -161,10 +161,14 @@ fn renewing(ctx: &Context<'_>, ciaddr: Ipv4Addr, rebinding: bool) -> Result<Outc
 }
 
 /// Binds `addr` to the client (no record for a fixed address) and ACKs (item 49). A binding
-/// young enough is given back as it stands (see [`reused`]).
-pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
+/// young enough is given back as it stands (see [`reused`]); none is made where the client's
+/// classes have no lease left for it (see [`billing::account`]).
+pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Outcome, IgnoreReason> {
     let params = ctx.params_for(addr);
-    let reuse = reused(ctx, addr, &params);
+    let billing = billing::account(ctx, addr)?;
+    // A binding billed elsewhere is written anew (server/dhcp.c: a billing change negates reuse).
+    let reuse = reused(ctx, addr, &params)
+        .filter(|_| ctx.db.get(addr).and_then(|l| l.billing.as_ref()) == billing.as_ref());
     let lease_time =
         reuse.unwrap_or_else(|| times::lease_time(&params, ctx.msg.options.lease_time(), None));
     let mut changes = if params.one_lease_per_client == Some(true) {
@@ -183,6 +187,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
             hostname: names::client_hostname(ctx.msg),
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
             variables: ctx.kept_variables(addr, &ran),
+            billing,
         };
         changes.push(LeaseChange::Set(lease));
     }
@@ -198,7 +203,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Outcome {
     // The scopes' statements run before `on commit` (server/dhcp.c `ack_lease`).
     reply.effects = ctx.scope_effects(addr);
     reply.effects.extend(ran.effects);
-    Outcome::Reply(reply)
+    Ok(Outcome::Reply(reply))
 }
 
 /// What is left of the client's binding of `addr`, when the binding is young enough to be

@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use hashbrown::HashTable;
 
 use super::free::PoolFree;
-use super::{ClientKey, Lease, LeaseChange};
+use super::{Billing, ClientKey, Lease, LeaseChange, LeaseState};
 use crate::config::{Config, PoolId};
 
 /// The lease database. Records live in one vector; the two hash indexes store only positions
@@ -27,6 +27,9 @@ pub struct LeaseDb {
     /// Inclusive ranges of every pool: start -> (end, pool).
     ranges: BTreeMap<u32, (u32, PoolId)>,
     pools: Vec<PoolFree>,
+    /// The addresses of the bindings billed to each class account (ordered, not hashed: the
+    /// subclass values are the clients').
+    billed: BTreeMap<Billing, BTreeSet<u32>>,
 }
 
 impl PartialEq for LeaseDb {
@@ -56,6 +59,7 @@ impl LeaseDb {
             expiry: BTreeSet::new(),
             ranges,
             pools,
+            billed: BTreeMap::new(),
         }
     }
 
@@ -144,6 +148,21 @@ impl LeaseDb {
             .filter_map(|(_, a)| self.get(Ipv4Addr::from(*a)))
     }
 
+    /// How many bindings other than the one of `except` are billed to `account` and run
+    /// past `now`: the leases the account holds (server/class.c `leases_consumed`; dhcpd
+    /// unbills a lease when it ends, is released or abandoned).
+    pub fn billed(&self, account: &Billing, now: u64, except: Ipv4Addr) -> usize {
+        let Some(addresses) = self.billed.get(account) else {
+            return 0;
+        };
+        addresses
+            .iter()
+            .filter(|a| **a != u32::from(except))
+            .filter_map(|a| self.get(Ipv4Addr::from(*a)))
+            .filter(|l| l.ends > now)
+            .count()
+    }
+
     /// Applies one change. The only way the database changes.
     pub fn apply(&mut self, change: &LeaseChange) {
         match change {
@@ -158,6 +177,11 @@ impl LeaseDb {
     /// Records `lease` in the free sets and the expiry index as taken, or as reusable.
     fn track(&mut self, lease: &Lease, add: bool) {
         let a = u32::from(lease.address);
+        if let Some(account) = lease.billing.as_ref() {
+            if lease.state == LeaseState::Bound {
+                self.bill(account, a, add);
+            }
+        }
         if lease.state.occupies_address() {
             if add {
                 self.expiry.insert((lease.ends, a));
@@ -181,6 +205,21 @@ impl LeaseDb {
                 free.reusable.insert((lease.ends, a));
             } else {
                 free.reusable.remove(&(lease.ends, a));
+            }
+        }
+    }
+
+    /// Adds or removes `address` among the bindings billed to `account`.
+    fn bill(&mut self, account: &Billing, address: u32, add: bool) {
+        if add {
+            self.billed
+                .entry(account.clone())
+                .or_default()
+                .insert(address);
+        } else if let Some(addresses) = self.billed.get_mut(account) {
+            addresses.remove(&address);
+            if addresses.is_empty() {
+                self.billed.remove(account);
             }
         }
     }
@@ -277,6 +316,7 @@ mod tests {
             hostname: None,
             hardware: None,
             variables: Vec::new(),
+            billing: None,
         }
     }
 
@@ -322,5 +362,30 @@ mod tests {
         assert_eq!(db.by_client(&a.client).count(), 0);
         assert_eq!(db.ending_by(100).count(), 1);
         assert_eq!(db.ending_by(99).count(), 0);
+    }
+
+    #[test]
+    fn an_account_counts_its_bindings_that_have_not_ended() {
+        let mut db = LeaseDb::new(&config());
+        let account = Billing::new("phones", Some(b"port-1")).unwrap();
+        let billed = |last, client, state, ends| Lease {
+            billing: Some(account.clone()),
+            ..lease(last, client, state, ends)
+        };
+        db.apply(&LeaseChange::Set(billed(10, 1, LeaseState::Bound, 100)));
+        db.apply(&LeaseChange::Set(billed(11, 2, LeaseState::Bound, 50)));
+        let other = Ipv4Addr::new(198, 18, 0, 12);
+        assert_eq!(db.billed(&account, 10, other), 2);
+        assert_eq!(
+            db.billed(&account, 60, other),
+            1,
+            "an ended binding bills nothing"
+        );
+        assert_eq!(db.billed(&account, 10, Ipv4Addr::new(198, 18, 0, 10)), 1);
+        db.apply(&LeaseChange::Set(billed(10, 1, LeaseState::Released, 100)));
+        assert_eq!(db.billed(&account, 10, other), 1, "a release unbills");
+        db.apply(&LeaseChange::Remove(Ipv4Addr::new(198, 18, 0, 11)));
+        assert_eq!(db.billed(&account, 10, other), 0);
+        assert!(db.billed.is_empty());
     }
 }

@@ -84,6 +84,34 @@ impl fmt::Debug for Hardware {
     }
 }
 
+/// The account a lease is billed to when a class limits its members' leases (ISC `lease
+/// limit`): the class, or one of its subclasses (server/class.c `bill_class`; dhcpd.leases
+/// `billing class "NAME";` and `billing subclass "NAME" VALUE;`, server/db.c
+/// `write_billing_class`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Billing {
+    /// The class's name (a subclass's class).
+    pub class: Box<str>,
+    /// The subclass's value, when the account is a subclass.
+    pub subclass: Option<Box<[u8]>>,
+}
+
+impl Billing {
+    /// Longest class name and subclass value an account has: a lease is never billed to
+    /// one beyond them (so that every lease record stays writable).
+    pub const MAX_PART: usize = 255;
+
+    /// The account of `class`, or of its subclass `value`; `None` beyond [`Self::MAX_PART`].
+    pub fn new(class: &str, subclass: Option<&[u8]>) -> Option<Self> {
+        (class.len() <= Self::MAX_PART && subclass.is_none_or(|v| v.len() <= Self::MAX_PART)).then(
+            || Self {
+                class: class.into(),
+                subclass: subclass.map(Into::into),
+            },
+        )
+    }
+}
+
 /// Where a lease stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LeaseState {
@@ -137,6 +165,8 @@ pub struct Lease {
     /// for its `on release` and `on expiry` statements (dhcpd keeps them in the lease's scope
     /// and writes them as `set NAME = VALUE;`, server/db.c `write_binding_scope`).
     pub variables: Vec<(String, Datum)>,
+    /// The class account the binding is billed to (see [`Billing`]).
+    pub billing: Option<Billing>,
 }
 
 impl Lease {
@@ -219,6 +249,7 @@ mod tests {
             hostname: None,
             hardware: None,
             variables: Vec::new(),
+            billing: None,
         };
         for state in [LeaseState::Offered, LeaseState::Bound, LeaseState::Declined] {
             assert_eq!(lease(state).state_at(199), state);

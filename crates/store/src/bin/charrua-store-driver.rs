@@ -32,6 +32,7 @@ fn change(n: u64) -> LeaseChange {
         hostname: None,
         hardware: None,
         variables: Vec::new(),
+        billing: None,
     })
 }
 

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use charrua_server::config::Datum;
-use charrua_server::{ClientKey, Hardware, Lease, LeaseChange, LeaseState};
+use charrua_server::{Billing, ClientKey, Hardware, Lease, LeaseChange, LeaseState};
 use proptest::prelude::*;
 
-/// The address of `slot`: inside the range of testdata/conf/ok-01-minimal.conf, where
+/// The address of `slot`: inside the range of testdata/leases/classes.conf, where
 /// `dhcpd -T` places leases.
 pub fn address(slot: u8) -> Ipv4Addr {
     Ipv4Addr::new(198, 18, 0, 100 + slot)
@@ -54,6 +54,14 @@ pub fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
             ]
         } else {
             Vec::new()
+        },
+        // Bindings of clients 1, 5, 9, ... are billed to a class, a printable subclass or a
+        // binary one (`lease limit`).
+        billing: match client % 12 {
+            1 if state == LeaseState::Bound => Billing::new("phones", None),
+            5 if state == LeaseState::Bound => Billing::new("per port", Some(b"port 1/1")),
+            9 if state == LeaseState::Bound => Billing::new("per mac", Some(&[1, 0, 0x5e, client])),
+            _ => None,
         },
     }
 }
