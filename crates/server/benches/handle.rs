@@ -84,6 +84,7 @@ fn lease(i: u32) -> Lease {
         hardware: None,
         variables: Vec::new(),
         billing: None,
+        agent_options: None,
     }
 }
 

@@ -197,6 +197,7 @@ pub fn server_step(data: &[u8]) {
             hardware: None,
             variables: Vec::new(),
             billing: None,
+            agent_options: None,
         };
         let change = LeaseChange::Set(lease);
         db.apply(&change);

@@ -26,18 +26,22 @@ pub const MAX_PAYLOAD: usize = 2
     + 1
     + MAX_KEPT_VARIABLES * (1 + MAX_VARIABLE_NAME + 1 + 1 + MAX_VARIABLE_VALUE)
     + 1
+    + 1
     + Billing::MAX_PART
     + 2
-    + Billing::MAX_PART;
+    + Billing::MAX_PART
+    + 2
+    + 255;
 
 const SET: u8 = 1;
 const REMOVE: u8 = 2;
 /// A record as first written: its trailing variables section is there only when the lease
 /// has variables.
 const VERSION: u8 = 1;
-/// A record of a billed lease: the variables section always there (a count of 0 allowed),
-/// then the account.
-const VERSION_BILLED: u8 = 2;
+/// A record of a lease billed to a class or with relay agent information: the variables
+/// section always there (a count of 0 allowed), then the account (0, or 1 and the account),
+/// then the relay agent information (0, or 1, its length and octets).
+const VERSION_EXTENDED: u8 = 2;
 
 /// Why a record could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +75,9 @@ pub enum UnwritableChange {
     /// A billing account beyond the core's limits (it bills none beyond them).
     #[error("billing account longer than a lease record holds")]
     BillingTooLong,
+    /// Relay agent information over 255 octets (an option holds no more).
+    #[error("relay agent information longer than an option")]
+    AgentOptionsTooLong,
 }
 
 fn state_code(s: LeaseState) -> u8 {
@@ -98,15 +105,11 @@ fn state_of(code: u8) -> Option<LeaseState> {
 pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableChange> {
     let start = out.len();
     out.extend_from_slice(&[0; HEADER_LEN]);
-    let billing = match change {
-        LeaseChange::Set(lease) => lease.billing.as_ref(),
-        LeaseChange::Remove(_) => None,
+    let extended = match change {
+        LeaseChange::Set(lease) => lease.billing.is_some() || lease.agent_options.is_some(),
+        LeaseChange::Remove(_) => false,
     };
-    out.push(if billing.is_some() {
-        VERSION_BILLED
-    } else {
-        VERSION
-    });
+    out.push(if extended { VERSION_EXTENDED } else { VERSION });
     match change {
         LeaseChange::Remove(addr) => {
             out.push(REMOVE);
@@ -154,8 +157,13 @@ pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableC
                     out.extend_from_slice(hw.addr());
                 }
             }
-            let trailer = variables(&lease.variables, billing.is_some(), out)
-                .and_then(|()| billing.map_or(Ok(()), |b| account(b, out)));
+            let trailer = variables(&lease.variables, extended, out).and_then(|()| {
+                if extended {
+                    account(lease.billing.as_ref(), out)?;
+                    agent_options(lease.agent_options.as_deref(), out)?;
+                }
+                Ok(())
+            });
             if let Err(e) = trailer {
                 out.truncate(start);
                 return Err(e);
@@ -216,11 +224,15 @@ fn variables(
     Ok(())
 }
 
-/// The account a billed lease's record ends with: the class name's length and octets, then 0,
-/// or 1 and the subclass value's length and octets.
-fn account(billing: &Billing, out: &mut Vec<u8>) -> Result<(), UnwritableChange> {
+/// The account of an extended record: 0, or 1, the class name's length and octets, then 0, or
+/// 1 and the subclass value's length and octets.
+fn account(billing: Option<&Billing>, out: &mut Vec<u8>) -> Result<(), UnwritableChange> {
+    let Some(billing) = billing else {
+        out.push(0);
+        return Ok(());
+    };
     let class = u8::try_from(billing.class.len()).map_err(|_| UnwritableChange::BillingTooLong)?;
-    out.push(class);
+    out.extend_from_slice(&[1, class]);
     out.extend_from_slice(billing.class.as_bytes());
     match &billing.subclass {
         None => out.push(0),
@@ -233,7 +245,35 @@ fn account(billing: &Billing, out: &mut Vec<u8>) -> Result<(), UnwritableChange>
     Ok(())
 }
 
-fn read_account(r: &mut Reader<'_>) -> Result<Billing, RecordError> {
+/// The relay agent information of an extended record: 0, or 1, its length and octets.
+fn agent_options(raw: Option<&[u8]>, out: &mut Vec<u8>) -> Result<(), UnwritableChange> {
+    let Some(raw) = raw else {
+        out.push(0);
+        return Ok(());
+    };
+    let len = u8::try_from(raw.len()).map_err(|_| UnwritableChange::AgentOptionsTooLong)?;
+    out.extend_from_slice(&[1, len]);
+    out.extend_from_slice(raw);
+    Ok(())
+}
+
+fn read_agent_options(r: &mut Reader<'_>) -> Result<Option<Box<[u8]>>, RecordError> {
+    match r.u8()? {
+        0 => Ok(None),
+        1 => {
+            let len = usize::from(r.u8()?);
+            Ok(Some(r.take(len)?.into()))
+        }
+        _ => Err(RecordError::Malformed),
+    }
+}
+
+fn read_account(r: &mut Reader<'_>) -> Result<Option<Billing>, RecordError> {
+    match r.u8()? {
+        0 => return Ok(None),
+        1 => {}
+        _ => return Err(RecordError::Malformed),
+    }
     let len = usize::from(r.u8()?);
     let class = std::str::from_utf8(r.take(len)?).map_err(|_| RecordError::Malformed)?;
     let subclass = match r.u8()? {
@@ -244,16 +284,18 @@ fn read_account(r: &mut Reader<'_>) -> Result<Billing, RecordError> {
         }
         _ => return Err(RecordError::Malformed),
     };
-    Billing::new(class, subclass).ok_or(RecordError::Malformed)
+    Billing::new(class, subclass)
+        .map(Some)
+        .ok_or(RecordError::Malformed)
 }
 
-/// The variables section; `billed`: a version 2 record, where it is always there.
-fn read_variables(r: &mut Reader<'_>, billed: bool) -> Result<Vec<(String, Datum)>, RecordError> {
-    if r.data.is_empty() && !billed {
+/// The variables section; `extended`: a version 2 record, where it is always there.
+fn read_variables(r: &mut Reader<'_>, extended: bool) -> Result<Vec<(String, Datum)>, RecordError> {
+    if r.data.is_empty() && !extended {
         return Ok(Vec::new());
     }
     let count = usize::from(r.u8()?);
-    if (count == 0 && !billed) || count > MAX_KEPT_VARIABLES {
+    if (count == 0 && !extended) || count > MAX_KEPT_VARIABLES {
         return Err(RecordError::Malformed);
     }
     let mut out = Vec::with_capacity(count);
@@ -313,13 +355,13 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
         return Err(RecordError::BadChecksum);
     }
     let mut r = Reader { data: payload };
-    let billed = match r.u8()? {
+    let extended = match r.u8()? {
         VERSION => false,
-        VERSION_BILLED => true,
+        VERSION_EXTENDED => true,
         _ => return Err(RecordError::Malformed),
     };
     let change = match r.u8()? {
-        REMOVE if !billed => LeaseChange::Remove(Ipv4Addr::from(r.array::<4>()?)),
+        REMOVE if !extended => LeaseChange::Remove(Ipv4Addr::from(r.array::<4>()?)),
         SET => {
             let address = Ipv4Addr::from(r.array::<4>()?);
             let state = state_of(r.u8()?).ok_or(RecordError::Malformed)?;
@@ -351,8 +393,16 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
                     Some(Hardware::new(htype, addr).ok_or(RecordError::Malformed)?)
                 }
             };
-            let variables = read_variables(&mut r, billed)?;
-            let billing = billed.then(|| read_account(&mut r)).transpose()?;
+            let variables = read_variables(&mut r, extended)?;
+            let (billing, agent_options) = if extended {
+                (read_account(&mut r)?, read_agent_options(&mut r)?)
+            } else {
+                (None, None)
+            };
+            if extended && billing.is_none() && agent_options.is_none() {
+                // The writer extends a record only for one of them.
+                return Err(RecordError::Malformed);
+            }
             LeaseChange::Set(Lease {
                 address,
                 state,
@@ -363,6 +413,7 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
                 hardware,
                 variables,
                 billing,
+                agent_options,
             })
         }
         _ => return Err(RecordError::Malformed),

@@ -20,6 +20,7 @@ fn change(n: u32) -> LeaseChange {
         hardware: None,
         variables: Vec::new(),
         billing: None,
+        agent_options: None,
     })
 }
 

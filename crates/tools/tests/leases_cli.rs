@@ -97,6 +97,7 @@ fn list_prints_the_leases_of_a_store() {
                 hardware: None,
                 variables: Vec::new(),
                 billing: None,
+                agent_options: None,
             };
             journal.append(&LeaseChange::Set(lease)).unwrap();
         }

@@ -2,6 +2,7 @@
 //! dhcpd) and written in the form dhcpd writes, so a site can move to charrua and back and the
 //! tools that read the file keep working.
 
+mod agent;
 mod check;
 pub(crate) mod read;
 pub mod write;

@@ -296,6 +296,7 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
     let (mut hardware, mut uid, mut hostname) = (None, None, None);
     let mut variables: Vec<(String, Datum)> = Vec::new();
     let mut billing = None;
+    let mut agent_options: Vec<u8> = Vec::new();
     let mut kept = String::new();
     for st in block {
         let w = &st.words;
@@ -356,9 +357,15 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
                 Some(account) => billing = Some(account),
                 None => write::statement(&mut kept, st, 0),
             },
+            // The relay agent information stashed with the lease; a line charrua does not read
+            // (another space, a value beyond an option) stays as text.
+            "option" => match super::agent::read(st) {
+                Some((code, value)) if super::agent::append(&mut agent_options, code, &value) => {}
+                _ => write::statement(&mut kept, st, 0),
+            },
             // What else dhcpd reads in a lease (server/confpars.c parse_lease_declaration):
-            // on-statements, agent options, DNS names, flags; not acted on, kept as written.
-            "on" | "ddns-fwd-name" | "ddns-rev-name" | "dynamic-bootp" | "reserved" | "option"
+            // on-statements, DNS names, flags; not acted on, kept as written.
+            "on" | "ddns-fwd-name" | "ddns-rev-name" | "dynamic-bootp" | "reserved"
             | "supersede" => write::statement(&mut kept, st, 0),
             _ => {
                 return Err(Diagnostic::error(
@@ -413,6 +420,9 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
         variables,
         // Only a binding is billed (dhcpd writes the billing of a lease that has not ended).
         billing: billing.filter(|_| state == LeaseState::Bound),
+        // dhcpd drops them when a lease ends (server/mdb.c "client-specific bindings").
+        agent_options: (state == LeaseState::Bound && !agent_options.is_empty())
+            .then(|| agent_options.into_boxed_slice()),
     };
     Ok((LeaseChange::Set(lease), kept))
 }

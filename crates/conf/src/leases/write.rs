@@ -70,11 +70,7 @@ fn billing(out: &mut String, account: &Billing) {
     quoted(out, account.class.as_bytes());
     if let Some(value) = &account.subclass {
         out.push(' ');
-        if value.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-            quoted(out, value);
-        } else {
-            let _ = charrua_wire::options::text::write_hex(out, value);
-        }
+        let _ = charrua_wire::options::text::write_bytes(out, value);
     }
     out.push_str(";\n");
 }
@@ -169,6 +165,9 @@ pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
             }
         }
         out.push_str(";\n");
+    }
+    if let Some(raw) = lease.agent_options.as_deref() {
+        super::agent::write(out, raw);
     }
     for line in kept
         .unwrap_or_default()

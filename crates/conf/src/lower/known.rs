@@ -126,10 +126,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "site-local options (224-254) of this space are not sent",
     ),
     (
-        "stash-agent-options",
-        "relay agent options are not kept for renewals sent without the relay",
-    ),
-    (
         "update-conflict-detection",
         "leases are not registered in DNS (charrua does not update DNS yet)",
     ),

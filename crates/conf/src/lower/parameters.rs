@@ -293,6 +293,7 @@ impl Lowerer<'_> {
             | "ping-check"
             | "always-broadcast"
             | "one-lease-per-client"
+            | "stash-agent-options"
             | "get-lease-hostnames" => {
                 let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Flag);
                 server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
@@ -306,6 +307,7 @@ impl Lowerer<'_> {
                     "always-broadcast" => params.always_broadcast = value,
                     "get-lease-hostnames" => params.get_lease_hostnames = value,
                     "one-lease-per-client" => params.one_lease_per_client = value,
+                    "stash-agent-options" => params.stash_agent_options = value,
                     _ => params.boot_unknown_clients = value,
                 }
             }

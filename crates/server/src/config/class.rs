@@ -137,9 +137,9 @@ pub(crate) fn agent_sub_option(raw: &[u8], code: u8) -> Option<&[u8]> {
 }
 
 impl Match {
-    /// Whether `msg` satisfies the condition; `relayed` says whether option 82 may be trusted.
+    /// Whether `request` satisfies the condition (option 82 only as far as it is trusted).
     pub fn matches(&self, request: &Request<'_>) -> bool {
-        let (msg, relayed, known) = (request.msg, request.relayed, request.host.is_some());
+        let (msg, known) = (request.msg, request.host.is_some());
         let opt = |code| msg.options.get(code);
         match self {
             Self::VendorClass(v) => opt(OptionCode::VENDOR_CLASS_IDENTIFIER) == Some(v.as_slice()),
@@ -149,10 +149,10 @@ impl Match {
             Self::UserClass(v) => opt(OptionCode::USER_CLASS)
                 .is_some_and(|raw| user_classes(raw).contains(&v.as_slice())),
             Self::AgentSubOption { code, value } => {
-                relayed
-                    && opt(OptionCode::RELAY_AGENT_INFORMATION)
-                        .and_then(|raw| agent_sub_option(raw, *code))
-                        == Some(value.as_slice())
+                request
+                    .agent_options
+                    .and_then(|raw| agent_sub_option(raw, *code))
+                    == Some(value.as_slice())
             }
             Self::HardwarePrefix { htype, prefix } => {
                 msg.htype == *htype && msg.hardware_address().starts_with(prefix)
@@ -196,7 +196,9 @@ mod tests {
     impl Test for Match {
         fn test(&self, msg: &Message, relayed: bool, known: bool) -> bool {
             self.matches(&Request {
-                relayed,
+                agent_options: relayed
+                    .then(|| msg.options.get(OptionCode::RELAY_AGENT_INFORMATION))
+                    .flatten(),
                 host: known.then_some("host"),
                 ..Request::of(msg)
             })

@@ -15,8 +15,10 @@ use super::class::agent_sub_option;
 pub struct Request<'a> {
     /// The request.
     pub msg: &'a Message,
-    /// It came through a relay (relay agent options are trusted only then, rule A10).
-    pub relayed: bool,
+    /// The relay agent information (option 82) trusted for it: the request's own when it came
+    /// through a relay (rule A10), or what its lease stashed when it renews without one (ISC
+    /// `stash-agent-options`, server/dhcp.c).
+    pub agent_options: Option<&'a [u8]>,
     /// The name of the client's host declaration (ISC `known`, `host-decl-name`).
     pub host: Option<&'a str>,
     /// The address being leased, where one is (ISC `leased-address`).
@@ -37,7 +39,7 @@ impl<'a> Request<'a> {
     pub fn of(msg: &'a Message) -> Self {
         Self {
             msg,
-            relayed: false,
+            agent_options: None,
             host: None,
             address: None,
             fixed: false,
@@ -73,7 +75,7 @@ pub enum Arithmetic {
 pub enum Expr {
     /// `option NAME`: the option's octets in the request.
     Option(OptionCode),
-    /// `option agent.NAME`: a relay agent sub-option's octets (relayed requests only).
+    /// `option agent.NAME`: a relay agent sub-option's octets (trusted ones only).
     AgentOption(u8),
     /// `hardware`: the hardware type, then the address.
     Hardware,
@@ -386,15 +388,9 @@ impl Expr {
     }
 }
 
-/// A relay agent sub-option of a relayed request.
+/// A relay agent sub-option of the request's trusted relay agent information.
 fn agent<'a>(r: &Request<'a>, code: u8) -> Option<&'a [u8]> {
-    if !r.relayed {
-        return None;
-    }
-    agent_sub_option(
-        r.msg.options.get(OptionCode::RELAY_AGENT_INFORMATION)?,
-        code,
-    )
+    agent_sub_option(r.agent_options?, code)
 }
 
 /// dhcpd's `binary-to-ascii` (tree.c `expr_binary_to_ascii`): each WIDTH-bit unit of `data`

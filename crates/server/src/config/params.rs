@@ -89,6 +89,10 @@ pub struct Params {
     /// A DHCPREQUEST releases every other lease of its client, on every network (ISC
     /// `one-lease-per-client`; server/dhcp.c `ack_lease`).
     pub one_lease_per_client: Option<bool>,
+    /// Keep a relayed client's relay agent information (option 82) with its lease, for its
+    /// renewals sent without the relay (ISC `stash-agent-options`, on unless set false;
+    /// server/dhcp.c `ack_lease`).
+    pub stash_agent_options: Option<bool>,
     /// The statements of the innermost `on commit` (ISC: each `on` statement run replaces the
     /// lease's, outermost scope first).
     pub on_commit: Option<Vec<Action>>,
@@ -235,6 +239,7 @@ impl Params {
         get_lease_hostnames,
         always_broadcast,
         one_lease_per_client,
+        stash_agent_options,
         on_commit,
         on_release,
         on_expiry,

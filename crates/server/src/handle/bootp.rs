@@ -32,6 +32,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
             variables: ctx.kept_variables(addr, &ran),
             // dhcpd bills no BOOTP lease (server/bootp.c has no billing).
             billing: None,
+            agent_options: None,
         };
         changes.push(LeaseChange::Set(lease));
     }

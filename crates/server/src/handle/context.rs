@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use charrua_wire::{Message, OptionCode};
+use charrua_wire::{Message, MessageType, OptionCode};
 
 use super::{IgnoreReason, Received};
 use crate::config::{
@@ -36,6 +36,8 @@ pub(crate) struct Context<'a> {
     pub(crate) server_id: Ipv4Addr,
     /// The variables the configuration's `set` statements give the request.
     pub(crate) variables: Vec<(String, Datum)>,
+    /// The relay agent information trusted for the request (see [`Request::agent_options`]).
+    pub(crate) agent_options: Option<&'a [u8]>,
 }
 
 fn ip4(raw: Option<&[u8]>) -> Option<Ipv4Addr> {
@@ -62,8 +64,13 @@ impl<'a> Context<'a> {
             hardware,
             network,
         );
+        let agent_options = if relayed {
+            msg.options.relay_agent_information()
+        } else {
+            stashed_agent_options(db, msg, &client, now)
+        };
         let mut request = Request {
-            relayed,
+            agent_options,
             host: host.and_then(|h| config.host(h)).map(|h| h.name.as_str()),
             ..Request::of(msg)
         };
@@ -91,6 +98,7 @@ impl<'a> Context<'a> {
             classes,
             server_id,
             variables,
+            agent_options,
         })
     }
 
@@ -276,7 +284,7 @@ impl<'a> Context<'a> {
     pub(crate) fn request(&self, address: Option<Ipv4Addr>) -> Request<'_> {
         Request {
             msg: self.msg,
-            relayed: self.relayed,
+            agent_options: self.agent_options,
             host: self
                 .host
                 .and_then(|h| self.config.host(h))
@@ -312,6 +320,26 @@ impl<'a> Context<'a> {
             .map(|l| l.variables.as_slice())
             .unwrap_or_default();
         ran.kept_over(previous)
+    }
+
+    /// The relay agent information a binding of `addr` keeps (ISC `stash-agent-options`,
+    /// server/dhcp.c `ack_lease`): a relayed request's own, unless the setting is false; else
+    /// what the client's binding of the address kept (a renewal without the relay).
+    pub(crate) fn stash_agent_options(&self, addr: Ipv4Addr, params: &Params) -> Option<Box<[u8]>> {
+        let own = self
+            .msg
+            .options
+            .relay_agent_information()
+            .filter(|_| self.relayed);
+        match own {
+            Some(own) if params.stash_agent_options != Some(false) => Some(own.into()),
+            Some(_) => None,
+            None => self
+                .db
+                .get(addr)
+                .filter(|l| l.is_bound_to(&self.client, self.now))
+                .and_then(|l| l.agent_options.clone()),
+        }
     }
 
     /// Runs the configuration's `on` statements for `event` on `addr`, whose settings are
@@ -364,6 +392,27 @@ fn client_key(msg: &Message) -> Result<ClientKey, IgnoreReason> {
         htype: msg.htype,
         addr: hardware.into(),
     })
+}
+
+/// The relay agent information a renewal sent without the relay gets back from its lease
+/// (server/dhcp.c `dhcp`): a DHCPREQUEST with ciaddr, no giaddr and no option 82, whose
+/// client holds the lease of ciaddr, not run out, with options stashed.
+fn stashed_agent_options<'a>(
+    db: &'a LeaseDb,
+    msg: &Message,
+    client: &ClientKey,
+    now: u64,
+) -> Option<&'a [u8]> {
+    if msg.message_type() != Some(MessageType::REQUEST)
+        || msg.ciaddr.is_unspecified()
+        || msg.options.contains(OptionCode::RELAY_AGENT_INFORMATION)
+    {
+        return None;
+    }
+    let lease = db.get(msg.ciaddr)?;
+    (lease.client == *client && lease.ends >= now)
+        .then_some(lease.agent_options.as_deref())
+        .flatten()
 }
 
 /// The client's link: RFC 3011 subnet selection, then RFC 3527 link selection (relayed only),

@@ -63,6 +63,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
                 variables: ctx.kept_variables(addr, &ran),
                 // An offer bills nothing (dhcpd unbills it at once); a rapid commit binds.
                 billing: if rapid { billing } else { None },
+                agent_options: ctx.stash_agent_options(addr, &params),
             };
             changes.push(LeaseChange::Set(lease));
         }

@@ -188,6 +188,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Outcome, IgnoreRe
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
             variables: ctx.kept_variables(addr, &ran),
             billing,
+            agent_options: ctx.stash_agent_options(addr, &params),
         };
         changes.push(LeaseChange::Set(lease));
     }

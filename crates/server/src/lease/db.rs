@@ -317,6 +317,7 @@ mod tests {
             hardware: None,
             variables: Vec::new(),
             billing: None,
+            agent_options: None,
         }
     }
 

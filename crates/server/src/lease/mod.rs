@@ -167,6 +167,10 @@ pub struct Lease {
     pub variables: Vec<(String, Datum)>,
     /// The class account the binding is billed to (see [`Billing`]).
     pub billing: Option<Billing>,
+    /// The relay agent information (option 82) of the request that made the binding, kept for
+    /// its renewals sent without the relay (ISC `stash-agent-options`; dhcpd.leases
+    /// `option agent.NAME VALUE;`).
+    pub agent_options: Option<Box<[u8]>>,
 }
 
 impl Lease {
@@ -250,6 +254,7 @@ mod tests {
             hardware: None,
             variables: Vec::new(),
             billing: None,
+            agent_options: None,
         };
         for state in [LeaseState::Offered, LeaseState::Bound, LeaseState::Declined] {
             assert_eq!(lease(state).state_at(199), state);

@@ -33,6 +33,7 @@ fn change(n: u64) -> LeaseChange {
         hardware: None,
         variables: Vec::new(),
         billing: None,
+        agent_options: None,
     })
 }
 

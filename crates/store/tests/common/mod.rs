@@ -63,6 +63,15 @@ pub fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
             9 if state == LeaseState::Bound => Billing::new("per mac", Some(&[1, 0, 0x5e, client])),
             _ => None,
         },
+        // Bindings of clients 2, 6, 10, ... came through a relay: circuit and remote id (one
+        // printable, one not), an agent-id address, a DOCSIS class, an unnamed sub-option.
+        agent_options: (client % 4 == 2 && state == LeaseState::Bound).then(|| {
+            vec![
+                1, 6, b'e', b't', b'h', b'0', b'/', client, 2, 3, 0, 0x1b, 0xff, 3, 4, 198, 18, 0,
+                1, 4, 4, 0, 0, 0, 7, 9, 2, 0xab, 0xcd,
+            ]
+            .into()
+        }),
     }
 }
 

@@ -154,7 +154,7 @@ pub fn write_hex(f: &mut impl Write, bytes: &[u8]) -> fmt::Result {
 
 /// ISC's rule for opaque data: a quoted string when every octet is printable (so empty data is
 /// `""`), else hex.
-fn write_bytes(f: &mut impl Write, bytes: &[u8]) -> fmt::Result {
+pub fn write_bytes(f: &mut impl Write, bytes: &[u8]) -> fmt::Result {
     if bytes.iter().all(|b| (0x20..=0x7e).contains(b)) {
         write_quoted(f, bytes)
     } else {
