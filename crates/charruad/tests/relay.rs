@@ -24,71 +24,22 @@ fn a_client_behind_dhcrelay_gets_an_address_of_the_remote_subnet() {
         return;
     }
     let mut lab = Lab::new();
-    // The relay: upstream on the server's bridge, downstream to the client's link.
-    let relay = lab.client("02:00:00:00:0f:01");
-    let client = lab.namespace("cl");
-    lab.link(&relay, "dn0", &client, "eth0");
-    let ip = |ns: &str, args: &[&str]| {
-        let mut all = vec!["ip", "-n", ns];
-        all.extend_from_slice(args);
-        assert!(
-            Command::new(all[0])
-                .args(&all[1..])
-                .status()
-                .unwrap()
-                .success(),
-            "{all:?}"
-        );
-    };
-    ip(&relay, &["addr", "add", "198.18.0.2/24", "dev", "eth0"]);
-    ip(&relay, &["addr", "add", "198.19.0.1/24", "dev", "dn0"]);
-    lab.in_server(&["ip", "route", "add", "198.19.0.0/24", "via", "198.18.0.2"]);
     lab.start(CONFIG);
     let capture = lab.path("relay-upstream.pcapng");
-    let _dumpcap = Reap(
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &relay,
-                "dumpcap",
-                "-q",
-                "-i",
-                "eth0",
-                "-f",
-                "udp port 67",
-                "-w",
-            ])
-            .arg(&capture)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    std::thread::sleep(Duration::from_millis(700));
-    let _relay = Reap(
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &relay,
-                "dhcrelay",
-                "-d",
-                "-q",
-                "-4",
-                "-a",
-                "-id",
-                "dn0",
-                "-iu",
-                "eth0",
-                "198.18.0.1",
-            ])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(lab.path("dhcrelay.log")).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    std::thread::sleep(Duration::from_millis(500));
+    let mut dumpcap = None;
+    let (_relay, client, _dhcrelay) = lab.behind_dhcrelay(|relay| {
+        dumpcap = Some(Reap(
+            Command::new("ip")
+                .args(["netns", "exec", relay, "dumpcap", "-q", "-i", "eth0"])
+                .args(["-f", "udp port 67", "-w"])
+                .arg(&capture)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        ));
+        std::thread::sleep(Duration::from_millis(700));
+    });
     let (leased, stderr) = lab.udhcpc_once(&client, "/bin/true");
     let leased = leased.map(|ip| ip.to_string()).unwrap_or_default();
     assert!(
@@ -100,7 +51,7 @@ fn a_client_behind_dhcrelay_gets_an_address_of_the_remote_subnet() {
     assert!(lab.log().contains("via 198.19.0.1"), "{}", lab.log());
     // Option 82 in the server's replies to the relay.
     std::thread::sleep(Duration::from_millis(500));
-    drop(_dumpcap);
+    drop(dumpcap);
     let fields = Command::new("tshark")
         .arg("-n")
         .arg("-r")

@@ -176,6 +176,48 @@ impl Lab {
         ns
     }
 
+    /// A relay agent between the server's link and a client link of its own: namespace `relay`
+    /// (198.18.0.2 on the bridge, 198.19.0.1 on `dn0`, forwarding) runs ISC dhcrelay adding
+    /// option 82 (its circuit id is `dn0`); namespace `client` has `eth0` on `dn0`'s link; the
+    /// server routes 198.19.0.0/24 through the relay. Returns the relay's namespace, the
+    /// client's, and dhcrelay (logging to `dhcrelay.log`), stopped on drop. `before_relay`
+    /// runs in the relay's namespace before dhcrelay starts (a capture, say).
+    pub fn behind_dhcrelay(&mut self, before_relay: impl FnOnce(&str)) -> (String, String, Reap) {
+        let relay = self.client("02:00:00:00:0f:01");
+        let client = self.namespace("cl");
+        self.link(&relay, "dn0", &client, "eth0");
+        for args in [
+            ["addr", "add", "198.18.0.2/24", "dev", "eth0"],
+            ["addr", "add", "198.19.0.1/24", "dev", "dn0"],
+        ] {
+            let mut all = vec!["ip", "-n", relay.as_str()];
+            all.extend_from_slice(&args);
+            run(&all);
+        }
+        run(&[
+            "ip",
+            "netns",
+            "exec",
+            &relay,
+            "sysctl",
+            "-qw",
+            "net.ipv4.ip_forward=1",
+        ]);
+        self.in_server(&["ip", "route", "add", "198.19.0.0/24", "via", "198.18.0.2"]);
+        before_relay(&relay);
+        let dhcrelay = Reap(
+            Command::new("ip")
+                .args(["netns", "exec", &relay, "dhcrelay", "-d", "-q", "-4", "-a"])
+                .args(["-id", "dn0", "-iu", "eth0", "198.18.0.1"])
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(self.path("dhcrelay.log")).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        (relay, client, dhcrelay)
+    }
+
     /// An empty namespace, removed on drop.
     pub fn namespace(&mut self, name: &str) -> String {
         let ns = format!("{}{name}", self.tag);
