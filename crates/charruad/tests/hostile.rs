@@ -45,6 +45,8 @@ fn hostile() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("B1 empty", Vec::new()),
         ("B1 one octet", vec![1]),
+        // Without the cookie (or cut inside it), a BOOTREQUEST is an RFC 951 BOOTP request, as
+        // dhcpd reads it: this configuration serves no BOOTP client, so it gets no reply.
         ("B1 239 octets", header()[..239].to_vec()),
         ("B1 no cookie", bad_cookie),
         ("B3 option overrun", with(&[53, 1, 1, 12, 200, b'a'])),

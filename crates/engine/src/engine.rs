@@ -231,7 +231,7 @@ impl Engine {
 
     /// Handles a datagram that arrived as `arrival` says.
     pub fn handle_datagram(&mut self, arrival: &Arrival, payload: &[u8], now: Now) {
-        let message = match Message::parse(payload) {
+        let message = match Message::parse_bootp(payload) {
             Ok(m) => m,
             Err(e) => {
                 if self.logs(LogLevel::Debug) {

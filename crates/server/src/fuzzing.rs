@@ -208,7 +208,7 @@ pub fn server_step(data: &[u8]) {
     if let Some(cookie) = buf.get_mut(236..240) {
         cookie.copy_from_slice(&[99, 130, 83, 99]);
     }
-    let Ok(mut message) = Message::parse(&buf) else {
+    let Ok(mut message) = Message::parse_bootp(&buf) else {
         return;
     };
     message.op = charrua_wire::Op::BOOTREQUEST;

@@ -24,6 +24,15 @@ pub fn decode(data: &[u8]) {
             }
         }
     }
+    // A BOOTP request without the cookie writes what it read (padded to 300 octets), and
+    // reads back as the same message.
+    if let Ok(msg) = Message::parse_bootp(data) {
+        if msg.vendor.is_some() {
+            let encoded = msg.encode();
+            let again = Message::parse_bootp(&encoded).map(|m| m.encode());
+            assert_eq!(again.as_ref(), Ok(&encoded), "BOOTP without cookie");
+        }
+    }
 }
 
 /// Whatever decodes must encode and decode to the same message, with and without a size limit;

@@ -34,6 +34,38 @@ fn b01_bootp_header_without_cookie_is_bad_cookie() {
     assert_eq!(Message::parse(&data), Err(Error::BadCookie(0)));
 }
 
+/// A BOOTREQUEST without the cookie is an RFC 951 request for `parse_bootp` (dhcpd serves it
+/// as BOOTP), whatever its length from the bare header on; a reply, or anything shorter than
+/// the header, is still an error.
+#[test]
+fn b01_bootp_requests_without_cookie_keep_their_vendor_area() {
+    for vendor_len in [0usize, 3, 4, 64, 300] {
+        let mut data = header();
+        data.extend((0..vendor_len).map(|i| (i % 200) as u8 + 1));
+        let msg = Message::parse_bootp(&data).unwrap();
+        assert_eq!(msg.vendor.as_deref(), data.get(236..));
+        assert!(msg.options.is_empty());
+        let encoded = msg.encode();
+        assert_eq!(encoded.len(), data.len().max(300));
+        assert_eq!(encoded.get(..data.len()), Some(&data[..]));
+        charrua_wire::fuzzing::decode(&data);
+        charrua_wire::fuzzing::roundtrip(&data);
+    }
+    let mut reply = header();
+    reply[0] = 2;
+    reply.extend_from_slice(&[0; 64]);
+    assert_eq!(Message::parse_bootp(&reply), Err(Error::BadCookie(0)));
+    assert!(matches!(
+        Message::parse_bootp(&header()[..200]),
+        Err(Error::Truncated { .. })
+    ));
+    // With the cookie, the same as parse.
+    assert_eq!(
+        Message::parse_bootp(&dhcp(&DISCOVER)),
+        Message::parse(&dhcp(&DISCOVER))
+    );
+}
+
 #[test]
 fn b01_cookie_without_options_is_an_empty_message() {
     let msg = Message::parse(&dhcp(&[])).unwrap();

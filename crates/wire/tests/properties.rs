@@ -163,6 +163,7 @@ fn message(
                     sname,
                     file,
                     options,
+                    vendor: None,
                 }
             },
         )
@@ -191,6 +192,32 @@ proptest! {
         let encoded = msg.encode();
         prop_assert_eq!(encoded.len(), msg.encoded_len());
         prop_assert_eq!(Message::parse(&encoded), Ok(msg));
+    }
+
+    /// A BOOTREQUEST without the magic cookie (RFC 951) reads back with its vendor area, and
+    /// writes back the same octets (padded to 300).
+    #[test]
+    fn bootp_requests_without_the_cookie_keep_their_vendor_area(
+        msg in message(options(1, 10), false),
+        vendor in bytes(300),
+    ) {
+        prop_assume!(vendor.get(..4) != Some(&[99, 130, 83, 99][..]));
+        // What is read is the padded area (a message is at least 300 octets).
+        let mut vendor = vendor;
+        vendor.resize(vendor.len().max(64), 0);
+        let msg = Message {
+            op: Op::BOOTREQUEST,
+            options: Default::default(),
+            vendor: Some(vendor),
+            ..msg
+        };
+        let encoded = msg.encode();
+        prop_assert_eq!(encoded.len(), msg.encoded_len());
+        prop_assert_eq!(Message::parse_bootp(&encoded), Ok(msg));
+        prop_assert!(Message::parse(&encoded).is_err());
+        let mut reply = encoded.clone();
+        reply[0] = 2;
+        prop_assert!(Message::parse_bootp(&reply).is_err(), "only requests are read so");
     }
 
     #[test]

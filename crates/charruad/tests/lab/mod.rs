@@ -65,7 +65,8 @@ pub fn have(tool: &str) -> bool {
 }
 
 /// Sends `datagrams` to `to` from the client port (the server port plus one: 68 for 67) inside
-/// namespace `ns` (a thread enters it), and waits up to 5 s for one reply when `reply` is set.
+/// namespace `ns` (a thread enters it), and waits up to 5 s for one reply when `reply` is set
+/// (`None` if none came).
 pub fn udp_from(
     ns: &str,
     datagrams: Vec<Vec<u8>>,
@@ -88,9 +89,9 @@ pub fn udp_from(
         }
         reply.then(|| {
             let mut buf = [0u8; 1500];
-            let (n, from) = socket.recv_from(&mut buf).expect("a reply");
-            (buf[..n].to_vec(), from)
-        })
+            let (n, from) = socket.recv_from(&mut buf).ok()?;
+            Some((buf[..n].to_vec(), from))
+        })?
     })
     .join()
     .unwrap()

@@ -10,10 +10,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "lease times are not shortened when a pool fills",
     ),
     (
-        "always-reply-rfc1048",
-        "BOOTP clients that do not ask for RFC 1048 options do not get them",
-    ),
-    (
         "check-secs-byte-order",
         "the secs field is read in network byte order only",
     ),

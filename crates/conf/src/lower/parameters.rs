@@ -294,6 +294,7 @@ impl Lowerer<'_> {
             | "always-broadcast"
             | "one-lease-per-client"
             | "stash-agent-options"
+            | "always-reply-rfc1048"
             | "get-lease-hostnames" => {
                 let kind = server_options::kind(&keyword).unwrap_or(server_options::Kind::Flag);
                 server_options::check(kind, w.get(1..).unwrap_or_default(), s.span)?;
@@ -308,6 +309,7 @@ impl Lowerer<'_> {
                     "get-lease-hostnames" => params.get_lease_hostnames = value,
                     "one-lease-per-client" => params.one_lease_per_client = value,
                     "stash-agent-options" => params.stash_agent_options = value,
+                    "always-reply-rfc1048" => params.always_reply_rfc1048 = value,
                     _ => params.boot_unknown_clients = value,
                 }
             }

@@ -93,6 +93,9 @@ pub struct Params {
     /// renewals sent without the relay (ISC `stash-agent-options`, on unless set false;
     /// server/dhcp.c `ack_lease`).
     pub stash_agent_options: Option<bool>,
+    /// Answer a BOOTP client that sent no RFC 1048 magic cookie with RFC 1048 options
+    /// anyway, rather than with its own vendor area (ISC `always-reply-rfc1048`; server/bootp.c).
+    pub always_reply_rfc1048: Option<bool>,
     /// The statements of the innermost `on commit` (ISC: each `on` statement run replaces the
     /// lease's, outermost scope first).
     pub on_commit: Option<Vec<Action>>,
@@ -240,6 +243,7 @@ impl Params {
         always_broadcast,
         one_lease_per_client,
         stash_agent_options,
+        always_reply_rfc1048,
         on_commit,
         on_release,
         on_expiry,

@@ -157,6 +157,21 @@ fn copy_field<const N: usize>(value: Option<&Vec<u8>>) -> [u8; N] {
     field
 }
 
+/// The header fields a BOOTP reply takes from its request, as server/bootp.c fills them: hops
+/// and secs; the request's `file` when no file name is configured; the receiving interface's
+/// address as `siaddr` when no next server is.
+fn bootp_fields(ctx: &Context<'_>, params: &Params, msg: &mut Message) {
+    let req = ctx.msg;
+    msg.hops = req.hops;
+    msg.secs = req.secs;
+    if params.filename.is_none() {
+        msg.file = req.file;
+    }
+    if params.next_server.is_none() {
+        msg.siaddr = ctx.rx.interface_address;
+    }
+}
+
 /// Builds the reply message, its payload and destination.
 pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange>) -> Reply {
     let req = ctx.msg;
@@ -202,7 +217,11 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
             copy_field(spec.params.filename.as_ref())
         },
         options: charrua_wire::Options::with_capacity(16, 256),
+        vendor: None,
     };
+    if spec.kind == Kind::Bootp {
+        bootp_fields(ctx, spec.params, &mut msg);
+    }
     let o = &mut msg.options;
     let message_type = match spec.kind {
         Kind::Offer => Some(MessageType::OFFER),
@@ -288,6 +307,15 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
     // Item 23 (RFC 3046 section 2.2): option 82 echoed verbatim, last.
     if let Some(agent) = req.options.relay_agent_information() {
         o.insert(OptionCode::RELAY_AGENT_INFORMATION, agent);
+    }
+    // A BOOTP client of before RFC 1048 (no magic cookie) gets its own vendor area back and
+    // no options, unless `always-reply-rfc1048` (server/bootp.c).
+    if let Some(vendor) = req.vendor.as_ref().filter(|_| spec.kind == Kind::Bootp) {
+        if spec.params.always_reply_rfc1048 != Some(true) {
+            msg.options = charrua_wire::Options::new();
+            msg.vendor = Some(vendor.clone());
+            optional.clear();
+        }
     }
     let limit = payload_limit(ctx, spec.kind);
     let payload = loop {

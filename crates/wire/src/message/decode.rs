@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Message, Packet};
+use super::{Message, Op, Packet, MAGIC_COOKIE};
 use crate::error::{Area, Error};
 use crate::options::{OptionCode, Options};
 
@@ -234,6 +234,22 @@ impl Message {
         ))
     }
 
+    /// As [`Message::parse`], but a BOOTREQUEST whose vendor area does not start with the magic
+    /// cookie is a BOOTP request of before RFC 1048 rather than an error: its header, no
+    /// options, and its vendor area in [`Message::vendor`] (ISC dhcpd serves such a client as
+    /// BOOTP, common/options.c `parse_options` leaving `options_valid` unset). Anything else
+    /// without the cookie is still [`Error::BadCookie`].
+    pub fn parse_bootp(data: &[u8]) -> Result<Self, Error> {
+        let packet = Packet::new_bootp_checked(data)?;
+        let cookie = packet.vendor().get(..4) == Some(&MAGIC_COOKIE.to_be_bytes()[..]);
+        if cookie || packet.op() != Op::BOOTREQUEST {
+            return Self::parse(data);
+        }
+        let mut msg = Self::with_options(&packet, packet.sname(), packet.file(), Options::new());
+        msg.vendor = Some(packet.vendor().to_vec());
+        Ok(msg)
+    }
+
     /// The message with `packet`'s header, the given `sname` and `file` contents (zero-padded)
     /// and `options`.
     fn with_options(packet: &Packet<&[u8]>, sname: &[u8], file: &[u8], options: Options) -> Self {
@@ -253,6 +269,7 @@ impl Message {
             sname: [0; 64],
             file: [0; 128],
             options,
+            vendor: None,
         };
         msg.sname.iter_mut().zip(sname).for_each(|(d, s)| *d = *s);
         msg.file.iter_mut().zip(file).for_each(|(d, s)| *d = *s);

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use super::field::{BOOTP_MIN_LEN, DHCP_HEADER_LEN, MAGIC_COOKIE};
+use super::field::{BOOTP_HEADER_LEN, BOOTP_MIN_LEN, DHCP_HEADER_LEN, MAGIC_COOKIE};
 use super::{Message, Overload};
 use crate::error::{Area, Error};
 use crate::options::{table, Format, OptionCode};
@@ -84,9 +84,14 @@ impl Message {
             .sum()
     }
 
-    /// Length of [`Message::encode`]'s output: header, cookie, options, END, padded to 300 octets.
+    /// Length of [`Message::encode`]'s output: header, cookie, options, END (or header and
+    /// [`Message::vendor`]), padded to 300 octets.
     pub fn encoded_len(&self) -> usize {
-        (DHCP_HEADER_LEN + self.options_wire_len() + 1).max(BOOTP_MIN_LEN)
+        match &self.vendor {
+            Some(vendor) => BOOTP_HEADER_LEN + vendor.len(),
+            None => DHCP_HEADER_LEN + self.options_wire_len() + 1,
+        }
+        .max(BOOTP_MIN_LEN)
     }
 
     fn encode_header(&self, out: &mut Vec<u8>, file: &[u8; 128], sname: &[u8; 64]) {
@@ -100,7 +105,9 @@ impl Message {
         out.extend_from_slice(&self.chaddr);
         out.extend_from_slice(sname);
         out.extend_from_slice(file);
-        out.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
+        if self.vendor.is_none() {
+            out.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
+        }
     }
 
     /// Encodes into a fresh buffer (never a reused one: reliability class B21). Options are
@@ -109,6 +116,12 @@ impl Message {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.encoded_len());
         self.encode_header(&mut out, &self.file, &self.sname);
+        if let Some(vendor) = &self.vendor {
+            // RFC 951: the vendor area as it is, no cookie, no options.
+            out.extend_from_slice(vendor);
+            out.resize(out.len().max(BOOTP_MIN_LEN), 0);
+            return out;
+        }
         for (code, value) in self.options.iter().filter(|(c, _)| !is_framing(*c)) {
             write_option(&mut out, code, value, cut_for(code));
         }
@@ -125,6 +138,18 @@ impl Message {
     /// fits one instance is moved whole to the next field rather than split; longer ones are
     /// split across fields (RFC 3396). Padding to 300 octets stops at `max_len`.
     pub fn encode_within(&self, max_len: usize) -> Result<Vec<u8>, Error> {
+        if self.vendor.is_some() {
+            let out = self.encode();
+            let need = out.len();
+            return if need <= max_len.max(BOOTP_MIN_LEN) {
+                Ok(out)
+            } else {
+                Err(Error::TooLarge {
+                    need,
+                    limit: max_len,
+                })
+            };
+        }
         let need = DHCP_HEADER_LEN + self.options_wire_len() + 1;
         if need <= max_len {
             let mut out = self.encode();

@@ -7,6 +7,7 @@ pub(crate) mod field;
 mod packet;
 mod types;
 
+use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
 pub use decode::Overload;
@@ -51,6 +52,11 @@ pub struct Message {
     pub file: [u8; 128],
     /// Options, RFC 3396 fragments concatenated.
     pub options: Options,
+    /// The vendor area (RFC 951 `vend`) of a BOOTP message that does not start with the RFC
+    /// 1048 magic cookie, as received: such a message has no options (see
+    /// [`Message::parse_bootp`]). When set, [`Message::encode`] writes it after the header in
+    /// place of the cookie and the options.
+    pub vendor: Option<Vec<u8>>,
 }
 
 impl Default for Message {
@@ -71,6 +77,7 @@ impl Default for Message {
             sname: [0; 64],
             file: [0; 128],
             options: Options::new(),
+            vendor: None,
         }
     }
 }

@@ -3,7 +3,7 @@
 use core::net::Ipv4Addr;
 use core::ops::Range;
 
-use super::field::{self, DHCP_HEADER_LEN, MAGIC_COOKIE};
+use super::field::{self, BOOTP_HEADER_LEN, DHCP_HEADER_LEN, MAGIC_COOKIE};
 use super::Op;
 use crate::error::{Area, Error};
 
@@ -31,6 +31,27 @@ impl<T: AsRef<[u8]>> Packet<T> {
             MAGIC_COOKIE => Ok(packet),
             other => Err(Error::BadCookie(other)),
         }
+    }
+
+    /// Checks only that `buffer` holds the fixed BOOTP header (RFC 951), cookie or not.
+    pub fn new_bootp_checked(buffer: T) -> Result<Self, Error> {
+        let have = buffer.as_ref().len();
+        if have < BOOTP_HEADER_LEN {
+            return Err(Error::Truncated {
+                area: Area::Header,
+                need: BOOTP_HEADER_LEN,
+                have,
+            });
+        }
+        Ok(Self { buffer })
+    }
+
+    /// The vendor area (RFC 951 `vend`): everything after the fixed header.
+    pub fn vendor(&self) -> &[u8] {
+        self.buffer
+            .as_ref()
+            .get(BOOTP_HEADER_LEN..)
+            .unwrap_or_default()
     }
 
     /// The underlying buffer.
