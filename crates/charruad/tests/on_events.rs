@@ -5,7 +5,8 @@
 //! dhclient (a lease it releases); the program each server ran must have been given the same
 //! arguments, and each server logged the same line. The variables `on commit` sets are kept in
 //! the lease (and its lease file) for `on release` and `on expiry`, as dhcpd keeps them. A `log`
-//! of the global scope runs for each reply, in both.
+//! of the global scope runs for each reply, in both. `config-option` reads the client's options
+//! in `on commit` and nothing in `on release`, in both.
 
 mod lab;
 
@@ -25,14 +26,15 @@ max-lease-time 6;
 log(info, concat(\"Reply to \", binary-to-ascii(16, 8, \":\", substring(hardware, 1, 6))));
 subnet 198.18.0.0 netmask 255.255.255.0 {{
   range 198.18.0.100 198.18.0.150;
+  option domain-name \"lab.example\";
   on commit {{
     set ClientIP = binary-to-ascii(10, 8, \".\", leased-address);
     set ClientMac = binary-to-ascii(16, 8, \":\", substring(hardware, 1, 6));
     log(info, concat(\"Commit: IP: \", ClientIP, \" Mac: \", ClientMac, \" for \", binary-to-ascii(10, 32, \"\", encode-int(lease-time, 32))));
-    execute(\"{program}\", \"commit\", ClientIP, ClientMac, pick-first-value(option host-name, \"-\"));
+    execute(\"{program}\", \"commit\", ClientIP, ClientMac, pick-first-value(option host-name, \"-\"), pick-first-value(config-option domain-name, \"-\"));
   }}
   on release {{
-    execute(\"{program}\", \"release\", binary-to-ascii(10, 8, \".\", leased-address), ClientMac);
+    execute(\"{program}\", \"release\", binary-to-ascii(10, 8, \".\", leased-address), ClientMac, pick-first-value(config-option domain-name, \"-\"));
   }}
   on expiry {{
     execute(\"{program}\", \"expiry\", ClientIP, ClientMac);

@@ -262,6 +262,34 @@ fn on_statements_are_lowered_per_event_with_what_is_not_run_warned() {
     assert_eq!(settings.on_expiry, Some(Vec::new()));
 }
 
+/// `config-option` reads the client's options where dhcpd's are complete, in `on` bodies; in a
+/// scope's statements, where dhcpd reads what is set so far, it is not evaluated yet (warned,
+/// the chain left out).
+#[test]
+fn config_option_is_read_in_on_statements_only() {
+    use charrua_server::config::{Action, Expr};
+    let text = "subnet 198.18.0.0 netmask 255.255.255.0 {\n\
+                  option domain-name \"lab.example\";\n\
+                  if config-option domain-name = \"lab.example\" { filename \"x\"; }\n\
+                  on commit { execute(\"/bin/x\", config-option domain-name); }\n\
+                }\n";
+    let lowered = parse_config("config-option.conf", text.to_string(), &mut NoIncludes);
+    let config = lowered.config.as_ref().expect("accepted");
+    let warnings: Vec<&str> = lowered
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("config-option"), "{warnings:?}");
+    assert!(config.subnets[0].params.statements.is_empty());
+    let commit = settings_for(config, &[]).on_commit.expect("on commit");
+    assert!(matches!(
+        &commit[..],
+        [Action::Execute(_, args)] if args == &[Expr::ConfigOption(OptionCode::DOMAIN_NAME)]
+    ));
+}
+
 /// `switch` as dhcpd runs it: a case to the first `break`, through the labels after it;
 /// `default` when no case matches.
 #[test]

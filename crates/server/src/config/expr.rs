@@ -5,7 +5,7 @@
 
 use std::net::Ipv4Addr;
 
-use charrua_wire::{Message, OptionCode};
+use charrua_wire::{Message, OptionCode, Options};
 
 use super::class::agent_sub_option;
 
@@ -28,6 +28,9 @@ pub struct Request<'a> {
     /// Seconds the lease has left, where a lease is at hand (ISC `lease-time`: in `on`
     /// statements).
     pub lease_time: Option<u32>,
+    /// The options configured for the client, where they are known whole (ISC `config-option`:
+    /// in `on` statements).
+    pub configured: Option<&'a Options>,
     /// The variables the configuration's `set` statements gave this request, in order (a
     /// later one of a name wins).
     pub variables: &'a [(String, Datum)],
@@ -44,6 +47,7 @@ impl<'a> Request<'a> {
             address: None,
             fixed: false,
             lease_time: None,
+            configured: None,
             variables: &[],
         }
     }
@@ -99,6 +103,9 @@ pub enum Expr {
     EncodeInt(Box<Self>, u8),
     /// `host-decl-name`.
     HostDeclName,
+    /// `config-option NAME`: the option's value configured for the client (nothing where the
+    /// configuration is not known whole, or the option is not set).
+    ConfigOption(OptionCode),
     /// `leased-address`.
     LeasedAddress,
     /// `packet(OFFSET, LENGTH)`: octets of the request as received.
@@ -366,6 +373,7 @@ impl Expr {
                 Some(octets.get(4 - usize::from(*width / 8)..)?.to_vec())
             }
             Self::HostDeclName => r.host.map(|h| h.as_bytes().to_vec()),
+            Self::ConfigOption(code) => r.configured?.get(*code).map(<[u8]>::to_vec),
             Self::LeasedAddress => r.address.map(|a| a.octets().to_vec()),
             Self::Reverse(width, data) => {
                 let (width, data) = (number(width)?, data.data(r)?);

@@ -292,6 +292,7 @@ impl<'a> Context<'a> {
             address,
             fixed: address.is_some() && address == self.fixed_address(),
             lease_time: None,
+            configured: None,
             variables: &self.variables,
         }
     }
@@ -351,8 +352,11 @@ impl<'a> Context<'a> {
         event: LeaseEvent,
         lease_time: Option<u32>,
     ) -> Ran {
+        // dhcpd runs `on commit` with the client's options complete (server/dhcp.c
+        // `ack_lease`), `on release` and `on expiry` with none (server/mdb.c).
         let request = Request {
             lease_time,
+            configured: (event == LeaseEvent::Commit).then_some(&params.options),
             ..self.request(Some(addr))
         };
         crate::config::run_hooks(params.on(event), &request)
