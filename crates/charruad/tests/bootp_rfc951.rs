@@ -57,14 +57,11 @@ fn from_charruad(config: &str) -> Vec<Vec<u8>> {
 }
 
 fn from_dhcpd(config: &str) -> Vec<Vec<u8>> {
-    let mut lab = Lab::new();
-    std::fs::write(lab.path("dhcpd.conf"), config).unwrap();
-    std::fs::write(lab.path("leases"), "").unwrap();
-    let dhcpd = lab.start_dhcpd();
-    let got = replies(&mut lab);
-    lab.stop_dhcpd(dhcpd);
-    assert!(got.iter().all(|r| !r.is_empty()), "{}", lab.logs());
-    got
+    Lab::new().with_dhcpd(config, |lab| {
+        let got = replies(lab);
+        assert!(got.iter().all(|r| !r.is_empty()), "{}", lab.logs());
+        got
+    })
 }
 
 #[test]

@@ -30,6 +30,11 @@ const SAME_OUI: [&str; 3] = [
 const OTHER_OUI: &str = "02:00:01:00:23:04";
 const BILLED: &str = "billing subclass \"per-oui\" 02:00:00;";
 
+/// A lease for the client in `ns`, not waited for long (a refused client gets no reply).
+fn quick_lease(lab: &Lab, ns: &str) -> (Option<Ipv4Addr>, String) {
+    lab.udhcpc_with(ns, "/bin/true", &["-t", "2", "-T", "1"])
+}
+
 /// What each client got from the server running in `lab`: the first two of one prefix, the
 /// third of it, the one of another prefix.
 fn ask(lab: &mut Lab) -> Vec<Option<Ipv4Addr>> {
@@ -37,7 +42,7 @@ fn ask(lab: &mut Lab) -> Vec<Option<Ipv4Addr>> {
     for mac in SAME_OUI.iter().chain([&OTHER_OUI]) {
         let client = lab.client(mac);
         // The refused client is not waited for long.
-        let (ip, _) = lab.udhcpc_with(&client, "/bin/true", &["-t", "2", "-T", "1"]);
+        let (ip, _) = quick_lease(lab, &client);
         got.push(ip);
     }
     got
@@ -65,13 +70,13 @@ fn charruad_limits_each_spawned_subclass_as_dhcpd_does() {
     // Restarted, the billing is read back: the prefix is still full.
     lab.start(CONFIG);
     let client = lab.client("02:00:00:00:23:05");
-    let (refused, said) = lab.udhcpc_with(&client, "/bin/true", &["-t", "2", "-T", "1"]);
+    let (refused, said) = quick_lease(&lab, &client);
     assert_eq!(refused, None, "{said}\n{}", lab.logs());
     assert!(lab.stop().success(), "{}", lab.log());
     // ISC dhcpd reads charruad's lease file, billing and all, and keeps the prefix full.
     let dhcpd = lab.start_dhcpd();
     let client = lab.client("02:00:00:00:23:06");
-    let (refused, said) = lab.udhcpc_with(&client, "/bin/true", &["-t", "2", "-T", "1"]);
+    let (refused, said) = quick_lease(&lab, &client);
     lab.stop_dhcpd(dhcpd);
     assert_eq!(refused, None, "{said}\n{}", lab.logs());
 }
@@ -82,11 +87,7 @@ fn isc_dhcpd_does_the_same_and_charruad_reads_its_billing() {
         return;
     }
     let mut lab = Lab::new();
-    std::fs::write(lab.path("dhcpd.conf"), CONFIG).unwrap();
-    std::fs::write(lab.path("leases"), "").unwrap();
-    let dhcpd = lab.start_dhcpd();
-    let got = ask(&mut lab);
-    lab.stop_dhcpd(dhcpd);
+    let got = lab.with_dhcpd(CONFIG, ask);
     check(&got, &lab.logs());
     let log = lab::read(&lab.path("dhcpd.log"));
     assert!(
@@ -101,7 +102,7 @@ fn isc_dhcpd_does_the_same_and_charruad_reads_its_billing() {
     // charruad takes over dhcpd's lease file: the prefix stays full.
     lab.start(CONFIG);
     let client = lab.client("02:00:00:00:23:05");
-    let (refused, said) = lab.udhcpc_with(&client, "/bin/true", &["-t", "2", "-T", "1"]);
+    let (refused, said) = quick_lease(&lab, &client);
     assert_eq!(refused, None, "{said}\n{}", lab.logs());
     assert!(lab.stop().success(), "{}", lab.log());
 }

@@ -66,11 +66,7 @@ fn isc_dhcpd_does_the_same() {
         return;
     }
     let mut lab = Lab::new();
-    std::fs::write(lab.path("dhcpd.conf"), CONFIG).unwrap();
-    std::fs::write(lab.path("leases"), "").unwrap();
-    let dhcpd = lab.start_dhcpd();
-    let (got, said) = ask_for_the_address_in_use(&mut lab);
-    lab.stop_dhcpd(dhcpd);
+    let (got, said) = lab.with_dhcpd(CONFIG, ask_for_the_address_in_use);
     assert_eq!(got, Some(FREE), "udhcpc:\n{said}\n{}", lab.logs());
     let log = lab::read(&lab.path("dhcpd.log"));
     assert!(log.contains(ABANDONING), "{}", lab.logs());

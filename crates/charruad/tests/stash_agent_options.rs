@@ -55,24 +55,9 @@ fn lease_and_renew(lab: &mut Lab, log: impl Fn(&Lab) -> String) -> (String, bool
         .status()
         .unwrap();
     let hook = hook.to_string_lossy().into_owned();
-    let out = lab.exec(
-        &client,
-        16,
-        &[
-            "udhcpc", "-f", "-i", "eth0", "-t", "4", "-T", "2", "-s", &hook,
-        ],
-    );
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let leased = said
-        .split("lease of ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_default()
-        .to_string();
+    // In the foreground, to renew at T1 (10 s), then stopped.
+    let (leased, said) = lab.udhcpc(&client, 16, &["-f", "-t", "4", "-T", "2", "-s", &hook]);
+    let leased = leased.map(|a| a.to_string()).unwrap_or_default();
     let log = log(lab);
     // The renewal came (not through the relay), else the test proves nothing.
     let asked = format!("DHCPREQUEST for {leased} from {MAC} via br0");
@@ -90,13 +75,9 @@ fn charruad(stash: &str) -> (String, bool, String) {
 }
 
 fn dhcpd(stash: &str) -> (String, bool, String) {
-    let mut lab = Lab::new();
-    std::fs::write(lab.path("dhcpd.conf"), config(stash)).unwrap();
-    std::fs::write(lab.path("leases"), "").unwrap();
-    let dhcpd = lab.start_dhcpd();
-    let result = lease_and_renew(&mut lab, |lab| lab::read(&lab.path("dhcpd.log")));
-    lab.stop_dhcpd(dhcpd);
-    result
+    Lab::new().with_dhcpd(&config(stash), |lab| {
+        lease_and_renew(lab, |lab| lab::read(&lab.path("dhcpd.log")))
+    })
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 use charrua_conf::{parse_config, NoIncludes};
 use charrua_server::config::Match;
 use charrua_wire::OptionCode;
-use common::{ip, lower, settings_for};
+use common::{ip, lower, lower_warned, settings_for};
 
 /// The PXE idiom (Foreman, MAAS, Cobbler, LTSP): `if`/`elsif`/`else` chosen per request, as
 /// dhcpd chooses (common/execute.c), with what a branch sets laid over the scope's settings.
@@ -241,16 +241,10 @@ fn on_statements_are_lowered_per_event_with_what_is_not_run_warned() {
                   }\n\
                   on expiry;\n\
                 }\n";
-    let lowered = parse_config("on.conf", text.to_string(), &mut NoIncludes);
-    let config = lowered.config.as_ref().expect("accepted");
-    let warnings: Vec<&str> = lowered
-        .diagnostics
-        .iter()
-        .map(|d| d.message.as_str())
-        .collect();
+    let (config, warnings) = lower_warned(text);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("'unset'"), "{warnings:?}");
-    let settings = settings_for(config, &[]);
+    let settings = settings_for(&config, &[]);
     let commit = settings.on_commit.expect("the subnet's on commit");
     assert!(matches!(&commit[0], Action::Set(name, _) if name == "ip"));
     assert!(matches!(&commit[1], Action::If(branches) if branches.len() == 3));
@@ -273,17 +267,11 @@ fn config_option_is_read_in_on_statements_only() {
                   if config-option domain-name = \"lab.example\" { filename \"x\"; }\n\
                   on commit { execute(\"/bin/x\", config-option domain-name); }\n\
                 }\n";
-    let lowered = parse_config("config-option.conf", text.to_string(), &mut NoIncludes);
-    let config = lowered.config.as_ref().expect("accepted");
-    let warnings: Vec<&str> = lowered
-        .diagnostics
-        .iter()
-        .map(|d| d.message.as_str())
-        .collect();
+    let (config, warnings) = lower_warned(text);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("config-option"), "{warnings:?}");
     assert!(config.subnets[0].params.statements.is_empty());
-    let commit = settings_for(config, &[]).on_commit.expect("on commit");
+    let commit = settings_for(&config, &[]).on_commit.expect("on commit");
     assert!(matches!(
         &commit[..],
         [Action::Execute(_, args)] if args == &[Expr::ConfigOption(OptionCode::DOMAIN_NAME)]

@@ -420,6 +420,17 @@ impl Lab {
         dhcpd
     }
 
+    /// Runs ISC dhcpd on `config` with an empty lease file for as long as `play` takes (see
+    /// [`Lab::start_dhcpd`]), and returns what `play` did.
+    pub fn with_dhcpd<T>(&mut self, config: &str, play: impl FnOnce(&mut Self) -> T) -> T {
+        std::fs::write(self.path("dhcpd.conf"), config).unwrap();
+        std::fs::write(self.path("leases"), "").unwrap();
+        let dhcpd = self.start_dhcpd();
+        let done = play(self);
+        self.stop_dhcpd(dhcpd);
+        done
+    }
+
     /// Stops dhcpd with SIGTERM, as an init script does, and waits for it.
     pub fn stop_dhcpd(&self, mut dhcpd: Reap) {
         let pid = nix::unistd::Pid::from_raw(i32::try_from(dhcpd.0.id()).unwrap());
@@ -485,11 +496,22 @@ impl Lab {
         script: &str,
         extra: &[&str],
     ) -> (Option<std::net::Ipv4Addr>, String) {
-        let mut args = vec![
-            "udhcpc", "-i", "eth0", "-n", "-q", "-t", "6", "-T", "2", "-s", script,
-        ];
+        let mut args = vec!["-n", "-q", "-t", "6", "-T", "2", "-s", script];
         args.extend_from_slice(extra);
-        let out = self.exec(ns, 60, &args);
+        self.udhcpc(ns, 60, &args)
+    }
+
+    /// Runs busybox udhcpc on `eth0` in `ns` with `args`, for at most `timeout` seconds: the
+    /// last address it obtained, if any, and what it printed on both outputs.
+    pub fn udhcpc(
+        &self,
+        ns: &str,
+        timeout: u32,
+        args: &[&str],
+    ) -> (Option<std::net::Ipv4Addr>, String) {
+        let mut all = vec!["udhcpc", "-i", "eth0"];
+        all.extend_from_slice(args);
+        let out = self.exec(ns, timeout, &all);
         let said = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),

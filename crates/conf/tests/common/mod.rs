@@ -20,6 +20,20 @@ pub fn lower(text: &str) -> Config {
         .unwrap_or_else(|| panic!("{}", rendered.join("\n")))
 }
 
+/// `text` lowered, and the messages of its diagnostics (warnings, as it was accepted).
+pub fn lower_warned(text: &str) -> (Config, Vec<String>) {
+    let lowered = parse_config("test.conf", text.to_string(), &mut NoIncludes);
+    let messages = lowered
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    let config = lowered
+        .config
+        .unwrap_or_else(|| panic!("refused: {messages:?}"));
+    (config, messages)
+}
+
 /// The settings `config` gives, on its first subnet, a request carrying `options`: its classes
 /// and variables found as the server finds them.
 pub fn settings_for(config: &Config, options: &[(u8, &[u8])]) -> charrua_server::config::Params {
