@@ -256,22 +256,28 @@ fn on_statements_are_lowered_per_event_with_what_is_not_run_warned() {
     assert_eq!(settings.on_expiry, Some(Vec::new()));
 }
 
-/// `config-option` reads the client's options where dhcpd's are complete, in `on` bodies; in a
-/// scope's statements, where dhcpd reads what is set so far, it is not evaluated yet (warned,
-/// the chain left out).
+/// `config-option` reads the options gathered for the client so far, as dhcpd runs the scopes
+/// from the outermost in (server/dhcp.c `ack_lease`): the global scope's statements see the
+/// global options only, a subnet's its own over them; `on commit` sees them all.
 #[test]
-fn config_option_is_read_in_on_statements_only() {
+fn config_option_reads_the_options_gathered_from_the_outermost_scope_in() {
     use charrua_server::config::{Action, Expr};
-    let text = "subnet 198.18.0.0 netmask 255.255.255.0 {\n\
-                  option domain-name \"lab.example\";\n\
-                  if config-option domain-name = \"lab.example\" { filename \"x\"; }\n\
-                  on commit { execute(\"/bin/x\", config-option domain-name); }\n\
-                }\n";
-    let (config, warnings) = lower_warned(text);
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("config-option"), "{warnings:?}");
-    assert!(config.subnets[0].params.statements.is_empty());
-    let commit = settings_for(&config, &[]).on_commit.expect("on commit");
+    let config = lower(
+        r#"option domain-name "outer";
+           if config-option domain-name = "outer" { filename "global-saw-outer"; }
+           subnet 198.18.0.0 netmask 255.255.255.0 {
+             option domain-name "sub";
+             if config-option domain-name = "sub" { server-name "subnet-saw-sub"; }
+             on commit { execute("/bin/x", config-option domain-name); }
+           }"#,
+    );
+    let settings = settings_for(&config, &[]);
+    assert_eq!(settings.filename.as_deref(), Some(&b"global-saw-outer"[..]));
+    assert_eq!(
+        settings.server_name.as_deref(),
+        Some(&b"subnet-saw-sub"[..])
+    );
+    let commit = settings.on_commit.expect("on commit");
     assert!(matches!(
         &commit[..],
         [Action::Execute(_, args)] if args == &[Expr::ConfigOption(OptionCode::DOMAIN_NAME)]

@@ -45,37 +45,6 @@ enum Code {
 /// A number where dhcpd reads data: one octet (common/parse.c `parse_cshl` reads it in hex, so
 /// only a single digit means the same in both readings).
 pub(super) fn data(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
-    outside_on(e)?;
-    data_any(e, definitions)
-}
-
-/// `config-option NAME` reads the options dhcpd has gathered for the client so far; charruad
-/// knows them whole only where dhcpd's are whole, in `on` statements (see [`on_lower`]).
-fn outside_on(e: &Parsed) -> Result<(), String> {
-    if super::expr::reads_config_options(e) {
-        return Err("config-option outside an `on` statement".into());
-    }
-    Ok(())
-}
-
-/// [`lower`] in an `on` statement, where `config-option` is evaluated: dhcpd runs `on commit`
-/// with the client's options complete (server/dhcp.c `ack_lease`), as charruad does.
-pub(super) fn on_lower(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
-    lower_any(e, definitions)
-}
-
-/// [`data`] in an `on` statement.
-pub(super) fn on_data(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
-    data_any(e, definitions)
-}
-
-/// [`condition`] in an `on` statement.
-pub(super) fn on_condition(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
-    boolean(e)?;
-    lower_any(e, definitions)
-}
-
-fn data_any(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
     match e {
         Parsed::Number(n @ 0..=9) => Ok(Expr::Const(vec![*n as u8])),
         Parsed::Number(n) => Err(format!("the number {n} read as data")),
@@ -83,9 +52,9 @@ fn data_any(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
         // word is a variable (dhcpd's lexer reads it as a name).
         Parsed::Variable(word) if word.len() <= 2 => match u8::from_str_radix(word, 16) {
             Ok(octet) => Ok(Expr::Const(vec![octet])),
-            Err(_) => lower_any(e, definitions),
+            Err(_) => lower(e, definitions),
         },
-        _ => lower_any(e, definitions),
+        _ => lower(e, definitions),
     }
 }
 
@@ -98,13 +67,8 @@ fn width(e: Option<&Parsed>) -> Result<u8, String> {
 
 /// `e` as the server evaluates it, or what in it has no equivalent.
 pub(super) fn lower(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
-    outside_on(e)?;
-    lower_any(e, definitions)
-}
-
-fn lower_any(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
-    let go = |e: &Parsed| lower_any(e, definitions);
-    let data = |e: &Parsed| data_any(e, definitions);
+    let go = |e: &Parsed| lower(e, definitions);
+    let data = |e: &Parsed| data(e, definitions);
     Ok(match e {
         Parsed::Option(name) => match option(name, definitions)? {
             Code::Dhcp(code) => Expr::Option(code),
@@ -159,8 +123,8 @@ fn lower_any(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
 }
 
 fn call(name: &str, args: &[Parsed], definitions: &Definitions) -> Result<Expr, String> {
-    let go = |e: &Parsed| lower_any(e, definitions).map(boxed);
-    let data = |e: &Parsed| data_any(e, definitions).map(boxed);
+    let go = |e: &Parsed| lower(e, definitions).map(boxed);
+    let data = |e: &Parsed| data(e, definitions).map(boxed);
     let arg = |i: usize| {
         args.get(i)
             .ok_or_else(|| format!("{name}: missing argument"))
@@ -212,13 +176,8 @@ fn call(name: &str, args: &[Parsed], definitions: &Definitions) -> Result<Expr, 
 
 /// `e`, a condition, lowered; for the caller's warning, what stops it.
 pub(super) fn condition(e: &Parsed, definitions: &Definitions) -> Result<Expr, String> {
-    boolean(e)?;
-    lower(e, definitions)
-}
-
-fn boolean(e: &Parsed) -> Result<(), String> {
     if e.kind() != Kind::Boolean && e.kind() != Kind::Any {
         return Err("a condition that is not boolean".into());
     }
-    Ok(())
+    lower(e, definitions)
 }

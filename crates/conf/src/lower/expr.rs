@@ -475,15 +475,6 @@ fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
     }
 }
 
-/// Whether an expression reads `config-option NAME`.
-pub(crate) fn reads_config_options(e: &Expr) -> bool {
-    let mut found = false;
-    visit(e, &mut |e| {
-        found |= matches!(e, Expr::Call(f, _) if f == "config-option");
-    });
-    found
-}
-
 /// The classes an expression's `check "CLASS"` terms name.
 pub(crate) fn checked_classes(e: &Expr) -> Vec<String> {
     let mut out = Vec::new();

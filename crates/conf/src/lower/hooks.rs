@@ -12,10 +12,6 @@ use crate::lexer::TokenKind;
 use crate::source::Diagnostic;
 use crate::syntax::Statement;
 
-/// A lowering of a parsed expression (see [`conditions`]).
-type Lowering =
-    fn(&expr::Expr, &super::options::Definitions) -> Result<charrua_server::config::Expr, String>;
-
 impl Lowerer<'_> {
     /// An `on` statement (already checked as dhcpd checks it): its body set for each event it
     /// names in `params`, replacing what an outer scope set for that event, as dhcpd's lease
@@ -94,7 +90,7 @@ impl Lowerer<'_> {
         out
     }
 
-    /// One statement of an `on` body (or, `on` empty, a `log` or `execute` of a scope): `Ok(None)` for a
+    /// One statement of an `on` body (or a `log` or `execute` of a scope): `Ok(None)` for a
     /// kind charruad does not run, `Err` with what is not evaluated for one whose expression it
     /// cannot evaluate.
     pub(super) fn action(
@@ -106,25 +102,11 @@ impl Lowerer<'_> {
         let w = &st.words;
         let parse =
             |tokens, kind| expr::parse(tokens, st.span, kind).map_err(|d: Diagnostic| d.message);
-        // In an `on` body, `config-option` reads the client's options, complete there.
-        let (lower, data, condition) = if on.is_empty() {
-            (
-                conditions::lower as Lowering,
-                conditions::data as Lowering,
-                conditions::condition as Lowering,
-            )
-        } else {
-            (
-                conditions::on_lower as Lowering,
-                conditions::on_data as Lowering,
-                conditions::on_condition as Lowering,
-            )
-        };
         Ok(Some(match keyword {
             "set" => {
                 let name = w.get(1).map(|t| t.text.clone()).unwrap_or_default();
                 let value = parse(w.get(3..).unwrap_or_default(), expr::Kind::Any)?;
-                Action::Set(name, lower(&value, &self.definitions)?)
+                Action::Set(name, conditions::lower(&value, &self.definitions)?)
             }
             "log" => {
                 let args =
@@ -135,7 +117,7 @@ impl Lowerer<'_> {
                     _ => return Ok(None),
                 };
                 let message = parse(message, expr::Kind::Data)?;
-                Action::Log(priority, data(&message, &self.definitions)?)
+                Action::Log(priority, conditions::data(&message, &self.definitions)?)
             }
             "execute" => {
                 let args =
@@ -149,7 +131,7 @@ impl Lowerer<'_> {
                 let program = String::from_utf8_lossy(&program.bytes).into_owned();
                 let args = rest
                     .iter()
-                    .map(|a| data(&parse(a, expr::Kind::Data)?, &self.definitions))
+                    .map(|a| conditions::data(&parse(a, expr::Kind::Data)?, &self.definitions))
                     .collect::<Result<Vec<_>, String>>()?;
                 Action::Execute(program, args)
             }
@@ -163,7 +145,7 @@ impl Lowerer<'_> {
                     None
                 } else {
                     let parsed = parse(w.get(skip..).unwrap_or_default(), expr::Kind::Boolean)?;
-                    Some(condition(&parsed, &self.definitions)?)
+                    Some(conditions::condition(&parsed, &self.definitions)?)
                 };
                 let body = self.actions(st.block.as_deref().unwrap_or_default(), on);
                 Action::If(vec![(condition, body)])

@@ -547,12 +547,15 @@ impl ConfigBuilder {
             classes,
             hosts_by_hardware: HashMap::new(),
             hosts_by_client_id: HashMap::new(),
+            reads_config_options: false,
             lease_hostnames: BTreeMap::new(),
             #[cfg(feature = "defects")]
             defects: super::Defects::default(),
         };
         validate_addresses(&config)?;
         index_hosts(&mut config)?;
+        let reads = config.all_params().any(Params::reads_config_options);
+        config.reads_config_options = reads;
         Ok(config)
     }
 }

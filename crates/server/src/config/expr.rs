@@ -230,6 +230,36 @@ pub enum Datum {
 }
 
 impl Expr {
+    /// The expressions directly inside this one.
+    fn inner(&self) -> Vec<&Self> {
+        match self {
+            Self::Substring(a, b, c) => vec![a, b, c],
+            Self::BinaryToAscii(a, b, c, d) => vec![a, b, c, d],
+            Self::Suffix(a, b)
+            | Self::Concat(a, b)
+            | Self::Packet(a, b)
+            | Self::Arithmetic(_, a, b)
+            | Self::Equal(a, b)
+            | Self::And(a, b)
+            | Self::Or(a, b)
+            | Self::Reverse(a, b) => vec![a, b],
+            Self::Lcase(a)
+            | Self::Ucase(a)
+            | Self::EncodeInt(a, _)
+            | Self::ExtractInt(a, _)
+            | Self::Not(a) => vec![a],
+            Self::PickFirst(all) => all.iter().collect(),
+            Self::Regex(a, pattern) => vec![a, &pattern.source],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether this expression, or one inside it, reads `config-option`.
+    pub fn reads_config_options(&self) -> bool {
+        matches!(self, Self::ConfigOption(_))
+            || self.inner().into_iter().any(Self::reads_config_options)
+    }
+
     /// The value at `request`, or nothing (dhcpd's NULL).
     pub fn evaluate(&self, request: &Request<'_>) -> Option<Datum> {
         match self {

@@ -45,6 +45,20 @@ pub enum Action {
     If(Vec<(Option<Expr>, Vec<Self>)>),
 }
 
+impl Action {
+    /// Whether an expression of this statement, or of one inside it, reads `config-option`.
+    pub fn reads_config_options(&self) -> bool {
+        match self {
+            Self::Set(_, e) | Self::Log(_, e) => e.reads_config_options(),
+            Self::Execute(_, args) => args.iter().any(Expr::reads_config_options),
+            Self::If(branches) => branches.iter().any(|(condition, body)| {
+                condition.as_ref().is_some_and(Expr::reads_config_options)
+                    || body.iter().any(Self::reads_config_options)
+            }),
+        }
+    }
+}
+
 /// What running an `on` body asks of the daemon.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {

@@ -26,6 +26,8 @@ pub use hooks::{
 };
 pub use params::{Params, SiteSpace, Statement};
 
+use charrua_wire::Options;
+
 use crate::net::Ipv4Net;
 
 /// Index of a shared network in [`Config::networks`].
@@ -177,6 +179,9 @@ pub struct Config {
     pub classes: Vec<Class>,
     hosts_by_hardware: HashMap<(u8, Vec<u8>), Vec<HostId>>,
     hosts_by_client_id: HashMap<Vec<u8>, Vec<HostId>>,
+    /// A scope's statements read `config-option` (found when the configuration is built):
+    /// scopes are then run from the outermost in, each reading the options gathered so far.
+    reads_config_options: bool,
     /// Host names of pool addresses, for `get-lease-hostnames`: looked up by whoever runs the
     /// server (the core does no I/O) for the addresses [`Config::lease_hostname_addresses`]
     /// gives, and set here.
@@ -358,8 +363,72 @@ impl Config {
         host: Option<HostId>,
         request: &'a Request<'a>,
     ) -> impl Iterator<Item = Cow<'a, Params>> + 'a {
-        self.own_scopes(Some(subnet), pool, classes, host)
-            .map(move |p| p.evaluated(request))
+        let lazy = (!self.reads_config_options).then(|| {
+            self.own_scopes(Some(subnet), pool, classes, host)
+                .map(move |p| p.evaluated(request))
+        });
+        let gathered = self.reads_config_options.then(|| {
+            self.gathered_scopes(subnet, pool, classes, host, request)
+                .into_iter()
+        });
+        lazy.into_iter()
+            .flatten()
+            .chain(gathered.into_iter().flatten())
+    }
+
+    /// [`Config::scopes`] where statements read `config-option`: dhcpd runs the scopes'
+    /// statements from the outermost in, into the options of the reply, which `config-option`
+    /// reads (server/dhcp.c `ack_lease`, common/tree.c): each scope's statements read the
+    /// options of the scopes outside it, as they ran, and its own.
+    fn gathered_scopes<'a>(
+        &'a self,
+        subnet: SubnetId,
+        pool: Option<PoolId>,
+        classes: &'a [ClassId],
+        host: Option<HostId>,
+        request: &Request<'_>,
+    ) -> Vec<Cow<'a, Params>> {
+        let mut gathered = Options::new();
+        let mut evaluated: Vec<Cow<'a, Params>> = self
+            .own_scopes(Some(subnet), pool, classes, host)
+            .rev()
+            .map(|scope| {
+                gather(&mut gathered, &scope.options);
+                let now = Request {
+                    configured: Some(&gathered),
+                    ..*request
+                };
+                let done: Params = scope.evaluated(&now).into_owned();
+                gather(&mut gathered, &done.options);
+                Cow::Owned(done)
+            })
+            .collect();
+        evaluated.reverse();
+        evaluated
+    }
+
+    /// Runs `each` on the client's scopes from the outermost in, with `request` reading with
+    /// `config-option` the options of that scope and of those outside it (their own; the
+    /// options their statements set are gathered by [`Config::params_for`] only).
+    fn outermost_first<'a>(
+        &'a self,
+        own: impl DoubleEndedIterator<Item = &'a Params>,
+        request: &Request<'_>,
+        mut each: impl FnMut(&'a Params, &Request<'_>),
+    ) {
+        if !self.reads_config_options {
+            own.rev().for_each(|scope| each(scope, request));
+            return;
+        }
+        let mut gathered = Options::new();
+        for scope in own.rev() {
+            gather(&mut gathered, &scope.options);
+            let now = Request {
+                configured: Some(&gathered),
+                ..*request
+            };
+            each(scope, &now);
+        }
     }
 
     /// What the `log` and `execute` statements of a client's scopes ask for `request`, from the
@@ -374,9 +443,8 @@ impl Config {
         request: &Request<'_>,
     ) -> Vec<Effect> {
         let mut effects = Vec::new();
-        for scope in self.own_scopes(subnet, pool, classes, host).rev() {
-            scope.effects(request, &mut effects);
-        }
+        let own = self.own_scopes(subnet, pool, classes, host);
+        self.outermost_first(own, request, |scope, now| scope.effects(now, &mut effects));
         effects
     }
 
@@ -391,9 +459,8 @@ impl Config {
         request: &Request<'_>,
     ) -> Vec<(String, Datum)> {
         let mut variables = Vec::new();
-        for scope in self.own_scopes(subnet, None, classes, host).rev() {
-            scope.bind(request, &mut variables);
-        }
+        let own = self.own_scopes(subnet, None, classes, host);
+        self.outermost_first(own, request, |scope, now| scope.bind(now, &mut variables));
         variables
     }
 
@@ -428,6 +495,16 @@ impl Config {
         params
     }
 
+    /// The settings of every scope: global, shared networks, subnets, pools, hosts, classes.
+    fn all_params(&self) -> impl Iterator<Item = &Params> {
+        std::iter::once(&self.global)
+            .chain(self.networks.iter().map(|n| &n.params))
+            .chain(self.subnets.iter().map(|s| &s.params))
+            .chain(self.pools.iter().map(|p| &p.params))
+            .chain(self.hosts.iter().map(|h| &h.params))
+            .chain(self.classes.iter().map(|c| &c.params))
+    }
+
     /// The classes `request` belongs to, in declaration order.
     pub fn classes_of(&self, request: &Request<'_>) -> Vec<ClassId> {
         self.classes
@@ -436,6 +513,13 @@ impl Config {
             .filter(|(_, c)| c.condition.matches(request))
             .map(|(i, _)| ClassId(i as u32))
             .collect()
+    }
+}
+
+/// Lays `options` over `gathered`.
+fn gather(gathered: &mut Options, options: &Options) {
+    for (code, value) in options.iter() {
+        gathered.insert(code, value);
     }
 }
 

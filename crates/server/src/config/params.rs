@@ -338,6 +338,20 @@ impl Params {
         }
     }
 
+    /// Whether a statement this scope runs per request reads `config-option` (its `on`
+    /// statements aside: they are given the options whole).
+    pub fn reads_config_options(&self) -> bool {
+        self.statements.iter().any(|statement| match statement {
+            Statement::If(branches) => branches.iter().any(|(condition, settings)| {
+                condition.as_ref().is_some_and(Expr::reads_config_options)
+                    || settings.reads_config_options()
+            }),
+            Statement::Set(settings) => settings.reads_config_options(),
+            Statement::Option(_, e) | Statement::Variable(_, e) => e.reads_config_options(),
+            Statement::Effect(action) => action.reads_config_options(),
+        })
+    }
+
     /// Sets option `code` to `value`.
     pub fn set_option(&mut self, code: OptionCode, value: &Value) {
         self.options.insert_value(code, value);
