@@ -91,7 +91,7 @@ fn each_spawned_subclass_holds_its_limit_and_no_more() {
     }
     assert!(lease_on(&mut h, mac(7), b"uplink").is_err());
     assert_eq!(
-        h.db.get(first).and_then(|l| l.billing.clone()),
+        h.db.get(first).and_then(|l| l.billing.as_deref().cloned()),
         Billing::new("per-port", Some(b"port-1"))
     );
     // A client already billed renews within the limit.
@@ -142,7 +142,10 @@ fn fixed_addresses_and_clients_outside_limited_classes_are_not_billed() {
     // Not relayed: no circuit, not in the class.
     for n in 1..5 {
         let addr = dora(&mut h, mac(n));
-        assert_eq!(h.db.get(addr).and_then(|l| l.billing.clone()), None);
+        assert_eq!(
+            h.db.get(addr).and_then(|l| l.billing.as_deref().cloned()),
+            None
+        );
     }
     // Everyone in one class of one lease: the host with a fixed address is not billed.
     let config = builder()
@@ -158,7 +161,7 @@ fn fixed_addresses_and_clients_outside_limited_classes_are_not_billed() {
     let mut h = Harness::new(config);
     let addr = dora(&mut h, mac(1));
     assert_eq!(
-        h.db.get(addr).and_then(|l| l.billing.clone()),
+        h.db.get(addr).and_then(|l| l.billing.as_deref().cloned()),
         Billing::new("everyone", None)
     );
     assert_eq!(

@@ -159,7 +159,7 @@ pub fn encode(change: &LeaseChange, out: &mut Vec<u8>) -> Result<(), UnwritableC
             }
             let trailer = variables(&lease.variables, extended, out).and_then(|()| {
                 if extended {
-                    account(lease.billing.as_ref(), out)?;
+                    account(lease.billing.as_deref(), out)?;
                     agent_options(lease.agent_options.as_deref(), out)?;
                 }
                 Ok(())
@@ -395,7 +395,10 @@ pub fn decode(data: &[u8]) -> Result<(LeaseChange, usize), RecordError> {
             };
             let variables = read_variables(&mut r, extended)?;
             let (billing, agent_options) = if extended {
-                (read_account(&mut r)?, read_agent_options(&mut r)?)
+                (
+                    read_account(&mut r)?.map(Box::new),
+                    read_agent_options(&mut r)?,
+                )
             } else {
                 (None, None)
             };

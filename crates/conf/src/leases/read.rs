@@ -419,7 +419,7 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
         hardware,
         variables,
         // Only a binding is billed (dhcpd writes the billing of a lease that has not ended).
-        billing: billing.filter(|_| state == LeaseState::Bound),
+        billing: billing.filter(|_| state == LeaseState::Bound).map(Box::new),
         // dhcpd drops them when a lease ends (server/mdb.c "client-specific bindings").
         agent_options: (state == LeaseState::Bound && !agent_options.is_empty())
             .then(|| agent_options.into_boxed_slice()),

@@ -135,7 +135,7 @@ pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
     }
     if let Some(account) = lease
         .billing
-        .as_ref()
+        .as_deref()
         .filter(|_| lease.state == LeaseState::Bound)
     {
         billing(out, account);

@@ -47,7 +47,7 @@ pub(crate) fn account(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Option<Billin
         .db
         .get(addr)
         .filter(|l| l.is_bound_to(&ctx.client, ctx.now))
-        .and_then(|l| l.billing.as_ref());
+        .and_then(|l| l.billing.as_deref());
     if let Some(current) = current {
         if accounts.iter().any(|(a, _)| a.as_ref() == Some(current)) {
             return Ok(Some(current.clone()));

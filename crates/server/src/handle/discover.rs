@@ -62,7 +62,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
                 hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
                 variables: ctx.kept_variables(addr, &ran),
                 // An offer bills nothing (dhcpd unbills it at once); a rapid commit binds.
-                billing: if rapid { billing } else { None },
+                billing: if rapid { billing.map(Box::new) } else { None },
                 agent_options: ctx.stash_agent_options(addr, &params),
             };
             changes.push(LeaseChange::Set(lease));

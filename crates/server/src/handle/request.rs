@@ -168,7 +168,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Outcome, IgnoreRe
     let billing = billing::account(ctx, addr)?;
     // A binding billed elsewhere is written anew (server/dhcp.c: a billing change negates reuse).
     let reuse = reused(ctx, addr, &params)
-        .filter(|_| ctx.db.get(addr).and_then(|l| l.billing.as_ref()) == billing.as_ref());
+        .filter(|_| ctx.db.get(addr).and_then(|l| l.billing.as_deref()) == billing.as_ref());
     let lease_time =
         reuse.unwrap_or_else(|| times::lease_time(&params, ctx.msg.options.lease_time(), None));
     let mut changes = if params.one_lease_per_client == Some(true) {
@@ -187,7 +187,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Outcome, IgnoreRe
             hostname: names::client_hostname(ctx.msg),
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
             variables: ctx.kept_variables(addr, &ran),
-            billing,
+            billing: billing.map(Box::new),
             agent_options: ctx.stash_agent_options(addr, &params),
         };
         changes.push(LeaseChange::Set(lease));

@@ -177,7 +177,7 @@ impl LeaseDb {
     /// Records `lease` in the free sets and the expiry index as taken, or as reusable.
     fn track(&mut self, lease: &Lease, add: bool) {
         let a = u32::from(lease.address);
-        if let Some(account) = lease.billing.as_ref() {
+        if let Some(account) = lease.billing.as_deref() {
             if lease.state == LeaseState::Bound {
                 self.bill(account, a, add);
             }
@@ -370,7 +370,7 @@ mod tests {
         let mut db = LeaseDb::new(&config());
         let account = Billing::new("phones", Some(b"port-1")).unwrap();
         let billed = |last, client, state, ends| Lease {
-            billing: Some(account.clone()),
+            billing: Some(Box::new(account.clone())),
             ..lease(last, client, state, ends)
         };
         db.apply(&LeaseChange::Set(billed(10, 1, LeaseState::Bound, 100)));

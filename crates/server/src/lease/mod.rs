@@ -165,8 +165,9 @@ pub struct Lease {
     /// for its `on release` and `on expiry` statements (dhcpd keeps them in the lease's scope
     /// and writes them as `set NAME = VALUE;`, server/db.c `write_binding_scope`).
     pub variables: Vec<(String, Datum)>,
-    /// The class account the binding is billed to (see [`Billing`]).
-    pub billing: Option<Billing>,
+    /// The class account the binding is billed to (see [`Billing`]); boxed, as few leases
+    /// have one.
+    pub billing: Option<Box<Billing>>,
     /// The relay agent information (option 82) of the request that made the binding, kept for
     /// its renewals sent without the relay (ISC `stash-agent-options`; dhcpd.leases
     /// `option agent.NAME VALUE;`).

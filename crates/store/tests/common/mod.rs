@@ -62,7 +62,8 @@ pub fn lease(slot: u8, client: u8, state: LeaseState, starts: u64) -> Lease {
             5 if state == LeaseState::Bound => Billing::new("per port", Some(b"port 1/1")),
             9 if state == LeaseState::Bound => Billing::new("per mac", Some(&[1, 0, 0x5e, client])),
             _ => None,
-        },
+        }
+        .map(Box::new),
         // Bindings of clients 2, 6, 10, ... came through a relay: circuit and remote id (one
         // printable, one not), an agent-id address, a DOCSIS class, an unnamed sub-option.
         agent_options: (client % 4 == 2 && state == LeaseState::Bound).then(|| {
