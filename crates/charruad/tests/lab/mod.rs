@@ -8,6 +8,13 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+mod clients;
+mod peers;
+
+// Each test file takes what it uses of the lab.
+#[allow(unused_imports)]
+pub use clients::udp_from;
+
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 fn run(args: &[&str]) {
@@ -62,39 +69,6 @@ pub fn have(tool: &str) -> bool {
         eprintln!("SKIP: {tool} is not installed");
     }
     found
-}
-
-/// Sends `datagrams` to `to` from the client port (the server port plus one: 68 for 67) inside
-/// namespace `ns` (a thread enters it), and waits up to 5 s for one reply when `reply` is set
-/// (`None` if none came).
-pub fn udp_from(
-    ns: &str,
-    datagrams: Vec<Vec<u8>>,
-    to: &str,
-    reply: bool,
-) -> Option<(Vec<u8>, std::net::SocketAddr)> {
-    let (ns, to) = (ns.to_string(), to.to_string());
-    std::thread::spawn(move || {
-        let netns = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
-        nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-        let server_port: u16 = to.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap();
-        let socket = std::net::UdpSocket::bind(("0.0.0.0", server_port + 1)).unwrap();
-        socket.set_broadcast(true).unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        for datagram in &datagrams {
-            socket.send_to(datagram, &to).unwrap();
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        reply.then(|| {
-            let mut buf = [0u8; 1500];
-            let (n, from) = socket.recv_from(&mut buf).ok()?;
-            Some((buf[..n].to_vec(), from))
-        })?
-    })
-    .join()
-    .unwrap()
 }
 
 pub struct Lab {
@@ -175,48 +149,6 @@ impl Lab {
             &["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"],
         );
         ns
-    }
-
-    /// A relay agent between the server's link and a client link of its own: namespace `relay`
-    /// (198.18.0.2 on the bridge, 198.19.0.1 on `dn0`, forwarding) runs ISC dhcrelay adding
-    /// option 82 (its circuit id is `dn0`); namespace `client` has `eth0` on `dn0`'s link; the
-    /// server routes 198.19.0.0/24 through the relay. Returns the relay's namespace, the
-    /// client's, and dhcrelay (logging to `dhcrelay.log`), stopped on drop. `before_relay`
-    /// runs in the relay's namespace before dhcrelay starts (a capture, say).
-    pub fn behind_dhcrelay(&mut self, before_relay: impl FnOnce(&str)) -> (String, String, Reap) {
-        let relay = self.client("02:00:00:00:0f:01");
-        let client = self.namespace("cl");
-        self.link(&relay, "dn0", &client, "eth0");
-        for args in [
-            ["addr", "add", "198.18.0.2/24", "dev", "eth0"],
-            ["addr", "add", "198.19.0.1/24", "dev", "dn0"],
-        ] {
-            let mut all = vec!["ip", "-n", relay.as_str()];
-            all.extend_from_slice(&args);
-            run(&all);
-        }
-        run(&[
-            "ip",
-            "netns",
-            "exec",
-            &relay,
-            "sysctl",
-            "-qw",
-            "net.ipv4.ip_forward=1",
-        ]);
-        self.in_server(&["ip", "route", "add", "198.19.0.0/24", "via", "198.18.0.2"]);
-        before_relay(&relay);
-        let dhcrelay = Reap(
-            Command::new("ip")
-                .args(["netns", "exec", &relay, "dhcrelay", "-d", "-q", "-4", "-a"])
-                .args(["-id", "dn0", "-iu", "eth0", "198.18.0.1"])
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(self.path("dhcrelay.log")).unwrap())
-                .spawn()
-                .unwrap(),
-        );
-        std::thread::sleep(Duration::from_millis(500));
-        (relay, client, dhcrelay)
     }
 
     /// An empty namespace, removed on drop.
@@ -362,30 +294,6 @@ impl Lab {
         panic!("charruad did not start:\n{}", self.log());
     }
 
-    /// ISC dhclient in `ns`, with a hook that logs every call (reason and environment) to
-    /// `dhclient.env` and configures the address it is given on eth0 (so that a RELEASE can be
-    /// unicast from it), its lease and pid files in the lab directory.
-    pub fn dhclient(&self, ns: &str) -> Dhclient {
-        let env = self.path("dhclient.env");
-        let hook = self.path("dhclient.sh");
-        std::fs::write(
-            &hook,
-            format!(
-                "#!/bin/sh\n{{ echo \"== $reason\"; env; }} >> {}\ncase \"$reason\" in\n  BOUND|REBOOT|RENEW) ip addr flush dev \"$interface\"; ip addr add \"$new_ip_address/24\" dev \"$interface\";;\n  RELEASE|EXPIRE) ip addr flush dev \"$interface\";;\nesac\n",
-                env.display()
-            ),
-        )
-        .unwrap();
-        Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
-        Dhclient {
-            ns: ns.to_string(),
-            env,
-            hook,
-            lease_file: self.path("dhclient.leases"),
-            pid_file: self.path("dhclient.pid"),
-        }
-    }
-
     /// ISC dhcpd's log, charruad's and the lease file, for a failure message.
     pub fn logs(&self) -> String {
         format!(
@@ -394,49 +302,6 @@ impl Lab {
             self.log(),
             read(&self.path("leases"))
         )
-    }
-
-    /// Starts ISC dhcpd on br0 in the server namespace, on the lab's dhcpd.conf and leases,
-    /// and waits until it serves; it complains about nothing in the lease file it read.
-    pub fn start_dhcpd(&self) -> Reap {
-        let before = read(&self.path("dhcpd.log")).len();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.path("dhcpd.log"))
-            .unwrap();
-        let dhcpd = Reap(self.serve(&["dhcpd", "-4", "-f", "-d"], "dhcpd.pid", &[], log));
-        let since = |lab: &Self| {
-            let all = read(&lab.path("dhcpd.log"));
-            all.get(before..).unwrap_or_default().to_string()
-        };
-        let started = eventually(15, || since(self).contains("Server starting service."));
-        assert!(started, "dhcpd did not start\n{}", self.logs());
-        let said = since(self);
-        assert!(
-            !said.contains("Corrupt") && !said.contains("leases line "),
-            "dhcpd complained about the lease file:\n{said}"
-        );
-        dhcpd
-    }
-
-    /// Runs ISC dhcpd on `config` with an empty lease file for as long as `play` takes (see
-    /// [`Lab::start_dhcpd`]), and returns what `play` did.
-    pub fn with_dhcpd<T>(&mut self, config: &str, play: impl FnOnce(&mut Self) -> T) -> T {
-        std::fs::write(self.path("dhcpd.conf"), config).unwrap();
-        std::fs::write(self.path("leases"), "").unwrap();
-        let dhcpd = self.start_dhcpd();
-        let done = play(self);
-        self.stop_dhcpd(dhcpd);
-        done
-    }
-
-    /// Stops dhcpd with SIGTERM, as an init script does, and waits for it.
-    pub fn stop_dhcpd(&self, mut dhcpd: Reap) {
-        let pid = nix::unistd::Pid::from_raw(i32::try_from(dhcpd.0.id()).unwrap());
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
-        let stopped = eventually(10, || matches!(dhcpd.0.try_wait(), Ok(Some(_))));
-        assert!(stopped, "dhcpd ignored SIGTERM\n{}", self.logs());
     }
 
     pub fn log(&self) -> String {
@@ -482,64 +347,6 @@ impl Lab {
             .unwrap()
     }
 
-    /// Runs busybox udhcpc once in `ns` (`-n -q`, hook `script`): the address it obtained, if
-    /// any, and what it printed.
-    pub fn udhcpc_once(&self, ns: &str, script: &str) -> (Option<std::net::Ipv4Addr>, String) {
-        self.udhcpc_with(ns, script, &[])
-    }
-
-    /// [`Lab::udhcpc_once`] with `extra` arguments (`-r ADDRESS`, `-a`...): the last address it
-    /// obtained, if any, and what it printed on both outputs.
-    pub fn udhcpc_with(
-        &self,
-        ns: &str,
-        script: &str,
-        extra: &[&str],
-    ) -> (Option<std::net::Ipv4Addr>, String) {
-        let mut args = vec!["-n", "-q", "-t", "6", "-T", "2", "-s", script];
-        args.extend_from_slice(extra);
-        self.udhcpc(ns, 60, &args)
-    }
-
-    /// Runs busybox udhcpc on `eth0` in `ns` with `args`, for at most `timeout` seconds: the
-    /// last address it obtained, if any, and what it printed on both outputs.
-    pub fn udhcpc(
-        &self,
-        ns: &str,
-        timeout: u32,
-        args: &[&str],
-    ) -> (Option<std::net::Ipv4Addr>, String) {
-        let mut all = vec!["udhcpc", "-i", "eth0"];
-        all.extend_from_slice(args);
-        let out = self.exec(ns, timeout, &all);
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let ip = said
-            .rfind("lease of ")
-            .and_then(|at| said.get(at + "lease of ".len()..))
-            .and_then(|r| r.split_whitespace().next())
-            .and_then(|a| a.parse().ok());
-        (ip, said)
-    }
-
-    /// Writes a client hook script that appends its arguments and environment to `file`.
-    pub fn hook(&self, name: &str, file: &Path) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(
-            &path,
-            format!(
-                "#!/bin/sh\n{{ echo \"== $*\"; env; }} >> {}\n",
-                file.display()
-            ),
-        )
-        .unwrap();
-        Command::new("chmod").arg("+x").arg(&path).status().unwrap();
-        path
-    }
-
     /// The leases in the store, as `charrua leases list` would print them.
     pub fn leases(&self) -> Vec<charrua_server::Lease> {
         let mut map = std::collections::BTreeMap::new();
@@ -557,53 +364,6 @@ impl Lab {
         )
         .unwrap();
         map.into_values().collect()
-    }
-}
-
-/// ISC dhclient in a namespace (see [`Lab::dhclient`]); stopped by its pid file on drop.
-pub struct Dhclient {
-    ns: String,
-    /// What its hook logged.
-    pub env: PathBuf,
-    hook: PathBuf,
-    lease_file: PathBuf,
-    pid_file: PathBuf,
-}
-
-impl Dhclient {
-    /// Runs `dhclient EXTRA... eth0` (`-1` to get a lease, `-r` to release it, `-x` to stop),
-    /// which must succeed within 40 s.
-    pub fn run(&self, extra: &[&str]) {
-        let out = Command::new("timeout")
-            .args(["40", "ip", "netns", "exec", &self.ns, "dhclient"])
-            .args(extra)
-            .arg("-sf")
-            .arg(&self.hook)
-            .arg("-lf")
-            .arg(&self.lease_file)
-            .arg("-pf")
-            .arg(&self.pid_file)
-            .arg("eth0")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "dhclient {extra:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// What its hook logged so far.
-    pub fn said(&self) -> String {
-        read(&self.env)
-    }
-}
-
-impl Drop for Dhclient {
-    fn drop(&mut self) {
-        if let Ok(pid) = std::fs::read_to_string(&self.pid_file) {
-            let _ = Command::new("kill").arg(pid.trim()).status();
-        }
     }
 }
 
