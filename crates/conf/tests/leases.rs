@@ -160,3 +160,65 @@ fn set_variables_are_the_leases_and_what_does_not_fit_is_kept_as_text() {
     assert_eq!(text.len(), 5, "{text:?}");
     assert!(text.iter().all(|t| t.starts_with("set v")), "{text:?}");
 }
+
+/// A binding's class account and relay agent information are the lease's, written back as
+/// dhcpd writes them; what a released lease's block says of them stays as text, as read, and
+/// gives way to the binding's own when its client is bound again.
+#[test]
+fn billing_and_agent_options_are_a_bindings_and_kept_as_text_otherwise() {
+    let block = |state: &str| {
+        format!(
+            "lease 198.18.0.100 {{\n  starts epoch 1795000000;\n  ends epoch 1795003600;\n  binding state {state};\n  billing subclass \"per-port\" \"eth0/1\";\n  hardware ethernet 02:00:00:00:00:01;\n  option agent.circuit-id \"eth0/1\";\n  option agent.agent-id 198.18.0.2;\n}}\n"
+        )
+    };
+    let bound = read("t.leases", block("active"));
+    assert!(!bound.has_errors(), "{:?}", bound.diagnostics);
+    let charrua_server::LeaseChange::Set(lease) = &bound.changes[0] else {
+        panic!("{:?}", bound.changes);
+    };
+    assert_eq!(
+        lease.billing.as_deref(),
+        charrua_server::Billing::new("per-port", Some(b"eth0/1")).as_ref()
+    );
+    assert_eq!(
+        lease.agent_options.as_deref(),
+        Some(&[1, 6, b'e', b't', b'h', b'0', b'/', b'1', 3, 4, 198, 18, 0, 2][..])
+    );
+    assert!(
+        bound.kept.iter().all(|(_, t)| t.is_empty()),
+        "{:?}",
+        bound.kept
+    );
+    let mut written = String::new();
+    write::block(&mut written, lease, None);
+    for line in [
+        "  billing subclass \"per-port\" \"eth0/1\";",
+        "  option agent.circuit-id \"eth0/1\";",
+        "  option agent.agent-id 198.18.0.2;",
+    ] {
+        assert_eq!(written.matches(line).count(), 1, "{written}");
+    }
+    // Released: the lines stay as text; bound again, the binding's own replace them.
+    let released = read("t.leases", block("released"));
+    let charrua_server::LeaseChange::Set(old) = &released.changes[0] else {
+        panic!("{:?}", released.changes);
+    };
+    assert_eq!(
+        (old.billing.as_ref(), old.agent_options.as_ref()),
+        (None, None)
+    );
+    let kept = released
+        .kept
+        .first()
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default();
+    assert_eq!(kept.lines().count(), 3, "{kept}");
+    let mut rebound = String::new();
+    write::block(&mut rebound, lease, Some(&kept));
+    assert_eq!(rebound.matches("billing subclass").count(), 1, "{rebound}");
+    assert_eq!(
+        rebound.matches("option agent.circuit-id").count(),
+        1,
+        "{rebound}"
+    );
+}

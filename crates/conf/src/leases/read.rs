@@ -297,6 +297,8 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
     let mut variables: Vec<(String, Datum)> = Vec::new();
     let mut billing = None;
     let mut agent_options: Vec<u8> = Vec::new();
+    // Their statements as written, kept as text if the lease is not a binding.
+    let mut binding_only = String::new();
     let mut kept = String::new();
     for st in block {
         let w = &st.words;
@@ -354,13 +356,18 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
             // The class account the lease is billed to; one charrua cannot hold (a name or
             // value over 255 octets) stays as text.
             "billing" => match billing_account(st)? {
-                Some(account) => billing = Some(account),
+                Some(account) => {
+                    billing = Some(account);
+                    write::statement(&mut binding_only, st, 0);
+                }
                 None => write::statement(&mut kept, st, 0),
             },
             // The relay agent information stashed with the lease; a line charrua does not read
             // (another space, a value beyond an option) stays as text.
             "option" => match super::agent::read(st) {
-                Some((code, value)) if super::agent::append(&mut agent_options, code, &value) => {}
+                Some((code, value)) if super::agent::append(&mut agent_options, code, &value) => {
+                    write::statement(&mut binding_only, st, 0);
+                }
                 _ => write::statement(&mut kept, st, 0),
             },
             // What else dhcpd reads in a lease (server/confpars.c parse_lease_declaration):
@@ -409,6 +416,12 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
             ))
         }
     };
+    // A lease that is not a binding has no account nor relay agent information of its own
+    // (dhcpd drops them when a lease ends, server/mdb.c); what such a block says of them is
+    // written back as read.
+    if state != LeaseState::Bound {
+        kept.push_str(&binding_only);
+    }
     let lease = Lease {
         address,
         state,
@@ -418,9 +431,7 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
         hostname,
         hardware,
         variables,
-        // Only a binding is billed (dhcpd writes the billing of a lease that has not ended).
         billing: billing.filter(|_| state == LeaseState::Bound).map(Box::new),
-        // dhcpd drops them when a lease ends (server/mdb.c "client-specific bindings").
         agent_options: (state == LeaseState::Bound && !agent_options.is_empty())
             .then(|| agent_options.into_boxed_slice()),
     };

@@ -169,10 +169,16 @@ pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
     if let Some(raw) = lease.agent_options.as_deref() {
         super::agent::write(out, raw);
     }
+    // What an earlier block said of an account or relay agent information, kept while the
+    // lease was not a binding, gives way to the binding's own.
+    let superseded = |l: &str| {
+        lease.billing.is_some() && l.starts_with("billing ")
+            || lease.agent_options.is_some() && l.starts_with("option agent.")
+    };
     for line in kept
         .unwrap_or_default()
         .lines()
-        .filter(|l| !l.starts_with("binding state "))
+        .filter(|l| !l.starts_with("binding state ") && !superseded(l))
     {
         let _ = writeln!(out, "  {line}");
     }
