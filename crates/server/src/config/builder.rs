@@ -548,6 +548,7 @@ impl ConfigBuilder {
             hosts_by_hardware: HashMap::new(),
             hosts_by_client_id: HashMap::new(),
             reads_config_options: false,
+            has_lease_limits: false,
             lease_hostnames: BTreeMap::new(),
             #[cfg(feature = "defects")]
             defects: super::Defects::default(),
@@ -556,6 +557,7 @@ impl ConfigBuilder {
         index_hosts(&mut config)?;
         let reads = config.all_params().any(Params::reads_config_options);
         config.reads_config_options = reads;
+        config.has_lease_limits = config.classes.iter().any(|c| c.lease_limit.is_some());
         Ok(config)
     }
 }

@@ -182,6 +182,8 @@ pub struct Config {
     /// A scope's statements read `config-option` (found when the configuration is built):
     /// scopes are then run from the outermost in, each reading the options gathered so far.
     reads_config_options: bool,
+    /// A class has a lease limit (see [`Config::has_lease_limits`]).
+    has_lease_limits: bool,
     /// Host names of pool addresses, for `get-lease-hostnames`: looked up by whoever runs the
     /// server (the core does no I/O) for the addresses [`Config::lease_hostname_addresses`]
     /// gives, and set here.
@@ -225,9 +227,10 @@ impl Config {
         self.classes.get(id.0 as usize)
     }
 
-    /// Whether a class limits its members' leases (dhcpd's `have_billing_classes`).
+    /// Whether a class limits its members' leases (dhcpd's `have_billing_classes`; found
+    /// when the configuration is built).
     pub fn has_lease_limits(&self) -> bool {
-        self.classes.iter().any(|c| c.lease_limit.is_some())
+        self.has_lease_limits
     }
 
     /// The host `id`.
