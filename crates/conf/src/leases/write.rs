@@ -166,14 +166,20 @@ pub fn block(out: &mut String, lease: &Lease, kept: Option<&str>) {
         }
         out.push_str(";\n");
     }
-    if let Some(raw) = lease.agent_options.as_deref() {
+    // Only a binding has them (dhcpd drops them when a lease ends, server/mdb.c).
+    if let Some(raw) = lease
+        .agent_options
+        .as_deref()
+        .filter(|_| lease.state == LeaseState::Bound)
+    {
         super::agent::write(out, raw);
     }
     // What an earlier block said of an account or relay agent information, kept while the
     // lease was not a binding, gives way to the binding's own.
+    let bound = lease.state == LeaseState::Bound;
     let superseded = |l: &str| {
-        lease.billing.is_some() && l.starts_with("billing ")
-            || lease.agent_options.is_some() && l.starts_with("option agent.")
+        bound && lease.billing.is_some() && l.starts_with("billing ")
+            || bound && lease.agent_options.is_some() && l.starts_with("option agent.")
     };
     for line in kept
         .unwrap_or_default()

@@ -414,7 +414,7 @@ fn stashed_agent_options<'a>(
         return None;
     }
     let lease = db.get(msg.ciaddr)?;
-    (lease.client == *client && lease.ends >= now)
+    (lease.state == LeaseState::Bound && lease.client == *client && lease.ends >= now)
         .then_some(lease.agent_options.as_deref())
         .flatten()
 }
