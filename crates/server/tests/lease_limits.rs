@@ -128,6 +128,7 @@ fn offers_bill_nothing_and_releases_and_expiries_free_the_place() {
         .insert(OptionCode::SERVER_IDENTIFIER, &SERVER.octets());
     h.send(&relayed(release));
     assert_eq!(h.db.get(a).map(|l| l.state), Some(LeaseState::Released));
+    assert_eq!(h.db.get(a).and_then(|l| l.billing.as_deref()), None);
     lease_on(&mut h, mac(3), b"p").unwrap();
     assert!(lease_on(&mut h, mac(4), b"p").is_err());
     // Leases that run out free theirs.

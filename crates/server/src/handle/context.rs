@@ -10,7 +10,7 @@ use crate::config::{
     agent_sub_option, ClassId, Config, Datum, Effect, HostId, LeaseEvent, NetworkId, Params,
     Permit, PoolId, Ran, Request, SubnetId,
 };
-use crate::lease::{ClientKey, Lease, LeaseChange, LeaseDb, LeaseState};
+use crate::lease::{ClientKey, LeaseChange, LeaseDb, LeaseState};
 
 /// Longest client identifier accepted: one option instance's worth.
 const MAX_CLIENT_ID: usize = 255;
@@ -241,13 +241,7 @@ impl<'a> Context<'a> {
             .filter(|l| {
                 matches!(l.state, LeaseState::Offered | LeaseState::Bound) && l.ends > self.now
             })
-            .map(|l| {
-                LeaseChange::Set(Lease {
-                    state: LeaseState::Expired,
-                    ends: self.now,
-                    ..l.clone()
-                })
-            })
+            .map(|l| LeaseChange::Set(l.unbound(LeaseState::Expired, self.now)))
             .collect()
     }
 
@@ -257,13 +251,7 @@ impl<'a> Context<'a> {
         self.db
             .by_client(&self.client)
             .filter(|l| l.address != addr && l.state.is_binding() && l.ends > self.now)
-            .map(|l| {
-                LeaseChange::Set(Lease {
-                    state: LeaseState::Released,
-                    ends: self.now,
-                    ..l.clone()
-                })
-            })
+            .map(|l| LeaseChange::Set(l.unbound(LeaseState::Released, self.now)))
             .collect()
     }
 

@@ -13,10 +13,7 @@ pub(crate) fn changes(_config: &Config, db: &LeaseDb, now: u64) -> Vec<LeaseChan
     db.ending_by(now)
         .map(|lease| match lease.state {
             LeaseState::Declined => LeaseChange::Remove(lease.address),
-            _ => LeaseChange::Set(Lease {
-                state: LeaseState::Expired,
-                ..lease.clone()
-            }),
+            _ => LeaseChange::Set(lease.unbound(LeaseState::Expired, lease.ends)),
         })
         .collect()
 }

@@ -68,11 +68,10 @@ pub(crate) fn abandon(
     let Some(lease) = db.get(address) else {
         return Vec::new();
     };
+    let ends = times::ends(now, config.server.decline_probation);
     vec![LeaseChange::Set(Lease {
-        state: LeaseState::Declined,
         starts: now,
-        ends: times::ends(now, config.server.decline_probation),
         hostname: None,
-        ..lease.clone()
+        ..lease.unbound(LeaseState::Declined, ends)
     })]
 }

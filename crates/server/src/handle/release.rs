@@ -28,12 +28,11 @@ pub(crate) fn decline(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
             && l.ends > ctx.now
     });
     let lease = lease.ok_or(IgnoreReason::NotOwner)?;
+    let ends = times::ends(ctx.now, ctx.config.server.decline_probation);
     let declined = Lease {
-        state: LeaseState::Declined,
         starts: ctx.now,
-        ends: times::ends(ctx.now, ctx.config.server.decline_probation),
         hostname: None,
-        ..lease.clone()
+        ..lease.unbound(LeaseState::Declined, ends)
     };
     Ok(Outcome::Commit(vec![LeaseChange::Set(declined)]))
 }
@@ -53,10 +52,6 @@ pub(crate) fn release(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     if ctx.config.defects.release_kept {
         return Ok(Outcome::Commit(Vec::new()));
     }
-    let released = Lease {
-        state: LeaseState::Released,
-        ends: ctx.now,
-        ..lease.clone()
-    };
+    let released = lease.unbound(LeaseState::Released, ctx.now);
     Ok(Outcome::Commit(vec![LeaseChange::Set(released)]))
 }

@@ -59,13 +59,7 @@ fn other_server(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         .db
         .by_client(&ctx.client)
         .filter(|l| l.state == LeaseState::Offered)
-        .map(|l| {
-            LeaseChange::Set(Lease {
-                state: LeaseState::Expired,
-                ends: ctx.now,
-                ..l.clone()
-            })
-        })
+        .map(|l| LeaseChange::Set(l.unbound(LeaseState::Expired, ctx.now)))
         .collect();
     if changes.is_empty() {
         Err(IgnoreReason::OtherServer)

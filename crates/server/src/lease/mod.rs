@@ -192,6 +192,19 @@ impl Lease {
         self.state.occupies_address() && self.ends > now
     }
 
+    /// The record once it is no longer a binding, in `state` until `ends`: its class account
+    /// and relay agent information go (dhcpd drops a lease's "client-specific bindings" when it
+    /// ends, server/mdb.c), the rest stays.
+    pub fn unbound(&self, state: LeaseState, ends: u64) -> Self {
+        Self {
+            state,
+            ends,
+            billing: None,
+            agent_options: None,
+            ..self.clone()
+        }
+    }
+
     /// Its state at `now`: an offer, a binding or a decline that has run out is expired,
     /// whatever the record last said (as dhcpd moves a lease to its next binding state when
     /// it ends).
