@@ -86,7 +86,7 @@ impl Lowerer<'_> {
         let unmatched: Vec<&str> = decls
             .classes
             .iter()
-            .filter(|c| c.unevaluated || c.membership().is_none())
+            .filter(|c| c.unevaluated || (c.condition.is_none() && c.submatch.is_none()))
             .map(|c| c.name.as_str())
             .collect();
         let denied: Vec<String> = decls
