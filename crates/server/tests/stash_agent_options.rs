@@ -112,3 +112,20 @@ fn reply_type(outcome: &charrua_server::Outcome) -> Option<MessageType> {
         _ => None,
     }
 }
+
+/// Relay agent information longer than one option (RFC 3396) is not stashed: the binding is
+/// written and acknowledged without it, rather than left unwritable.
+#[test]
+fn relay_agent_information_longer_than_an_option_is_not_kept() {
+    // Port p1's circuit id, then a remote id that takes the whole past 255 octets.
+    let mut long = vec![1, 2, b'p', b'1', 2, 250];
+    long.extend_from_slice(&[7; 250]);
+    let mut h = Harness::new(config(None));
+    let discover = with(discover(mac(3)), OptionCode::RELAY_AGENT_INFORMATION, &long);
+    let offer = h.send(&relayed(discover));
+    assert_eq!(
+        h.db.get(reply(&offer).message.yiaddr)
+            .and_then(|l| l.agent_options.clone()),
+        None
+    );
+}

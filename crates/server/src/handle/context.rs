@@ -14,6 +14,8 @@ use crate::lease::{ClientKey, LeaseChange, LeaseDb, LeaseState};
 
 /// Longest client identifier accepted: one option instance's worth.
 const MAX_CLIENT_ID: usize = 255;
+/// Longest relay agent information kept with a lease: one option instance's worth.
+const MAX_STASHED_AGENT_OPTIONS: usize = 255;
 /// Relay agent sub-option: link selection (RFC 3527).
 const AGENT_LINK_SELECTION: u8 = 5;
 /// Relay agent sub-option: server identifier override (RFC 5107).
@@ -321,7 +323,11 @@ impl<'a> Context<'a> {
             .relay_agent_information()
             .filter(|_| self.relayed);
         match own {
-            Some(own) if params.stash_agent_options != Some(false) => Some(own.into()),
+            // One option's worth, what a lease record holds: a longer one (RFC 3396
+            // concatenation) is not kept, rather than leave the binding unwritable.
+            Some(own) if params.stash_agent_options != Some(false) => {
+                (own.len() <= MAX_STASHED_AGENT_OPTIONS).then(|| own.into())
+            }
             Some(_) => None,
             None => self
                 .db
