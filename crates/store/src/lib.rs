@@ -27,7 +27,12 @@ pub mod identify;
 mod isc;
 mod journal;
 mod open;
+#[doc(hidden)]
+pub mod pg_cluster;
+#[cfg(feature = "postgresql")]
+pub mod postgres;
 pub mod record;
+pub mod shared;
 #[doc(hidden)]
 pub mod testing;
 
@@ -87,6 +92,9 @@ pub enum StoreError {
     /// The compaction thread died.
     #[error("compaction thread panicked")]
     CompactionPanicked,
+    /// The lease database failed or could not be reached (the message says which).
+    #[error("lease database: {0}")]
+    Database(String),
     /// The group-commit thread is gone.
     #[error("the commit thread has stopped")]
     Stopped,
