@@ -26,6 +26,11 @@ pub(crate) struct Args {
     pub(crate) lease_file: Option<PathBuf>,
     /// `--lease-format`: how the lease store is written.
     pub(crate) lease_format: LeaseFormat,
+    /// `--store LOCATION`: the lease store, over `lease-file-name` and `-lf` (a database's
+    /// connection string, or a file).
+    pub(crate) store: Option<PathBuf>,
+    /// `--server-name NAME`: the name this server writes a shared lease database as.
+    pub(crate) server_name: Option<String>,
     /// `-pf FILE`, unless the configuration names one with `pid-file-name` (see [`Args::pid`]).
     pub(crate) pid_file: Option<PathBuf>,
     /// `-user NAME`: drop to this user once the socket is open.
@@ -65,7 +70,14 @@ pub(crate) const USAGE: &str =
   --lease-format auto|isc|journal
                        auto (default): an ISC dhcpd.leases, an empty or a missing file is
                        served and written in ISC's format; a charrua journal stays a
-                       journal. Anything else is refused and left as it is
+                       journal. Anything else is refused and left as it is.
+                       postgresql: -lf is a PostgreSQL connection string (a
+                       postgresql:// URL is taken as one with any format)
+  --store LOCATION     the lease store, over lease-file-name and -lf: a file, or a
+                       PostgreSQL database several servers share, e.g.
+                       postgresql://dhcp@db1,db2/dhcp?target_session_attrs=read-write
+  --server-name NAME   the name this server writes a shared database as (default: the
+                       host name)
   -pf, --pid-file FILE pid file (default /run/charruad.pid)
   -user, -group NAME   drop privileges to this user and group once the socket is open
   -p, --port PORT      server port (default 67; clients are answered on PORT + 1)
@@ -83,13 +95,15 @@ pub(crate) const USAGE: &str =
 
 /// Reads `args` (without the program name).
 impl Args {
-    /// The lease store: the configuration's `lease-file-name`, else `-lf`, else the default.
+    /// The lease store: `--store`, else the configuration's `lease-file-name`, else `-lf`, else the default.
     /// dhcpd 4.4 reads the file's setting after the command line and takes it over `-lf`
     /// (server/dhcpd.c `postconf_initialization`; `dhcpd -T -lf A` with `lease-file-name "B"`
-    /// reads B), so a site switching servers keeps the file it has.
+    /// reads B), so a site switching servers keeps the file it has. `--store`, charrua's own,
+    /// wins over both.
     pub(crate) fn leases(&self, from_config: Option<&str>) -> PathBuf {
-        from_config
-            .map(PathBuf::from)
+        self.store
+            .clone()
+            .or_else(|| from_config.map(PathBuf::from))
             .or_else(|| self.lease_file.clone())
             .unwrap_or_else(|| PathBuf::from(DEFAULT_LEASES))
     }
@@ -112,6 +126,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         config: PathBuf::from(DEFAULT_CONFIG),
         lease_file: None,
         lease_format: LeaseFormat::Auto,
+        store: None,
+        server_name: None,
         pid_file: None,
         user: None,
         group: None,
@@ -139,6 +155,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
             "-cf" | "--config" => out.config = PathBuf::from(value(&arg)?),
             "-lf" | "--leases" => out.lease_file = Some(PathBuf::from(value(&arg)?)),
             "--lease-format" => out.lease_format = value(&arg)?.parse()?,
+            "--store" => out.store = Some(PathBuf::from(value(&arg)?)),
+            "--server-name" => out.server_name = Some(value(&arg)?),
             "-pf" | "--pid-file" => out.pid_file = Some(PathBuf::from(value(&arg)?)),
             "-user" | "--user" => out.user = Some(value(&arg)?),
             "-group" | "--group" => out.group = Some(value(&arg)?),

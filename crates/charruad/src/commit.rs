@@ -11,8 +11,9 @@
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use std::sync::Arc;
 
@@ -23,11 +24,16 @@ use charrua_store::{commit_batch, Committed, LeaseStore, StoreError};
 use crate::batch::Outbox;
 use crate::send::Sender;
 
+/// How often the thread asks a store shared with other servers for their changes while it
+/// has no batch to commit (a store only this server writes has none, at no cost).
+const IDLE_POLL: Duration = Duration::from_millis(50);
+
 /// How a batch ended, any error of a compaction that ran beside it, and what other servers
 /// changed in a shared store meanwhile.
 #[derive(Debug)]
 pub(crate) struct Report {
-    pub(crate) result: Result<Committed, StoreError>,
+    /// How the batch ended; `None` for a report of changes by others while no batch ran.
+    pub(crate) result: Option<Result<Committed, StoreError>>,
     pub(crate) compaction: Option<StoreError>,
     pub(crate) by_others: Vec<LeaseChange>,
 }
@@ -36,7 +42,7 @@ impl Report {
     /// The report of a thread that is gone.
     fn stopped() -> Self {
         Self {
-            result: Err(StoreError::Stopped),
+            result: Some(Err(StoreError::Stopped)),
             compaction: None,
             by_others: Vec::new(),
         }
@@ -60,7 +66,29 @@ fn run(
     sender: &Sender,
 ) {
     let mut outbox = Outbox::default();
-    while let Ok(commit) = jobs.recv() {
+    loop {
+        let commit = match jobs.recv_timeout(IDLE_POLL) {
+            Ok(commit) => commit,
+            Err(RecvTimeoutError::Timeout) => {
+                // A store other servers share: what they changed reaches this server even
+                // while it commits nothing, so that their clients' renewals find their leases.
+                let by_others = store.poll_changes_by_others();
+                if by_others.is_empty() {
+                    continue;
+                }
+                let report = Report {
+                    result: None,
+                    compaction: None,
+                    by_others,
+                };
+                if reports.send(report).is_err() {
+                    return;
+                }
+                let _ = wake.write(&[1]);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         let result = commit_batch(&mut *store, &commit.changes);
         // The replies leave the instant their leases are durable, from here: the serving loop
         // need not wake for them.
@@ -73,7 +101,7 @@ fn run(
         let compaction = store.take_compaction_error();
         let by_others = store.poll_changes_by_others();
         let report = Report {
-            result,
+            result: Some(result),
             compaction,
             by_others,
         };

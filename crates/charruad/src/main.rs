@@ -124,13 +124,19 @@ fn test_leases(args: &args::Args) -> bool {
     };
     let path = &args.leases(lowered.lease_file_name.as_deref());
     match charrua_store::resolve(path, format) {
-        Ok(charrua_store::LeaseFormat::Journal) => {
+        Ok(
+            kind @ (charrua_store::LeaseFormat::Journal | charrua_store::LeaseFormat::Postgresql),
+        ) => {
             let mut count = 0usize;
             return match charrua_store::read_store(path, format, &mut |_| count += 1) {
                 Ok((_, recovery)) => {
+                    let what = match kind {
+                        charrua_store::LeaseFormat::Journal => "charrua journal",
+                        _ => "PostgreSQL lease database",
+                    };
                     eprintln!(
-                        "{}: charrua journal, {count} record(s), {} corrupt",
-                        path.display(),
+                        "{}: {what}, {count} record(s), {} corrupt",
+                        serve::shown(path),
                         recovery.bad_records
                     );
                     recovery.bad_records == 0

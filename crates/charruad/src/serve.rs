@@ -30,6 +30,7 @@ use crate::logbuf::LOG;
 use crate::net;
 use crate::ping::Pinger;
 use crate::send::Sender;
+use charrua_store::StoreError;
 
 /// Wall-clock seconds: leases store absolute expiry (durability rule D10). The daemon is where
 /// the clock is read; the core takes it as an argument.
@@ -319,11 +320,12 @@ impl Driver {
 
     /// Hands the engine the commit thread's reports, and the thread the next batch.
     fn commit(&mut self) -> Result<(), String> {
-        while self.engine.is_committing() {
-            let Some(report) = self.commits.try_report() else {
-                break;
-            };
+        while let Some(report) = self.commits.try_report() {
+            let stopped = matches!(report.result, Some(Err(StoreError::Stopped)));
             self.report(report);
+            if stopped {
+                break;
+            }
         }
         if let Some(changes) = self.engine.poll_commit(self.now()) {
             if let Err(e) = self.commits.submit(changes) {
@@ -338,7 +340,9 @@ impl Driver {
         if let Some(e) = report.compaction {
             error!("lease store compaction: {e}; still serving from the current file");
         }
-        self.engine.handle_committed(report.result);
+        if let Some(result) = report.result {
+            self.engine.handle_committed(result);
+        }
         self.engine.handle_changes_by_others(&report.by_others);
     }
 
@@ -390,7 +394,7 @@ impl Driver {
     /// Finishes the commits in flight and waiting, and sends their replies (at shutdown).
     fn finish(&mut self) {
         while self.engine.has_uncommitted() {
-            if self.engine.is_committing() {
+            while self.engine.is_committing() {
                 let report = self.commits.wait_report();
                 self.report(report);
             }
@@ -437,6 +441,20 @@ fn log_to_syslog(socket: &Path, facility: Option<&str>) {
     LOG.set_syslog(syslog);
 }
 
+/// This machine's host name, the name a shared lease database knows this server by unless
+/// `--server-name` gives one.
+fn host_name() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|n| n.into_string().ok())
+        .unwrap_or_else(|| "charruad".into())
+}
+
+/// A lease store's location as logs show it: a database's without its password.
+pub(crate) fn shown(location: &Path) -> String {
+    charrua_store::postgres::redacted(&location.display().to_string())
+}
+
 /// Serves until SIGTERM or SIGINT; every commit in flight is finished before returning.
 pub(crate) fn serve(args: &Args) -> Result<(), String> {
     let errors = || format!("{}: configuration has errors", args.config.display());
@@ -446,8 +464,10 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     log_to_syslog(&args.syslog_socket, loaded.log_facility.as_deref());
     let mut config = loaded.config;
     let mut db = LeaseDb::new(&config);
-    let opened = charrua_store::open_store(&leases, args.lease_format, &mut |c| db.apply(&c))
-        .map_err(|e| e.to_string())?;
+    let server = args.server_name.clone().unwrap_or_else(host_name);
+    let opened =
+        charrua_store::open_store(&leases, args.lease_format, &server, &mut |c| db.apply(&c))
+            .map_err(|e| e.to_string())?;
     // Hosts kept in the lease file (made over OMAPI) are served with the configuration's.
     let hosts = opened.store.host_declarations();
     if !hosts.is_empty() {
@@ -464,7 +484,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     let recovery = &opened.recovery;
     info!(
         "lease store {} ({}): {} records replayed, {} corrupt skipped, {} torn bytes left out; {} leases",
-        leases.display(),
+        shown(&leases),
         opened.format,
         recovery.records,
         recovery.bad_records,

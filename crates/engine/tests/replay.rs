@@ -23,7 +23,7 @@ fn options() -> EngineOptions {
 /// A lab over the store at `path`, replayed.
 fn open(path: &Path, format: LeaseFormat, clients: u8) -> (Lab, Box<dyn LeaseStore + Send>) {
     let mut db = LeaseDb::new(&config());
-    let opened = open_store(path, format, &mut |c| db.apply(&c)).unwrap();
+    let opened = open_store(path, format, "test", &mut |c| db.apply(&c)).unwrap();
     (Lab::with_db(clients, options(), db), opened.store)
 }
 

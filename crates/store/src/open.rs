@@ -20,6 +20,10 @@ pub enum LeaseFormat {
     Isc,
     /// The charrua journal: binary records with checksums, snapshot and compaction.
     Journal,
+    /// A PostgreSQL database several servers share: the store path is its connection string
+    /// (a `postgresql://` URL is taken as one whatever the format asked).
+    #[cfg(feature = "postgresql")]
+    Postgresql,
 }
 
 impl fmt::Display for LeaseFormat {
@@ -28,6 +32,8 @@ impl fmt::Display for LeaseFormat {
             Self::Auto => "auto",
             Self::Isc => "isc",
             Self::Journal => "journal",
+            #[cfg(feature = "postgresql")]
+            Self::Postgresql => "postgresql",
         })
     }
 }
@@ -40,8 +46,10 @@ impl FromStr for LeaseFormat {
             "auto" => Ok(Self::Auto),
             "isc" => Ok(Self::Isc),
             "journal" => Ok(Self::Journal),
+            #[cfg(feature = "postgresql")]
+            "postgresql" => Ok(Self::Postgresql),
             other => Err(format!(
-                "lease format {other:?} is not one of auto, isc, journal"
+                "lease format {other:?} is not one of auto, isc, journal, postgresql"
             )),
         }
     }
@@ -49,6 +57,10 @@ impl FromStr for LeaseFormat {
 
 /// The format of the store at `path` under `format` (resolving [`LeaseFormat::Auto`]).
 pub fn resolve(path: &Path, format: LeaseFormat) -> Result<LeaseFormat, StoreError> {
+    #[cfg(feature = "postgresql")]
+    if path.to_str().is_some_and(crate::postgres::is_database) {
+        return Ok(LeaseFormat::Postgresql);
+    }
     if format != LeaseFormat::Auto {
         return Ok(format);
     }
@@ -76,14 +88,25 @@ impl fmt::Debug for Opened {
     }
 }
 
-/// Opens the store at `path` for writing, replaying its leases into `apply`.
+/// Opens the store at `path` for writing, replaying its leases into `apply`; a database is
+/// written as the server `server`.
+#[cfg_attr(not(feature = "postgresql"), allow(unused_variables))]
 pub fn open_store(
     path: &Path,
     format: LeaseFormat,
+    server: &str,
     apply: &mut dyn FnMut(LeaseChange),
 ) -> Result<Opened, StoreError> {
     let format = resolve(path, format)?;
     let (store, recovery): (Box<dyn LeaseStore + Send>, Recovery) = match format {
+        #[cfg(feature = "postgresql")]
+        LeaseFormat::Postgresql => {
+            let options = crate::postgres::PgOptions {
+                server: server.to_owned(),
+            };
+            let (s, r) = crate::postgres::PgStore::open(&location(path)?, options, apply)?;
+            (Box::new(s), r)
+        }
         LeaseFormat::Journal => {
             let (j, r) = Journal::open(path, JournalOptions::default(), apply)?;
             (Box::new(j), r)
@@ -108,8 +131,18 @@ pub fn read_store(
 ) -> Result<(LeaseFormat, Recovery), StoreError> {
     let format = resolve(path, format)?;
     let recovery = match format {
+        #[cfg(feature = "postgresql")]
+        LeaseFormat::Postgresql => crate::postgres::PgStore::read_only(&location(path)?, apply)?,
         LeaseFormat::Journal => Journal::read_only(path, &JournalOptions::default(), apply)?,
         _ => IscLeaseFile::read_only(path, apply)?,
     };
     Ok((format, recovery))
+}
+
+/// A database's connection string given as a store path.
+#[cfg(feature = "postgresql")]
+fn location(path: &Path) -> Result<String, StoreError> {
+    path.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| StoreError::Database("the connection string is not UTF-8".into()))
 }

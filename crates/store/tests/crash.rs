@@ -78,7 +78,7 @@ fn sigkill(name: &str, format: LeaseFormat) {
         }
         // Recover as the next daemon start would.
         let mut recovered = std::collections::HashMap::new();
-        let opened = open_store(&path, format, &mut |c| {
+        let opened = open_store(&path, format, "test", &mut |c| {
             if let LeaseChange::Set(lease) = c {
                 recovered.insert(lease.address, lease);
             }

@@ -49,7 +49,7 @@ fn opening_in_any_format_changes_no_file_it_did_not_write() {
             let path = dir.path().join("dhcpd.leases");
             (case.make)(&path);
             let before = Snapshot::take(&path);
-            let opened = open_store(&path, format, &mut |_| {}).map(drop);
+            let opened = open_store(&path, format, "test", &mut |_| {}).map(drop);
             let accepted = case.is_isc && format != LeaseFormat::Journal;
             if accepted {
                 opened.unwrap_or_else(|e| panic!("{} as {format}: {e}", case.name));
@@ -95,7 +95,7 @@ fn a_foreign_file_beside_a_journal_is_refused_and_left_alone() {
             let other = dir.path().join(format!("leases.journal{sibling}"));
             (case.make)(&other);
             let before = Snapshot::take(&other);
-            let opened = open_store(&path, LeaseFormat::Journal, &mut |_| {}).map(drop);
+            let opened = open_store(&path, LeaseFormat::Journal, "test", &mut |_| {}).map(drop);
             assert!(opened.is_err(), "{} at {sibling} accepted", case.name);
             assert_eq!(Snapshot::take(&other), before, "{} at {sibling}", case.name);
         }
@@ -159,7 +159,7 @@ fn an_empty_path_or_a_path_in_a_missing_directory_is_an_error_not_a_panic() {
     let inside = dir.path().to_str().unwrap().to_string();
     for path in ["", "/nonexistent-dir-charrua/leases", &inside, "/"] {
         for format in [LeaseFormat::Auto, LeaseFormat::Journal] {
-            assert!(open_store(Path::new(path), format, &mut |_| {}).is_err());
+            assert!(open_store(Path::new(path), format, "test", &mut |_| {}).is_err());
         }
     }
     assert!(

@@ -28,21 +28,28 @@ pub(crate) enum Command {
         /// The dhcpd.conf whose pools the leases belong to.
         #[arg(long = "cf", value_name = "CONFIG")]
         config: PathBuf,
-        /// Also write them into this lease store (the daemon's `-lf`).
+        /// Also write them into this lease store (the daemon's `-lf`, or a PostgreSQL
+        /// connection string).
         #[arg(long = "lf", value_name = "STORE")]
         journal: Option<PathBuf>,
         /// The store's format, as charruad's `--lease-format`.
         #[arg(long, default_value = "auto")]
         lease_format: LeaseFormat,
     },
-    /// Write the leases of a dhcpd.leases or a charrua journal in dhcpd.leases form, one block
-    /// per address.
+    /// Write the leases of a dhcpd.leases, a charrua journal or a PostgreSQL lease database in
+    /// dhcpd.leases form, one block per address.
     Export {
-        /// The lease file or journal.
+        /// The lease file, journal or database connection string.
         file: PathBuf,
     },
-    /// Print the current leases of a lease store (the daemon's `-lf`: a dhcpd.leases or a
-    /// charrua journal), with their dates in UTC.
+    /// Create or upgrade the schema of a PostgreSQL lease database (as `kea-admin db-init`;
+    /// charruad also does it when it starts).
+    DbInit {
+        /// The database's connection string, e.g. postgresql://dhcp@db/dhcp.
+        database: String,
+    },
+    /// Print the current leases of a lease store (the daemon's `-lf`: a dhcpd.leases, a
+    /// charrua journal or a PostgreSQL connection string), with their dates in UTC.
     List {
         /// The store (a journal's `.snapshot` and `.next` siblings are read too).
         #[arg(long = "lf", value_name = "STORE")]
@@ -94,15 +101,24 @@ impl charrua_conf::Loader for Files {
 
 /// Writes every lease of `db` into the store at `path`, durably.
 fn seed(db: &LeaseDb, path: &Path, format: LeaseFormat) -> Result<(), String> {
-    let mut opened =
-        charrua_store::open_store(path, format, &mut |_| {}).map_err(|e| e.to_string())?;
+    let mut opened = charrua_store::open_store(path, format, "charrua-leases", &mut |_| {})
+        .map_err(|e| e.to_string())?;
     for lease in db.iter() {
         opened
             .store
             .append(&LeaseChange::Set(lease.clone()))
             .map_err(|e| e.to_string())?;
     }
-    opened.store.commit().map(drop).map_err(|e| e.to_string())
+    let committed = opened.store.commit().map_err(|e| e.to_string())?;
+    if committed.rejected.is_empty() {
+        Ok(())
+    } else {
+        // A shared database keeps another client's live lease of an address.
+        Err(format!(
+            "{} lease(s) not written: the store holds another client's lease of the address",
+            committed.rejected.len()
+        ))
+    }
 }
 
 fn import(
@@ -173,7 +189,7 @@ fn current(path: &Path) -> Result<BTreeMap<Ipv4Addr, Lease>, String> {
 /// the leases (see `IscLeaseFile::rendered`), a journal's leases as blocks.
 fn export(file: &Path, out: &mut impl Write) -> Result<(), String> {
     let text = match charrua_store::resolve(file, LeaseFormat::Auto).map_err(|e| e.to_string())? {
-        LeaseFormat::Journal => leases::write(current(file)?.values()),
+        LeaseFormat::Journal | LeaseFormat::Postgresql => leases::write(current(file)?.values()),
         _ => charrua_store::IscLeaseFile::rendered(file).map_err(|e| e.to_string())?,
     };
     out.write_all(text.as_bytes()).map_err(|e| e.to_string())
@@ -277,6 +293,16 @@ pub(crate) fn run(command: &Command, out: &mut impl Write) -> bool {
         } => import(file, config, journal.as_deref(), *lease_format, out),
         Command::Export { file } => export(file, out),
         Command::List { journal, json } => list(journal, *json, out),
+        Command::DbInit { database } => charrua_store::postgres::db_init(database)
+            .map_err(|e| e.to_string())
+            .and_then(|version| {
+                writeln!(
+                    out,
+                    "{}: lease schema at version {version}",
+                    charrua_store::postgres::redacted(database)
+                )
+                .map_err(|e| e.to_string())
+            }),
     };
     match result {
         Ok(()) => true,

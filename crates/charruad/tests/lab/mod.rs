@@ -10,6 +10,7 @@ use std::time::Duration;
 
 mod clients;
 mod peers;
+mod replicas;
 
 // Each test file takes what it uses of the lab.
 #[allow(unused_imports)]
@@ -349,22 +350,27 @@ impl Lab {
 
     /// The leases in the store, as `charrua leases list` would print them.
     pub fn leases(&self) -> Vec<charrua_server::Lease> {
-        let mut map = std::collections::BTreeMap::new();
-        charrua_store::read_store(
-            &self.path("leases"),
-            charrua_store::LeaseFormat::Auto,
-            &mut |c| match c {
-                charrua_server::LeaseChange::Set(l) => {
-                    map.insert(l.address, l);
-                }
-                charrua_server::LeaseChange::Remove(a) => {
-                    map.remove(&a);
-                }
-            },
-        )
-        .unwrap();
-        map.into_values().collect()
+        leases_in(&self.path("leases"))
     }
+}
+
+/// The leases in the store at `location` (a file or a database's connection string).
+pub fn leases_in(location: &Path) -> Vec<charrua_server::Lease> {
+    let mut map = std::collections::BTreeMap::new();
+    charrua_store::read_store(
+        location,
+        charrua_store::LeaseFormat::Auto,
+        &mut |c| match c {
+            charrua_server::LeaseChange::Set(l) => {
+                map.insert(l.address, l);
+            }
+            charrua_server::LeaseChange::Remove(a) => {
+                map.remove(&a);
+            }
+        },
+    )
+    .unwrap();
+    map.into_values().collect()
 }
 
 impl Drop for Lab {

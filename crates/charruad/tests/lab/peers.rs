@@ -13,6 +13,16 @@ impl Lab {
     /// client's, and dhcrelay (logging to `dhcrelay.log`), stopped on drop. `before_relay`
     /// runs in the relay's namespace before dhcrelay starts (a capture, say).
     pub fn behind_dhcrelay(&mut self, before_relay: impl FnOnce(&str)) -> (String, String, Reap) {
+        self.behind_dhcrelay_to(&["198.18.0.1"], before_relay)
+    }
+
+    /// [`Lab::behind_dhcrelay`] relaying to every one of `servers` (each routing 198.19.0.0/24
+    /// through the relay itself).
+    pub fn behind_dhcrelay_to(
+        &mut self,
+        servers: &[&str],
+        before_relay: impl FnOnce(&str),
+    ) -> (String, String, Reap) {
         let relay = self.client("02:00:00:00:0f:01");
         let client = self.namespace("cl");
         self.link(&relay, "dn0", &client, "eth0");
@@ -38,7 +48,8 @@ impl Lab {
         let dhcrelay = Reap(
             Command::new("ip")
                 .args(["netns", "exec", &relay, "dhcrelay", "-d", "-q", "-4", "-a"])
-                .args(["-id", "dn0", "-iu", "eth0", "198.18.0.1"])
+                .args(["-id", "dn0", "-iu", "eth0"])
+                .args(servers)
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(self.path("dhcrelay.log")).unwrap())
                 .spawn()

@@ -97,7 +97,7 @@ fn database(context: &str, e: &postgres::Error) -> StoreError {
 
 /// `location` with any password replaced by `***`: the user information of a URL and any
 /// `password=` parameter.
-fn shown(location: &str) -> String {
+pub fn redacted(location: &str) -> String {
     let hidden = hide_password_parameters(location);
     let Some((scheme, rest)) = hidden.split_once("://") else {
         return hidden;
@@ -131,7 +131,7 @@ fn hide_password_parameters(text: &str) -> String {
 /// Parses `location` as a connection string, with charrua's defaults for what it leaves unset.
 fn config(location: &str) -> Result<postgres::Config, StoreError> {
     let mut config = postgres::Config::from_str(location)
-        .map_err(|e| StoreError::Database(format!("{}: {e}", shown(location))))?;
+        .map_err(|e| StoreError::Database(format!("{}: {e}", redacted(location))))?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(5));
     }
@@ -178,8 +178,8 @@ fn migrate(client: &mut Client, shown: &str) -> Result<(), StoreError> {
 pub fn db_init(location: &str) -> Result<i32, StoreError> {
     let mut client = config(location)?
         .connect(NoTls)
-        .map_err(|e| database(&shown(location), &e))?;
-    migrate(&mut client, &shown(location))?;
+        .map_err(|e| database(&redacted(location), &e))?;
+    migrate(&mut client, &redacted(location))?;
     Ok(sql::SCHEMA_VERSION)
 }
 
@@ -408,7 +408,7 @@ impl PgStore {
         apply: &mut dyn FnMut(LeaseChange),
     ) -> Result<(Self, Recovery), StoreError> {
         let config = config(location)?;
-        let shown = shown(location);
+        let shown = redacted(location);
         let mut connection = Connection::open(&config, &shown, &options.server)?;
         let records = connection.all(apply)?;
         let store = Self {
@@ -435,7 +435,7 @@ impl PgStore {
         location: &str,
         apply: &mut dyn FnMut(LeaseChange),
     ) -> Result<Recovery, StoreError> {
-        let shown = shown(location);
+        let shown = redacted(location);
         let mut client = config(location)?
             .connect(NoTls)
             .map_err(|e| database(&shown, &e))?;
@@ -578,20 +578,20 @@ mod tests {
     #[test]
     fn passwords_are_not_shown() {
         assert_eq!(
-            shown("postgresql://dhcp:secret@db1,db2/leases?target_session_attrs=read-write"),
+            redacted("postgresql://dhcp:secret@db1,db2/leases?target_session_attrs=read-write"),
             "postgresql://dhcp:***@db1,db2/leases?target_session_attrs=read-write"
         );
         assert_eq!(
-            shown("postgresql://dhcp@db/leases"),
+            redacted("postgresql://dhcp@db/leases"),
             "postgresql://dhcp@db/leases"
         );
-        assert_eq!(shown("postgresql:///leases"), "postgresql:///leases");
+        assert_eq!(redacted("postgresql:///leases"), "postgresql:///leases");
         assert_eq!(
-            shown("host=db user=dhcp password=secret dbname=leases"),
+            redacted("host=db user=dhcp password=secret dbname=leases"),
             "host=db user=dhcp password=*** dbname=leases"
         );
         assert_eq!(
-            shown("postgresql:///leases?password=secret&host=/run/pg"),
+            redacted("postgresql:///leases?password=secret&host=/run/pg"),
             "postgresql:///leases?password=***&host=/run/pg"
         );
     }

@@ -7,8 +7,9 @@ mod exchange;
 pub(crate) mod socket;
 mod stats;
 
+use std::collections::HashMap;
 use std::io::Write;
-use std::net::SocketAddrV4;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
 use charrua_wire::{Message, MessageType};
@@ -80,6 +81,11 @@ struct Generator<'a> {
     origin: Instant,
     origin_unix_ns: u64,
     outgoing: Outgoing,
+    /// The client each acknowledged address is held by, and until when (nanoseconds since the
+    /// start): an ACK of an address another client still holds is a double booking.
+    holders: HashMap<Ipv4Addr, (u64, u64)>,
+    /// The address each client was last acknowledged (a new one ends its hold of the old).
+    held: HashMap<u64, Ipv4Addr>,
 }
 
 fn unix_ns() -> u64 {
@@ -89,6 +95,36 @@ fn unix_ns() -> u64 {
 }
 
 impl Generator<'_> {
+    /// Notes that exchange `n`'s client holds `address` from `at` for the ACK's lease time,
+    /// counting a double booking if another client held it still.
+    fn hold(&mut self, n: u64, address: Ipv4Addr, message: &Message, at: u64) {
+        let client = n % self.args.clients.max(1);
+        let seconds = u64::from(message.options.lease_time().unwrap_or(u32::MAX));
+        let until = at.saturating_add(seconds.saturating_mul(1_000_000_000));
+        if let Some(old) = self.held.insert(client, address) {
+            if old != address {
+                self.unhold(n, old);
+            }
+        }
+        if let Some((holder, held_until)) = self.holders.insert(address, (client, until)) {
+            if holder != client && held_until > at {
+                self.stats.double_acks += 1;
+            }
+        }
+    }
+
+    /// Notes that exchange `n`'s client released `address`.
+    fn unhold(&mut self, n: u64, address: Ipv4Addr) {
+        let client = n % self.args.clients.max(1);
+        if self
+            .holders
+            .get(&address)
+            .is_some_and(|(c, _)| *c == client)
+        {
+            self.holders.remove(&address);
+        }
+    }
+
     /// Nanoseconds since the start, on the wall clock (the clock of the kernel's receive
     /// timestamps).
     fn now_ns(&self) -> u64 {
@@ -146,6 +182,7 @@ impl Generator<'_> {
             .options
             .server_identifier()
             .unwrap_or(*self.server.ip());
+        let mut released = None;
         match (slot.state, kind, phase) {
             (State::Discovering, Some(MessageType::OFFER), PHASE_DORA) => {
                 self.stats.offers += 1;
@@ -159,6 +196,11 @@ impl Generator<'_> {
                 self.stats.requests += 1;
             }
             (State::Requesting, Some(MessageType::ACK), PHASE_DORA) => {
+                let address = slot.address;
+                self.hold(n, address, &message, received);
+                let Some((_, slot)) = self.ring.find(message.xid, self.started) else {
+                    return;
+                };
                 self.stats.acks += 1;
                 self.stats.request_ack.record(slot.request_at, received);
                 self.stats.dora.record(slot.discover_at, received);
@@ -175,10 +217,16 @@ impl Generator<'_> {
                         self.outgoing
                             .push((builder.release(n, slot.address, slot.server), self.server));
                         self.stats.releases += 1;
+                        released = Some(slot.address);
                     }
                 }
             }
             (State::Renewing, Some(MessageType::ACK), PHASE_RENEW) => {
+                let address = slot.address;
+                self.hold(n, address, &message, received);
+                let Some((_, slot)) = self.ring.find(message.xid, self.started) else {
+                    return;
+                };
                 self.stats.renew_acks += 1;
                 self.stats.renew_ack.record(slot.renew_at, received);
                 slot.state = State::Done;
@@ -187,6 +235,7 @@ impl Generator<'_> {
                     self.outgoing
                         .push((builder.release(n, slot.address, slot.server), self.server));
                     self.stats.releases += 1;
+                    released = Some(slot.address);
                 }
             }
             (State::Requesting | State::Renewing, Some(MessageType::NAK), _) => {
@@ -195,6 +244,9 @@ impl Generator<'_> {
                 self.in_flight = self.in_flight.saturating_sub(1);
             }
             _ => self.stats.strays += 1,
+        }
+        if let Some(address) = released {
+            self.unhold(n, address);
         }
     }
 }
@@ -232,6 +284,8 @@ fn load(args: &Args) -> Result<serde_json::Value, String> {
         origin: Instant::now(),
         origin_unix_ns: unix_ns(),
         outgoing: Vec::with_capacity(socket::BATCH * 2),
+        holders: HashMap::new(),
+        held: HashMap::new(),
     };
     let cpu_start = cpu_seconds();
     let sending = Duration::from_secs_f64(args.duration);

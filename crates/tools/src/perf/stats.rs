@@ -52,6 +52,9 @@ pub(crate) struct Stats {
     pub(crate) requests: u64,
     pub(crate) acks: u64,
     pub(crate) naks: u64,
+    /// ACKs of an address another client held an unexpired ACK of (never, from a correct
+    /// server or servers sharing a database).
+    pub(crate) double_acks: u64,
     pub(crate) renews: u64,
     pub(crate) renew_acks: u64,
     pub(crate) releases: u64,
@@ -112,6 +115,7 @@ impl Stats {
                 "renew_ack": self.renew_acks, "late": self.late, "stray": self.strays, "malformed": self.malformed,
             },
             "send_errors": self.send_errors,
+            "double_acks": self.double_acks,
             "latency": {
                 "discover_offer": self.discover_offer.summary(),
                 "request_ack": self.request_ack.summary(),
