@@ -1,5 +1,5 @@
 //! SIGKILL charruad under perfdhcp load, many times, restarting it on the same lease store (an
-//! ISC dhcpd.leases, then a journal): every ACK seen on the wire (captured on the server's
+//! ISC dhcpd.leases, a journal, a PostgreSQL database): every ACK seen on the wire (captured on the server's
 //! link) names a lease that is in the store after the last restart, held by the client the ACK
 //! went to, and no address is held by two clients. The ISC file is checked by `dhcpd -T`.
 
@@ -32,6 +32,11 @@ fn no_acked_lease_is_lost_across_sigkill_under_load_journal() {
     sigkill_under_load("journal");
 }
 
+#[test]
+fn no_acked_lease_is_lost_across_sigkill_under_load_postgresql() {
+    sigkill_under_load("postgresql");
+}
+
 fn sigkill_under_load(format: &str) {
     if !lab::can_run() {
         return;
@@ -51,6 +56,24 @@ fn sigkill_under_load(format: &str) {
         eprintln!("SKIP: perfdhcp or tshark is not installed");
         return;
     }
+    let database = if format == "postgresql" {
+        match charrua_store::pg_cluster::Cluster::start() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI must install postgresql: {e}"
+                );
+                eprintln!("SKIP: no PostgreSQL server: {e}");
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let store = database
+        .as_ref()
+        .map(charrua_store::pg_cluster::Cluster::url);
     let mut lab = Lab::new();
     let ns = lab.relay_client("02:00:00:00:11:01");
     lab.capture();
@@ -62,7 +85,10 @@ fn sigkill_under_load(format: &str) {
         seed % below
     };
     for _ in 0..kills() {
-        lab.start_with(CONFIG, &["--lease-format", format]);
+        match &store {
+            Some(url) => lab.start_with(CONFIG, &["--store", url]),
+            None => lab.start_with(CONFIG, &["--lease-format", format]),
+        }
         let mut load = Command::new("ip")
             .args([
                 "netns",
@@ -137,8 +163,11 @@ fn sigkill_under_load(format: &str) {
         "too few ACKs to test anything: {}",
         acked.len()
     );
-    let leases: HashMap<String, ClientKey> = lab
-        .leases()
+    let leases = match &store {
+        Some(url) => lab::leases_in(std::path::Path::new(url)),
+        None => lab.leases(),
+    };
+    let leases: HashMap<String, ClientKey> = leases
         .into_iter()
         .map(|l| (l.address.to_string(), l.client))
         .collect();
