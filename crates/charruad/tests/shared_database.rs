@@ -256,3 +256,40 @@ fn no_ack_while_the_database_is_down_and_serving_resumes_by_itself() {
         assert_eq!(count(report, &["double_acks"]), 0, "{report}");
     }
 }
+
+#[test]
+fn a_promoted_standby_takes_over_without_a_restart() {
+    let Some((mut lab, mut primary, charrua)) = setup(&["dhcrelay"]) else {
+        return;
+    };
+    // Synchronous: the primary's commit waits for the standby, so nothing acknowledged is lost
+    // when it is promoted.
+    let standby = primary.standby(true).unwrap();
+    let url = charrua_store::pg_cluster::url_of(&[&primary, &standby]);
+    let config = format!("dhcp-cache-threshold 0;\n{CONFIG}");
+    let replicas: Vec<_> = (1..=3).map(|i| lab.replica(i, &config, &url)).collect();
+    let (_relay, far, _dhcrelay) = lab.behind_dhcrelay_to(&SERVERS, |_| {});
+    let before = perf(&lab, &far, &charrua, "2");
+    assert!(count(&before, &["received", "ack"]) > 50, "{before}");
+    let acked = leases_in(Path::new(&url)).len();
+    primary.stop("immediate").unwrap();
+    standby.promote().unwrap();
+    let mut after = serde_json::Value::Null;
+    let resumed = eventually(30, || {
+        after = perf(&lab, &far, &charrua, "1");
+        count(&after, &["received", "ack"]) > 50
+    });
+    assert!(resumed, "serving did not resume on the standby: {after}");
+    assert!(leases_in(Path::new(&url)).len() >= acked);
+    for r in &replicas {
+        assert_eq!(
+            r.log().matches("serving").count(),
+            1,
+            "{} restarted",
+            r.name
+        );
+    }
+    for report in [&before, &after] {
+        assert_eq!(count(report, &["double_acks"]), 0, "{report}");
+    }
+}
