@@ -36,6 +36,8 @@ pub(crate) struct Report {
     pub(crate) result: Option<Result<Committed, StoreError>>,
     pub(crate) compaction: Option<StoreError>,
     pub(crate) by_others: Vec<LeaseChange>,
+    /// The servers sharing the store, when that changed.
+    pub(crate) servers: Option<Vec<String>>,
 }
 
 impl Report {
@@ -45,6 +47,7 @@ impl Report {
             result: Some(Err(StoreError::Stopped)),
             compaction: None,
             by_others: Vec::new(),
+            servers: None,
         }
     }
 }
@@ -66,6 +69,7 @@ fn run(
     sender: &Sender,
 ) {
     let mut outbox = Outbox::default();
+    let mut sharing = Sharing::default();
     loop {
         let commit = match jobs.recv_timeout(IDLE_POLL) {
             Ok(commit) => commit,
@@ -73,13 +77,15 @@ fn run(
                 // A store other servers share: what they changed reaches this server even
                 // while it commits nothing, so that their clients' renewals find their leases.
                 let by_others = store.poll_changes_by_others();
-                if by_others.is_empty() {
+                let servers = sharing.changed(&mut *store);
+                if by_others.is_empty() && servers.is_none() {
                     continue;
                 }
                 let report = Report {
                     result: None,
                     compaction: None,
                     by_others,
+                    servers,
                 };
                 if reports.send(report).is_err() {
                     return;
@@ -104,12 +110,42 @@ fn run(
             result: Some(result),
             compaction,
             by_others,
+            servers: sharing.changed(&mut *store),
         };
         if reports.send(report).is_err() {
             return;
         }
         // The serving loop polls the other end; a full socket already wakes it.
         let _ = wake.write(&[1]);
+    }
+}
+
+/// How often the thread asks who shares the store.
+const SERVERS_EVERY: Duration = Duration::from_secs(5);
+
+/// The servers sharing the store, as last reported, and when they were last asked for.
+#[derive(Debug, Default)]
+struct Sharing {
+    known: Vec<String>,
+    asked: Option<std::time::Instant>,
+}
+
+impl Sharing {
+    /// The servers sharing `store`, if it is time to ask and they changed since the last report.
+    fn changed(&mut self, store: &mut dyn LeaseStore) -> Option<Vec<String>> {
+        let now = std::time::Instant::now();
+        if self
+            .asked
+            .is_some_and(|at| now.duration_since(at) < SERVERS_EVERY)
+        {
+            return None;
+        }
+        self.asked = Some(now);
+        let servers = store.servers()?;
+        (servers != self.known).then(|| {
+            self.known.clone_from(&servers);
+            servers
+        })
     }
 }
 

@@ -30,6 +30,7 @@ use crate::logbuf::LOG;
 use crate::net;
 use crate::ping::Pinger;
 use crate::send::Sender;
+use charrua_server::config::Slice;
 use charrua_store::StoreError;
 
 /// Wall-clock seconds: leases store absolute expiry (durability rule D10). The daemon is where
@@ -168,6 +169,8 @@ struct Driver {
     hooks: Hooks,
     /// Host names being looked up for `get-lease-hostnames`.
     names: Option<lease_names::Names>,
+    /// The name this server writes a shared lease store as.
+    server: String,
 }
 
 impl Driver {
@@ -344,6 +347,38 @@ impl Driver {
             self.engine.handle_committed(result);
         }
         self.engine.handle_changes_by_others(&report.by_others);
+        if let Some(servers) = report.servers {
+            self.sharing(&servers);
+        }
+    }
+
+    /// Other servers share the lease store: each takes new addresses from its own part of
+    /// every pool first (see [`charrua_server::config::Slice`]).
+    fn sharing(&mut self, servers: &[String]) {
+        let index = servers.iter().position(|s| *s == self.server);
+        let slice = index.filter(|_| servers.len() > 1).and_then(|i| {
+            Some(Slice {
+                index: u32::try_from(i).ok()?,
+                count: u32::try_from(servers.len()).ok()?,
+            })
+        });
+        match slice {
+            Some(s) => info!(
+                "lease store shared by {} servers ({}): {} offers new addresses from part {} of {} of every pool first",
+                s.count,
+                servers.join(", "),
+                self.server,
+                s.index + 1,
+                s.count
+            ),
+            None if servers.len() > 1 => warn!(
+                "lease store shared by {}, but {} is not among them; offering from whole pools",
+                servers.join(", "),
+                self.server
+            ),
+            None => {}
+        }
+        self.engine.handle_slice(slice);
     }
 
     /// Hands the engine the host names looked up since the last call.
@@ -594,6 +629,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         pinger,
         hooks: Hooks::start(crate::hooks::Limits::DEFAULT)?,
         names,
+        server,
     };
     let mut inbox = Inbox::new();
     let mut last_flush = Instant::now();

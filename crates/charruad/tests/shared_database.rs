@@ -206,8 +206,11 @@ fn a_server_killed_mid_load_loses_no_client() {
         );
     }
     assert!(addresses.values().all(|n| *n == 1), "{first:?}");
-    for r in &replicas {
+    for (i, r) in replicas.iter().enumerate() {
         assert!(!r.log().contains("panicked"), "{}", r.log());
+        // Each learned of the others and takes new addresses from its own part of the pools.
+        let part = format!("{} offers new addresses from part {} of 3", r.name, i + 1);
+        assert!(i == victim || r.log().contains(&part), "{}", r.log());
     }
 }
 

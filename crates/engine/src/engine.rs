@@ -657,10 +657,17 @@ impl Engine {
         self.config.lease_hostnames = names;
     }
 
+    /// Takes new addresses from `slice` of every pool first, as one of the servers sharing
+    /// the lease store (`None`: alone).
+    pub fn handle_slice(&mut self, slice: Option<charrua_server::config::Slice>) {
+        self.config.slice = slice;
+    }
+
     /// Serves `config` from now on, keeping every lease (and the host names looked up, until
     /// those of `config` come).
     pub fn handle_reload(&mut self, mut config: Config) {
         config.lease_hostnames = std::mem::take(&mut self.config.lease_hostnames);
+        config.slice = self.config.slice;
         self.db = pipeline::rebuilt(&self.db, &config);
         self.config = config;
     }

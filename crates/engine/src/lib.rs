@@ -46,4 +46,4 @@ pub use counters::Counters;
 pub use defects::Defects;
 pub use engine::{Arrival, Engine, EngineOptions, Now, Transmit};
 pub use log::LogLevel;
-pub use pipeline::{rebuilt, Commit};
+pub use pipeline::{agrees_with_store, rebuilt, Commit};

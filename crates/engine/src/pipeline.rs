@@ -116,7 +116,7 @@ impl Batch {
     pub(crate) fn record(&mut self, db: &mut LeaseDb, changes: &[LeaseChange]) -> Range<usize> {
         let start = self.changes.len();
         for change in changes {
-            if change.is_durable() {
+            if change.is_durable() && !ends_an_offer(db.get(change.address()), change) {
                 let address = change.address();
                 self.undo.push((address, db.get(address).cloned()));
                 self.changes.push(change.clone());
@@ -132,6 +132,28 @@ impl Batch {
             restore(db, address, before);
         }
     }
+}
+
+/// Whether `change` only ends the offer `before` (the client took another server's offer, or
+/// the offer ran out): as volatile as the offer itself (durability rule D3), so never written.
+/// In a store several servers share this matters: the offer was never there, and the
+/// address's record there may be the same client's binding, made by the server whose offer
+/// it took, which the end of this offer must not overwrite.
+fn ends_an_offer(before: Option<&Lease>, change: &LeaseChange) -> bool {
+    let ends = matches!(change, LeaseChange::Set(l) if l.state == LeaseState::Expired);
+    ends && before.is_some_and(|b| b.state == LeaseState::Offered)
+}
+
+/// Whether the engine's record of an address (`memory`) agrees with the store's (`store`) once
+/// every commit has ended: the same, or a record the store never holds: an offer, or the end
+/// of one (an expired record where the store's is free too; see `ends_an_offer`).
+pub fn agrees_with_store(memory: Option<&Lease>, store: Option<&Lease>) -> bool {
+    let free = |l: Option<&Lease>| {
+        l.is_none_or(|l| matches!(l.state, LeaseState::Expired | LeaseState::Released))
+    };
+    memory == store
+        || memory.is_some_and(|l| l.state == LeaseState::Offered)
+        || (memory.is_some_and(|l| l.state == LeaseState::Expired) && free(store))
 }
 
 /// Puts `before` back as the record of `address`.

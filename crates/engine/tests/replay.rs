@@ -6,8 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use charrua_engine::{EngineOptions, LogLevel};
-use charrua_server::{LeaseDb, LeaseState};
+use charrua_engine::{agrees_with_store, EngineOptions, LogLevel};
+use charrua_server::LeaseDb;
 use charrua_store::faults::{Faults, FaultyStore};
 use charrua_store::{commit_batch, open_store, read_store, LeaseFormat, LeaseStore};
 use common::{config, Lab};
@@ -27,23 +27,18 @@ fn open(path: &Path, format: LeaseFormat, clients: u8) -> (Lab, Box<dyn LeaseSto
     (Lab::with_db(clients, options(), db), opened.store)
 }
 
-/// Asserts that the engine's database is a fresh replay of `path`, offers aside.
+/// Asserts that the engine's database is a fresh replay of `path`, offers and their ends aside
+/// (`agrees_with_store`).
 fn assert_live_is_replay(lab: &Lab, path: &Path, step: &str) {
     let mut replayed = LeaseDb::new(&config());
     read_store(path, LeaseFormat::Auto, &mut |c| replayed.apply(&c)).unwrap();
     let live = lab.engine.db();
-    for lease in live.iter().filter(|l| l.state != LeaseState::Offered) {
-        assert_eq!(
-            replayed.get(lease.address),
-            Some(lease),
-            "{step}: memory ahead of disk"
-        );
-    }
-    for durable in replayed.iter() {
-        let now = live.get(durable.address);
+    let addresses = live.iter().chain(replayed.iter()).map(|l| l.address);
+    for address in addresses {
+        let (memory, disk) = (live.get(address), replayed.get(address));
         assert!(
-            now == Some(durable) || now.is_some_and(|l| l.state == LeaseState::Offered),
-            "{step}: {durable:?} on disk, {now:?} in memory"
+            agrees_with_store(memory, disk),
+            "{step}: {disk:?} on disk, {memory:?} in memory"
         );
     }
 }

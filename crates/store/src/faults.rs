@@ -121,6 +121,14 @@ impl LeaseStore for FaultyStore {
     fn host_declarations(&self) -> &str {
         self.inner.host_declarations()
     }
+
+    fn servers(&mut self) -> Option<Vec<String>> {
+        self.inner.servers()
+    }
+
+    fn poll_changes_by_others(&mut self) -> Vec<LeaseChange> {
+        self.inner.poll_changes_by_others()
+    }
 }
 
 #[cfg(test)]

@@ -149,6 +149,12 @@ pub trait LeaseStore {
         ""
     }
 
+    /// The names of the servers sharing the store (this one among them), sorted; `None` when
+    /// they cannot be read now. A store only this server writes has none.
+    fn servers(&mut self) -> Option<Vec<String>> {
+        Some(Vec::new())
+    }
+
     /// The changes other servers made since the last call, in the order they made them, to
     /// apply to the database; none for a store only this server writes.
     fn poll_changes_by_others(&mut self) -> Vec<LeaseChange> {

@@ -550,6 +550,7 @@ impl ConfigBuilder {
             reads_config_options: false,
             has_lease_limits: false,
             lease_hostnames: BTreeMap::new(),
+            slice: None,
             #[cfg(feature = "defects")]
             defects: super::Defects::default(),
         };

@@ -188,9 +188,25 @@ pub struct Config {
     /// server (the core does no I/O) for the addresses [`Config::lease_hostname_addresses`]
     /// gives, and set here.
     pub lease_hostnames: BTreeMap<Ipv4Addr, String>,
+    /// This server's slice of every pool, when it shares its leases with other servers (see
+    /// [`Slice`]); set by whoever runs the server, as it learns who shares the store.
+    pub slice: Option<Slice>,
     /// Defects of earlier versions to re-introduce (tests only).
     #[cfg(feature = "defects")]
     pub defects: Defects,
+}
+
+/// Servers sharing one lease store each prefer their own part of every pool, so that they do
+/// not offer the same free addresses to different clients at the same time (the store would
+/// refuse all but one, and the others' clients would have to ask again): server `index` of
+/// `count` takes new addresses from the `index`-th of `count` equal parts of each pool's
+/// addresses, and from the others' parts only when its own has none left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slice {
+    /// This server's part, from 0.
+    pub index: u32,
+    /// How many parts (servers).
+    pub count: u32,
 }
 
 /// Test-only (feature `defects`): defects of earlier versions, re-introduced on demand to show

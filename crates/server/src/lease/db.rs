@@ -12,6 +12,10 @@ use super::free::PoolFree;
 use super::{Billing, ClientKey, Lease, LeaseChange, LeaseState};
 use crate::config::{Config, PoolId};
 
+/// How many of a pool's longest-free addresses [`LeaseDb::free_address_within`] looks through
+/// for one within its bounds, before the caller takes one outside them.
+const REUSE_SCAN: usize = 64;
+
 /// The lease database. Records live in one vector; the two hash indexes store only positions
 /// in it, which keeps the cost per lease low (see the `handle` benchmark).
 #[derive(Debug, Clone)]
@@ -128,6 +132,29 @@ impl LeaseDb {
         };
         fresh
             .or_else(|| free.reusable.first().map(|(_, a)| *a))
+            .map(Ipv4Addr::from)
+    }
+
+    /// A free address of `pool` within `within` (inclusive, as `u32`s), found as
+    /// [`LeaseDb::free_address`] finds one: never-leased ones first, at or after `hint` and
+    /// wrapping within the bounds; then, of the few that have been free longest, the first inside.
+    pub fn free_address_within(
+        &self,
+        pool: PoolId,
+        hint: u32,
+        within: (u32, u32),
+    ) -> Option<Ipv4Addr> {
+        let free = self.pools.get(pool.0 as usize)?;
+        let (lo, hi) = within;
+        free.fresh
+            .first_within(hint, lo, hi)
+            .or_else(|| {
+                free.reusable
+                    .iter()
+                    .take(REUSE_SCAN)
+                    .map(|(_, a)| *a)
+                    .find(|a| (lo..=hi).contains(a))
+            })
             .map(Ipv4Addr::from)
     }
 

@@ -29,16 +29,25 @@ impl Intervals {
         self.interval_of(addr).is_some()
     }
 
-    /// The first free address at or after `from`, wrapping to the lowest.
-    pub(crate) fn first_from(&self, from: u32) -> Option<u32> {
-        if let Some((_, _)) = self.interval_of(from) {
+    /// The first free address at or after `from`, without wrapping.
+    fn first_at_or_after(&self, from: u32) -> Option<u32> {
+        if self.interval_of(from).is_some() {
             return Some(from);
         }
-        self.map
-            .range(from..)
-            .next()
-            .or_else(|| self.map.iter().next())
-            .map(|(s, _)| *s)
+        self.map.range(from..).next().map(|(s, _)| *s)
+    }
+
+    /// The first free address at or after `from`, wrapping to the lowest.
+    pub(crate) fn first_from(&self, from: u32) -> Option<u32> {
+        self.first_at_or_after(from)
+            .or_else(|| self.map.keys().next().copied())
+    }
+
+    /// The first free address of `lo..=hi` at or after `from`, wrapping to `lo`.
+    pub(crate) fn first_within(&self, from: u32, lo: u32, hi: u32) -> Option<u32> {
+        self.first_at_or_after(from)
+            .filter(|a| *a <= hi)
+            .or_else(|| self.first_at_or_after(lo).filter(|a| *a < from))
     }
 
     pub(crate) fn insert(&mut self, addr: u32) {
@@ -112,6 +121,22 @@ mod tests {
         i.insert(10);
         i.insert(20);
         assert_eq!(intervals(&i), [(10, 20)]);
+    }
+
+    #[test]
+    fn first_within_stays_within_and_wraps_there() {
+        let mut i = Intervals::default();
+        i.insert_range(10, 30);
+        assert_eq!(i.first_within(25, 20, 29), Some(25));
+        for a in 25..=29 {
+            i.remove(a);
+        }
+        assert_eq!(i.first_within(25, 20, 29), Some(20));
+        for a in 20..25 {
+            i.remove(a);
+        }
+        assert_eq!(i.first_within(25, 20, 29), None);
+        assert_eq!(i.first_from(25), Some(30));
     }
 
     #[test]

@@ -448,18 +448,6 @@ impl PgStore {
         })
     }
 
-    /// The names of the servers registered in the database, sorted.
-    pub fn servers(&mut self) -> Result<Vec<String>, StoreError> {
-        let connection = self.connected()?;
-        let rows = connection
-            .client
-            .query(sql::SERVERS, &[])
-            .map_err(|e| database("servers", &e))?;
-        rows.iter()
-            .map(|r| r.try_get(0).map_err(|e| database("servers", &e)))
-            .collect()
-    }
-
     /// The connection, made again if it was lost (no more often than the back-off allows);
     /// a new connection reads every record again, to report as changes by others.
     fn connected(&mut self) -> Result<&mut Connection, StoreError> {
@@ -555,6 +543,16 @@ impl LeaseStore for PgStore {
             rejected,
             unwritable: Vec::new(),
         })
+    }
+
+    fn servers(&mut self) -> Option<Vec<String>> {
+        let connection = self.connected().ok()?;
+        let rows = connection.client.query(sql::SERVERS, &[]);
+        let Ok(rows) = rows else {
+            self.check_connection();
+            return None;
+        };
+        rows.iter().map(|r| r.try_get(0).ok()).collect()
     }
 
     fn poll_changes_by_others(&mut self) -> Vec<LeaseChange> {

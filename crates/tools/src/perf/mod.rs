@@ -136,6 +136,11 @@ impl Generator<'_> {
         let now = self.now_ns();
         while self.started < due && self.outgoing.len() < socket::BATCH {
             let n = self.started;
+            // A client that starts over in INIT holds no address any more (RFC 2131
+            // section 4.4.1): its server may end its old binding when it binds another.
+            if let Some(old) = self.held.remove(&(n % self.args.clients.max(1))) {
+                self.unhold(n, old);
+            }
             if let Some(slot) = self.ring.start(n) {
                 slot.state = State::Discovering;
                 slot.discover_at = now;
