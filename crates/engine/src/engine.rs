@@ -128,6 +128,17 @@ pub struct Engine {
     probes: Probes,
     /// What `on` statements asked, for the caller to carry out.
     effects: VecDeque<Effect>,
+    /// The store's failure, as last logged, and the commits that failed and replies left
+    /// unsent since: an outage is one line when it starts and one when it ends.
+    outage: Option<Outage>,
+}
+
+/// A lease store failing commit after commit (see [`Engine::handle_committed`]).
+#[derive(Debug)]
+struct Outage {
+    message: String,
+    commits: usize,
+    unsent: usize,
 }
 
 impl Engine {
@@ -154,6 +165,7 @@ impl Engine {
             last_expire: None,
             probes: Probes::default(),
             effects: VecDeque::new(),
+            outage: None,
         }
     }
 
@@ -584,13 +596,7 @@ impl Engine {
                 let pending = std::mem::take(&mut self.pending);
                 let unsent = in_flight.sent.len() + pending.replies.len();
                 self.counters.unsent(unsent);
-                self.lines.push(LogLevel::Error, |w| {
-                    use std::fmt::Write;
-                    write!(
-                        w,
-                        "lease store: {e}; {unsent} repl(ies) not sent, their leases undone in memory"
-                    )
-                });
+                self.store_failed(&e.to_string(), unsent);
                 #[cfg(feature = "defects")]
                 if self.options.defects.keep_memory_after_failed_commit {
                     return;
@@ -601,7 +607,44 @@ impl Engine {
         }
     }
 
+    /// Logs a failed commit: the first of an outage, and each whose error differs from the
+    /// last one logged; the others are counted for the line that ends the outage.
+    fn store_failed(&mut self, message: &str, unsent: usize) {
+        let repeated = self.outage.as_mut().filter(|o| o.message == message);
+        if let Some(outage) = repeated {
+            outage.commits += 1;
+            outage.unsent += unsent;
+            return;
+        }
+        self.lines.push(LogLevel::Error, |w| {
+            use std::fmt::Write;
+            write!(
+                w,
+                "lease store: {message}; {unsent} repl(ies) not sent, their leases undone in memory"
+            )
+        });
+        let (commits, total) = self
+            .outage
+            .as_ref()
+            .map_or((0, 0), |o| (o.commits, o.unsent));
+        self.outage = Some(Outage {
+            message: message.to_string(),
+            commits: commits + 1,
+            unsent: total + unsent,
+        });
+    }
+
     fn committed(&mut self, in_flight: InFlight, committed: &Committed) {
+        if let Some(outage) = self.outage.take() {
+            self.lines.push(LogLevel::Warn, |w| {
+                use std::fmt::Write;
+                write!(
+                    w,
+                    "lease store: committing again after {} failed commit(s); {} repl(ies) were not sent",
+                    outage.commits, outage.unsent
+                )
+            });
+        }
         for (_, e) in &committed.unwritable {
             self.lines.push(LogLevel::Error, |w| {
                 use std::fmt::Write;

@@ -83,6 +83,8 @@ pub struct PgStore {
     retry: (Instant, Duration),
     /// Whether a commit read the socket since the last poll for changes by others.
     committed_since_poll: bool,
+    /// Why the last connection attempt failed: what a commit fails with until the next one.
+    refused: StoreError,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -420,6 +422,7 @@ impl PgStore {
             by_others: Vec::new(),
             retry: (Instant::now(), BACKOFF.0),
             committed_since_poll: false,
+            refused: StoreError::Database("not connected".into()),
         };
         Ok((
             store,
@@ -462,11 +465,8 @@ impl PgStore {
             let (next, backoff) = self.retry;
             let now = Instant::now();
             if now < next {
-                return Err(StoreError::Database(format!(
-                    "{}: not connected; next attempt in {} ms",
-                    self.shown,
-                    next.duration_since(now).as_millis()
-                )));
+                // The last attempt's error again: an outage is logged once, not once a commit.
+                return Err(self.refused.clone());
             }
             match Connection::open(&self.config, &self.shown, &self.options.server) {
                 Ok(mut connection) => {
@@ -478,6 +478,7 @@ impl PgStore {
                 }
                 Err(e) => {
                     self.retry = (now + backoff, (backoff * 2).min(BACKOFF.1));
+                    self.refused = e.clone();
                     return Err(e);
                 }
             }
