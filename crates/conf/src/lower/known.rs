@@ -67,7 +67,7 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
     ),
     (
         "failover",
-        "this server serves the whole pool alone, with no failover partner",
+        "this server serves the whole pool alone, with no failover partner (servers that share a pool share one lease database: --store postgresql://..., docs/shared-database.md)",
     ),
     (
         "fqdn-reply",

@@ -127,11 +127,13 @@ pub(crate) fn phase(xid: u32) -> u32 {
 pub(crate) struct Builder {
     pub(crate) path: Path,
     pub(crate) clients: u64,
+    /// The number of the first client: loads run side by side play different clients.
+    pub(crate) first_client: u64,
 }
 
 impl Builder {
     fn base(&self, kind: MessageType, n: u64, phase: u32) -> Message {
-        let client = n % self.clients.max(1);
+        let client = self.first_client.wrapping_add(n % self.clients.max(1));
         let mut msg = Message {
             xid: xid(n, phase),
             ..Message::default()
@@ -209,11 +211,18 @@ mod tests {
         let b = Builder {
             path: Path::Relay(Ipv4Addr::new(198, 18, 0, 2)),
             clients: 1000,
+            first_client: 0,
         };
         let m = Message::parse(&b.discover(1234)).unwrap();
         assert_eq!(m.message_type(), Some(MessageType::DISCOVER));
         assert_eq!(m.giaddr, Ipv4Addr::new(198, 18, 0, 2));
         assert_eq!(&m.chaddr[..6], &[2, 0, 0, 0, 0, 234]);
+        let later = Builder {
+            first_client: 0x1_0000,
+            ..b
+        };
+        let m = Message::parse(&later.discover(1234)).unwrap();
+        assert_eq!(&m.chaddr[..6], &[2, 0, 0, 1, 0, 234]);
         let r = Message::parse(&b.request(
             7,
             Ipv4Addr::new(198, 19, 0, 9),

@@ -33,6 +33,10 @@ pub(crate) struct Args {
     /// Distinct clients (hardware addresses 02:00:xx:xx:xx:xx) the exchanges cycle through.
     #[arg(long, default_value_t = 50_000)]
     clients: u64,
+    /// The number of the first client (its hardware address is 02:00 and the number): loads
+    /// run side by side, against servers sharing a database, play different clients.
+    #[arg(long, default_value_t = 0)]
+    first_client: u64,
     /// After each ACK, renew the lease (REQUEST with ciaddr) and wait for its ACK (relay only:
     /// a server answers a renewal on the link by unicast to the leased address).
     #[arg(long, requires = "relay")]
@@ -280,6 +284,7 @@ fn load(args: &Args) -> Result<serde_json::Value, String> {
         builder: Builder {
             path,
             clients: args.clients,
+            first_client: args.first_client,
         },
         server,
         ring: Ring::new(in_flight),
