@@ -216,3 +216,33 @@ fn a_promoted_standby_takes_over_without_a_restart() {
         "2"
     );
 }
+
+#[test]
+fn a_row_changed_by_hand_is_skipped_and_its_binding_still_kept() {
+    let Some(cluster) = cluster() else { return };
+    let (mut a, _) = open(&cluster, "a");
+    commit(
+        &mut a,
+        &[
+            LeaseChange::Set(binding(1, 1, 0)),
+            LeaseChange::Set(binding(2, 2, 0)),
+        ],
+    )
+    .unwrap();
+    cluster
+        .sql("UPDATE charrua_lease4 SET record = '\\x0102' WHERE address = '198.18.0.101'")
+        .unwrap();
+    let mut replayed = Vec::new();
+    let (mut b, recovery) = PgStore::open(
+        &cluster.url(),
+        PgOptions {
+            server: "b".into(),
+        },
+        &mut |c| replayed.push(c),
+    )
+    .unwrap();
+    assert_eq!((recovery.records, recovery.bad_records), (1, 1));
+    // B does not know the row's lease, but the database does: another client is refused.
+    let taken = [LeaseChange::Set(binding(1, 3, 0))];
+    assert_eq!(commit(&mut b, &taken).unwrap().rejected, vec![0]);
+}

@@ -215,12 +215,12 @@ impl Connection {
     }
 
     /// Every record, oldest write first.
-    fn all(&mut self, apply: &mut dyn FnMut(LeaseChange)) -> Result<u64, StoreError> {
+    fn all(&mut self, apply: &mut dyn FnMut(LeaseChange)) -> Result<Recovery, StoreError> {
         let rows = self
             .client
             .query(sql::ALL_RECORDS, &[])
             .map_err(|e| database("reading the leases", &e))?;
-        leases(&rows, apply)
+        Ok(leases(&rows, apply))
     }
 
     /// The addresses other servers announced since the last call. `wait`: how long to wait
@@ -256,7 +256,7 @@ impl Connection {
             .query(&self.records_of, &[&addresses])
             .map_err(|e| database("reading changed leases", &e))?;
         let mut changes = Vec::new();
-        leases(&rows, &mut |c| changes.push(c))?;
+        leases(&rows, &mut |c| changes.push(c));
         let mut found: Vec<Ipv4Addr> = changes.iter().map(LeaseChange::address).collect();
         found.sort_unstable();
         let mut gone: Vec<Ipv4Addr> = addresses
@@ -349,16 +349,26 @@ fn addresses(rows: &[postgres::Row]) -> impl Iterator<Item = IpAddr> + '_ {
     rows.iter().filter_map(|r| r.try_get::<_, IpAddr>(0).ok())
 }
 
-/// The leases of rows of (address, record), each as a change to `apply`; how many.
-fn leases(rows: &[postgres::Row], apply: &mut dyn FnMut(LeaseChange)) -> Result<u64, StoreError> {
-    let mut count = 0;
+/// The leases of rows of (address, record), each as a change to `apply`: how many, and how many
+/// rows were skipped because their record does not read as a lease of their address (a row
+/// changed by hand, say). A skipped row's address is left to the conditional write, which
+/// reads its columns: a live binding there is never written over.
+fn leases(rows: &[postgres::Row], apply: &mut dyn FnMut(LeaseChange)) -> Recovery {
+    let mut recovery = Recovery::default();
     for r in rows {
-        let address: IpAddr = r.try_get(0).map_err(|e| database("a lease row", &e))?;
-        let bytes: &[u8] = r.try_get(1).map_err(|e| database("a lease row", &e))?;
-        apply(LeaseChange::Set(row::lease(address, bytes)?));
-        count += 1;
+        let lease = match (r.try_get::<_, IpAddr>(0), r.try_get::<_, &[u8]>(1)) {
+            (Ok(address), Ok(bytes)) => row::lease(address, bytes).ok(),
+            _ => None,
+        };
+        match lease {
+            Some(lease) => {
+                apply(LeaseChange::Set(lease));
+                recovery.records += 1;
+            }
+            None => recovery.bad_records += 1,
+        }
     }
-    Ok(count)
+    recovery
 }
 
 /// The positions of `changes` in rounds where no address appears twice, each address's
@@ -412,7 +422,7 @@ impl PgStore {
         let config = config(location)?;
         let shown = redacted(location);
         let mut connection = Connection::open(&config, &shown, &options.server)?;
-        let records = connection.all(apply)?;
+        let recovery = connection.all(apply)?;
         let store = Self {
             config,
             shown,
@@ -424,13 +434,7 @@ impl PgStore {
             committed_since_poll: false,
             refused: StoreError::Database("not connected".into()),
         };
-        Ok((
-            store,
-            Recovery {
-                records,
-                ..Recovery::default()
-            },
-        ))
+        Ok((store, recovery))
     }
 
     /// Replays every lease of the database at `location` into `apply`, changing nothing.
@@ -445,10 +449,7 @@ impl PgStore {
         let rows = client
             .query(sql::ALL_RECORDS, &[])
             .map_err(|e| database(&shown, &e))?;
-        Ok(Recovery {
-            records: leases(&rows, apply)?,
-            ..Recovery::default()
-        })
+        Ok(leases(&rows, apply))
     }
 
     /// The connection, made again if it was lost (no more often than the back-off allows);
