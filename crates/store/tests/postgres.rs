@@ -233,14 +233,11 @@ fn a_row_changed_by_hand_is_skipped_and_its_binding_still_kept() {
         .sql("UPDATE charrua_lease4 SET record = '\\x0102' WHERE address = '198.18.0.101'")
         .unwrap();
     let mut replayed = Vec::new();
-    let (mut b, recovery) = PgStore::open(
-        &cluster.url(),
-        PgOptions {
-            server: "b".into(),
-        },
-        &mut |c| replayed.push(c),
-    )
-    .unwrap();
+    let (mut b, recovery) =
+        PgStore::open(&cluster.url(), PgOptions { server: "b".into() }, &mut |c| {
+            replayed.push(c)
+        })
+        .unwrap();
     assert_eq!((recovery.records, recovery.bad_records), (1, 1));
     // B does not know the row's lease, but the database does: another client is refused.
     let taken = [LeaseChange::Set(binding(1, 3, 0))];
