@@ -516,6 +516,8 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
             hosts.lines().filter(|l| l.starts_with("host ")).count()
         );
     }
+    // Other servers may write a database too: every ACK is then a write the database checks.
+    config.shared_store = opened.format == charrua_store::LeaseFormat::Postgresql;
     let recovery = &opened.recovery;
     info!(
         "lease store {} ({}): {} records replayed, {} corrupt skipped, {} torn bytes left out; {} leases",

@@ -1,14 +1,14 @@
 //! The [`Engine`]: inputs `handle_*`, outputs `poll_*`, no I/O.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::ops::Range;
 use std::time::Duration;
 
 use charrua_server::config::Effect;
 use charrua_server::{
-    ClientKey, Config, Destination, LeaseChange, LeaseDb, LeaseState, Outcome, Probe, Received,
-    Server,
+    ClientKey, Config, Destination, Lease, LeaseChange, LeaseDb, LeaseState, Outcome, Probe,
+    Received, Server,
 };
 use charrua_store::{Committed, StoreError};
 use charrua_wire::{Message, MessageType};
@@ -687,10 +687,33 @@ impl Engine {
         self.last_batch = sent;
     }
 
-    /// Applies changes other servers made to a store shared with them.
+    /// Applies changes other servers made to a store shared with them. An address with a
+    /// change of this engine's not yet committed keeps it in memory: the other server's change
+    /// reached the store first, so it becomes what this engine's change is undone to if the
+    /// store refuses it, and what the store holds under it if not.
     pub fn handle_changes_by_others(&mut self, changes: &[LeaseChange]) {
+        if changes.is_empty() {
+            return;
+        }
+        let mut first: HashMap<Ipv4Addr, &mut Option<Lease>> = HashMap::new();
+        let in_flight = self.in_flight.as_mut().map(|f| f.undo.iter_mut());
+        for (address, before) in in_flight
+            .into_iter()
+            .flatten()
+            .chain(self.pending.undo.iter_mut())
+        {
+            first.entry(*address).or_insert(before);
+        }
         for change in changes {
-            self.db.apply(change);
+            match first.get_mut(&change.address()) {
+                Some(before) => {
+                    **before = match change {
+                        LeaseChange::Set(lease) => Some(lease.clone()),
+                        LeaseChange::Remove(_) => None,
+                    }
+                }
+                None => self.db.apply(change),
+            }
         }
     }
 
@@ -711,6 +734,7 @@ impl Engine {
     pub fn handle_reload(&mut self, mut config: Config) {
         config.lease_hostnames = std::mem::take(&mut self.config.lease_hostnames);
         config.slice = self.config.slice;
+        config.shared_store = self.config.shared_store;
         self.db = pipeline::rebuilt(&self.db, &config);
         self.config = config;
     }

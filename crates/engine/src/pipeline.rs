@@ -148,12 +148,16 @@ fn ends_an_offer(before: Option<&Lease>, change: &LeaseChange) -> bool {
 /// every commit has ended: the same, or a record the store never holds: an offer, or the end
 /// of one (an expired record where the store's is free too; see `ends_an_offer`).
 pub fn agrees_with_store(memory: Option<&Lease>, store: Option<&Lease>) -> bool {
-    let free = |l: Option<&Lease>| {
-        l.is_none_or(|l| matches!(l.state, LeaseState::Expired | LeaseState::Released))
+    // The store's record was free when the offer was made: none, released or expired, or one
+    // that had run out by then.
+    let free_when = |offered: u64| {
+        store.is_none_or(|s| {
+            matches!(s.state, LeaseState::Expired | LeaseState::Released) || s.ends <= offered
+        })
     };
     memory == store
         || memory.is_some_and(|l| l.state == LeaseState::Offered)
-        || (memory.is_some_and(|l| l.state == LeaseState::Expired) && free(store))
+        || memory.is_some_and(|l| l.state == LeaseState::Expired && free_when(l.starts))
 }
 
 /// Puts `before` back as the record of `address`.

@@ -551,6 +551,7 @@ impl ConfigBuilder {
             has_lease_limits: false,
             lease_hostnames: BTreeMap::new(),
             slice: None,
+            shared_store: false,
             #[cfg(feature = "defects")]
             defects: super::Defects::default(),
         };

@@ -191,6 +191,11 @@ pub struct Config {
     /// This server's slice of every pool, when it shares its leases with other servers (see
     /// [`Slice`]); set by whoever runs the server, as it learns who shares the store.
     pub slice: Option<Slice>,
+    /// Whether other servers may write the lease store too (a shared database): every ACK is
+    /// then written, for the store to check against what the others wrote, and none is given
+    /// from memory alone (`dhcp-cache-threshold` is not applied). Set by whoever runs the
+    /// server, from the store it opened.
+    pub shared_store: bool,
     /// Defects of earlier versions to re-introduce (tests only).
     #[cfg(feature = "defects")]
     pub defects: Defects,

@@ -207,7 +207,15 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Outcome, IgnoreRe
 /// threshold's share of its length (25% unless configured; 0 never) is acknowledged with its
 /// own end, and nothing is written: a client renewing early, or a DISCOVER and REQUEST played
 /// again, costs no write.
+///
+/// Never when the lease store is shared ([`Config::shared_store`]): another server may have
+/// changed the lease since this one heard of it, so an ACK must be a write the store checks.
+///
+/// [`Config::shared_store`]: crate::Config::shared_store
 fn reused(ctx: &Context<'_>, addr: Ipv4Addr, params: &Params) -> Option<u32> {
+    if ctx.config.shared_store {
+        return None;
+    }
     let threshold = u64::from(
         params
             .cache_threshold
