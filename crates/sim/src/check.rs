@@ -3,13 +3,17 @@
 //!
 //! - no address is used by two clients at the same virtual instant (RFC 2131 section 4.3.1:
 //!   "the server MUST NOT reuse" an address while it is leased), from the clients' view and
-//!   from the stores' (no two stores hold it bound to different clients);
-//! - an ACK leaves an engine only once its lease is durable in the engine's store (section 3.1
-//!   step 4; durability rule D1), and a crash loses no acknowledged lease;
-//! - after every commit, the engine's database equals a replay of its store at every address
-//!   the commit touched (offers aside); after a restart and at the end, everywhere;
+//!   from the stores' (no two stores hold it bound to different clients; the shared store does
+//!   not hold an address a client was just acknowledged bound to another);
+//! - an ACK leaves an engine only once its lease is durable in the engine's store, or the
+//!   shared one (section 3.1 step 4; durability rule D1), and a crash loses no acknowledged
+//!   lease (with a shared store, no lease any engine acknowledged);
+//! - the engine's database is a replay of its store ([`crate::replay`]);
+//! - a shared store never lets a live record be overwritten by another client's, nor removed
+//!   ([`crate::shared`]);
 //! - a released address is not the client's any more (section 4.3.4); a durably declined
-//!   address is offered to nobody during its probation (section 4.3.3);
+//!   address is offered to nobody during its probation (section 4.3.3), by an engine that has
+//!   heard of the decline;
 //! - every reply goes where section 4.1 says;
 //! - every client that wants a lease holds one within the healing time once the network and
 //!   the disks heal.
@@ -21,7 +25,9 @@ use charrua_engine::Engine;
 use charrua_server::{ClientKey, Destination, Lease, LeaseState};
 use charrua_wire::{Message, MessageType};
 
-use crate::world::{engine_address, World, EPOCH};
+use crate::layout::engine_address;
+use crate::replay;
+use crate::world::{World, EPOCH};
 
 /// A client and the server count lease times in whole seconds from different instants (the
 /// client from its REQUEST, the server from the second it made the ACK in), which can differ
@@ -54,7 +60,7 @@ fn key(world: &World, c: usize) -> ClientKey {
     ClientKey::ClientId(world.clients[c].identity.clone())
 }
 
-fn unix_of(us: u64) -> u64 {
+pub(crate) fn unix_of(us: u64) -> u64 {
     EPOCH + us / 1_000_000
 }
 
@@ -75,13 +81,27 @@ pub(crate) fn bound(world: &mut World, c: usize, lease: &ClientLease) {
         return;
     };
     let client = key(world, c);
-    // The stores' view: no other store holds the address bound to another client now.
+    // The stores' view: no other store (or the shared one) holds the address bound to another
+    // client now.
     let unix = unix_of(world.now);
+    let other_client =
+        |l: &Lease| l.state == LeaseState::Bound && l.client != client && l.ends > unix + 1;
+    if let Some(shared) = &world.shared {
+        if let Some(record) = shared.record(address).filter(|l| other_client(l)).cloned() {
+            violation(
+                world,
+                format!("{address} acknowledged to client {c} by engine {engine} while the shared store holds it bound to another client: {record:?}"),
+            );
+            return;
+        }
+    }
     let elsewhere = (0..world.engines.len()).find(|&e| {
         e != engine
-            && world.engines[e].store.durable(address).is_some_and(|l| {
-                l.state == LeaseState::Bound && l.client != client && l.ends > unix + 1
-            })
+            && world.shared.is_none()
+            && world.engines[e]
+                .store
+                .durable(address)
+                .is_some_and(other_client)
     });
     if let Some(other) = elsewhere {
         violation(
@@ -90,9 +110,13 @@ pub(crate) fn bound(world: &mut World, c: usize, lease: &ClientLease) {
         );
         return;
     }
+    // A host that shares its identity may have lost its lease to its twin, whom the server
+    // takes for the same client (RFC 2131 section 4.2): binding another address on the link
+    // ends it, and the address may go to someone else while the host still uses it.
     if let Some(&(other, until)) = world.holders.get(&address) {
         if other != c
             && world.clients[other].identity != world.clients[c].identity
+            && !world.clients[other].shares_identity
             && until > world.now + SLACK_US
         {
             violation(
@@ -256,11 +280,12 @@ pub(crate) fn reply(world: &mut World, engine: usize, reply: &Message, destinati
         return;
     }
     let unix = unix_of(world.now);
-    // An ACK leaves only once its lease is durable in this engine's store (RFC 2131 section
-    // 3.1 step 4): bound to the client that asked, for at least the lease time it gives.
+    // An ACK leaves only once its lease is durable in this engine's store, or the shared one
+    // (RFC 2131 section 3.1 step 4): bound to the client that asked, for at least the lease
+    // time it gives.
     if kind == Some(MessageType::ACK) {
         let lease_time = reply.options.lease_time().map_or(0, u64::from);
-        let durable = world.engines[engine].store.durable(reply.yiaddr);
+        let durable = world.durable(engine, reply.yiaddr);
         let held = durable.is_some_and(|l| {
             l.state == LeaseState::Bound
                 && l.client == request.client
@@ -278,9 +303,12 @@ pub(crate) fn reply(world: &mut World, engine: usize, reply: &Message, destinati
             return;
         }
     }
-    let declined = world.engines[engine]
-        .store
-        .durable(reply.yiaddr)
+    // With a shared store, only an engine that has heard of the decline can know.
+    if !replay::knows(world, engine, reply.yiaddr) {
+        return;
+    }
+    let declined = world
+        .durable(engine, reply.yiaddr)
         .filter(|l| l.state == LeaseState::Declined && l.ends > unix)
         .map(|l| l.ends - unix);
     if let Some(left) = declined {
@@ -294,47 +322,31 @@ pub(crate) fn reply(world: &mut World, engine: usize, reply: &Message, destinati
     }
 }
 
-/// Memory at `address` against the store: equal, or an offer (never durable).
-fn agrees(memory: Option<&Lease>, store: Option<&Lease>) -> bool {
-    memory.is_some_and(|l| l.state == LeaseState::Offered) || memory == store
-}
-
-/// After a commit of `batch` ended: memory equals the store wherever the batch wrote and no
-/// newer change waits.
-pub(crate) fn after_commit(
-    world: &mut World,
-    engine: usize,
-    batch: &[charrua_server::LeaseChange],
-) {
-    let e = &world.engines[engine];
-    let Some(en) = e.engine.as_ref() else { return };
-    for change in batch {
-        let address = change.address();
-        if en.is_uncommitted(address) {
-            continue;
-        }
-        let (memory, store) = (en.db().get(address), e.store.durable(address));
-        if !agrees(memory, store) {
-            let what = format!(
-                "engine {engine}'s memory is not a replay of its store at {address} after a commit: memory {memory:?}, store {store:?}"
-            );
-            violation(world, what);
-            return;
-        }
-    }
-}
-
 /// After engine `engine` restarted from its store: every lease it acknowledged that a client
-/// still uses is there.
+/// still uses is there (with a shared store, every lease any engine acknowledged), and memory
+/// is a replay of the store.
 pub(crate) fn after_restart(world: &mut World, engine: usize) {
+    if let Some((address, memory, store)) =
+        replay::differs(world, engine, replay::every_address(world, engine))
+    {
+        let what = format!(
+            "engine {engine}'s memory is not a replay of its store at {address} after a restart: memory {memory:?}, store {store:?}"
+        );
+        violation(world, what);
+        return;
+    }
     let unix = unix_of(world.now);
+    let shared = world.shared.is_some();
     for c in 0..world.clients.len() {
         let Some((address, until, from)) = world.clients[c].holding else {
             continue;
         };
         // Two hosts with one identity are one client to the server (RFC 2131 section 4.2):
         // one of them releasing or declining ends the other's lease too.
-        if from != engine || until <= world.now + SLACK_US || world.clients[c].shares_identity {
+        if (from != engine && !shared)
+            || until <= world.now + SLACK_US
+            || world.clients[c].shares_identity
+        {
             continue;
         }
         let client = key(world, c);
@@ -366,24 +378,19 @@ pub(crate) fn after_restart(world: &mut World, engine: usize) {
 /// that wants a lease has one.
 pub(crate) fn at_end(world: &mut World) {
     for engine in 0..world.engines.len() {
-        let e = &world.engines[engine];
-        let Some(en) = e.engine.as_ref() else {
+        let Some(en) = world.engines[engine].engine.as_ref() else {
             continue;
         };
         if en.has_uncommitted() {
             continue;
         }
-        let differs = en
-            .db()
-            .iter()
-            .map(|l| l.address)
-            .chain(e.store.records().map(|l| l.address))
-            .find(|&a| !agrees(en.db().get(a), e.store.durable(a)));
-        if let Some(address) = differs {
+        if let Some((address, memory, store)) =
+            replay::differs(world, engine, replay::every_address(world, engine))
+        {
             violation(
                 world,
                 format!(
-                    "engine {engine}'s memory is not a replay of its store at {address} at the end"
+                    "engine {engine}'s memory is not a replay of its store at {address} at the end: memory {memory:?}, store {store:?}"
                 ),
             );
             return;

@@ -4,9 +4,10 @@
 use charrua_client::{Client, ClientConfig, Event as ClientEvent, StateKind};
 
 use crate::check;
+use crate::layout::LINKS;
 use crate::scenario::Kind;
 use crate::trace::Step;
-use crate::world::{Event, World, LINKS};
+use crate::world::{Event, World};
 
 impl World {
     /// Runs what a client has to say and do after an input.

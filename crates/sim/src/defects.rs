@@ -15,15 +15,18 @@ pub enum Defect {
     MemoryAheadOfDisk,
     /// An ACK sent before the commit that holds its lease.
     AckBeforeCommit,
+    /// A shared store that takes every write, without `charrua_store::shared::may_write`.
+    SharedBlindWrites,
 }
 
 impl Defect {
     /// Every defect.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::DeclineReoffer,
         Self::ReleaseKept,
         Self::MemoryAheadOfDisk,
         Self::AckBeforeCommit,
+        Self::SharedBlindWrites,
     ];
 
     pub(crate) fn engine(self) -> charrua_engine::Defects {
@@ -51,6 +54,7 @@ impl FromStr for Defect {
             "release-kept" => Self::ReleaseKept,
             "memory-ahead-of-disk" => Self::MemoryAheadOfDisk,
             "ack-before-commit" => Self::AckBeforeCommit,
+            "shared-blind-writes" => Self::SharedBlindWrites,
             other => return Err(format!("unknown defect {other:?}")),
         })
     }

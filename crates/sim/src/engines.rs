@@ -4,6 +4,8 @@
 use charrua_engine::{Arrival, Engine};
 
 use crate::check;
+use crate::feed;
+use crate::replay;
 use crate::trace::Step;
 use crate::world::{now_of, Event, World};
 
@@ -54,6 +56,8 @@ impl World {
                 self.rng.u64(100..600)
             };
             let fail = self.rng.f64() < fail;
+            // Drawn only with a shared store, so that the other seeds run as they did.
+            let lost = self.shared.is_some() && self.rng.f64() < self.scenario.lost_commit;
             let e = &mut self.engines[engine];
             e.in_flight = Some(batch);
             let epoch = e.epoch;
@@ -63,6 +67,7 @@ impl World {
                     engine,
                     epoch,
                     fail,
+                    lost,
                 },
             );
         }
@@ -77,7 +82,7 @@ impl World {
         }
     }
 
-    pub(crate) fn commit_done(&mut self, engine: usize, epoch: u64, fail: bool) {
+    pub(crate) fn commit_done(&mut self, engine: usize, epoch: u64, fail: bool, lost: bool) {
         let e = &mut self.engines[engine];
         if e.epoch != epoch {
             return;
@@ -85,10 +90,24 @@ impl World {
         let Some(commit) = e.in_flight.take() else {
             return;
         };
-        e.store.fail_next = fail;
-        let result = charrua_store::commit_batch(&mut e.store, &commit.changes);
+        let result = match self.shared.as_mut() {
+            Some(shared) => feed::commit(shared, engine, self.now, &commit.changes, fail, lost),
+            None => {
+                e.store.fail_next = fail;
+                charrua_store::commit_batch(&mut e.store, &commit.changes)
+            }
+        };
+        self.check_shared_store();
         let ok = result.is_ok();
-        self.trace.push(self.now, Step::CommitEnded { engine, ok });
+        let rejected = result.as_ref().map_or(0, |c| c.rejected.len());
+        self.trace.push(
+            self.now,
+            Step::CommitEnded {
+                engine,
+                ok,
+                rejected,
+            },
+        );
         let changes = commit.changes.clone();
         // As the commit thread does: the replies leave the instant the commit is durable.
         if let Ok(committed) = &result {
@@ -100,7 +119,8 @@ impl World {
         if let Some(en) = self.engines[engine].engine.as_mut() {
             en.handle_committed(result);
         }
-        check::after_commit(self, engine, &changes);
+        replay::after_commit(self, engine, &changes);
+        self.after_commit_shared(engine);
         self.pump(engine);
     }
 
@@ -114,8 +134,17 @@ impl World {
             return;
         }
         if let Some(commit) = e.in_flight.take() {
-            e.store.tear(&commit.changes, fraction);
+            match self.shared.as_mut() {
+                // One transaction: it landed whole or not at all.
+                Some(shared) if fraction < 0.5 => {
+                    let _ = feed::commit(shared, engine, self.now, &commit.changes, false, false);
+                    self.check_shared_store();
+                }
+                Some(_) => {}
+                None => e.store.tear(&commit.changes, fraction),
+            }
         }
+        let e = &mut self.engines[engine];
         e.engine = None;
         e.epoch += 1;
         e.timer = None;
@@ -125,11 +154,19 @@ impl World {
     }
 
     pub(crate) fn restart(&mut self, engine: usize) {
-        let e = &mut self.engines[engine];
-        if e.engine.is_some() {
+        if self.engines[engine].engine.is_some() {
             return;
         }
-        let db = e.store.recover(&e.config);
+        // An engine starts by reading the shared store: not while it cannot reach it.
+        if self.shared.as_ref().is_some_and(|s| s.is_down(engine)) {
+            self.schedule(self.now + 1_000_000, Event::Restart { engine });
+            return;
+        }
+        let e = &mut self.engines[engine];
+        let db = match self.shared.as_mut() {
+            Some(shared) => shared.replay(engine, &e.config),
+            None => e.store.recover(&e.config),
+        };
         let leases = db.len();
         e.engine = Some(Engine::new(
             e.config.clone(),

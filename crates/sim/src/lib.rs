@@ -4,7 +4,9 @@
 //! between links, declining, releasing, going silent, sharing a hardware address) and senders
 //! of garbage talk, directly or through relay agents, to one to three real [`Engine`]s, each
 //! over a store on a simulated disk whose commits fail, stall and tear, and which crash and
-//! replay their store. The network loses, duplicates, delays, reorders and partitions. Every
+//! replay their store; or, for about a third of the seeds with several engines, all over one
+//! shared store (as several servers over one PostgreSQL database) that refuses conflicting
+//! writes, feeds each engine what the others wrote, loses connections and cuts engines off. The network loses, duplicates, delays, reorders and partitions. Every
 //! step checks the invariants of [`check`] that it could break; the first violation ends the
 //! seed with a trace of the steps before it. The same seed gives the same run, so a failing
 //! seed is replayed with `charrua-sim --seeds 1 --first-seed SEED`.
@@ -18,8 +20,12 @@ mod clients;
 #[cfg(feature = "defects")]
 mod defects;
 mod engines;
+mod feed;
+mod layout;
 mod net;
+mod replay;
 mod scenario;
+mod shared;
 mod store;
 mod trace;
 mod world;
@@ -27,7 +33,7 @@ mod world;
 pub use check::Violation;
 #[cfg(feature = "defects")]
 pub use defects::Defect;
-pub use scenario::{Bounds, Kind, Scenario};
+pub use scenario::{Bounds, Kind, Scenario, StoreMode};
 pub use world::Report;
 
 /// Runs seed `seed` within `bounds`.
@@ -82,5 +88,27 @@ mod tests {
             );
             assert!(report.doras > 0, "seed {seed} granted nothing");
         }
+    }
+
+    /// Several engines over one shared store, each seed that has more than one.
+    #[test]
+    fn seeds_with_a_shared_store_pass_and_grant_leases() {
+        let bounds = Bounds {
+            store: StoreMode::Shared,
+            ..small()
+        };
+        let shared = (0..8).filter(|&seed| Scenario::from_seed(seed, &bounds).shared_store);
+        let mut ran = 0;
+        for seed in shared {
+            let report = run(seed, &bounds);
+            assert!(
+                report.violation.is_none(),
+                "seed {seed}: {:?}",
+                report.violation
+            );
+            assert!(report.doras > 0, "seed {seed} granted nothing");
+            ran += 1;
+        }
+        assert!(ran >= 3, "only {ran} of the seeds share a store");
     }
 }

@@ -1,5 +1,5 @@
 //! `charrua-sim --seeds N [--first-seed K] [--clients C] [--fault-secs S] [--heal-secs S]
-//! [--threads T]`: runs N seeds of the deterministic simulation and ends with
+//! [--store seeded|own|shared] [--threads T]`: runs N seeds of the deterministic simulation and ends with
 //! `seeds=N violations=V steps=S`. A failing seed prints its violation, a trace of the steps
 //! before it, and the command that replays it.
 
@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use charrua_sim::{run, Bounds};
+use charrua_sim::{run, Bounds, StoreMode};
 
 struct Args {
     seeds: u64,
@@ -35,10 +35,11 @@ fn parse() -> Result<Args, String> {
             "--clients" => args.bounds.max_clients = number(value()?)?.max(1) as usize,
             "--fault-secs" => args.bounds.fault_secs = number(value()?)?,
             "--heal-secs" => args.bounds.heal_secs = number(value()?)?,
+            "--store" => args.bounds.store = value()?.parse()?,
             #[cfg(feature = "defects")]
             "--defect" => args.bounds.defects = value()?.parse()?,
             "-h" | "--help" => {
-                return Err("usage: charrua-sim --seeds N [--first-seed K] [--clients C] [--fault-secs S] [--heal-secs S] [--threads T]".into())
+                return Err("usage: charrua-sim --seeds N [--first-seed K] [--clients C] [--fault-secs S] [--heal-secs S] [--store seeded|own|shared] [--threads T]".into())
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -120,5 +121,11 @@ fn replay_flags(bounds: &Bounds) -> String {
     if bounds.heal_secs != default.heal_secs {
         flags += &format!(" --heal-secs {}", bounds.heal_secs);
     }
+    let store = match bounds.store {
+        StoreMode::Seeded => "",
+        StoreMode::Own => " --store own",
+        StoreMode::Shared => " --store shared",
+    };
+    flags += store;
     flags
 }

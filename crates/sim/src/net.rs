@@ -9,8 +9,9 @@ use charrua_server::Destination;
 use charrua_wire::Message;
 
 use crate::check;
+use crate::layout::{engine_address, link_of};
 use crate::trace::Step;
-use crate::world::{engine_address, link_of, message_type, Event, World};
+use crate::world::{message_type, Event, World};
 
 impl World {
     /// Sends `event` from `from` to `to` across the network: lost, duplicated and delayed as

@@ -27,8 +27,23 @@ pub(crate) enum Step {
     },
     /// A commit started, with this many changes.
     CommitStarted { engine: usize, changes: usize },
-    /// A commit ended.
-    CommitEnded { engine: usize, ok: bool },
+    /// A commit ended, with this many changes refused by a shared store.
+    CommitEnded {
+        engine: usize,
+        ok: bool,
+        rejected: usize,
+    },
+    /// A shared store's feed gave an engine the changes of others (or, on a resync, every
+    /// record).
+    Fed {
+        engine: usize,
+        changes: usize,
+        resync: bool,
+    },
+    /// An engine was cut off from the shared store; back.
+    StoreDown { engine: usize },
+    /// See `StoreDown`.
+    StoreUp { engine: usize },
     /// An engine crashed; restarted.
     Crashed { engine: usize },
     /// See `Crashed`.
@@ -58,11 +73,33 @@ impl fmt::Display for Step {
             Self::CommitStarted { engine, changes } => {
                 write!(f, "engine {engine} starts a commit of {changes} change(s)")
             }
-            Self::CommitEnded { engine, ok } => write!(
-                f,
-                "engine {engine}: commit {}",
-                if ok { "durable" } else { "FAILED" }
-            ),
+            Self::CommitEnded {
+                engine,
+                ok,
+                rejected,
+            } => {
+                write!(
+                    f,
+                    "engine {engine}: commit {}",
+                    if ok { "durable" } else { "FAILED" }
+                )?;
+                if rejected > 0 {
+                    write!(f, ", {rejected} change(s) refused by the shared store")?;
+                }
+                Ok(())
+            }
+            Self::Fed {
+                engine,
+                changes,
+                resync: false,
+            } => write!(f, "engine {engine} gets {changes} change(s) by others"),
+            Self::Fed {
+                engine,
+                changes,
+                resync: true,
+            } => write!(f, "engine {engine} resyncs: {changes} record(s)"),
+            Self::StoreDown { engine } => write!(f, "engine {engine} CUT OFF from the store"),
+            Self::StoreUp { engine } => write!(f, "engine {engine} reaches the store again"),
             Self::Crashed { engine } => write!(f, "engine {engine} CRASHES"),
             Self::Restarted { engine, leases } => {
                 write!(f, "engine {engine} restarts, {leases} record(s) replayed")

@@ -9,60 +9,19 @@ use std::time::Duration;
 
 use charrua_client::{Client, ClientConfig};
 use charrua_engine::{Arrival, Engine, EngineOptions, LogLevel, Now};
-use charrua_server::config::{Config, ScopeBuilder};
-use charrua_server::Ipv4Net;
+use charrua_server::config::Config;
+use charrua_server::Lease;
 use charrua_wire::{Message, MessageType};
 
 use crate::check::{self, Violation};
+use crate::layout::{engine_address, engine_config, relay_address, LINKS};
 use crate::scenario::{Bounds, Kind, Scenario};
+use crate::shared::SharedStore;
 use crate::store::SimStore;
 use crate::trace::{Step, Trace};
 
 /// Unix time of virtual time 0.
 pub(crate) const EPOCH: u64 = 1_795_500_000;
-
-/// Links: 0 holds the engines; 1 and 2 are behind relays.
-pub(crate) const LINKS: usize = 3;
-
-/// The subnet of link `link`: 198.18.0.0/18, 198.18.64.0/18, 198.18.128.0/18.
-pub(crate) fn subnet_base(link: usize) -> u32 {
-    u32::from(Ipv4Addr::new(198, 18, 0, 0)) + (link as u32) * (64 << 8)
-}
-
-/// The link whose subnet holds `address`.
-pub(crate) fn link_of(address: Ipv4Addr) -> Option<usize> {
-    let a = u32::from(address);
-    (0..LINKS).find(|&l| a >= subnet_base(l) && a < subnet_base(l) + (64 << 8))
-}
-
-/// The relay agent's address on link `link` (> 0): giaddr.
-pub(crate) fn relay_address(link: usize) -> Ipv4Addr {
-    Ipv4Addr::from(subnet_base(link) + 1)
-}
-
-/// Engine `engine`'s address on link 0.
-pub(crate) fn engine_address(engine: usize) -> Ipv4Addr {
-    Ipv4Addr::from(subnet_base(0) + 1 + engine as u32)
-}
-
-/// Engine `engine`'s configuration: every link's subnet, with its share of each pool.
-fn engine_config(engine: usize, engines: usize, scenario: &Scenario) -> Result<Config, String> {
-    let mut builder = Config::builder().offer_hold(30).decline_probation(300);
-    for link in 0..LINKS {
-        let first = subnet_base(link) + 16;
-        let span = (64 << 8) - 32;
-        let share = span / engines as u32;
-        let start = first + share * engine as u32;
-        let net = Ipv4Net::new(Ipv4Addr::from(subnet_base(link)), 18).map_err(|e| e.to_string())?;
-        let lease = scenario.lease_secs;
-        builder = builder.subnet(net, |s| {
-            s.range(Ipv4Addr::from(start), Ipv4Addr::from(start + share - 1))
-                .default_lease_time(lease)
-                .max_lease_time(lease)
-        });
-    }
-    builder.build().map_err(|e| e.to_string())
-}
 
 #[derive(Debug, Clone)]
 pub(crate) enum Event {
@@ -98,6 +57,8 @@ pub(crate) enum Event {
         engine: usize,
         epoch: u64,
         fail: bool,
+        /// Shared store: the commit lands, and the engine hears it failed.
+        lost: bool,
     },
     EngineTimer {
         engine: usize,
@@ -111,6 +72,22 @@ pub(crate) enum Event {
     },
     LinkDown {
         link: usize,
+    },
+    /// Shared store: the change feed reaching an engine (after a commit of its own).
+    Feed {
+        engine: usize,
+    },
+    /// Shared store: an engine asks the feed, as it does every few hundred milliseconds.
+    FeedPoll {
+        engine: usize,
+    },
+    /// Shared store: an engine is cut off from the store; back.
+    StoreDown {
+        engine: usize,
+    },
+    /// See `StoreDown`.
+    StoreUp {
+        engine: usize,
     },
     Garbage {
         sender: usize,
@@ -164,6 +141,7 @@ pub(crate) struct SimClient {
 pub(crate) struct SimEngine {
     pub(crate) config: Config,
     pub(crate) engine: Option<Engine>,
+    /// Its own store (unused when the engines share one).
     pub(crate) store: SimStore,
     pub(crate) in_flight: Option<charrua_engine::Commit>,
     pub(crate) epoch: u64,
@@ -191,6 +169,8 @@ pub(crate) struct World {
     pub(crate) now: u64,
     pub(crate) clients: Vec<SimClient>,
     pub(crate) engines: Vec<SimEngine>,
+    /// The store every engine uses, when they share one.
+    pub(crate) shared: Option<SharedStore>,
     /// Who uses each address: client and when its lease runs out (µs).
     pub(crate) holders: HashMap<Ipv4Addr, (usize, u64)>,
     /// The clients with each hardware address (twins share one).
@@ -235,7 +215,7 @@ impl World {
         let engines = (0..scenario.engines)
             .map(|e| {
                 #[allow(unused_mut)]
-                let mut config = engine_config(e, scenario.engines, &scenario)?;
+                let mut config = engine_config(e, &scenario)?;
                 #[cfg(feature = "defects")]
                 {
                     config.defects = bounds.defects.server();
@@ -252,6 +232,14 @@ impl World {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
+        #[allow(unused_mut)]
+        let mut shared = scenario
+            .shared_store
+            .then(|| SharedStore::new(scenario.engines));
+        #[cfg(feature = "defects")]
+        if let Some(shared) = shared.as_mut() {
+            shared.blind = bounds.defects == crate::Defect::SharedBlindWrites;
+        }
         let mut clients: Vec<SimClient> = Vec::with_capacity(scenario.clients.len());
         for (i, &kind) in scenario.clients.iter().enumerate() {
             let twin = kind == Kind::Twin && !clients.is_empty();
@@ -297,6 +285,7 @@ impl World {
             now: 0,
             clients,
             engines,
+            shared,
             holders: HashMap::new(),
             link_down_until: [0; LINKS],
             healed: false,
@@ -338,6 +327,7 @@ impl World {
             self.schedule(at, Event::Garbage { sender });
         }
         self.next_crash();
+        self.start_shared();
         if self.scenario.partitions {
             let at = self.rng.u64(0..self.scenario.fault_us.max(1));
             let link = self.rng.usize(0..LINKS);
@@ -466,7 +456,8 @@ impl World {
                 engine,
                 epoch,
                 fail,
-            } => self.commit_done(engine, epoch, fail),
+                lost,
+            } => self.commit_done(engine, epoch, fail, lost),
             Event::EngineTimer { engine, epoch } => {
                 let e = &mut self.engines[engine];
                 if e.epoch != epoch || e.timer != Some(self.now) {
@@ -500,6 +491,10 @@ impl World {
                 let at = self.now + self.rng.u64(500_000..5_000_000);
                 self.schedule(at, Event::Garbage { sender });
             }
+            Event::Feed { engine } => self.feed(engine),
+            Event::FeedPoll { engine } => self.feed_poll(engine),
+            Event::StoreDown { engine } => self.store_down(engine),
+            Event::StoreUp { engine } => self.store_up(engine),
             Event::Heal => self.heal(),
         }
     }
@@ -511,9 +506,23 @@ impl World {
         (s.commit_failure, s.commit_stall) = (0.0, 0.0);
         self.link_down_until = [0; LINKS];
         for engine in 0..self.engines.len() {
+            self.store_up(engine);
+        }
+        for engine in 0..self.engines.len() {
             if self.engines[engine].engine.is_none() {
                 self.restart(engine);
             }
+        }
+    }
+}
+
+impl World {
+    /// The durable record of `address` that engine `engine` writes to: in its own store, or
+    /// in the shared one.
+    pub(crate) fn durable(&self, engine: usize, address: Ipv4Addr) -> Option<&Lease> {
+        match &self.shared {
+            Some(shared) => shared.record(address),
+            None => self.engines.get(engine)?.store.durable(address),
         }
     }
 }

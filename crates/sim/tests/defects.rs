@@ -4,7 +4,7 @@
 
 #![cfg(feature = "defects")]
 
-use charrua_sim::{run, Bounds, Defect};
+use charrua_sim::{run, Bounds, Defect, StoreMode};
 
 /// Seeds each defect must be found within.
 const SEEDS: u64 = 50;
@@ -15,6 +15,7 @@ fn bounds(defects: Defect) -> Bounds {
         fault_secs: 300,
         heal_secs: 200,
         defects,
+        ..Bounds::default()
     }
 }
 
@@ -45,4 +46,32 @@ fn every_earlier_defect_is_found_within_a_bounded_number_of_seeds() {
             "seed {seed} fails without {defect:?} too"
         );
     }
+}
+
+/// A shared store that takes every write, as one without `charrua_store::shared::may_write`
+/// would, is caught writing over another client's live record; the same seed never is
+/// without the defect (which only the shared store's own check would report).
+#[test]
+fn a_shared_store_without_its_rule_is_found() {
+    let says = "overwrite the live record";
+    let broken = Bounds {
+        store: StoreMode::Shared,
+        ..bounds(Defect::SharedBlindWrites)
+    };
+    let found = (0..SEEDS).find_map(|seed| {
+        let what = run(seed, &broken).violation?.what;
+        what.contains(says).then_some(seed)
+    });
+    let Some(seed) = found else {
+        panic!("a shared store without its rule not found in {SEEDS} seeds");
+    };
+    let sound = Bounds {
+        store: StoreMode::Shared,
+        ..bounds(Defect::None)
+    };
+    let without = run(seed, &sound).violation.map(|v| v.what);
+    assert!(
+        without.as_deref().is_none_or(|w| !w.contains(says)),
+        "seed {seed} reports it without the defect too: {without:?}"
+    );
 }
