@@ -21,9 +21,10 @@ use clap::Subcommand;
 /// `charrua leases ...`
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Load a dhcpd.leases into a lease database for the pools of a dhcpd.conf and summarize it.
+    /// Load a dhcpd.leases (or a charrua journal, or a PostgreSQL lease database) into a lease
+    /// database for the pools of a dhcpd.conf and summarize it.
     Import {
-        /// The ISC lease file.
+        /// The ISC lease file (or journal, or database connection string).
         file: PathBuf,
         /// The dhcpd.conf whose pools the leases belong to.
         #[arg(long = "cf", value_name = "CONFIG")]
@@ -133,9 +134,14 @@ fn import(
     let config = lowered
         .config
         .ok_or_else(|| format!("{}: configuration has errors", config.display()))?;
-    let leases = load(file)?;
     let mut db = LeaseDb::new(&config);
-    db.extend(leases.changes);
+    match charrua_store::resolve(file, LeaseFormat::Auto).map_err(|e| e.to_string())? {
+        // A charrua journal (or a database) moves into another store too.
+        LeaseFormat::Journal | LeaseFormat::Postgresql => {
+            db.extend(current(file)?.into_values().map(LeaseChange::Set))
+        }
+        _ => db.extend(load(file)?.changes),
+    }
     let now = now();
     let count = |state| db.iter().filter(|l| l.state_at(now) == state).count();
     let outside = db

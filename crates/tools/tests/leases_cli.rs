@@ -157,6 +157,42 @@ fn import_seeds_a_store_that_list_then_shows() {
     assert!(table.contains("udhcpc-host"), "{table}");
 }
 
+/// A dhcpd.leases moved into a journal, the journal into a PostgreSQL database (Debian's,
+/// started here): `list` and `export` read the database.
+#[test]
+fn a_journal_imports_into_a_database_that_list_and_export_read() {
+    let cluster = match charrua_store::pg_cluster::Cluster::start() {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install postgresql: {e}"
+            );
+            eprintln!("SKIP: no PostgreSQL server: {e}");
+            return;
+        }
+    };
+    let url = cluster.url();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("leases.journal");
+    let journal = journal.to_str().unwrap();
+    let leases = testdata("leases/isc-dhclient-udhcpc.leases");
+    let config = testdata("conf/ok-01-minimal.conf");
+    let import = |from: &str, to: &str| {
+        let (ok, _, stderr) = charrua(&["leases", "import", from, "--cf", &config, "--lf", to]);
+        assert!(ok, "{stderr}");
+    };
+    import(&leases, journal);
+    import(journal, &url);
+    let (ok, table, stderr) = charrua(&["leases", "list", "--lf", &url]);
+    assert!(ok, "{stderr}");
+    assert!(table.contains("198.18.0.101    expired"), "{table}");
+    let (ok, text, stderr) = charrua(&["leases", "export", &url]);
+    assert!(ok, "{stderr}");
+    assert!(text.contains("lease 198.18.0.101 {"), "{text}");
+    assert!(text.contains("udhcpc-host"), "{text}");
+}
+
 /// `import`, `list` and `export` given a file charrua did not write: each leaves it as it was,
 /// and a refusal says what the file is.
 #[test]
