@@ -38,7 +38,12 @@ fn a_client_behind_dhcrelay_gets_an_address_of_the_remote_subnet() {
                 .spawn()
                 .unwrap(),
         ));
-        std::thread::sleep(Duration::from_millis(700));
+        // Capturing once the file has its header (a loaded machine starts dumpcap slowly).
+        let started = lab::eventually(10, || {
+            std::fs::metadata(&capture).is_ok_and(|m| m.len() > 0)
+        });
+        assert!(started, "dumpcap did not start");
+        std::thread::sleep(Duration::from_millis(200));
     });
     let (leased, stderr) = lab.udhcpc_once(&client, "/bin/true");
     let leased = leased.map(|ip| ip.to_string()).unwrap_or_default();
@@ -51,7 +56,13 @@ fn a_client_behind_dhcrelay_gets_an_address_of_the_remote_subnet() {
     assert!(lab.log().contains("via 198.19.0.1"), "{}", lab.log());
     // Option 82 in the server's replies to the relay.
     std::thread::sleep(Duration::from_millis(500));
-    drop(dumpcap);
+    // SIGTERM, so that dumpcap writes out what it holds before it exits.
+    if let Some(mut reap) = dumpcap.take() {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(reap.0.id()).unwrap());
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let stopped = lab::eventually(5, || matches!(reap.0.try_wait(), Ok(Some(_))));
+        assert!(stopped, "dumpcap ignored SIGTERM");
+    }
     let fields = Command::new("tshark")
         .arg("-n")
         .arg("-r")
