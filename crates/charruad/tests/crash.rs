@@ -57,17 +57,10 @@ fn sigkill_under_load(format: &str) {
         return;
     }
     let database = if format == "postgresql" {
-        match charrua_store::pg_cluster::Cluster::start() {
-            Ok(c) => Some(c),
-            Err(e) => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "CI must install postgresql: {e}"
-                );
-                eprintln!("SKIP: no PostgreSQL server: {e}");
-                return;
-            }
-        }
+        let Some(cluster) = charrua_store::pg_cluster::Cluster::for_test() else {
+            return;
+        };
+        Some(cluster)
     } else {
         None
     };

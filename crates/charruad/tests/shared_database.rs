@@ -31,17 +31,7 @@ fn setup(tools: &[&str]) -> Option<(Lab, Cluster, std::path::PathBuf)> {
         return None;
     }
     let charrua = lab::sibling_binary("charrua")?;
-    let cluster = match Cluster::start() {
-        Ok(c) => c,
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must install postgresql: {e}"
-            );
-            eprintln!("SKIP: no PostgreSQL server: {e}");
-            return None;
-        }
-    };
+    let cluster = Cluster::for_test()?;
     Some((Lab::new(), cluster, charrua))
 }
 

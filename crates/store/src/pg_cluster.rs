@@ -138,6 +138,22 @@ impl Cluster {
         Ok(cluster)
     }
 
+    /// [`Cluster::start`] for a test: `None`, after saying why, where this machine has no
+    /// PostgreSQL server to start; under CI (which installs one) that fails the test instead.
+    pub fn for_test() -> Option<Self> {
+        match Self::start() {
+            Ok(cluster) => Some(cluster),
+            Err(e) => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI must install postgresql: {e}"
+                );
+                eprintln!("SKIP: no PostgreSQL server: {e}");
+                None
+            }
+        }
+    }
+
     /// A streaming standby of this primary, started; with `synchronous`, the primary waits for
     /// it at every commit (no acknowledged lease is lost when it is promoted).
     pub fn standby(&self, synchronous: bool) -> Result<Self, Error> {

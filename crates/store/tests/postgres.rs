@@ -16,17 +16,6 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// A cluster, or `None` with the reason printed when this machine cannot run one.
-fn cluster() -> Option<Cluster> {
-    match Cluster::start() {
-        Ok(c) => Some(c),
-        Err(e) => {
-            eprintln!("SKIP: no PostgreSQL server to test with: {e}");
-            None
-        }
-    }
-}
-
 fn open(cluster: &Cluster, name: &str) -> (PgStore, Vec<LeaseChange>) {
     let mut replayed = Vec::new();
     let (store, _) = PgStore::open(
@@ -66,7 +55,9 @@ fn changes_by_others(store: &mut PgStore) -> Vec<LeaseChange> {
 
 #[test]
 fn two_servers_never_bind_one_address_to_two_clients() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = Cluster::for_test() else {
+        return;
+    };
     let (mut a, _) = open(&cluster, "a");
     let (mut b, _) = open(&cluster, "b");
     // A binds slot 1 to client 1; B, not knowing, binds it to client 2 and slot 2 to client 2.
@@ -110,7 +101,9 @@ fn two_servers_never_bind_one_address_to_two_clients() {
 
 #[test]
 fn an_address_changed_twice_in_one_batch_ends_as_the_last_change() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = Cluster::for_test() else {
+        return;
+    };
     let (mut a, _) = open(&cluster, "a");
     let bound = binding(3, 4, 0);
     let released = bound.unbound(LeaseState::Released, bound.starts);
@@ -130,7 +123,9 @@ fn an_address_changed_twice_in_one_batch_ends_as_the_last_change() {
 
 #[test]
 fn no_commit_while_the_database_is_down_and_serving_resumes_by_itself() {
-    let Some(mut cluster) = cluster() else { return };
+    let Some(mut cluster) = Cluster::for_test() else {
+        return;
+    };
     let (mut a, _) = open(&cluster, "a");
     let (mut b, _) = open(&cluster, "b");
     commit(&mut a, &[LeaseChange::Set(binding(1, 1, 0))]).unwrap();
@@ -165,7 +160,9 @@ fn no_commit_while_the_database_is_down_and_serving_resumes_by_itself() {
 
 #[test]
 fn schema_is_made_once_and_a_newer_one_refused() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = Cluster::for_test() else {
+        return;
+    };
     assert_eq!(db_init(&cluster.url()).unwrap(), 1);
     assert_eq!(db_init(&cluster.url()).unwrap(), 1);
     assert_eq!(
@@ -186,7 +183,9 @@ fn schema_is_made_once_and_a_newer_one_refused() {
 
 #[test]
 fn a_promoted_standby_takes_over_without_a_restart() {
-    let Some(mut primary) = cluster() else { return };
+    let Some(mut primary) = Cluster::for_test() else {
+        return;
+    };
     let standby = primary.standby(true).unwrap();
     let url = charrua_store::pg_cluster::url_of(&[&primary, &standby]);
     let (mut a, _) = PgStore::open(&url, PgOptions { server: "a".into() }, &mut |_| {}).unwrap();
@@ -219,7 +218,9 @@ fn a_promoted_standby_takes_over_without_a_restart() {
 
 #[test]
 fn a_row_changed_by_hand_is_skipped_and_its_binding_still_kept() {
-    let Some(cluster) = cluster() else { return };
+    let Some(cluster) = Cluster::for_test() else {
+        return;
+    };
     let (mut a, _) = open(&cluster, "a");
     commit(
         &mut a,
