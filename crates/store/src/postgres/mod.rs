@@ -32,7 +32,7 @@ use charrua_server::LeaseChange;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls, Statement};
 
-use crate::{Committed, LeaseStore, Recovery, StoreError};
+use crate::{record, Committed, LeaseStore, Recovery, StoreError};
 use row::Columns;
 
 /// How a server uses the database.
@@ -77,6 +77,8 @@ pub struct PgStore {
     options: PgOptions,
     connection: Option<Connection>,
     queued: Vec<LeaseChange>,
+    /// The journal record of each queued lease (empty for a removal).
+    records: Vec<Vec<u8>>,
     /// Changes by others read and not yet reported.
     by_others: Vec<LeaseChange>,
     /// When the next connection attempt may be made, and the back-off after it fails.
@@ -271,7 +273,13 @@ impl Connection {
     }
 
     /// Writes `changes` in one transaction; the positions rejected.
-    fn write(&mut self, changes: &[LeaseChange], server: &str) -> Result<Vec<usize>, StoreError> {
+    /// `records` holds, at each position of a lease, its journal record (encoded at append).
+    fn write(
+        &mut self,
+        changes: &[LeaseChange],
+        records: &[Vec<u8>],
+        server: &str,
+    ) -> Result<Vec<usize>, StoreError> {
         let fail = |e: postgres::Error| database("commit", &e);
         let mut tx = self.client.transaction().map_err(fail)?;
         let mut rejected = Vec::new();
@@ -283,7 +291,8 @@ impl Connection {
             for &position in &round {
                 match changes.get(position) {
                     Some(LeaseChange::Set(lease)) => {
-                        columns.push(lease).map_err(StoreError::Unwritable)?;
+                        let record = records.get(position).cloned().unwrap_or_default();
+                        columns.push(lease, record);
                         upserted.push(position);
                     }
                     Some(LeaseChange::Remove(address)) => removed.push((position, *address)),
@@ -429,6 +438,7 @@ impl PgStore {
             options,
             connection: Some(connection),
             queued: Vec::new(),
+            records: Vec::new(),
             by_others: Vec::new(),
             retry: (Instant::now(), BACKOFF.0),
             committed_since_poll: false,
@@ -520,23 +530,25 @@ impl PgStore {
 impl LeaseStore for PgStore {
     fn append(&mut self, change: &LeaseChange) -> Result<(), StoreError> {
         if change.is_durable() {
-            if let LeaseChange::Set(lease) = change {
-                Columns::default()
-                    .push(lease)
-                    .map_err(StoreError::Unwritable)?;
+            // Encoded once, here: a change the reader would refuse is refused now.
+            let mut record = Vec::new();
+            if let LeaseChange::Set(_) = change {
+                record::encode(change, &mut record).map_err(StoreError::Unwritable)?;
             }
             self.queued.push(change.clone());
+            self.records.push(record);
         }
         Ok(())
     }
 
     fn commit(&mut self) -> Result<Committed, StoreError> {
         let changes = std::mem::take(&mut self.queued);
+        let records = std::mem::take(&mut self.records);
         if changes.is_empty() {
             return Ok(Committed::default());
         }
         let server = self.options.server.clone();
-        let result = self.connected()?.write(&changes, &server);
+        let result = self.connected()?.write(&changes, &records, &server);
         self.check_connection();
         let rejected = result?;
         self.read_announced(Duration::ZERO);

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use charrua_server::{ClientKey, Lease, LeaseChange, LeaseState};
 
-use crate::record::{self, UnwritableChange};
+use crate::record;
 use crate::StoreError;
 
 /// The columns of leases to write, one element per lease.
@@ -50,10 +50,8 @@ fn seconds(secs: u64) -> i64 {
 }
 
 impl Columns {
-    /// Adds `lease`, encoded as the journal record its `record` column keeps.
-    pub(crate) fn push(&mut self, lease: &Lease) -> Result<(), UnwritableChange> {
-        let mut bytes = Vec::new();
-        record::encode(&LeaseChange::Set(lease.clone()), &mut bytes)?;
+    /// Adds `lease`, with `record`, its journal record (what the `record` column keeps).
+    pub(crate) fn push(&mut self, lease: &Lease, record: Vec<u8>) {
         self.address.push(IpAddr::V4(lease.address));
         self.state.push(state(lease.state));
         self.client.push(client(&lease.client));
@@ -66,8 +64,7 @@ impl Columns {
         self.ends.push(seconds(lease.ends));
         self.hostname
             .push(lease.hostname.as_deref().map(str::to_owned));
-        self.record.push(bytes);
-        Ok(())
+        self.record.push(record);
     }
 
     pub(crate) fn len(&self) -> usize {
