@@ -51,6 +51,14 @@ pub(crate) struct Args {
     pub(crate) syslog_socket: PathBuf,
     /// `--inject-store-faults SPEC`: for tests only, commits that stall and fail.
     pub(crate) store_faults: Option<charrua_store::faults::Faults>,
+    /// `--control-socket PATH`: the Kea-style control API on a Unix socket (mode 0600).
+    pub(crate) control_socket: Option<PathBuf>,
+    /// `--control-http ADDR:PORT`: the control API over HTTP, on a loopback address only.
+    pub(crate) control_http: Option<std::net::SocketAddr>,
+    /// `--control-auth FILE`: the `user:password` lines the HTTP control API accepts.
+    pub(crate) control_auth: Option<PathBuf>,
+    /// `--metrics ADDR:PORT`: where Prometheus scrapes `/metrics`.
+    pub(crate) metrics: Option<std::net::SocketAddr>,
 }
 
 /// Syncs at most a thousand times a second by default: under load many leases share one
@@ -90,6 +98,15 @@ pub(crate) const USAGE: &str =
                        leases acknowledged meanwhile share the next sync, 0 syncs at once
   --syslog-socket PATH where log lines also go, with the configuration's log-facility,
                        when it sets one (default /dev/log)
+  --control-socket PATH
+                       serve the Kea-style control API (charrua ctl) on this Unix
+                       socket, mode 0600
+  --control-http ADDR:PORT
+                       serve the control API over HTTP too, on a loopback address;
+                       needs --control-auth
+  --control-auth FILE  user:password lines the HTTP control API accepts (basic
+                       authentication)
+  --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics
   --inject-store-faults stall=P:MIN-MAX,fail=P,seed=N
                        for tests only: lease commits stall (MIN-MAX ms) and fail (EIO)";
 
@@ -138,6 +155,10 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         commit_interval_us: DEFAULT_COMMIT_INTERVAL_US,
         store_faults: None,
         syslog_socket: PathBuf::from(crate::syslog::DEV_LOG),
+        control_socket: None,
+        control_http: None,
+        control_auth: None,
+        metrics: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -180,12 +201,39 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
             }
             "--inject-store-faults" => out.store_faults = Some(value(&arg)?.parse()?),
             "--syslog-socket" => out.syslog_socket = PathBuf::from(value(&arg)?),
+            "--control-socket" => out.control_socket = Some(PathBuf::from(value(&arg)?)),
+            "--control-http" => out.control_http = Some(local_address(&arg, &value(&arg)?)?),
+            "--control-auth" => out.control_auth = Some(PathBuf::from(value(&arg)?)),
+            "--metrics" => out.metrics = Some(socket_address(&arg, &value(&arg)?)?),
             "-h" | "--help" => return Err(USAGE.to_string()),
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
             interface => out.interfaces.push(interface.to_string()),
         }
     }
+    if out.control_http.is_some() && out.control_auth.is_none() {
+        return Err("--control-http needs --control-auth: the HTTP control API is never open to anyone who can connect".into());
+    }
     Ok(out)
+}
+
+/// `ADDR:PORT` of `flag`.
+fn socket_address(flag: &str, value: &str) -> Result<std::net::SocketAddr, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: {value:?} is not ADDR:PORT (e.g. 127.0.0.1:9547)"))
+}
+
+/// `ADDR:PORT` of `flag`, on a loopback address: the control API changes leases, so it is
+/// never offered to the network (Kea's control agent binds 127.0.0.1 for the same reason).
+fn local_address(flag: &str, value: &str) -> Result<std::net::SocketAddr, String> {
+    let address = socket_address(flag, value)?;
+    if address.ip().is_loopback() {
+        Ok(address)
+    } else {
+        Err(format!(
+            "{flag}: {value} is not a loopback address; the control API is served on this host only"
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -240,5 +288,17 @@ mod tests {
             LeaseFormat::Journal
         );
         assert_eq!(args("--commit-interval 0").unwrap().commit_interval_us, 0);
+    }
+
+    #[test]
+    fn control_api_over_http_is_local_and_authenticated() {
+        assert!(args("--control-http 127.0.0.1:8004").is_err());
+        assert!(args("--control-http 198.18.0.1:8004 --control-auth /x").is_err());
+        assert!(args("--control-http localhost --control-auth /x").is_err());
+        let a =
+            args("--control-http 127.0.0.1:8004 --control-auth /x --metrics 0.0.0.0:9547").unwrap();
+        assert_eq!(a.control_http, Some("127.0.0.1:8004".parse().unwrap()));
+        assert_eq!(a.metrics, Some("0.0.0.0:9547".parse().unwrap()));
+        assert!(args("--metrics 9547").is_err());
     }
 }
