@@ -40,6 +40,7 @@ mod limit;
 mod log;
 mod pipeline;
 mod probes;
+mod stats;
 
 pub use counters::Counters;
 #[cfg(feature = "defects")]
@@ -47,3 +48,4 @@ pub use defects::Defects;
 pub use engine::{Arrival, Engine, EngineOptions, Now, Transmit};
 pub use log::LogLevel;
 pub use pipeline::{agrees_with_store, rebuilt, Commit};
+pub use stats::{PoolEvents, PoolStats, Snapshot, Statistics, SubnetStats, PACKET_STATISTICS};

@@ -61,6 +61,10 @@ pub(crate) fn refused(committed: &Committed) -> impl Iterator<Item = usize> + '_
 /// What the engine keeps of a reply it handed out with a commit: its log line and changes.
 #[derive(Debug)]
 pub(crate) struct Sent {
+    /// Its message type (for statistics).
+    pub(crate) kind: Option<charrua_wire::MessageType>,
+    /// The pool of the new binding it makes, if it makes one (for statistics).
+    pub(crate) assigned: Option<charrua_server::config::PoolId>,
     pub(crate) line: Option<String>,
     pub(crate) changes: Range<usize>,
     pub(crate) effects: Vec<Effect>,
@@ -70,6 +74,27 @@ pub(crate) struct Sent {
 pub(crate) fn binding(changes: &[LeaseChange]) -> Option<(Ipv4Addr, ClientKey)> {
     changes.iter().find_map(|c| match c {
         LeaseChange::Set(l) if l.state == LeaseState::Bound => Some((l.address, l.client.clone())),
+        _ => None,
+    })
+}
+
+/// The address of the new binding the changes at `positions` of a batch make, if they make
+/// one: a binding where the address's record before the batch (`undo`, same positions) was not
+/// bound to the same client (Kea counts such a lease in `cumulative-assigned-addresses`; a
+/// renewal is not one).
+pub(crate) fn new_binding(
+    changes: &[LeaseChange],
+    undo: &[(Ipv4Addr, Option<Lease>)],
+    positions: &Range<usize>,
+) -> Option<Ipv4Addr> {
+    positions.clone().find_map(|p| match changes.get(p)? {
+        LeaseChange::Set(l) if l.state == LeaseState::Bound => {
+            let renewed = undo
+                .get(p)
+                .and_then(|(_, before)| before.as_ref())
+                .is_some_and(|b| b.state == LeaseState::Bound && b.client == l.client);
+            (!renewed).then_some(l.address)
+        }
         _ => None,
     })
 }
@@ -92,6 +117,8 @@ pub(crate) struct Batch {
     pub(crate) undo: Vec<(Ipv4Addr, Option<Lease>)>,
     /// The replies that leave once the batch is durable.
     pub(crate) replies: Vec<Waiting>,
+    /// Changes made through the control API: each caller's token and its changes' positions.
+    pub(crate) admin: Vec<(u64, Range<usize>)>,
 }
 
 /// The commit in flight: what to undo if it fails, and its replies' log lines.
@@ -99,6 +126,8 @@ pub(crate) struct Batch {
 pub(crate) struct InFlight {
     pub(crate) undo: Vec<(Ipv4Addr, Option<Lease>)>,
     pub(crate) sent: Vec<Sent>,
+    /// As [`Batch::admin`].
+    pub(crate) admin: Vec<(u64, Range<usize>)>,
 }
 
 impl InFlight {

@@ -1,5 +1,6 @@
 //! The [`Engine`]: inputs `handle_*`, outputs `poll_*`, no I/O.
 
+mod admin;
 mod store_results;
 
 use store_results::Outage;
@@ -21,6 +22,7 @@ use crate::limit::Limiter;
 use crate::log::{self, Lines, LogLevel};
 use crate::pipeline::{self, Batch, Commit, InFlight, Sent, Waiting};
 use crate::probes::{Held, Probes};
+use crate::stats::{Snapshot, Statistics};
 
 /// The time of an input: wall-clock Unix seconds, which leases are kept in (durability rule
 /// D10), and a monotonic clock from any origin, for rate limits and commit timing.
@@ -54,6 +56,11 @@ pub struct Transmit {
     pub destination: Destination,
     /// The interface the request came in on, as in [`Arrival::interface`].
     pub interface: usize,
+    /// Its message type (for statistics; none for a BOOTP reply).
+    pub kind: Option<MessageType>,
+    /// When the request it answers was handled, by the monotonic clock of [`Now`] (for
+    /// request-to-reply latency).
+    pub received: Duration,
 }
 
 /// How the engine works.
@@ -115,6 +122,7 @@ pub struct Engine {
     options: EngineOptions,
     limiter: Limiter,
     counters: Counters,
+    stats: Statistics,
     /// Changes and replies for the next commit.
     pending: Batch,
     /// The commit the caller is running: what to undo if it fails, and its replies' lines.
@@ -134,6 +142,8 @@ pub struct Engine {
     /// The store's failure, as last logged, and the commits that failed and replies left
     /// unsent since: an outage is one line when it starts and one when it ends.
     outage: Option<Outage>,
+    /// Control API changes whose commit ended: each token and how (see [`Engine::poll_admin`]).
+    admin_done: VecDeque<(u64, Result<(), String>)>,
 }
 
 impl Engine {
@@ -151,6 +161,7 @@ impl Engine {
             options,
             limiter,
             counters: Counters::default(),
+            stats: Statistics::default(),
             pending: Batch::default(),
             in_flight: None,
             transmits: VecDeque::new(),
@@ -161,6 +172,7 @@ impl Engine {
             probes: Probes::default(),
             effects: VecDeque::new(),
             outage: None,
+            admin_done: VecDeque::new(),
         }
     }
 
@@ -177,6 +189,21 @@ impl Engine {
     /// What was answered and dropped, and why.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// Kea's statistics now (see [`crate::stats`]).
+    pub fn statistics(&self) -> Snapshot {
+        self.stats.snapshot(&self.config, &self.db)
+    }
+
+    /// Kea's `statistic-reset` of `name`; whether it names a counter.
+    pub fn reset_statistic(&mut self, name: &str) -> bool {
+        self.stats.reset(name, &self.config)
+    }
+
+    /// Kea's `statistic-reset-all`.
+    pub fn reset_statistics(&mut self) {
+        self.stats.reset_all();
     }
 
     /// Whether a commit is in flight.
@@ -253,6 +280,7 @@ impl Engine {
                     });
                 }
                 self.counters.malformed(&e);
+                self.stats.parse_failed();
                 return;
             }
         };
@@ -263,11 +291,13 @@ impl Engine {
     /// [`Engine::handle_malformed`]).
     fn handle_message(&mut self, arrival: &Arrival, message: Message, now: Now) {
         let info = self.logs(LogLevel::Info);
+        self.stats.received(message.message_type());
         if !self
             .limiter
             .allow(now.monotonic, message.htype, &message.chaddr)
         {
             self.counters.limited();
+            self.stats.dropped();
             if self.logs(LogLevel::Debug) {
                 let via = self.interface_name(arrival.interface).to_string();
                 self.lines.push(LogLevel::Debug, |w| {
@@ -300,9 +330,11 @@ impl Engine {
         match outcome {
             Outcome::Reply(reply) => {
                 let transmit = Transmit {
+                    kind: reply.message.message_type(),
                     payload: reply.payload,
                     destination: reply.destination,
                     interface: arrival.interface,
+                    received: now.monotonic,
                 };
                 if self.probes.is_probing(reply.message.yiaddr) {
                     self.drop_while_probing(reply.message.yiaddr);
@@ -377,6 +409,7 @@ impl Engine {
             }
             Outcome::Ignore(reason) => {
                 self.counters.ignored(reason);
+                self.stats.ignored(reason);
                 if let Some(line) = line {
                     self.lines.push(LogLevel::Debug, |w| {
                         w.push_str(&line);
@@ -475,6 +508,7 @@ impl Engine {
             return true;
         }
         self.counters.queue_full();
+        self.stats.dropped();
         false
     }
 
@@ -487,12 +521,14 @@ impl Engine {
                 Ok(())
             });
         }
+        self.stats.sent(transmit.kind);
         self.transmits.push_back(transmit);
     }
 
     /// Counts a frame that carried no well-formed datagram (decoded by the caller).
     pub fn handle_malformed(&mut self, error: &charrua_wire::Error) {
         self.counters.malformed(error);
+        self.stats.parse_failed();
     }
 
     /// Runs what is due at `now`: offers whose probe is over, and the expiry of offers, leases
@@ -503,16 +539,27 @@ impl Engine {
             return;
         }
         self.last_expire = Some((now.unix, now.monotonic));
+        self.expire(now);
+    }
+
+    /// Ends the offers, leases and probations that have run out by `now`; the positions of
+    /// the durable changes that makes in the next commit.
+    fn expire(&mut self, now: Now) -> Range<usize> {
         let changes = Server::expire(&self.config, &self.db, now.unix);
         if changes.is_empty() {
-            return;
+            return 0..0;
         }
         // `on expiry` statements, for bindings that ran out (not offers).
         for change in &changes {
-            let ran_out = self
-                .db
-                .get(change.address())
-                .filter(|l| l.state == LeaseState::Bound);
+            let ended = self.db.get(change.address());
+            let reclaimed = ended
+                .filter(|l| matches!(l.state, LeaseState::Bound | LeaseState::Declined))
+                .and_then(|l| Some((self.db.pool_of(l.address)?, l.state)));
+            if let Some((pool, state)) = reclaimed {
+                self.stats
+                    .reclaimed(&self.config, pool, state == LeaseState::Declined);
+            }
+            let ran_out = ended.filter(|l| l.state == LeaseState::Bound);
             if let Some(lease) = ran_out {
                 let effects = Server::on_expiry(&self.config, &self.db, lease, now.unix);
                 self.effects.extend(effects);
@@ -526,7 +573,7 @@ impl Engine {
             });
         }
         // Expiry is never dropped for room: it frees addresses.
-        self.pending.record(&mut self.db, &changes);
+        self.pending.record(&mut self.db, &changes)
     }
 
     /// When the next commit may start: the commit interval after the last one started, halved
@@ -560,18 +607,23 @@ impl Engine {
         let mut in_flight = InFlight {
             undo: batch.undo,
             sent: Vec::with_capacity(batch.replies.len()),
+            admin: batch.admin,
         };
         for reply in batch.replies {
             if !pipeline::still_holds(&self.db, reply.binding.as_ref()) {
                 self.counters.superseded();
                 continue;
             }
-            commit.replies.push((reply.transmit, reply.changes.clone()));
+            let assigned = pipeline::new_binding(&commit.changes, &in_flight.undo, &reply.changes)
+                .and_then(|address| self.db.pool_of(address));
             in_flight.sent.push(Sent {
+                kind: reply.transmit.kind,
+                assigned,
                 line: reply.line,
-                changes: reply.changes,
+                changes: reply.changes.clone(),
                 effects: reply.effects,
             });
+            commit.replies.push((reply.transmit, reply.changes));
         }
         self.in_flight = Some(in_flight);
         Some(commit)

@@ -25,6 +25,10 @@ impl Engine {
             Ok(committed) => self.committed(in_flight, &committed),
             Err(e) => {
                 let pending = std::mem::take(&mut self.pending);
+                for (token, _) in in_flight.admin.iter().chain(&pending.admin) {
+                    self.admin_done
+                        .push_back((*token, Err(format!("lease store: {e}"))));
+                }
                 let unsent = in_flight.sent.len() + pending.replies.len();
                 self.counters.unsent(unsent);
                 self.store_failed(&e.to_string(), unsent);
@@ -100,6 +104,14 @@ impl Engine {
                 pipeline::restore(&mut self.db, *address, before.clone());
             }
         }
+        for (token, changes) in &in_flight.admin {
+            let result = if refused.iter().any(|p| changes.contains(p)) {
+                Err("the lease store refused the change: another server holds the address".into())
+            } else {
+                Ok(())
+            };
+            self.admin_done.push_back((*token, result));
+        }
         let mut sent = 0;
         for reply in in_flight.sent {
             if refused.iter().any(|p| reply.changes.contains(p)) {
@@ -107,6 +119,10 @@ impl Engine {
                 continue;
             }
             sent += 1;
+            self.stats.sent(reply.kind);
+            if let Some(pool) = reply.assigned {
+                self.stats.assigned(&self.config, pool);
+            }
             self.effects.extend(reply.effects);
             if let Some(line) = reply.line {
                 self.lines.push(LogLevel::Info, |w| {

@@ -16,6 +16,16 @@ use crate::config::{Config, PoolId};
 /// for one within its bounds, before the caller takes one outside them.
 const REUSE_SCAN: usize = 64;
 
+/// How many of a pool's addresses are bound and declined (Kea's `assigned-addresses` and
+/// `declined-addresses` statistics; an offer, kept in memory only, is neither).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Records in state [`LeaseState::Bound`].
+    pub bound: u64,
+    /// Records in state [`LeaseState::Declined`] (declined or abandoned).
+    pub declined: u64,
+}
+
 /// The lease database. Records live in one vector; the two hash indexes store only positions
 /// in it, which keeps the cost per lease low (see the `handle` benchmark).
 #[derive(Debug, Clone)]
@@ -31,6 +41,8 @@ pub struct LeaseDb {
     /// Inclusive ranges of every pool: start -> (end, pool).
     ranges: BTreeMap<u32, (u32, PoolId)>,
     pools: Vec<PoolFree>,
+    /// What each pool's records hold, kept as they change (for statistics, without a scan).
+    usage: Vec<PoolUsage>,
     /// The addresses of the bindings billed to each class account (ordered, not hashed: the
     /// subclass values are the clients').
     billed: BTreeMap<Billing, BTreeSet<u32>>,
@@ -48,6 +60,7 @@ impl LeaseDb {
     pub fn new(config: &Config) -> Self {
         let mut ranges = BTreeMap::new();
         let mut pools = vec![PoolFree::default(); config.pools.len()];
+        let usage = vec![PoolUsage::default(); config.pools.len()];
         for (i, (pool, free)) in config.pools.iter().zip(&mut pools).enumerate() {
             for &(start, end) in &pool.ranges {
                 ranges.insert(u32::from(start), (u32::from(end), PoolId(i as u32)));
@@ -63,6 +76,7 @@ impl LeaseDb {
             expiry: BTreeSet::new(),
             ranges,
             pools,
+            usage,
             billed: BTreeMap::new(),
         }
     }
@@ -115,6 +129,11 @@ impl LeaseDb {
         let a = u32::from(addr);
         let (_, (end, pool)) = self.ranges.range(..=a).next_back()?;
         (*end >= a).then_some(*pool)
+    }
+
+    /// How many of `pool`'s addresses are bound and declined now.
+    pub fn pool_usage(&self, pool: PoolId) -> PoolUsage {
+        self.usage.get(pool.0 as usize).copied().unwrap_or_default()
     }
 
     /// Whether `addr` may be given to a new client: in a pool and with no record occupying it.
@@ -216,10 +235,24 @@ impl LeaseDb {
                 self.expiry.remove(&(lease.ends, a));
             }
         }
-        let Some(free) = self
-            .pool_of(lease.address)
-            .and_then(|p| self.pools.get_mut(p.0 as usize))
-        else {
+        let Some(pool) = self.pool_of(lease.address) else {
+            return;
+        };
+        if let Some(usage) = self.usage.get_mut(pool.0 as usize) {
+            let count = match lease.state {
+                LeaseState::Bound => Some(&mut usage.bound),
+                LeaseState::Declined => Some(&mut usage.declined),
+                _ => None,
+            };
+            if let Some(count) = count {
+                *count = if add {
+                    count.saturating_add(1)
+                } else {
+                    count.saturating_sub(1)
+                };
+            }
+        }
+        let Some(free) = self.pools.get_mut(pool.0 as usize) else {
             return;
         };
         if add {
@@ -415,5 +448,26 @@ mod tests {
         db.apply(&LeaseChange::Remove(Ipv4Addr::new(198, 18, 0, 11)));
         assert_eq!(db.billed(&account, 10, other), 0);
         assert!(db.billed.is_empty());
+    }
+
+    #[test]
+    fn pool_usage_follows_every_change() {
+        let mut db = LeaseDb::new(&config());
+        let pool = PoolId(0);
+        let usage = |db: &LeaseDb| {
+            let u = db.pool_usage(pool);
+            (u.bound, u.declined)
+        };
+        db.apply(&LeaseChange::Set(lease(10, 1, LeaseState::Offered, 100)));
+        assert_eq!(usage(&db), (0, 0), "an offer is not assigned");
+        db.apply(&LeaseChange::Set(lease(10, 1, LeaseState::Bound, 100)));
+        db.apply(&LeaseChange::Set(lease(11, 2, LeaseState::Bound, 100)));
+        assert_eq!(usage(&db), (2, 0));
+        db.apply(&LeaseChange::Set(lease(11, 2, LeaseState::Declined, 100)));
+        assert_eq!(usage(&db), (1, 1));
+        db.apply(&LeaseChange::Set(lease(10, 1, LeaseState::Released, 100)));
+        db.apply(&LeaseChange::Remove(Ipv4Addr::new(198, 18, 0, 11)));
+        assert_eq!(usage(&db), (0, 0));
+        assert_eq!(db.pool_usage(PoolId(9)), PoolUsage::default());
     }
 }

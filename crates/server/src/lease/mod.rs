@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 
 use crate::config::Datum;
 
-pub use db::LeaseDb;
+pub use db::{LeaseDb, PoolUsage};
 
 /// How a client is identified (RFC 2131 section 4.2): by its client identifier (option 61) when
 /// it sends one, else by its hardware type and address.
