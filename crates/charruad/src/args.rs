@@ -1,9 +1,19 @@
 //! ISC dhcpd's command line (dhcpd(8)): single-dash words like `-cf FILE`, which clap does not
 //! model, so they are read here; each also has a `--long` form.
+//!
+//! One table, [`FLAGS`], holds every flag: its spellings, the value it takes, its help and what
+//! it sets. The parser accepts only what the table lists, and the usage text and the man page
+//! (`charruad --man`, [`crate::man`]) are written from it.
 
+use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use charrua_store::LeaseFormat;
+
+mod flags;
+
+pub(crate) use flags::{synopsis_flags, usage, Flag, Takes, FLAGS};
 
 /// Debian's ISC dhcpd paths, so charruad can replace it in place.
 pub(crate) const DEFAULT_CONFIG: &str = "/etc/dhcp/dhcpd.conf";
@@ -41,76 +51,99 @@ pub(crate) struct Args {
     pub(crate) port: u16,
     /// `-q`: no banner.
     pub(crate) quiet: bool,
-    /// `-d`: log debug detail (charruad always runs in the foreground and logs to stderr).
+    /// `-d`: log debug detail, to standard error (as `-f`).
     pub(crate) debug: bool,
+    /// `-f`: log to standard error, not to syslog (dhcpd's "foreground": charruad never forks).
+    pub(crate) foreground: bool,
     /// Interfaces to serve; none means every one with an address in a declared subnet.
     pub(crate) interfaces: Vec<String>,
     /// `--commit-interval USEC`: shortest time between two syncs of the lease store.
     pub(crate) commit_interval_us: u64,
-    /// `--syslog-socket PATH`: where log lines go when the configuration sets `log-facility`.
+    /// `--syslog-socket PATH`: the syslog socket the log goes to (see [`crate::log::Output`]).
     pub(crate) syslog_socket: PathBuf,
     /// `--inject-store-faults SPEC`: for tests only, commits that stall and fail.
     pub(crate) store_faults: Option<charrua_store::faults::Faults>,
     /// `--control-socket PATH`: the Kea-style control API on a Unix socket (mode 0600).
     pub(crate) control_socket: Option<PathBuf>,
     /// `--control-http ADDR:PORT`: the control API over HTTP, on a loopback address only.
-    pub(crate) control_http: Option<std::net::SocketAddr>,
+    pub(crate) control_http: Option<SocketAddr>,
     /// `--control-auth FILE`: the `user:password` lines the HTTP control API accepts.
     pub(crate) control_auth: Option<PathBuf>,
     /// `--metrics ADDR:PORT`: where Prometheus scrapes `/metrics`.
-    pub(crate) metrics: Option<std::net::SocketAddr>,
+    pub(crate) metrics: Option<SocketAddr>,
+    /// `--reservations FILE`: where reservations made through the control API are kept.
+    pub(crate) reservations: Option<PathBuf>,
+    /// `--man` (hidden): print the man page, charruad(8), and exit.
+    pub(crate) man: bool,
 }
 
 /// Syncs at most a thousand times a second by default: under load many leases share one
 /// fdatasync; a request after a quiet spell is still synced at once.
 pub(crate) const DEFAULT_COMMIT_INTERVAL_US: u64 = 1000;
 
-pub(crate) const USAGE: &str =
-    "usage: charruad [-4] [-f] [-d] [-q] [-t|-T] [-cf config-file] [-lf lease-file]
-                [-pf pid-file] [-user user] [-group group] [-p port] [if0 [...ifN]]
+/// What is wrong with a command line. Each message is followed by the usage text where the
+/// flag itself was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ArgsError {
+    /// `-h` or `--help`: the usage text is the answer.
+    Help,
+    /// A word starting with `-` that no flag of [`FLAGS`] spells.
+    Unknown(String),
+    /// A flag given last, without the value it takes.
+    MissingValue(String),
+    /// `-p` without a port of 1 to 65534.
+    BadPort(String),
+    /// `--commit-interval` outside 0 to 1000000 microseconds.
+    BadCommitInterval(String),
+    /// A flag's value is not `ADDR:PORT`.
+    BadSocketAddress {
+        /// The flag.
+        flag: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// The control API's HTTP address is not a loopback one.
+    NotLoopback {
+        /// The flag.
+        flag: &'static str,
+        /// The address given.
+        value: String,
+    },
+    /// A `--lease-format` or `--inject-store-faults` the store refused, in its words.
+    Store(String),
+    /// `--control-http` without `--control-auth`.
+    HttpWithoutAuth,
+}
 
-  -t, --test           check the configuration file and exit
-  -T, --test-leases    check the lease file and exit
-  --print              with -t: print the configuration as charruad understood it
-  -cf, --config FILE   configuration (default /etc/dhcp/dhcpd.conf)
-  -lf, --leases FILE   lease file (default /var/lib/dhcp/dhcpd.leases), held with FILE.lock;
-                       a lease-file-name in the configuration wins, as in dhcpd
-  --lease-format auto|isc|journal
-                       auto (default): an ISC dhcpd.leases, an empty or a missing file is
-                       served and written in ISC's format; a charrua journal stays a
-                       journal. Anything else is refused and left as it is.
-                       postgresql: -lf is a PostgreSQL connection string (a
-                       postgresql:// URL is taken as one with any format)
-  --store LOCATION     the lease store, over lease-file-name and -lf: a file, or a
-                       PostgreSQL database several servers share, e.g.
-                       postgresql://dhcp@db1,db2/dhcp?target_session_attrs=read-write
-  --server-name NAME   the name this server writes a shared database as (default: the
-                       host name)
-  -pf, --pid-file FILE pid file (default /run/charruad.pid)
-  -user, -group NAME   drop privileges to this user and group once the socket is open
-  -p, --port PORT      server port (default 67; clients are answered on PORT + 1)
-  -d, --debug          log debug detail
-  -f, --foreground     accepted for dhcpd compatibility: charruad always stays in the foreground
-  -4                   accepted for dhcpd compatibility: charruad serves DHCPv4
-  -q, --quiet          no banner
-  --commit-interval USEC
-                       shortest time between two syncs of the lease store (default 1000);
-                       leases acknowledged meanwhile share the next sync, 0 syncs at once
-  --syslog-socket PATH where log lines also go, with the configuration's log-facility,
-                       when it sets one (default /dev/log)
-  --control-socket PATH
-                       serve the Kea-style control API (charrua ctl) on this Unix
-                       socket, mode 0600
-  --control-http ADDR:PORT
-                       serve the control API over HTTP too, on a loopback address;
-                       needs --control-auth
-  --control-auth FILE  user:password lines the HTTP control API accepts (basic
-                       authentication)
-  --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics
-  --inject-store-faults stall=P:MIN-MAX,fail=P,seed=N
-                       for tests only: lease commits stall (MIN-MAX ms) and fail (EIO)";
+impl fmt::Display for ArgsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Help => f.write_str(&usage()),
+            Self::Unknown(flag) => write!(f, "unknown option {flag}\n{}", usage()),
+            Self::MissingValue(flag) => write!(f, "{flag} needs a value\n{}", usage()),
+            Self::BadPort(value) => write!(f, "-p: bad port {value:?}"),
+            Self::BadCommitInterval(value) => write!(
+                f,
+                "--commit-interval: {value:?} is not 0 to 1000000 (microseconds)"
+            ),
+            Self::BadSocketAddress { flag, value } => write!(
+                f,
+                "{flag}: {value:?} is not ADDR:PORT (e.g. 127.0.0.1:9547)"
+            ),
+            Self::NotLoopback { flag, value } => write!(
+                f,
+                "{flag}: {value} is not a loopback address; the control API is served on this host only"
+            ),
+            Self::Store(message) => f.write_str(message),
+            Self::HttpWithoutAuth => f.write_str(
+                "--control-http needs --control-auth: the HTTP control API is never open to anyone who can connect",
+            ),
+        }
+    }
+}
 
-/// Reads `args` (without the program name).
+impl std::error::Error for ArgsError {}
+
 impl Args {
     /// The lease store: `--store`, else the configuration's `lease-file-name`, else `-lf`, else the default.
     /// dhcpd 4.4 reads the file's setting after the command line and takes it over `-lf`
@@ -135,7 +168,9 @@ impl Args {
     }
 }
 
-pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+/// Reads `args` (without the program name): each word a flag of [`FLAGS`] (and its value),
+/// or an interface.
+pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, ArgsError> {
     let mut out = Args {
         test_config: false,
         test_leases: false,
@@ -151,6 +186,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         port: 67,
         quiet: false,
         debug: false,
+        foreground: false,
         interfaces: Vec::new(),
         commit_interval_us: DEFAULT_COMMIT_INTERVAL_US,
         store_faults: None,
@@ -159,80 +195,48 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         control_http: None,
         control_auth: None,
         metrics: None,
+        reservations: None,
+        man: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        let mut value = |flag: &str| {
-            args.next()
-                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
-        };
-        match arg.as_str() {
-            "-t" | "--test" => out.test_config = true,
-            "-T" | "--test-leases" => out.test_leases = true,
-            "--print" => out.print = true,
-            "-q" | "--quiet" => out.quiet = true,
-            "-d" | "--debug" => out.debug = true,
-            "-f" | "--foreground" | "-4" => {}
-            "-cf" | "--config" => out.config = PathBuf::from(value(&arg)?),
-            "-lf" | "--leases" => out.lease_file = Some(PathBuf::from(value(&arg)?)),
-            "--lease-format" => out.lease_format = value(&arg)?.parse()?,
-            "--store" => out.store = Some(PathBuf::from(value(&arg)?)),
-            "--server-name" => out.server_name = Some(value(&arg)?),
-            "-pf" | "--pid-file" => out.pid_file = Some(PathBuf::from(value(&arg)?)),
-            "-user" | "--user" => out.user = Some(value(&arg)?),
-            "-group" | "--group" => out.group = Some(value(&arg)?),
-            "-p" | "--port" => {
-                let v = value(&arg)?;
-                out.port = v
-                    .parse()
-                    .ok()
-                    .filter(|p| *p > 0 && *p < u16::MAX)
-                    .ok_or_else(|| format!("-p: bad port {v:?}"))?;
+        if !arg.starts_with('-') {
+            out.interfaces.push(arg);
+            continue;
+        }
+        let flag = FLAGS
+            .iter()
+            .find(|f| f.names.contains(&arg.as_str()))
+            .ok_or_else(|| ArgsError::Unknown(arg.clone()))?;
+        match flag.takes {
+            Takes::Nothing(set) => set(&mut out),
+            Takes::Value(_, set) => {
+                set(&mut out, args.next().ok_or(ArgsError::MissingValue(arg))?)?
             }
-            "--commit-interval" => {
-                let v = value(&arg)?;
-                out.commit_interval_us =
-                    v.parse()
-                        .ok()
-                        .filter(|us| *us <= 1_000_000)
-                        .ok_or_else(|| {
-                            format!("--commit-interval: {v:?} is not 0 to 1000000 (microseconds)")
-                        })?;
-            }
-            "--inject-store-faults" => out.store_faults = Some(value(&arg)?.parse()?),
-            "--syslog-socket" => out.syslog_socket = PathBuf::from(value(&arg)?),
-            "--control-socket" => out.control_socket = Some(PathBuf::from(value(&arg)?)),
-            "--control-http" => out.control_http = Some(local_address(&arg, &value(&arg)?)?),
-            "--control-auth" => out.control_auth = Some(PathBuf::from(value(&arg)?)),
-            "--metrics" => out.metrics = Some(socket_address(&arg, &value(&arg)?)?),
-            "-h" | "--help" => return Err(USAGE.to_string()),
-            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
-            interface => out.interfaces.push(interface.to_string()),
+            Takes::Help => return Err(ArgsError::Help),
         }
     }
     if out.control_http.is_some() && out.control_auth.is_none() {
-        return Err("--control-http needs --control-auth: the HTTP control API is never open to anyone who can connect".into());
+        return Err(ArgsError::HttpWithoutAuth);
     }
     Ok(out)
 }
 
 /// `ADDR:PORT` of `flag`.
-fn socket_address(flag: &str, value: &str) -> Result<std::net::SocketAddr, String> {
+fn socket_address(flag: &'static str, value: String) -> Result<SocketAddr, ArgsError> {
     value
         .parse()
-        .map_err(|_| format!("{flag}: {value:?} is not ADDR:PORT (e.g. 127.0.0.1:9547)"))
+        .map_err(|_| ArgsError::BadSocketAddress { flag, value })
 }
 
 /// `ADDR:PORT` of `flag`, on a loopback address: the control API changes leases, so it is
 /// never offered to the network (Kea's control agent binds 127.0.0.1 for the same reason).
-fn local_address(flag: &str, value: &str) -> Result<std::net::SocketAddr, String> {
-    let address = socket_address(flag, value)?;
+fn local_address(flag: &'static str, value: String) -> Result<SocketAddr, ArgsError> {
+    let address = socket_address(flag, value.clone())?;
     if address.ip().is_loopback() {
         Ok(address)
     } else {
-        Err(format!(
-            "{flag}: {value} is not a loopback address; the control API is served on this host only"
-        ))
+        Err(ArgsError::NotLoopback { flag, value })
     }
 }
 
@@ -240,7 +244,7 @@ fn local_address(flag: &str, value: &str) -> Result<std::net::SocketAddr, String
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Result<Args, String> {
+    fn args(s: &str) -> Result<Args, ArgsError> {
         parse(s.split_whitespace().map(String::from))
     }
 

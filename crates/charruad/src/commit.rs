@@ -95,7 +95,11 @@ fn run(
             }
             Err(RecvTimeoutError::Disconnected) => return,
         };
+        let started = std::time::Instant::now();
         let result = commit_batch(&mut *store, &commit.changes);
+        if let (Some(measures), Ok(_)) = (&sender.measures, &result) {
+            measures.0.commit(commit.changes.len(), started.elapsed());
+        }
         // The replies leave the instant their leases are durable, from here: the serving loop
         // need not wake for them.
         if let Ok(committed) = &result {

@@ -9,10 +9,13 @@
 mod args;
 mod batch;
 mod commit;
+mod control;
 mod hooks;
 mod lease_names;
 mod log;
 mod logbuf;
+mod man;
+mod metrics;
 mod net;
 mod ping;
 mod print;
@@ -200,6 +203,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.man {
+        print!("{}", man::render());
+        return ExitCode::SUCCESS;
+    }
     if !args.quiet {
         eprintln!(
             "charruad {} (config file: {})",
@@ -211,18 +218,28 @@ fn main() -> ExitCode {
         let level = if args.debug { "debug" } else { "info" };
         let filter = tracing_subscriber::EnvFilter::try_from_env("CHARRUAD_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+        let output = log::Output::choose(args.debug || args.foreground, log::stderr_is_journal());
+        logbuf::LOG.start(output);
         tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_target(false)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_ansi(false)
+            .event_format(logbuf::MessageOnly)
             .with_writer(&logbuf::LOG)
             .init();
         let served = serve::serve(&args);
-        logbuf::LOG.flush();
+        if let Err(e) = &served {
+            if output != log::Output::Stderr {
+                tracing::error!("{e}");
+            }
+        }
+        logbuf::LOG.finish();
         return match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("charruad: {e}");
+                // Where it was started, too, unless that is the journal, which has it.
+                if output != log::Output::Journal {
+                    eprintln!("charruad: {e}");
+                }
                 ExitCode::FAILURE
             }
         };

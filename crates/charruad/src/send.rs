@@ -20,12 +20,19 @@ pub(crate) struct Sender {
     pub(crate) interfaces: Vec<Interface>,
     /// The ports served on and answered to.
     pub(crate) ports: net::Ports,
+    /// Where request-to-reply latency is recorded, when metrics are served; with the origin
+    /// of the engine's monotonic clock, which [`Transmit::received`] is measured from.
+    pub(crate) measures: Option<(crate::metrics::Measures, std::time::Instant)>,
 }
 
 impl Sender {
     /// Sends `reply`: to a relay or a client's address through `outbox` (sent by
     /// [`Sender::flush`]), otherwise at once.
     pub(crate) fn send(&self, outbox: &mut Outbox, reply: Transmit) {
+        if let Some((measures, origin)) = &self.measures {
+            let took = origin.elapsed().saturating_sub(reply.received);
+            measures.reply(reply.kind, took);
+        }
         if let Destination::Relay(to) | Destination::Unicast(to) = reply.destination {
             outbox.push(reply.payload, net::remap(to, self.ports));
             return;

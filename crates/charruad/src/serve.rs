@@ -21,6 +21,8 @@ use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::time::TimeSpec;
 use tracing::{debug, error, info, warn};
 
+mod calls;
+
 use crate::args::Args;
 use crate::batch::{self, Inbox, Outbox};
 use crate::commit::{CommitThread, Report};
@@ -171,6 +173,36 @@ struct Driver {
     names: Option<lease_names::Names>,
     /// The name this server writes a shared lease store as.
     server: String,
+    /// The control API's calls, when it is served.
+    control: Option<crate::control::Control>,
+    /// Control API commands waiting for their changes' commit.
+    pending: Vec<crate::control::Pending>,
+    /// The token of the next control API change.
+    next_token: u64,
+    /// When serving started and the configuration was last (re)loaded.
+    started: Instant,
+    reloaded: Instant,
+    /// How the last commit ended.
+    store_state: crate::metrics::StoreState,
+    /// The lease store's location as logs show it.
+    store_shown: String,
+    /// The host declarations served with the configuration's.
+    hosts: Hosts,
+}
+
+/// Host declarations served with the configuration's, read after it at its top level.
+#[derive(Debug, Default)]
+struct Hosts {
+    /// The lease store's (hosts OMAPI made, kept in a dhcpd.leases).
+    store: String,
+    /// The reservations made through the control API.
+    runtime: String,
+}
+
+impl Hosts {
+    fn all(&self) -> String {
+        format!("{}{}", self.store, self.runtime)
+    }
 }
 
 impl Driver {
@@ -223,6 +255,9 @@ impl Driver {
         ];
         if let Some(pinger) = &self.pinger {
             fds.push(PollFd::new(pinger.as_fd(), PollFlags::POLLIN));
+        }
+        if let Some(control) = &self.control {
+            fds.push(PollFd::new(control.wake_fd(), PollFlags::POLLIN));
         }
         // ppoll: engine timeouts are sub-millisecond, below poll(2)'s resolution.
         let _ = ppoll(&mut fds, Some(TimeSpec::from_duration(timeout)), None);
@@ -344,6 +379,7 @@ impl Driver {
             error!("lease store compaction: {e}; still serving from the current file");
         }
         if let Some(result) = report.result {
+            self.store_state = crate::metrics::StoreState::after(&result);
             self.engine.handle_committed(result);
         }
         self.engine.handle_changes_by_others(&report.by_others);
@@ -402,28 +438,31 @@ impl Driver {
     fn log(&mut self) {
         self.engine.drain_log(&mut |level, line| {
             let level = match level {
-                LogLevel::Error => "ERROR",
-                LogLevel::Warn => "WARN",
-                LogLevel::Info => "INFO",
-                LogLevel::Debug | LogLevel::Off => "DEBUG",
+                LogLevel::Error => tracing::Level::ERROR,
+                LogLevel::Warn => tracing::Level::WARN,
+                LogLevel::Info => tracing::Level::INFO,
+                LogLevel::Debug | LogLevel::Off => tracing::Level::DEBUG,
             };
             LOG.line(level, |w| w.write_str(line));
         });
     }
 
     /// SIGHUP: a new configuration, keeping every lease; a bad one keeps the old serving.
-    fn reload(&mut self, path: &Path, leases: &Path, hosts: &str) {
-        let Some(Loaded { config, .. }) = load_config(path, leases, hosts) else {
+    /// Whether the new one is served.
+    fn reload(&mut self, path: &Path, leases: &Path) -> bool {
+        let Some(Loaded { config, .. }) = load_config(path, leases, &self.hosts.all()) else {
             error!(
                 "reload: {} has errors; still serving the previous configuration",
                 path.display()
             );
-            return;
+            return false;
         };
         self.names =
             lease_names::look_up(config.lease_hostname_addresses(lease_names::MAX_ADDRESSES));
         self.engine.handle_reload(config);
+        self.reloaded = Instant::now();
         info!("reloaded {}", path.display());
+        true
     }
 
     /// Finishes the commits in flight and waiting, and sends their replies (at shutdown).
@@ -460,20 +499,16 @@ fn log_level() -> LogLevel {
     }
 }
 
-/// Sends the log to syslog too, with `facility`, where the configuration sets one (as dhcpd
-/// logs with its `log-facility`); stops sending where it sets none.
+/// Opens syslog where the log goes there (see [`crate::log::Output`]), with the
+/// configuration's `log-facility` (`daemon` where it sets none, as ISC dhcpd); where the socket
+/// cannot be opened, the log goes to standard error, which says why.
 fn log_to_syslog(socket: &Path, facility: Option<&str>) {
-    let syslog = facility.and_then(|f| match crate::syslog::Syslog::open(socket, f) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            warn!(
-                "log-facility {f}: can't log to {}: {e}; logging to standard error only",
-                socket.display()
-            );
-            None
-        }
-    });
-    LOG.set_syslog(syslog);
+    if let Err(e) = LOG.open_syslog(socket, facility) {
+        warn!(
+            "can't log to syslog at {}: {e}; logging to standard error",
+            socket.display()
+        );
+    }
 }
 
 /// This machine's host name, the name a shared lease database knows this server by unless
@@ -493,27 +528,39 @@ pub(crate) fn shown(location: &Path) -> String {
 /// Serves until SIGTERM or SIGINT; every commit in flight is finished before returning.
 pub(crate) fn serve(args: &Args) -> Result<(), String> {
     let errors = || format!("{}: configuration has errors", args.config.display());
-    let loaded = load_config(&args.config, Path::new(""), "").ok_or_else(errors)?;
+    let loaded = load_config(&args.config, Path::new(""), "");
+    // Its errors too go where the log goes.
+    let facility = loaded.as_ref().and_then(|l| l.log_facility.as_deref());
+    log_to_syslog(&args.syslog_socket, facility);
+    let loaded = loaded.ok_or_else(errors)?;
     let leases = args.leases(loaded.lease_file_name.as_deref());
     let pid_file = args.pid(loaded.pid_file_name.as_deref());
-    log_to_syslog(&args.syslog_socket, loaded.log_facility.as_deref());
     let mut config = loaded.config;
     let mut db = LeaseDb::new(&config);
     let server = args.server_name.clone().unwrap_or_else(host_name);
     let opened =
         charrua_store::open_store(&leases, args.lease_format, &server, &mut |c| db.apply(&c))
             .map_err(|e| e.to_string())?;
-    // Hosts kept in the lease file (made over OMAPI) are served with the configuration's.
-    let hosts = opened.store.host_declarations();
-    if !hosts.is_empty() {
-        config = load_config(&args.config, &leases, hosts)
+    // Hosts kept in the lease file (made over OMAPI) and the reservations made through the
+    // control API are served with the configuration's.
+    let reservations = crate::control::open_reservations(args, &leases, opened.format)?;
+    let hosts = Hosts {
+        store: opened.store.host_declarations().to_string(),
+        runtime: reservations
+            .as_ref()
+            .map(crate::control::Reservations::declarations)
+            .unwrap_or_default(),
+    };
+    if !hosts.all().is_empty() {
+        config = load_config(&args.config, &leases, &hosts.all())
             .ok_or_else(errors)?
             .config;
         db = charrua_engine::rebuilt(&db, &config);
         info!(
-            "{}: serving its {} host declaration(s) with the configuration",
+            "{}: serving {} host declaration(s) of the lease store and {} reservation(s) with the configuration",
             leases.display(),
-            hosts.lines().filter(|l| l.starts_with("host ")).count()
+            hosts.store.lines().filter(|l| l.starts_with("host ")).count(),
+            hosts.runtime.lines().count()
         );
     }
     // Other servers may write a database too: every ACK is then a write the database checks.
@@ -567,6 +614,11 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
             None
         }
     };
+    // The control API's and the metrics' sockets are opened while still privileged (the Unix
+    // socket is then handed to the user dropped to).
+    let listeners = crate::control::bind(args)?;
+    let serves_api = listeners.unix.is_some() || listeners.http.is_some();
+    let measures = (listeners.metrics.is_some()).then(crate::metrics::Measures::new);
     write_pid_file(&pid_file)?;
     drop_privileges(args.user.as_deref(), args.group.as_deref())?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -580,7 +632,6 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("signal: {e}"))?;
     signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&report))
         .map_err(|e| format!("signal: {e}"))?;
-    let hosts = opened.store.host_declarations().to_string();
     let origin = Instant::now();
     let options = EngineOptions {
         interfaces: interfaces.iter().map(|i| i.name.clone()).collect(),
@@ -606,7 +657,38 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         packet,
         interfaces,
         ports,
+        measures: measures.clone().map(|m| (m, origin)),
     });
+    let control = if serves_api || measures.is_some() {
+        for (what, on) in [
+            (
+                "control API",
+                args.control_socket
+                    .as_ref()
+                    .map(|p| p.display().to_string()),
+            ),
+            (
+                "control API",
+                args.control_http.map(|a| format!("http://{a}/")),
+            ),
+            (
+                "metrics",
+                args.metrics.map(|a| format!("http://{a}/metrics")),
+            ),
+        ] {
+            if let Some(on) = on {
+                info!("{what} on {on}");
+            }
+        }
+        Some(crate::control::Control::start(
+            listeners,
+            measures.unwrap_or_else(crate::metrics::Measures::new),
+            reservations,
+            &args.config,
+        )?)
+    } else {
+        None
+    };
     let mut driver = Driver {
         engine,
         commits: CommitThread::start(
@@ -632,6 +714,14 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         hooks: Hooks::start(crate::hooks::Limits::DEFAULT)?,
         names,
         server,
+        control,
+        pending: Vec::new(),
+        next_token: 0,
+        started: Instant::now(),
+        reloaded: Instant::now(),
+        store_state: crate::metrics::StoreState::Up,
+        store_shown: shown(&leases),
+        hosts,
     };
     let mut inbox = Inbox::new();
     let mut last_flush = Instant::now();
@@ -640,8 +730,9 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     let mut result = Ok(());
     while !stop.load(Ordering::Relaxed) {
         if reload.swap(false, Ordering::Relaxed) {
-            driver.reload(&args.config, &leases, &hosts);
+            driver.reload(&args.config, &leases);
         }
+        driver.calls(&args.config, &leases, &stop);
         if report.swap(false, Ordering::Relaxed) {
             info!("{}", driver.engine.counters().summary());
         }
@@ -666,6 +757,8 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
     }
     info!("stopping: finishing lease commits");
     driver.finish();
+    // Control API changes that were in those commits are answered.
+    driver.calls(&args.config, &leases, &stop);
     info!("{}", driver.engine.counters().summary());
     drop(driver);
     let _ = std::fs::remove_file(&pid_file);

@@ -34,7 +34,7 @@ fn charruad_changes_no_lease_file_it_did_not_write() {
         let child = Command::new("ip")
             .args(["netns", "exec", &lab.server])
             .arg(env!("CARGO_BIN_EXE_charruad"))
-            .args(["-q", "-cf"])
+            .args(["-q", "-f", "-cf"])
             .arg(&conf)
             .arg("-lf")
             .arg(&leases)

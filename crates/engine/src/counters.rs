@@ -69,6 +69,11 @@ impl Counters {
         self.dropped.get(reason).copied().unwrap_or(0)
     }
 
+    /// Every drop reason seen and its count, by name.
+    pub fn drops(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.dropped.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
     /// The counts in one line: `answered N; dropped: Reason=N ...`.
     pub fn summary(&self) -> String {
         let drops: Vec<String> = self

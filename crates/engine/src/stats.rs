@@ -46,8 +46,15 @@ const ALLOCATION_FAIL: usize = 16;
 /// The statistic counting received messages of type `kind` (Kea counts the types a server
 /// may see; any other is `unknown`).
 fn received_index(kind: Option<MessageType>) -> usize {
-    match kind.map(|k| k.0) {
-        Some(k @ 1..=8) => usize::from(k),
+    match kind {
+        Some(MessageType::DISCOVER) => 1,
+        Some(MessageType::OFFER) => 2,
+        Some(MessageType::REQUEST) => 3,
+        Some(MessageType::ACK) => 4,
+        Some(MessageType::NAK) => 5,
+        Some(MessageType::RELEASE) => 6,
+        Some(MessageType::DECLINE) => 7,
+        Some(MessageType::INFORM) => 8,
         _ => UNKNOWN_RECEIVED,
     }
 }
@@ -419,5 +426,40 @@ fn sizes(
         ("reclaimed-declined-addresses", events.reclaimed_declined),
     ] {
         out.push((format!("{scope}.{name}"), value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_message_type_has_its_kea_statistic() {
+        for (kind, name) in [
+            (MessageType::DISCOVER, "pkt4-discover-received"),
+            (MessageType::OFFER, "pkt4-offer-received"),
+            (MessageType::REQUEST, "pkt4-request-received"),
+            (MessageType::DECLINE, "pkt4-decline-received"),
+            (MessageType::ACK, "pkt4-ack-received"),
+            (MessageType::NAK, "pkt4-nak-received"),
+            (MessageType::RELEASE, "pkt4-release-received"),
+            (MessageType::INFORM, "pkt4-inform-received"),
+            (MessageType(99), "pkt4-unknown-received"),
+        ] {
+            assert_eq!(
+                PACKET_STATISTICS.get(received_index(Some(kind))),
+                Some(&name)
+            );
+        }
+        for (kind, name) in [
+            (MessageType::OFFER, "pkt4-offer-sent"),
+            (MessageType::ACK, "pkt4-ack-sent"),
+            (MessageType::NAK, "pkt4-nak-sent"),
+        ] {
+            assert_eq!(
+                sent_index(kind).and_then(|i| PACKET_STATISTICS.get(i)),
+                Some(&name)
+            );
+        }
     }
 }

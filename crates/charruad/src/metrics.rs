@@ -1,0 +1,351 @@
+//! Prometheus metrics (text format 0.0.4, encoded by the `prometheus-client` crate).
+//!
+//! Kea's statistics go out under the names and labels Stork's Kea exporter gives them
+//! (backend/agent/promkeaexporter.go: `kea_dhcp4_packets_received_total{operation}`,
+//! `kea_dhcp4_addresses_assigned_total{subnet,subnet_id,prefix,shared_network}`,
+//! `kea_dhcp4_pool_addresses_assigned_total{pool_id,...}` ...), so that Kea dashboards and
+//! alerts work unchanged. Stork exports every one as a gauge; here the ones that only grow are
+//! counters, and the levels whose Stork name ends in `_total` (total, assigned and declined
+//! addresses) are untyped, which Prometheus reads as a gauge and `promtool check metrics`
+//! accepts (a gauge named `_total` it flags). What only charruad has goes out as `charrua_*`:
+//! commit batch sizes and sync times, request-to-reply latency, drops by reason, and the
+//! lease store's state.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use charrua_engine::{PoolEvents, Snapshot, SubnetStats};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::{Registry, Unit};
+
+/// Histograms measured where things happen: the commit thread and the reply senders record
+/// into them directly (each is a lock-protected bucket array, shared by clones).
+#[derive(Debug, Clone)]
+pub(crate) struct Measures {
+    /// Leases per commit.
+    commit_leases: Histogram,
+    /// Time a commit takes to be durable.
+    commit_seconds: Histogram,
+    /// From the request's arrival to its reply's leaving, by reply type.
+    latency: Family<Labels, Histogram, fn() -> Histogram>,
+    /// The same histograms by [`REPLY_TYPES`] position, so that recording allocates nothing.
+    by_type: Vec<Histogram>,
+}
+
+/// A reply type's label.
+type Labels = Vec<(&'static str, &'static str)>;
+
+/// The reply types latency is recorded by.
+const REPLY_TYPES: [&str; 5] = ["offer", "ack", "nak", "other", "bootp"];
+
+fn latency_histogram() -> Histogram {
+    // 50 µs to about 1.6 s.
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+}
+
+impl Measures {
+    pub(crate) fn new() -> Self {
+        let latency: Family<_, _, fn() -> Histogram> =
+            Family::new_with_constructor(latency_histogram);
+        let by_type = REPLY_TYPES
+            .iter()
+            .map(|t| latency.get_or_create(&vec![("type", *t)]).clone())
+            .collect();
+        Self {
+            commit_leases: Histogram::new(exponential_buckets(1.0, 2.0, 14)),
+            commit_seconds: Histogram::new(exponential_buckets(0.000_05, 2.0, 16)),
+            latency,
+            by_type,
+        }
+    }
+
+    /// A commit of `leases` changes took `took`.
+    pub(crate) fn commit(&self, leases: usize, took: Duration) {
+        self.commit_leases.observe(leases as f64);
+        self.commit_seconds.observe(took.as_secs_f64());
+    }
+
+    /// A reply of type `kind` left `took` after its request arrived.
+    pub(crate) fn reply(&self, kind: Option<charrua_wire::MessageType>, took: Duration) {
+        let index = match kind.map(|k| k.0) {
+            Some(2) => 0,
+            Some(5) => 1,
+            Some(6) => 2,
+            Some(_) => 3,
+            None => 4,
+        };
+        if let Some(histogram) = self.by_type.get(index) {
+            histogram.observe(took.as_secs_f64());
+        }
+    }
+}
+
+/// How the lease store is doing, as the last commit ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoreState {
+    /// Commits are durable.
+    Up,
+    /// The database cannot be reached; the store is reconnecting.
+    Reconnecting,
+    /// Commits fail.
+    Failing,
+}
+
+impl StoreState {
+    const ALL: [(Self, &'static str); 3] = [
+        (Self::Up, "up"),
+        (Self::Reconnecting, "reconnecting"),
+        (Self::Failing, "failing"),
+    ];
+
+    /// The state a commit that ended with `result` leaves.
+    pub(crate) fn after<T>(result: &Result<T, charrua_store::StoreError>) -> Self {
+        match result {
+            Ok(_) => Self::Up,
+            Err(charrua_store::StoreError::Database(_)) => Self::Reconnecting,
+            Err(_) => Self::Failing,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("up", |(_, n)| n)
+    }
+}
+
+/// What the serving loop hands over for a scrape: the engine's statistics and drops, the
+/// store's state and the leases held.
+#[derive(Debug, Clone)]
+pub(crate) struct Scrape {
+    pub(crate) stats: Snapshot,
+    pub(crate) drops: Vec<(String, u64)>,
+    pub(crate) store: StoreState,
+    pub(crate) leases: usize,
+}
+
+/// The exposition of `scrape` and `measures`, in Prometheus' text format.
+pub(crate) fn render(scrape: Scrape, measures: &Measures) -> Result<String, std::fmt::Error> {
+    let mut registry = Registry::default();
+    registry.register(
+        "charrua_commit_leases",
+        "Lease changes per commit of the lease store",
+        measures.commit_leases.clone(),
+    );
+    registry.register_with_unit(
+        "charrua_commit_duration",
+        "Time for a commit of the lease store to be durable",
+        Unit::Seconds,
+        measures.commit_seconds.clone(),
+    );
+    registry.register_with_unit(
+        "charrua_reply_latency",
+        "Time from a request's arrival to its reply's leaving (an ACK leaves once its lease is durable)",
+        Unit::Seconds,
+        measures.latency.clone(),
+    );
+    registry.register_collector(Box::new(scrape));
+    let mut out = String::new();
+    prometheus_client::encoding::prometheus_text::encode(&mut out, &registry)?;
+    Ok(out)
+}
+
+/// Stork's subnet labels.
+fn subnet_labels(s: &SubnetStats) -> Vec<(&'static str, String)> {
+    vec![
+        ("subnet", s.prefix.to_string()),
+        ("subnet_id", s.id.to_string()),
+        ("prefix", s.prefix.to_string()),
+        (
+            "shared_network",
+            s.shared_network.clone().unwrap_or_default(),
+        ),
+    ]
+}
+
+type Level = fn(u64, u64, u64) -> u64;
+
+/// Stork's names for the per-subnet levels: (name, help, total/assigned/declined picker).
+const LEVELS: [(&str, &str, Level); 3] = [
+    (
+        "addresses_total",
+        "Size of subnet address pool",
+        |t, _, _| t,
+    ),
+    (
+        "addresses_assigned_total",
+        "Assigned addresses",
+        |_, a, _| a,
+    ),
+    ("addresses_declined_total", "Declined counts", |_, _, d| d),
+];
+
+/// Picks one of a scope's counters.
+type Event = fn(&PoolEvents) -> u64;
+
+/// Stork's names for the per-subnet counters, without `_total` (the encoder adds it).
+const EVENTS: [(&str, &str, Event); 3] = [
+    (
+        "addresses_reclaimed",
+        "Expired addresses that were reclaimed",
+        |e| e.reclaimed,
+    ),
+    (
+        "addresses_declined_reclaimed",
+        "Declined addresses that were reclaimed",
+        |e| e.reclaimed_declined,
+    ),
+    (
+        "cumulative_addresses_assigned",
+        "Cumulative number of assigned addresses since server startup",
+        |e| e.cumulative_assigned,
+    ),
+];
+
+/// Stork's pool-level names for the same, in the same order.
+const POOL_LEVELS: [&str; 3] = [
+    "pool_addresses_total",
+    "pool_addresses_assigned_total",
+    "pool_addresses_declined_total",
+];
+const POOL_EVENTS: [&str; 3] = [
+    "pool_addresses_reclaimed",
+    "pool_addresses_declined_reclaimed",
+    "pool_addresses_cumulative_assigned",
+];
+
+/// Kea's packet statistics with Stork's `operation` label: (Kea name, metric, operation).
+const PACKETS: [(&str, &str, &str); 14] = [
+    ("pkt4-discover-received", "received", "discover"),
+    ("pkt4-offer-received", "received", "offer"),
+    ("pkt4-request-received", "received", "request"),
+    ("pkt4-ack-received", "received", "ack"),
+    ("pkt4-nak-received", "received", "nak"),
+    ("pkt4-release-received", "received", "release"),
+    ("pkt4-decline-received", "received", "decline"),
+    ("pkt4-inform-received", "received", "inform"),
+    ("pkt4-unknown-received", "received", "unknown"),
+    ("pkt4-receive-drop", "received", "drop"),
+    ("pkt4-parse-failed", "received", "parse-failed"),
+    ("pkt4-offer-sent", "sent", "offer"),
+    ("pkt4-ack-sent", "sent", "ack"),
+    ("pkt4-nak-sent", "sent", "nak"),
+];
+
+impl Collector for Scrape {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let packet = |name: &str| {
+            self.stats
+                .packets
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0, |(_, v)| *v)
+        };
+        for (direction, help) in [("received", "Packets received"), ("sent", "Packets sent")] {
+            let name = format!("kea_dhcp4_packets_{direction}");
+            let mut metric = encoder.encode_descriptor(&name, help, None, MetricType::Counter)?;
+            for (kea, _, operation) in PACKETS.iter().filter(|(_, d, _)| *d == direction) {
+                metric
+                    .encode_family(&vec![("operation", *operation)])?
+                    .encode_counter::<NoLabelSet, _, u64>(&packet(kea), None)?;
+            }
+        }
+        for (i, (name, help, pick)) in LEVELS.iter().enumerate() {
+            let name = format!("kea_dhcp4_{name}");
+            let mut metric = encoder.encode_descriptor(&name, help, None, MetricType::Unknown)?;
+            for s in &self.stats.subnets {
+                metric
+                    .encode_family(&subnet_labels(s))?
+                    .encode_gauge(&pick(s.total, s.assigned, s.declined))?;
+            }
+            let pool_name = POOL_LEVELS.get(i).copied().unwrap_or_default();
+            let name = format!("kea_dhcp4_{pool_name}");
+            let help = format!("{help}, per pool");
+            let mut metric = encoder.encode_descriptor(&name, &help, None, MetricType::Unknown)?;
+            for s in &self.stats.subnets {
+                for p in &s.pools {
+                    let mut labels = vec![("pool_id", p.id.to_string())];
+                    labels.extend(subnet_labels(s));
+                    metric
+                        .encode_family(&labels)?
+                        .encode_gauge(&pick(p.total, p.assigned, p.declined))?;
+                }
+            }
+        }
+        for (i, (name, help, pick)) in EVENTS.iter().enumerate() {
+            let name = format!("kea_dhcp4_{name}");
+            let mut metric = encoder.encode_descriptor(&name, help, None, MetricType::Counter)?;
+            for s in &self.stats.subnets {
+                metric
+                    .encode_family(&subnet_labels(s))?
+                    .encode_counter::<NoLabelSet, _, u64>(&pick(&s.events), None)?;
+            }
+            let pool_name = POOL_EVENTS.get(i).copied().unwrap_or_default();
+            let name = format!("kea_dhcp4_{pool_name}");
+            let help = format!("{help}, per pool");
+            let mut metric = encoder.encode_descriptor(&name, &help, None, MetricType::Counter)?;
+            for s in &self.stats.subnets {
+                for p in &s.pools {
+                    let mut labels = vec![("pool_id", p.id.to_string())];
+                    labels.extend(subnet_labels(s));
+                    metric
+                        .encode_family(&labels)?
+                        .encode_counter::<NoLabelSet, _, u64>(&pick(&p.events), None)?;
+                }
+            }
+        }
+        encoder
+            .encode_descriptor(
+                "kea_dhcp4_allocations_failed",
+                "Allocation fail count (Kea v4-allocation-fail)",
+                None,
+                MetricType::Counter,
+            )?
+            .encode_counter::<NoLabelSet, _, u64>(&packet("v4-allocation-fail"), None)?;
+        let mut metric = encoder.encode_descriptor(
+            "charrua_dropped",
+            "Messages dropped unanswered, and replies not sent, by reason",
+            None,
+            MetricType::Counter,
+        )?;
+        for (reason, count) in &self.drops {
+            metric
+                .encode_family(&vec![("reason", reason.as_str())])?
+                .encode_counter::<NoLabelSet, _, u64>(count, None)?;
+        }
+        let mut metric = encoder.encode_descriptor(
+            "charrua_store_state",
+            "The lease store's state: 1 for the current one",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (state, name) in StoreState::ALL {
+            metric
+                .encode_family(&vec![("state", name)])?
+                .encode_gauge(&u64::from(state == self.store))?;
+        }
+        encoder
+            .encode_descriptor(
+                "charrua_leases",
+                "Lease records held (bindings, offers, released, expired and declined)",
+                None,
+                MetricType::Gauge,
+            )?
+            .encode_gauge(&self.leases)?;
+        Ok(())
+    }
+}
+
+/// Kea's timestamp of a statistic (`statistic-get` gives `[[value, "2026-12-01 10:04:28.386733"]]`),
+/// for `unix` seconds and `micros` (UTC).
+pub(crate) fn kea_timestamp(unix: u64, micros: u32) -> String {
+    let iso = charrua_conf::time::iso8601(unix);
+    let mut out = iso.trim_end_matches('Z').replacen('T', " ", 1);
+    let _ = write!(out, ".{micros:06}");
+    out
+}
