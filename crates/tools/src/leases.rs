@@ -75,7 +75,7 @@ fn report(diagnostics: &[Diagnostic], sources: &Sources) -> bool {
 }
 
 /// Reads an ISC lease file, refusing (with what it is) anything that is not text.
-fn load(path: &Path) -> Result<leases::LeaseFile, String> {
+pub(crate) fn load(path: &Path) -> Result<leases::LeaseFile, String> {
     match identify(path).map_err(|e| format!("{}: {e}", path.display()))? {
         Found::Text | Found::Empty => {}
         found => return Err(format!("{}: {found}; not a dhcpd.leases", path.display())),
@@ -92,7 +92,7 @@ fn load(path: &Path) -> Result<leases::LeaseFile, String> {
 }
 
 /// Includes are read relative to the working directory, as ISC dhcpd reads them.
-struct Files;
+pub(crate) struct Files;
 
 impl charrua_conf::Loader for Files {
     fn load(&mut self, name: &str) -> Result<String, String> {
@@ -165,7 +165,7 @@ fn import(
 
 /// The current leases of the store at `path` (last record per address), read without changing
 /// anything.
-fn current(path: &Path) -> Result<BTreeMap<Ipv4Addr, Lease>, String> {
+pub(crate) fn current(path: &Path) -> Result<BTreeMap<Ipv4Addr, Lease>, String> {
     let mut leases = BTreeMap::new();
     let (_, recovery) = charrua_store::read_store(path, LeaseFormat::Auto, &mut |c| match c {
         LeaseChange::Set(lease) => {
