@@ -168,56 +168,116 @@ fn subnet_labels(s: &SubnetStats) -> Vec<(&'static str, String)> {
     ]
 }
 
-type Level = fn(u64, u64, u64) -> u64;
+/// A subnet's or a pool's figures, with its labels.
+struct Scope<'a> {
+    labels: Vec<(&'static str, String)>,
+    total: u64,
+    assigned: u64,
+    declined: u64,
+    events: &'a PoolEvents,
+}
 
-/// Stork's names for the per-subnet levels: (name, help, total/assigned/declined picker).
-const LEVELS: [(&str, &str, Level); 3] = [
+/// One of a scope's figures.
+type Figure = fn(&Scope<'_>) -> u64;
+
+/// The address metrics, as Stork names them: (subnet-level name, pool-level name, help, type,
+/// figure). Counters lose their `_total` here: the encoder adds it.
+const ADDRESSES: [(&str, &str, &str, MetricType, Figure); 6] = [
     (
         "addresses_total",
+        "pool_addresses_total",
         "Size of subnet address pool",
-        |t, _, _| t,
+        MetricType::Unknown,
+        |s| s.total,
     ),
     (
         "addresses_assigned_total",
+        "pool_addresses_assigned_total",
         "Assigned addresses",
-        |_, a, _| a,
+        MetricType::Unknown,
+        |s| s.assigned,
     ),
-    ("addresses_declined_total", "Declined counts", |_, _, d| d),
-];
-
-/// Picks one of a scope's counters.
-type Event = fn(&PoolEvents) -> u64;
-
-/// Stork's names for the per-subnet counters, without `_total` (the encoder adds it).
-const EVENTS: [(&str, &str, Event); 3] = [
+    (
+        "addresses_declined_total",
+        "pool_addresses_declined_total",
+        "Declined counts",
+        MetricType::Unknown,
+        |s| s.declined,
+    ),
     (
         "addresses_reclaimed",
+        "pool_addresses_reclaimed",
         "Expired addresses that were reclaimed",
-        |e| e.reclaimed,
+        MetricType::Counter,
+        |s| s.events.reclaimed,
     ),
     (
         "addresses_declined_reclaimed",
+        "pool_addresses_declined_reclaimed",
         "Declined addresses that were reclaimed",
-        |e| e.reclaimed_declined,
+        MetricType::Counter,
+        |s| s.events.reclaimed_declined,
     ),
     (
         "cumulative_addresses_assigned",
+        "pool_addresses_cumulative_assigned",
         "Cumulative number of assigned addresses since server startup",
-        |e| e.cumulative_assigned,
+        MetricType::Counter,
+        |s| s.events.cumulative_assigned,
     ),
 ];
 
-/// Stork's pool-level names for the same, in the same order.
-const POOL_LEVELS: [&str; 3] = [
-    "pool_addresses_total",
-    "pool_addresses_assigned_total",
-    "pool_addresses_declined_total",
-];
-const POOL_EVENTS: [&str; 3] = [
-    "pool_addresses_reclaimed",
-    "pool_addresses_declined_reclaimed",
-    "pool_addresses_cumulative_assigned",
-];
+impl Scrape {
+    /// Every subnet's figures, or (`pools`) every pool's.
+    fn scopes(&self, pools: bool) -> Vec<Scope<'_>> {
+        let mut out = Vec::new();
+        for s in &self.stats.subnets {
+            if !pools {
+                out.push(Scope {
+                    labels: subnet_labels(s),
+                    total: s.total,
+                    assigned: s.assigned,
+                    declined: s.declined,
+                    events: &s.events,
+                });
+                continue;
+            }
+            for p in &s.pools {
+                let mut labels = vec![("pool_id", p.id.to_string())];
+                labels.extend(subnet_labels(s));
+                out.push(Scope {
+                    labels,
+                    total: p.total,
+                    assigned: p.assigned,
+                    declined: p.declined,
+                    events: &p.events,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Encodes one address metric over `scopes`.
+fn encode_scopes(
+    encoder: &mut DescriptorEncoder,
+    (name, help, kind): (&str, &str, MetricType),
+    scopes: &[Scope<'_>],
+    figure: Figure,
+) -> Result<(), std::fmt::Error> {
+    let name = format!("kea_dhcp4_{name}");
+    let counter = matches!(kind, MetricType::Counter);
+    let mut metric = encoder.encode_descriptor(&name, help, None, kind)?;
+    for scope in scopes {
+        let mut family = metric.encode_family(&scope.labels)?;
+        if counter {
+            family.encode_counter::<NoLabelSet, _, u64>(&figure(scope), None)?;
+        } else {
+            family.encode_gauge(&figure(scope))?;
+        }
+    }
+    Ok(())
+}
 
 /// Kea's packet statistics with Stork's `operation` label: (Kea name, metric, operation).
 const PACKETS: [(&str, &str, &str); 14] = [
@@ -255,49 +315,11 @@ impl Collector for Scrape {
                     .encode_counter::<NoLabelSet, _, u64>(&packet(kea), None)?;
             }
         }
-        for (i, (name, help, pick)) in LEVELS.iter().enumerate() {
-            let name = format!("kea_dhcp4_{name}");
-            let mut metric = encoder.encode_descriptor(&name, help, None, MetricType::Unknown)?;
-            for s in &self.stats.subnets {
-                metric
-                    .encode_family(&subnet_labels(s))?
-                    .encode_gauge(&pick(s.total, s.assigned, s.declined))?;
-            }
-            let pool_name = POOL_LEVELS.get(i).copied().unwrap_or_default();
-            let name = format!("kea_dhcp4_{pool_name}");
+        let (subnets, pools) = (self.scopes(false), self.scopes(true));
+        for (name, pool_name, help, kind, figure) in ADDRESSES {
+            encode_scopes(&mut encoder, (name, help, kind), &subnets, figure)?;
             let help = format!("{help}, per pool");
-            let mut metric = encoder.encode_descriptor(&name, &help, None, MetricType::Unknown)?;
-            for s in &self.stats.subnets {
-                for p in &s.pools {
-                    let mut labels = vec![("pool_id", p.id.to_string())];
-                    labels.extend(subnet_labels(s));
-                    metric
-                        .encode_family(&labels)?
-                        .encode_gauge(&pick(p.total, p.assigned, p.declined))?;
-                }
-            }
-        }
-        for (i, (name, help, pick)) in EVENTS.iter().enumerate() {
-            let name = format!("kea_dhcp4_{name}");
-            let mut metric = encoder.encode_descriptor(&name, help, None, MetricType::Counter)?;
-            for s in &self.stats.subnets {
-                metric
-                    .encode_family(&subnet_labels(s))?
-                    .encode_counter::<NoLabelSet, _, u64>(&pick(&s.events), None)?;
-            }
-            let pool_name = POOL_EVENTS.get(i).copied().unwrap_or_default();
-            let name = format!("kea_dhcp4_{pool_name}");
-            let help = format!("{help}, per pool");
-            let mut metric = encoder.encode_descriptor(&name, &help, None, MetricType::Counter)?;
-            for s in &self.stats.subnets {
-                for p in &s.pools {
-                    let mut labels = vec![("pool_id", p.id.to_string())];
-                    labels.extend(subnet_labels(s));
-                    metric
-                        .encode_family(&labels)?
-                        .encode_counter::<NoLabelSet, _, u64>(&pick(&p.events), None)?;
-                }
-            }
+            encode_scopes(&mut encoder, (pool_name, &help, kind), &pools, figure)?;
         }
         encoder
             .encode_descriptor(

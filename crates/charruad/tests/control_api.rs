@@ -29,6 +29,17 @@ fn ctl(charrua: &Path, socket: &Path, args: &[&str]) -> (i32, Value) {
     (out.status.code().unwrap_or(-1), json)
 }
 
+/// [`ctl`], which must succeed: the JSON.
+fn succeed(charrua: &Path, socket: &Path, args: &[&str]) -> Value {
+    let (status, json) = ctl(charrua, socket, args);
+    assert_eq!(
+        (status, &json["result"]),
+        (0, &Value::from(0)),
+        "{args:?}: {json}"
+    );
+    json
+}
+
 fn start(lab: &mut Lab) -> PathBuf {
     let socket = lab.path("control.sock");
     lab.start_with(CONFIG, &["--control-socket", socket.to_str().unwrap()]);
@@ -47,15 +58,7 @@ fn charrua_ctl_carries_out_every_command_and_changes_are_durable() {
     let added = lab.client("02:00:00:00:13:01");
     let reserved = lab.client("02:00:00:00:13:02");
     let socket = start(&mut lab);
-    let ok = |args: &[&str]| {
-        let (status, json) = ctl(&charrua, &socket, args);
-        assert_eq!(
-            (status, &json["result"]),
-            (0, &Value::from(0)),
-            "{args:?}: {json}"
-        );
-        json
-    };
+    let ok = |args: &[&str]| succeed(&charrua, &socket, args);
     let list = ok(&["list-commands"]);
     let commands: Vec<&str> = list["arguments"]
         .as_array()
@@ -126,15 +129,7 @@ fn charrua_ctl_carries_out_every_command_and_changes_are_durable() {
     ]);
     lab.crash();
     let socket = start(&mut lab);
-    let ok = |args: &[&str]| {
-        let (status, json) = ctl(&charrua, &socket, args);
-        assert_eq!(
-            (status, &json["result"]),
-            (0, &Value::from(0)),
-            "{args:?}: {json}"
-        );
-        json
-    };
+    let ok = |args: &[&str]| succeed(&charrua, &socket, args);
     let served = ok(&["lease4-get", "ip-address=198.18.0.150"]);
     assert_eq!(
         served["arguments"]["client-id"], "01:02:00:00:00:13:01",
@@ -218,15 +213,7 @@ fn charrua_ctl_carries_out_every_command_and_changes_are_durable() {
     );
     assert!(lab.stop().success());
     let socket = start(&mut lab);
-    let ok = |args: &[&str]| {
-        let (status, json) = ctl(&charrua, &socket, args);
-        assert_eq!(
-            (status, &json["result"]),
-            (0, &Value::from(0)),
-            "{args:?}: {json}"
-        );
-        json
-    };
+    let ok = |args: &[&str]| succeed(&charrua, &socket, args);
     let host = ok(&["reservation-get", "subnet-id=1", "ip-address=198.18.0.42"]);
     assert_eq!(host["arguments"]["hostname"], "printer", "{host}");
     assert_eq!(

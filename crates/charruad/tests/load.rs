@@ -34,24 +34,7 @@ fn charrua_perf_as_a_relay_completes_dora_renewal_and_release() {
     let mut lab = Lab::new();
     let ns = lab.relay_client("02:00:00:00:11:01");
     lab.start(CONFIG);
-    let json = lab::perf(
-        &lab,
-        &ns,
-        &charrua,
-        &[
-            "--relay",
-            "198.18.0.2",
-            "--rate",
-            "1000",
-            "--duration",
-            "2",
-            "--clients",
-            "500",
-            "--renew",
-            "--release",
-            "198.18.0.1",
-        ],
-    );
+    let json = lab::relay_load(&lab, &ns, &charrua);
     assert_eq!(number(&json, "exchanges"), 2000.0, "{json}");
     assert_eq!(number(&json, "completed"), 2000.0, "{json}");
     assert_eq!(number(&json, "loss_percent"), 0.0, "{json}");

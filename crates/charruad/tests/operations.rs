@@ -133,26 +133,7 @@ fn metrics_count_every_reply_of_a_load_once_and_promtool_accepts_them() {
     );
     // Scrape all along the load: the exposition stays valid under traffic.
     let during = std::thread::scope(|scope| {
-        let load = scope.spawn(|| {
-            lab::perf(
-                &lab,
-                &ns,
-                &charrua,
-                &[
-                    "--relay",
-                    "198.18.0.2",
-                    "--rate",
-                    "1000",
-                    "--duration",
-                    "2",
-                    "--clients",
-                    "500",
-                    "--renew",
-                    "--release",
-                    "198.18.0.1",
-                ],
-            )
-        });
+        let load = scope.spawn(|| lab::relay_load(&lab, &ns, &charrua));
         let mut scrapes = Vec::new();
         while !load.is_finished() {
             scrapes.push(scrape(&lab));

@@ -472,3 +472,26 @@ pub fn perf(lab: &Lab, ns: &str, charrua: &Path, args: &[&str]) -> serde_json::V
     );
     serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
 }
+
+/// The lab's standard relayed load: `charrua perf` as a relay agent at 198.18.0.2, 2000 DORA
+/// exchanges of 500 clients in 2 s, each renewed and released; its report.
+pub fn relay_load(lab: &Lab, ns: &str, charrua: &Path) -> serde_json::Value {
+    perf(
+        lab,
+        ns,
+        charrua,
+        &[
+            "--relay",
+            "198.18.0.2",
+            "--rate",
+            "1000",
+            "--duration",
+            "2",
+            "--clients",
+            "500",
+            "--renew",
+            "--release",
+            "198.18.0.1",
+        ],
+    )
+}
