@@ -16,12 +16,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use charrua_engine::{Arrival, Engine, EngineOptions, LogLevel, Now};
-use charrua_server::{Config, LeaseDb};
+use charrua_server::LeaseDb;
 use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::time::TimeSpec;
 use tracing::{debug, error, info, warn};
 
 mod calls;
+mod config;
+mod process;
+
+use config::Hosts;
+use config::{load_config, Loaded};
+use process::{drop_privileges, host_name, write_pid_file};
 
 use crate::args::Args;
 use crate::batch::{self, Inbox, Outbox};
@@ -41,98 +47,6 @@ fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-/// A configuration read for serving.
-pub(crate) struct Loaded {
-    /// The configuration.
-    pub(crate) config: Config,
-    /// Its `lease-file-name` and `pid-file-name`, where it gives them.
-    pub(crate) lease_file_name: Option<String>,
-    pub(crate) pid_file_name: Option<String>,
-    /// Its `log-facility`, where it gives one.
-    pub(crate) log_facility: Option<String>,
-    /// Its `local-port` and `remote-port`, where it gives them.
-    pub(crate) local_port: Option<u16>,
-    pub(crate) remote_port: Option<u16>,
-    /// Its `local-address`, where it gives one.
-    pub(crate) local_address: Option<std::net::Ipv4Addr>,
-}
-
-/// Reads and lowers the configuration, with the host declarations of the lease file
-/// `leases` (its OMAPI hosts, served as dhcpd serves them; empty for none), logging its
-/// diagnostics.
-pub(crate) fn load_config(path: &Path, leases: &Path, hosts: &str) -> Option<Loaded> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            error!("can't open {}: {e}", path.display());
-            return None;
-        }
-    };
-    let lowered = charrua_conf::parse_config_with_hosts(
-        &path.display().to_string(),
-        text,
-        &format!("{} (its host declarations)", leases.display()),
-        hosts.to_string(),
-        &mut crate::FileLoader { resolve: true },
-    );
-    for (d, count) in lowered.summary() {
-        let text = crate::log::diagnostic(d, count, &lowered.sources);
-        match d.severity {
-            charrua_conf::Severity::Error => error!("{text}"),
-            charrua_conf::Severity::Warning => warn!("{text}"),
-        }
-    }
-    Some(Loaded {
-        config: lowered.config?,
-        lease_file_name: lowered.lease_file_name,
-        pid_file_name: lowered.pid_file_name,
-        log_facility: lowered.log_facility,
-        local_port: lowered.local_port,
-        remote_port: lowered.remote_port,
-        local_address: lowered.local_address,
-    })
-}
-
-fn write_pid_file(path: &Path) -> Result<(), String> {
-    std::fs::write(path, format!("{}\n", std::process::id()))
-        .map_err(|e| format!("pid file {}: {e}", path.display()))
-}
-
-/// Drops to `user` and `group` for good: supplementary groups, then gid, then uid.
-fn drop_privileges(user: Option<&str>, group: Option<&str>) -> Result<(), String> {
-    use nix::unistd::{setgid, setgroups, setuid, Group, User};
-    let user = match user {
-        Some(name) => Some(
-            User::from_name(name)
-                .ok()
-                .flatten()
-                .ok_or_else(|| format!("no such user {name}"))?,
-        ),
-        None => None,
-    };
-    let gid = match group {
-        Some(name) => Some(
-            Group::from_name(name)
-                .ok()
-                .flatten()
-                .ok_or_else(|| format!("no such group {name}"))?
-                .gid,
-        ),
-        None => user.as_ref().map(|u| u.gid),
-    };
-    if let Some(gid) = gid {
-        setgroups(&[gid]).map_err(|e| format!("setgroups: {e}"))?;
-        setgid(gid).map_err(|e| format!("setgid: {e}"))?;
-    }
-    if let Some(user) = user {
-        setuid(user.uid).map_err(|e| format!("setuid: {e}"))?;
-        if setuid(nix::unistd::Uid::from_raw(0)).is_ok() {
-            return Err("privileges could be regained after dropping them".into());
-        }
-    }
-    Ok(())
 }
 
 /// Where requests are read from.
@@ -188,21 +102,6 @@ struct Driver {
     store_shown: String,
     /// The host declarations served with the configuration's.
     hosts: Hosts,
-}
-
-/// Host declarations served with the configuration's, read after it at its top level.
-#[derive(Debug, Default)]
-struct Hosts {
-    /// The lease store's (hosts OMAPI made, kept in a dhcpd.leases).
-    store: String,
-    /// The reservations made through the control API.
-    runtime: String,
-}
-
-impl Hosts {
-    fn all(&self) -> String {
-        format!("{}{}", self.store, self.runtime)
-    }
 }
 
 impl Driver {
@@ -509,15 +408,6 @@ fn log_to_syslog(socket: &Path, facility: Option<&str>) {
             socket.display()
         );
     }
-}
-
-/// This machine's host name, the name a shared lease database knows this server by unless
-/// `--server-name` gives one.
-fn host_name() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|n| n.into_string().ok())
-        .unwrap_or_else(|| "charruad".into())
 }
 
 /// A lease store's location as logs show it: a database's without its password.
