@@ -383,7 +383,7 @@ const VERDICT_DIFFERENCES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Every file of the three corpora (testdata/conf, the 342 real-world files of
+/// Every file of the three corpora (testdata/conf, the 343 real-world files of
 /// testdata/conf/world and the 774 files of testdata/conf/gen made from dhcpd's parser, origins
 /// in their ORIGIN.md) has dhcpd's verdict and the line of its first error pinned in the
 /// folder's VERDICTS (made by testdata/conf/judge.sh): charruad -t gives that verdict, but for

@@ -53,7 +53,9 @@ impl Lowerer<'_> {
     pub(super) fn build(&mut self) -> Option<Config> {
         let mut decls = std::mem::take(&mut self.decls);
         self.compatible(&mut decls);
-        let mut b: ConfigBuilder = Config::builder().inherit(&decls.global);
+        let mut b: ConfigBuilder = Config::builder()
+            .inherit(&decls.global)
+            .ddns(self.ddns.config());
         if let Some(seconds) = self.abandon_lease_time {
             b = b.decline_probation(seconds);
         }

@@ -245,7 +245,14 @@ impl Lowerer<'_> {
                 ["unknown-clients"] => PermitSpec::Kind(PermitKind::Unknown),
                 ["bootp"] => PermitSpec::Kind(PermitKind::DynamicBootp),
                 ["booting"] => PermitSpec::Kind(PermitKind::All),
-                ["duplicates" | "declines" | "client-updates" | "leasequery" | "dynamic-bootp"] => {
+                // What the pool's clients may update in DNS (server/confpars.c
+                // parse_pool_statement: the flag, set in the pool's scope).
+                ["client-updates"] => {
+                    body.params.client_updates =
+                        Some(charrua_server::config::ClientUpdates::Ignore);
+                    return Ok(());
+                }
+                ["duplicates" | "declines" | "leasequery" | "dynamic-bootp"] => {
                     self.warn(s.span, format!("'ignore {}' in a pool is not implemented yet: dhcpd's behaviour for it is not followed", rest.join(" ")));
                     return Ok(());
                 }
@@ -337,7 +344,6 @@ impl Lowerer<'_> {
                 let loss = match rest.first().copied().unwrap_or_default() {
                     "declines" => "DHCPDECLINE messages are still acted on",
                     "duplicates" => "a client's older leases are kept when it comes back with another client identifier",
-                    "client-updates" => "leases are not registered in DNS (charrua does not update DNS yet)",
                     "leasequery" => "leasequery messages are not answered",
                     _ => "dhcpd's behaviour for it is not followed",
                 };

@@ -1,6 +1,12 @@
-//! `key NAME { algorithm NAME; secret BASE64; }` and the keys `zone` declarations name, checked
-//! as dhcpd checks them (common/parse.c `parse_key`, `parse_base64`; `parse_zone`).
+//! `key NAME { algorithm NAME; secret BASE64; }` and `zone NAME { primary ...; key NAME; }`,
+//! read and checked as dhcpd reads them (common/parse.c `parse_key`, `parse_base64`,
+//! `parse_zone`) into the configuration's keys and zones.
 
+use std::net::Ipv6Addr;
+
+use charrua_server::config::{TsigKey, Zone};
+
+use super::Lowerer;
 use crate::lexer::{Token, TokenKind};
 use crate::source::Diagnostic;
 use crate::syntax::Statement;
@@ -56,8 +62,8 @@ pub(crate) fn base64(words: &[Token]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Checks a `key` declaration and returns its name.
-pub(crate) fn key(s: &Statement) -> Result<String, Diagnostic> {
+/// A `key` declaration, checked as dhcpd checks it (common/parse.c `parse_key`).
+pub(crate) fn key(s: &Statement) -> Result<TsigKey, Diagnostic> {
     let name = match s.words.as_slice() {
         [_, name] => name.text.clone(),
         _ => return Err(Diagnostic::error(s.span, "expecting key name.")),
@@ -66,20 +72,21 @@ pub(crate) fn key(s: &Statement) -> Result<String, Diagnostic> {
         .block
         .as_deref()
         .ok_or_else(|| Diagnostic::error(s.span, "expecting left brace"))?;
-    let (mut algorithm, mut secret) = (false, false);
+    let (mut algorithm, mut secret) = (None, None);
     for st in block {
         let rest = st.words.get(1..).unwrap_or_default();
         match st.keyword().as_str() {
-            "algorithm" if std::mem::replace(&mut algorithm, true) => {
+            "algorithm" if algorithm.is_some() => {
                 return Err(Diagnostic::error(
                     st.span,
                     format!("key {name}: too many algorithms"),
                 ))
             }
-            "algorithm" if rest.len() != 1 || rest.iter().any(|t| t.kind != TokenKind::Atom) => {
-                return Err(Diagnostic::error(st.span, "expecting key algorithm name."))
-            }
-            "secret" if std::mem::replace(&mut secret, true) => {
+            "algorithm" => match rest {
+                [word] if word.kind == TokenKind::Atom => algorithm = Some(word.text.clone()),
+                _ => return Err(Diagnostic::error(st.span, "expecting key algorithm name.")),
+            },
+            "secret" if secret.is_some() => {
                 return Err(Diagnostic::error(
                     st.span,
                     format!("key {name}: too many secrets"),
@@ -89,70 +96,117 @@ pub(crate) fn key(s: &Statement) -> Result<String, Diagnostic> {
             "secret" if rest.is_empty() => {
                 return Err(Diagnostic::error(st.span, "invalid base64 character 59."))
             }
-            "secret" => {
-                base64(rest).map_err(|why| Diagnostic::error(st.span, why))?;
-            }
-            "algorithm" => {}
+            "secret" => secret = Some(base64(rest).map_err(|why| Diagnostic::error(st.span, why))?),
             _ => return Err(Diagnostic::error(st.span, "expecting right brace.")),
         }
     }
-    Ok(name)
+    // dhcpd 4.4.3 reads a key without either and then crashes entering it (omapip/auth.c
+    // `omapi_auth_key_enter` reads both): refused here.
+    match (algorithm, secret) {
+        (Some(algorithm), Some(secret)) => Ok(TsigKey {
+            name,
+            algorithm,
+            secret,
+        }),
+        (None, _) => Err(Diagnostic::error(
+            s.span,
+            format!("key {name}: no algorithm (dhcpd 4.4.3 crashes on a key without one)"),
+        )),
+        (_, None) => Err(Diagnostic::error(
+            s.span,
+            format!("key {name}: no secret (dhcpd 4.4.3 crashes on a key without one)"),
+        )),
+    }
 }
 
-/// Checks a `zone NAME { primary ...; secondary ...; key NAME; }` declaration (common/parse.c
-/// parse_zone) whose keys must be among `keys`.
-pub(crate) fn zone(s: &Statement, keys: &[String]) -> Result<(), Diagnostic> {
-    let name = match s.words.as_slice() {
-        [_, name] if name.kind == TokenKind::Atom => name.text.clone(),
-        _ => return Err(Diagnostic::error(s.span, "expecting hostname.")),
-    };
-    let block = s
-        .block
-        .as_deref()
-        .ok_or_else(|| Diagnostic::error(s.span, "expecting left brace"))?;
-    let mut seen: Vec<String> = Vec::new();
-    for st in block {
-        let keyword = st.keyword();
-        let values = st.words.get(1..).unwrap_or_default();
-        match keyword.as_str() {
-            "primary" | "secondary" | "primary6" | "secondary6" | "key"
-                if seen.contains(&keyword) =>
-            {
-                return Err(Diagnostic::error(
-                    st.span,
-                    match keyword.as_str() {
-                        "key" => format!("Multiple key definitions for zone {name}."),
-                        other => format!("more than one {}.", other.trim_end_matches('6')),
-                    },
-                ));
-            }
-            "primary" | "secondary" | "primary6" | "secondary6" => {
-                if values.is_empty() || values.len() % 2 == 0 {
+impl Lowerer<'_> {
+    /// A `zone NAME { primary ...; secondary ...; primary6 ...; secondary6 ...; key NAME; }`
+    /// declaration (common/parse.c `parse_zone`), whose key must be declared before it.
+    pub(super) fn zone(&mut self, s: &Statement) -> Result<Zone, Diagnostic> {
+        let mut name = match s.words.as_slice() {
+            [_, name] if name.kind == TokenKind::Atom => name.text.clone(),
+            _ => return Err(Diagnostic::error(s.span, "expecting hostname.")),
+        };
+        // dhcpd adds the final dot (common/parse.c `parse_executable_statement`).
+        if !name.ends_with('.') {
+            name.push('.');
+        }
+        let block = s
+            .block
+            .as_deref()
+            .ok_or_else(|| Diagnostic::error(s.span, "expecting left brace"))?;
+        let mut zone = Zone {
+            name: name.clone(),
+            primary: Vec::new(),
+            secondary: Vec::new(),
+            primary6: Vec::new(),
+            secondary6: Vec::new(),
+            key: None,
+        };
+        let mut seen: Vec<String> = Vec::new();
+        for st in block {
+            let keyword = st.keyword();
+            let values = st.words.get(1..).unwrap_or_default();
+            match keyword.as_str() {
+                "primary" | "secondary" | "primary6" | "secondary6" | "key"
+                    if seen.contains(&keyword) =>
+                {
                     return Err(Diagnostic::error(
-                        st.end,
-                        "; (59): expecting IP address or hostname",
+                        st.span,
+                        match keyword.as_str() {
+                            "key" => format!("Multiple key definitions for zone {name}."),
+                            other => format!("more than one {other}."),
+                        },
                     ));
                 }
-                if keyword.ends_with('6') {
-                    let bad = values
-                        .iter()
-                        .step_by(2)
-                        .find(|t| t.text.parse::<std::net::Ipv6Addr>().is_err());
-                    if let Some(t) = bad {
-                        return Err(Diagnostic::error(t.span, "Invalid IPv6 address."));
+                "primary" | "secondary" | "primary6" | "secondary6" => {
+                    // ADDRESS [, ADDRESS ...]: a comma between addresses, as dhcpd reads them
+                    // (it wants the semicolon where a comma is not, and an address after one).
+                    if let Some(t) = values.iter().skip(1).step_by(2).find(|t| !t.is_punct(",")) {
+                        return Err(Diagnostic::error(t.span, "expecting semicolon."));
+                    }
+                    if values.is_empty() || values.len() % 2 == 0 {
+                        return Err(Diagnostic::error(
+                            st.end,
+                            "; (59): expecting IP address or hostname",
+                        ));
+                    }
+                    let what = format!("zone {name} {keyword}");
+                    for t in values.iter().step_by(2) {
+                        match keyword.as_str() {
+                            "primary" => zone.primary.extend(self.addresses(t, &what)?),
+                            "secondary" => zone.secondary.extend(self.addresses(t, &what)?),
+                            _ => {
+                                let address: Ipv6Addr = t.text.parse().map_err(|_| {
+                                    Diagnostic::error(t.span, "Invalid IPv6 address.")
+                                })?;
+                                if keyword == "primary6" {
+                                    zone.primary6.push(address);
+                                } else {
+                                    zone.secondary6.push(address);
+                                }
+                            }
+                        }
                     }
                 }
+                "key" => match values {
+                    [k] => match self.ddns.key(&k.text) {
+                        Some(key) => zone.key = Some(key.clone()),
+                        None => {
+                            return Err(Diagnostic::error(
+                                k.span,
+                                format!("unknown key {}", k.text),
+                            ))
+                        }
+                    },
+                    _ => return Err(Diagnostic::error(st.span, "expecting key name.")),
+                },
+                _ => return Err(Diagnostic::error(st.span, "expecting right brace.")),
             }
-            "key" => match values {
-                [k] if keys.contains(&k.text) => {}
-                [k] => return Err(Diagnostic::error(k.span, format!("unknown key {}", k.text))),
-                _ => return Err(Diagnostic::error(st.span, "expecting key name.")),
-            },
-            _ => return Err(Diagnostic::error(st.span, "expecting right brace.")),
+            seen.push(keyword);
         }
-        seen.push(keyword);
+        Ok(zone)
     }
-    Ok(())
 }
 
 #[cfg(test)]

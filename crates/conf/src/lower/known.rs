@@ -18,44 +18,8 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
         "lease file dates are written in dhcpd's default (UTC) form",
     ),
     (
-        "ddns-domainname",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
-        "ddns-dual-stack-mixed-mode",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
-        "ddns-guard-id-must-match",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
-        "ddns-hostname",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
-        "ddns-local-address4",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
-        "ddns-other-guard-is-dynamic",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
-        "ddns-rev-domainname",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
-        "ddns-ttl",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
         "delayed-ack",
         "ACKs wait for charrua's own group commit instead",
-    ),
-    (
-        "do-forward-updates",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
     ),
     (
         "dont-use-fsync",
@@ -68,10 +32,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
     (
         "failover",
         "this server serves the whole pool alone, with no failover partner (servers that share a pool share one lease database: --store postgresql://..., docs/shared-database.md)",
-    ),
-    (
-        "fqdn-reply",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
     ),
     (
         "ignore-client-uids",
@@ -120,18 +80,6 @@ pub(crate) const WARNED: &[(&str, &str)] = &[
     (
         "site-option-space",
         "site-local options (224-254) of this space are not sent",
-    ),
-    (
-        "update-conflict-detection",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
-        "update-optimization",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
-    ),
-    (
-        "update-static-leases",
-        "leases are not registered in DNS (charrua does not update DNS yet)",
     ),
     (
         "use-lease-addr-for-default-route",

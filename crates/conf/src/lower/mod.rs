@@ -4,6 +4,7 @@
 
 mod build;
 mod conditions;
+mod ddns;
 mod declarations;
 mod decls;
 mod executable;
@@ -91,8 +92,8 @@ struct Lowerer<'a> {
     names: names::Names,
     diagnostics: Vec<Diagnostic>,
     definitions: Definitions,
-    /// The names of the `key` declarations read so far (a `zone` names one of them).
-    keys: Vec<String>,
+    /// The DDNS statements read so far: server-wide settings, keys and zones.
+    ddns: ddns::DdnsRead,
     /// The names of the failover peers declared, and where.
     failover_peers: Vec<String>,
     failover_spans: Vec<Span>,
@@ -135,7 +136,7 @@ pub(crate) fn lower(
         names: names::Names::default(),
         diagnostics: Vec::new(),
         definitions: Definitions::default(),
-        keys: Vec::new(),
+        ddns: ddns::DdnsRead::default(),
         failover_peers: Vec::new(),
         failover_spans: Vec::new(),
         failover_in_pools: Vec::new(),
@@ -162,6 +163,7 @@ pub(crate) fn lower(
             ));
         }
     }
+    l.check_ddns();
     l.decls.global = body.params;
     for subnet in body.subnets {
         l.decls.networks.push(NetworkDecl {
@@ -400,34 +402,25 @@ impl Lowerer<'_> {
                     self.declaration(&next, scope, groups, body)?;
                 }
             }
-            // dhcpd refuses the style it dropped, once the file is read (server/dhcpd.c).
-            "ddns-update-style" if word(w, 1).is_some_and(|t| t.is("ad-hoc")) => {
-                return Err(Diagnostic::error(
-                    s.span,
-                    "ddns-update-style ad_hoc no longer supported",
-                ))
-            }
-            // No DNS updates is what charrua does: nothing to say.
-            "ddns-update-style" if word(w, 1).is_some_and(|t| t.is("none")) => {}
-            "ddns-updates" if word(w, 1).is_some_and(|t| t.is("off") || t.is("false")) => {}
-            "ddns-update-style" | "ddns-updates" => self.warn(
-                s.span,
-                format!(
-                    "'{}': charrua does not update DNS yet; leases are not registered in DNS",
-                    w.iter()
-                        .map(|t| t.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-            ),
+            // Read once from the top of the file (server/dhcpd.c `postconf_initialization`).
+            k if ddns::SERVER_STATEMENTS.contains(&k) => self.ddns_server_statement(s, scope)?,
+            // Keys and zones are the whole server's, wherever they are declared.
             "key" => {
-                let name = keys::key(s)?;
-                self.keys.push(name);
-                self.warn(s.span, "'key': charrua takes no OMAPI connections and does not update DNS yet; keys are not used");
+                let key = keys::key(s)?;
+                if key.hmac().is_none() {
+                    self.ddns_warn(
+                        s.span,
+                        format!(
+                            "key {}: dhcpd knows no algorithm {} (hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512): it logs \"Unable to create tsec structure for {}\" and sends the updates of zones using this key unsigned (charrua does not update DNS yet)",
+                            key.name, key.algorithm, key.name
+                        ),
+                    );
+                }
+                self.ddns.enter_key(key);
             }
             "zone" => {
-                keys::zone(s, &self.keys)?;
-                self.warn(s.span, "'zone': charrua does not update DNS yet; leases are not registered in DNS");
+                let zone = self.zone(s)?;
+                self.ddns.enter_zone(zone);
             }
             // Where the lease and pid files are when the command line does not say (dhcpd's
             // -lf and -pf take precedence, as here).

@@ -1,12 +1,12 @@
 //! Parameter statements: the settings a scope carries (lease times, server identity, boot
 //! file, options and their `NAME = EXPRESSION` forms, who is answered), as dhcpd reads them.
 
-use charrua_server::config::{Params, SiteSpace};
+use charrua_server::config::{ClientUpdates, Params, SiteSpace};
 use charrua_wire::{Format, Value};
 
 use super::decls::{lease_time, string, Scope};
 use super::options::OptionStatement;
-use super::{expr, names, server_options, Lowerer};
+use super::{ddns, expr, names, server_options, Lowerer};
 use crate::lexer::{Token, TokenKind};
 use crate::source::Diagnostic;
 use crate::syntax::Statement;
@@ -270,6 +270,18 @@ impl Lowerer<'_> {
             {
                 params.bootp = Some(keyword == "allow");
             }
+            // Whether a client updates its own A record (server/confpars.c parse_allow_deny).
+            "allow" | "deny" | "ignore"
+                if w.len() == 2 && w.get(1).is_some_and(|t| t.is("client-updates")) =>
+            {
+                params.client_updates = Some(match keyword.as_str() {
+                    "allow" => ClientUpdates::Allow,
+                    "deny" => ClientUpdates::Deny,
+                    _ => ClientUpdates::Ignore,
+                });
+            }
+            // DDNS settings, evaluated per client (server/ddns.c `ddns_updates`).
+            k if ddns::PARAMETERS.contains(&k) => self.ddns_parameter(s, params)?,
             // Who is answered at all: enforced wherever they stand, since leaving either out
             // would serve clients the operator shut out.
             "allow" | "deny" | "ignore"

@@ -27,7 +27,7 @@ use std::net::Ipv4Addr;
 use charrua_wire::{OptionCode, Value};
 
 use super::{
-    Class, ClassId, Config, ConfigError, Host, HostId, LeaseLimit, Match, Network, NetworkId,
+    Class, ClassId, Config, ConfigError, Ddns, Host, HostId, LeaseLimit, Match, Network, NetworkId,
     Params, Permit, Pool, PoolId, ServerSettings, Subnet, SubnetId,
 };
 use crate::net::Ipv4Net;
@@ -388,6 +388,7 @@ impl ClassBuilder {
 pub struct ConfigBuilder {
     global: Params,
     server: ServerSettings,
+    ddns: Ddns,
     networks: Vec<NetworkBuilder>,
     hosts: Vec<HostBuilder>,
     classes: Vec<ClassBuilder>,
@@ -479,6 +480,11 @@ impl ConfigBuilder {
         self.server.max_payload = octets.max(548);
         self
     }
+    /// The server-wide dynamic DNS settings (ISC `ddns-update-style`, `key`, `zone`...).
+    pub fn ddns(mut self, ddns: Ddns) -> Self {
+        self.ddns = ddns;
+        self
+    }
 
     /// Validates and builds the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
@@ -540,6 +546,7 @@ impl ConfigBuilder {
         let mut config = Config {
             global: self.global,
             server: self.server,
+            ddns: self.ddns,
             networks,
             subnets,
             pools,

@@ -3,6 +3,7 @@
 
 mod builder;
 mod class;
+mod ddns;
 mod error;
 mod expr;
 mod hooks;
@@ -17,6 +18,7 @@ pub use builder::{
 };
 pub(crate) use class::{agent_sub_option, subclass_value};
 pub use class::{LeaseLimit, Match};
+pub use ddns::{ClientUpdates, ConflictRules, Ddns, DdnsStyle, Hmac, TsigKey, Zone};
 pub use error::ConfigError;
 pub use expr::{Arithmetic, Datum, Expr, Pattern, Request};
 pub(crate) use hooks::run as run_hooks;
@@ -167,6 +169,9 @@ pub struct Config {
     pub global: Params,
     /// Server-wide settings.
     pub server: ServerSettings,
+    /// Dynamic DNS: the update style, conflict detection, keys and zones (the per-client
+    /// settings are in each scope's [`Params`]).
+    pub ddns: Ddns,
     /// Shared networks.
     pub networks: Vec<Network>,
     /// Subnets.

@@ -8,6 +8,7 @@ use std::net::Ipv4Addr;
 
 use charrua_wire::{OptionCode, Options, Value};
 
+use super::ddns::ClientUpdates;
 use super::expr::{Datum, Expr, Request};
 use super::hooks::{Action, Effect, LeaseEvent};
 
@@ -96,6 +97,42 @@ pub struct Params {
     /// Answer a BOOTP client that sent no RFC 1048 magic cookie with RFC 1048 options
     /// anyway, rather than with its own vendor area (ISC `always-reply-rfc1048`; server/bootp.c).
     pub always_reply_rfc1048: Option<bool>,
+    /// Register the client's lease in DNS when it is acknowledged (ISC `ddns-updates`, on by
+    /// default; read at each ACK only, server/dhcp.c `ack_lease`). Nothing is registered
+    /// while the server-wide [`super::Ddns::style`] is `none`.
+    pub ddns_updates: Option<bool>,
+    /// The host part of the client's name (ISC `ddns-hostname`), evaluated per client as data;
+    /// a constant is [`Expr::Const`]. Unset, dhcpd takes the client's option 81 host name,
+    /// else its option 12, else the `host-name` option configured for it (server/dhcpd.c
+    /// `std_nsupdate`; server/ddns.c `ddns_updates`).
+    pub ddns_hostname: Option<Expr>,
+    /// The domain the host part is completed with (ISC `ddns-domainname`), evaluated per
+    /// client; unset, the `domain-name` option configured for the client.
+    pub ddns_domainname: Option<Expr>,
+    /// The domain reverse names end in (ISC `ddns-rev-domainname`), evaluated per client;
+    /// unset, `in-addr.arpa.`.
+    pub ddns_rev_domainname: Option<Expr>,
+    /// The TTL of the records (ISC `ddns-ttl`), evaluated per client as data: four octets are
+    /// the TTL in seconds, big-endian (a constant is [`Expr::Const`] of those four); any other
+    /// value leaves dhcpd's own, half the lease time and at most 3600 seconds (server/ddns.c
+    /// `ddns_updates`).
+    pub ddns_ttl: Option<Expr>,
+    /// Whether the client may update its own A record (ISC `allow`/`deny`/`ignore
+    /// client-updates`, or the `client-updates` flag); unset is `allow`.
+    pub client_updates: Option<ClientUpdates>,
+    /// Send no update when the lease already records the same name (ISC `update-optimization`,
+    /// on by default).
+    pub update_optimization: Option<bool>,
+    /// Register clients with a fixed address too (ISC `update-static-leases`, off by default).
+    pub update_static_leases: Option<bool>,
+    /// Update the forward (A) record; off, the server updates names only where the client
+    /// updates its own (ISC `do-forward-updates`, on by default).
+    pub do_forward_updates: Option<bool>,
+    /// Update the reverse (PTR) record (ISC `do-reverse-updates`, on by default).
+    pub do_reverse_updates: Option<bool>,
+    /// Answer a client's option 81 with one (RFC 4702 section 4; ISC `fqdn-reply`, on by
+    /// default).
+    pub fqdn_reply: Option<bool>,
     /// The statements of the innermost `on commit` (ISC: each `on` statement run replaces the
     /// lease's, outermost scope first).
     pub on_commit: Option<Vec<Action>>,
@@ -248,7 +285,18 @@ impl Params {
         on_release,
         on_expiry,
         site_option_space,
-        vendor_option_space
+        vendor_option_space,
+        ddns_updates,
+        ddns_hostname,
+        ddns_domainname,
+        ddns_rev_domainname,
+        ddns_ttl,
+        client_updates,
+        update_optimization,
+        update_static_leases,
+        do_forward_updates,
+        do_reverse_updates,
+        fqdn_reply
     );
 
     /// ISC dhcpd's `dhcp-cache-threshold` when none is configured, in percent (includes/dhcpd.h
