@@ -77,6 +77,8 @@ impl Hooks {
             Effect::Log(LogPriority::Fatal | LogPriority::Error, text) => error!("{text}"),
             Effect::Log(LogPriority::Info, text) => info!("{text}"),
             Effect::Log(LogPriority::Debug, text) => debug!("{text}"),
+            // The serving loop hands DNS work to the updater (`crate::ddns`) before this.
+            Effect::Dns(work) => debug!("DNS work for {} not handed to an updater", work.address),
             Effect::Execute { program, args } => {
                 let Some(jobs) = &self.jobs else {
                     return;

@@ -52,7 +52,6 @@ const WARNING_REASONS: &[&str] = &[
     "matches no client",
     "not sent",
     "pool without a range",
-    "does not update DNS",
     "does not resolve",
 ];
 

@@ -222,3 +222,38 @@ fn billing_and_agent_options_are_a_bindings_and_kept_as_text_otherwise() {
         "{rebound}"
     );
 }
+
+/// What ISC dhcpd records of DNS in a lease (server/ddns.c `ddns_update_lease_text`, docs/ddns.md
+/// section 6), the DHCID in octal escapes, and the old unprefixed forms
+/// (server/confpars.c parse_lease_declaration): read as the variables DDNS removes from, and
+/// written back in the `set` form dhcpd reads.
+#[test]
+fn isc_ddns_variables_are_read_for_the_removal_and_written_back() {
+    let block = "lease 198.18.0.101 {\n  starts epoch 1795000000;\n  ends epoch 1795003600;\n  binding state active;\n  hardware ethernet 02:00:00:00:00:01;\n  uid \"\\001\\002\\000\\000\\000\\000\\001\";\n  set ddns-rev-name = \"101.0.18.198.in-addr.arpa.\";\n  set ddns-dhcid = \"\\000\\001\\001_%w\\327\\221y\";\n  set ddns-fwd-name = \"alpha.example.test\";\n}\nlease 198.18.0.102 {\n  starts epoch 1795000000;\n  ends epoch 1795003600;\n  binding state active;\n  hardware ethernet 02:00:00:00:00:02;\n  ddns-fwd-name \"beta.example.test\";\n  ddns-rev-name \"102.0.18.198.in-addr.arpa.\";\n  set ddns-txt = \"00c4ca78f9cf3717b36cf11b2bb4fc190c\";\n}\n";
+    let db = import(block.to_string());
+    let alpha = db.get(Ipv4Addr::new(198, 18, 0, 101)).unwrap();
+    let recorded = charrua_server::dns::DnsRecorded::of(&alpha.variables);
+    assert_eq!(recorded.fwd_name.as_deref(), Some("alpha.example.test"));
+    assert_eq!(
+        recorded.dhcid.as_deref(),
+        Some(&[0, 1, 1, b'_', b'%', b'w', 0o327, 0o221, b'y'][..])
+    );
+    assert_eq!(
+        recorded.rev_name.as_deref(),
+        Some("101.0.18.198.in-addr.arpa.")
+    );
+    let beta = db.get(Ipv4Addr::new(198, 18, 0, 102)).unwrap();
+    let recorded = charrua_server::dns::DnsRecorded::of(&beta.variables);
+    assert_eq!(recorded.fwd_name.as_deref(), Some("beta.example.test"));
+    assert_eq!(
+        recorded.txt.as_deref(),
+        Some(&b"00c4ca78f9cf3717b36cf11b2bb4fc190c"[..])
+    );
+    assert!(recorded.is_removable());
+    let mut written = String::new();
+    write::block(&mut written, beta, None);
+    assert!(
+        written.contains("set ddns-fwd-name = \"beta.example.test\";"),
+        "{written}"
+    );
+}

@@ -17,6 +17,7 @@
 )]
 
 pub mod config;
+pub mod dns;
 #[doc(hidden)]
 pub mod fuzzing;
 mod handle;

@@ -372,8 +372,22 @@ fn lease(s: &Statement) -> Result<(LeaseChange, String), Diagnostic> {
             },
             // What else dhcpd reads in a lease (server/confpars.c parse_lease_declaration):
             // on-statements, DNS names, flags; not acted on, kept as written.
-            "on" | "ddns-fwd-name" | "ddns-rev-name" | "dynamic-bootp" | "reserved"
-            | "supersede" => write::statement(&mut kept, st, 0),
+            // The old forms of two DDNS variables, `ddns-fwd-name "NAME";` (server/confpars.c
+            // parse_lease_declaration makes them the variables `set` makes): read as those,
+            // and written back in the `set` form.
+            "ddns-fwd-name" | "ddns-rev-name" => match st.words.as_slice() {
+                [keyword, v] if v.kind == TokenKind::String => {
+                    let name = keyword.text.to_ascii_lowercase();
+                    variables.retain(|(n, _)| *n != name);
+                    if variables.len() < MAX_KEPT_VARIABLES {
+                        variables.push((name, Datum::Data(v.bytes.clone())));
+                    } else {
+                        write::statement(&mut kept, st, 0);
+                    }
+                }
+                _ => write::statement(&mut kept, st, 0),
+            },
+            "on" | "dynamic-bootp" | "reserved" | "supersede" => write::statement(&mut kept, st, 0),
             _ => {
                 return Err(Diagnostic::error(
                     st.span,

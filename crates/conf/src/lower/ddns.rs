@@ -50,9 +50,8 @@ pub(super) const PARAMETERS: &[&str] = &[
 #[derive(Debug, Default)]
 pub(super) struct DdnsRead {
     /// The last top-level `ddns-update-style`: dhcpd's code for it (0 none, 1 ad-hoc, 2
-    /// interim, 3 standard: server/stables.c `ddns_styles_values`), the statement as written,
-    /// and where.
-    style: Option<(u8, String, Span)>,
+    /// interim, 3 standard: server/stables.c `ddns_styles_values`) and where.
+    style: Option<(u8, Span)>,
     conflict_detection: Option<bool>,
     guard_id_must_match: Option<bool>,
     dual_stack_mixed_mode: Option<bool>,
@@ -239,16 +238,11 @@ impl Lowerer<'_> {
         if scope != Scope::Global {
             self.ddns_warn(
                 s.span,
-                format!("'{keyword}' is read at the top level only, as dhcpd reads it: here it changes nothing (and charrua does not update DNS yet)"),
+                format!("'{keyword}' is read at the top level only, as dhcpd reads it: here it changes nothing"),
             );
             return Ok(());
         }
         let w = &s.words;
-        let written = w
-            .iter()
-            .map(|t| t.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
         if keyword == "ddns-local-address4" {
             if let [_, t] = w.as_slice() {
                 // dhcpd takes one address (four octets: server/dhcpd.c) and nothing else.
@@ -274,7 +268,7 @@ impl Lowerer<'_> {
                     "standard" => 3,
                     _ => 0,
                 };
-                self.ddns.style = Some((code, written, s.span));
+                self.ddns.style = Some((code, s.span));
                 return Ok(());
             }
         }
@@ -292,7 +286,7 @@ impl Lowerer<'_> {
         match keyword.as_str() {
             // `ddns-update-style = DATA;`: one octet, dhcpd's code (server/dhcpd.c).
             "ddns-update-style" => match octets.as_slice() {
-                [code] => self.ddns.style = Some((*code, written, s.span)),
+                [code] => self.ddns.style = Some((*code, s.span)),
                 _ => return Err(Diagnostic::error(s.span, "invalid dns update type")),
             },
             "update-conflict-detection" => self.ddns.conflict_detection = on,
@@ -314,9 +308,10 @@ impl Lowerer<'_> {
         Ok(())
     }
 
-    /// Once the file is read: the style dhcpd refuses, and what charruad does not do yet.
+    /// Once the file is read: the style dhcpd refuses, and what charruad could not read of a
+    /// setup that sends updates.
     pub(super) fn check_ddns(&mut self) {
-        let Some((code, written, span)) = self.ddns.style.clone() else {
+        let Some((code, span)) = self.ddns.style else {
             return;
         };
         match code {
@@ -325,12 +320,8 @@ impl Lowerer<'_> {
                 span,
                 "ddns-update-style ad_hoc no longer supported",
             )),
+            // What could not be read of the setup is said only where updates are sent.
             2 | 3 => {
-                let (keys, zones) = (self.ddns.keys.len(), self.ddns.zones.len());
-                self.warn(
-                    span,
-                    format!("'{written}': charrua does not update DNS yet, so leases are not registered in DNS (its {keys} key(s), {zones} zone(s) and every scope's ddns settings are read and checked, not acted on)"),
-                );
                 let pending = std::mem::take(&mut self.ddns.pending);
                 self.diagnostics.extend(pending);
             }

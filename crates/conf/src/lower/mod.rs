@@ -411,7 +411,7 @@ impl Lowerer<'_> {
                     self.ddns_warn(
                         s.span,
                         format!(
-                            "key {}: dhcpd knows no algorithm {} (hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512): it logs \"Unable to create tsec structure for {}\" and sends the updates of zones using this key unsigned (charrua does not update DNS yet)",
+                            "key {}: dhcpd knows no algorithm {} (hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512): it logs \"Unable to create tsec structure for {}\" and sends the updates of zones using this key unsigned, as charruad does",
                             key.name, key.algorithm, key.name
                         ),
                     );

@@ -1,6 +1,7 @@
 //! The [`Engine`]: inputs `handle_*`, outputs `poll_*`, no I/O.
 
 mod admin;
+mod dns;
 mod store_results;
 
 use store_results::Outage;
@@ -389,7 +390,8 @@ impl Engine {
                     });
                 }
                 if self.room_for(&changes) {
-                    // `on release` statements (server/dhcp.c `dhcprelease` runs them).
+                    // `on release` statements (server/dhcp.c `dhcprelease` runs them), then
+                    // the DNS removal (server/mdb.c `release_lease`, `abandon_lease`).
                     for change in &changes {
                         if let LeaseChange::Set(l) = change {
                             if l.state == LeaseState::Released {
@@ -401,6 +403,9 @@ impl Engine {
                                     now.unix,
                                 );
                                 self.effects.extend(effects);
+                            }
+                            if matches!(l.state, LeaseState::Released | LeaseState::Declined) {
+                                self.effects.extend(Server::dns_removal(&self.config, l));
                             }
                         }
                     }
@@ -563,6 +568,9 @@ impl Engine {
             if let Some(lease) = ran_out {
                 let effects = Server::on_expiry(&self.config, &self.db, lease, now.unix);
                 self.effects.extend(effects);
+                // server/mdb.c `make_binding_state_transition`: the DNS records go too.
+                self.effects
+                    .extend(Server::dns_removal(&self.config, lease));
             }
         }
         if self.logs(LogLevel::Debug) {

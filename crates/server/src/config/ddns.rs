@@ -10,7 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// How leases are registered in DNS (ISC `ddns-update-style`, read once from the top of the
 /// file: server/dhcpd.c `postconf_initialization`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum DdnsStyle {
     /// `none`, dhcpd's default: no update is sent, and DDNS variables stored on leases are
     /// never acted on, not even on release (server/ddns.c `ddns_removals`).

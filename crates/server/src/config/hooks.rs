@@ -72,6 +72,8 @@ pub enum Effect {
         /// Its arguments, after the program's name.
         args: Vec<String>,
     },
+    /// Register or remove DNS records (ISC dhcpd's DDNS, see [`crate::dns`]).
+    Dns(Box<crate::dns::DnsWork>),
 }
 
 /// What running an `on` body gave.

@@ -19,8 +19,16 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     let mut changes = ctx.end_other_leases(addr);
     // A BOOTP reply commits its lease (server/bootp.c runs `on commit`).
     let ran = ctx.on_event(addr, &params, LeaseEvent::Commit, None);
-    if ctx.fixed_address() != Some(addr) {
-        let seconds = params.bootp_lease_time.unwrap_or(times::INFINITE);
+    let fixed = ctx.fixed_address() == Some(addr);
+    let seconds = params.bootp_lease_time.unwrap_or(times::INFINITE);
+    let variables = if fixed {
+        Vec::new()
+    } else {
+        ctx.kept_variables(addr, &ran)
+    };
+    // server/bootp.c `bootp` registers BOOTP leases as `ack_lease` does DHCP ones.
+    let dns = super::ddns::decide(ctx, addr, &params, seconds, &variables, fixed);
+    if !fixed {
         let lease = Lease {
             address: addr,
             state: LeaseState::Bound,
@@ -29,7 +37,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
             ends: times::ends(ctx.now, seconds),
             hostname: None,
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
-            variables: ctx.kept_variables(addr, &ran),
+            variables,
             // dhcpd bills no BOOTP lease (server/bootp.c has no billing).
             billing: None,
             agent_options: None,
@@ -43,10 +51,12 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         params: &params,
         message: None,
         rapid_commit: false,
+        fqdn: None,
     };
     let mut reply = reply::build(ctx, &spec, changes);
     // The scopes' statements run before `on commit` (server/dhcp.c `ack_lease`).
     reply.effects = ctx.scope_effects(addr);
     reply.effects.extend(ran.effects);
+    reply.effects.extend(dns.effects);
     Ok(Outcome::Reply(reply))
 }

@@ -302,15 +302,21 @@ impl<'a> Context<'a> {
     }
 
     /// The variables the lease of `addr` keeps after `ran`: those the client's record of it
-    /// kept (its earlier `on commit`s, or dhcpd's lease file), with `ran`'s over them.
+    /// kept (its earlier `on commit`s, or dhcpd's lease file), with `ran`'s over them. What
+    /// another client's record says of DNS stays with the address (see
+    /// [`crate::dns::is_dns_variable`]).
     pub(crate) fn kept_variables(&self, addr: Ipv4Addr, ran: &Ran) -> Vec<(String, Datum)> {
-        let previous = self
-            .db
-            .get(addr)
-            .filter(|l| l.client == self.client)
-            .map(|l| l.variables.as_slice())
-            .unwrap_or_default();
-        ran.kept_over(previous)
+        let previous: Vec<(String, Datum)> = match self.db.get(addr) {
+            Some(l) if l.client == self.client => l.variables.clone(),
+            Some(l) => l
+                .variables
+                .iter()
+                .filter(|(name, _)| crate::dns::is_dns_variable(name))
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        ran.kept_over(&previous)
     }
 
     /// The relay agent information a binding of `addr` keeps (ISC `stash-agent-options`,

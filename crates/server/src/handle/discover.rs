@@ -41,6 +41,17 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     } else {
         Ran::default()
     };
+    let variables = if fixed {
+        Vec::new()
+    } else {
+        ctx.kept_variables(addr, &ran)
+    };
+    // A rapid commit is an acknowledgement: DDNS registers it (RFC 4039 section 4).
+    let dns = if rapid {
+        super::ddns::decide(ctx, addr, &params, lease_time, &variables, fixed)
+    } else {
+        super::ddns::Decision::default()
+    };
     if !fixed {
         let (state, ends) = if rapid {
             (LeaseState::Bound, times::ends(ctx.now, lease_time))
@@ -60,7 +71,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
                 ends,
                 hostname,
                 hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
-                variables: ctx.kept_variables(addr, &ran),
+                variables,
                 // An offer bills nothing (dhcpd unbills it at once); a rapid commit binds.
                 billing: if rapid { billing.map(Box::new) } else { None },
                 agent_options: ctx.stash_agent_options(addr, &params),
@@ -76,11 +87,13 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         params: &params,
         message: None,
         rapid_commit: rapid,
+        fqdn: dns.fqdn_option.as_deref(),
     };
     let mut reply = reply::build(ctx, &spec, changes);
     // The scopes' statements run for an OFFER as for an ACK, before `on commit`.
     reply.effects = ctx.scope_effects(addr);
     reply.effects.extend(ran.effects);
+    reply.effects.extend(dns.effects);
     if !rapid {
         reply.probe = ping::probe(ctx, &params, addr, fixed);
     }

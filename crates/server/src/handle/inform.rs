@@ -41,6 +41,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         params: &params,
         message: None,
         rapid_commit: false,
+        fqdn: None,
     };
     let mut reply = reply::build(ctx, &spec, Vec::new());
     reply.effects = ctx.scope_effects(addr);

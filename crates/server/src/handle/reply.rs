@@ -143,6 +143,8 @@ pub(crate) struct Spec<'p> {
     pub(crate) params: &'p Params,
     pub(crate) message: Option<&'p str>,
     pub(crate) rapid_commit: bool,
+    /// Option 81 as DDNS answers it (see [`super::ddns::decide`]), under a DDNS style.
+    pub(crate) fqdn: Option<&'p [u8]>,
 }
 
 fn copy_field<const N: usize>(value: Option<&Vec<u8>>) -> [u8; N] {
@@ -290,7 +292,14 @@ pub(crate) fn build(ctx: &Context<'_>, spec: &Spec<'_>, changes: Vec<LeaseChange
                 .into_iter()
                 .for_each(|c| add(c, o)),
         }
-        if let Some(fqdn) = super::names::fqdn_response(req).filter(|_| spec.kind != Kind::Bootp) {
+        // Under a DDNS style, option 81 is DDNS's, in acknowledgements only (server/ddns.c
+        // `ddns_updates` puts it; server/dhcp.c `ack_lease` calls that for ACKs only).
+        let fqdn = if ctx.config.ddns.style == crate::config::DdnsStyle::None {
+            super::names::fqdn_response(req)
+        } else {
+            spec.fqdn.map(<[u8]>::to_vec)
+        };
+        if let Some(fqdn) = fqdn.filter(|_| spec.kind != Kind::Bootp) {
             o.insert(OptionCode::CLIENT_FQDN, &fqdn);
         }
     }

@@ -4,7 +4,7 @@ use std::net::Ipv4Addr;
 
 use super::context::Context;
 use super::reply::{self, Kind, Spec};
-use super::{billing, names, times, IgnoreReason, Outcome};
+use super::{billing, ddns, names, times, IgnoreReason, Outcome};
 use crate::config::{LeaseEvent, Params};
 use crate::lease::{Lease, LeaseChange, LeaseState};
 
@@ -171,7 +171,14 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Outcome, IgnoreRe
         ctx.end_other_leases(addr)
     };
     let ran = ctx.on_event(addr, &params, LeaseEvent::Commit, Some(lease_time));
-    if ctx.fixed_address() != Some(addr) && reuse.is_none() {
+    let fixed = ctx.fixed_address() == Some(addr);
+    let variables = if fixed {
+        Vec::new()
+    } else {
+        ctx.kept_variables(addr, &ran)
+    };
+    let dns = ddns::decide(ctx, addr, &params, lease_time, &variables, fixed);
+    if !fixed && reuse.is_none() {
         let lease = Lease {
             address: addr,
             state: LeaseState::Bound,
@@ -180,7 +187,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Outcome, IgnoreRe
             ends: times::ends(ctx.now, lease_time),
             hostname: names::client_hostname(ctx.msg),
             hardware: super::context::hardware_beside(&ctx.client, ctx.msg),
-            variables: ctx.kept_variables(addr, &ran),
+            variables,
             billing: billing.map(Box::new),
             agent_options: ctx.stash_agent_options(addr, &params),
         };
@@ -193,11 +200,14 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Outcome, IgnoreRe
         params: &params,
         message: None,
         rapid_commit: false,
+        fqdn: dns.fqdn_option.as_deref(),
     };
     let mut reply = reply::build(ctx, &spec, changes);
-    // The scopes' statements run before `on commit` (server/dhcp.c `ack_lease`).
+    // The scopes' statements run before `on commit`, and DDNS after it (server/dhcp.c
+    // `ack_lease`).
     reply.effects = ctx.scope_effects(addr);
     reply.effects.extend(ran.effects);
+    reply.effects.extend(dns.effects);
     Ok(Outcome::Reply(reply))
 }
 
@@ -246,6 +256,7 @@ pub(crate) fn nak(ctx: &Context<'_>, why: &str) -> Outcome {
         params: &params,
         message: Some(why),
         rapid_commit: false,
+        fqdn: None,
     };
     Outcome::Reply(reply::build(ctx, &spec, Vec::new()))
 }
