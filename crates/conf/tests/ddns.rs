@@ -462,3 +462,52 @@ fn a_real_configuration_with_unsigned_zones_and_updates_off_is_read() {
         .collect();
     assert_eq!(zones, [("racattack.", false), ("in-addr.arpa.", false)]);
 }
+
+/// `ddns-hostname = ...;` and the other DDNS settings inside `on commit` hold for the
+/// registration that follows it (docs/ddns.md section 3.4): lowered as the settings the body
+/// sets, in order with its other statements.
+#[test]
+fn ddns_settings_in_on_commit_are_run_with_it() {
+    let config = lower(
+        r#"
+        ddns-update-style interim;
+        subnet 198.18.0.0 netmask 255.255.255.0 {
+          range 198.18.0.100 198.18.0.120;
+          on commit {
+            set ClientIP = binary-to-ascii(10, 8, "-", leased-address);
+            ddns-hostname = concat("dhcp-", ClientIP);
+            ddns-ttl 600;
+            if option host-name = "quiet" { ddns-updates off; }
+          }
+        }
+    "#,
+    );
+    let subnet = config.subnet(SubnetId(0)).unwrap();
+    let actions = subnet.params.on_commit.clone().unwrap();
+    assert_eq!(actions.len(), 4, "{actions:?}");
+    let Action::Settings(name) = &actions[1] else {
+        panic!("{actions:?}");
+    };
+    let msg = Message::default();
+    let request = Request {
+        address: Some(Ipv4Addr::new(198, 18, 0, 100)),
+        variables: &[("ClientIP".into(), Datum::Data(b"198-18-0-100".to_vec()))],
+        ..Request::of(&msg)
+    };
+    let host = name.ddns_hostname.as_ref().unwrap().evaluate(&request);
+    assert_eq!(host, Some(Datum::Data(b"dhcp-198-18-0-100".to_vec())));
+    let Action::Settings(ttl) = &actions[2] else {
+        panic!("{actions:?}");
+    };
+    assert_eq!(
+        ttl.ddns_ttl,
+        Some(Expr::Const(600u32.to_be_bytes().to_vec()))
+    );
+    let Action::If(branches) = &actions[3] else {
+        panic!("{actions:?}");
+    };
+    let [Action::Settings(off)] = branches[0].1.as_slice() else {
+        panic!("{branches:?}");
+    };
+    assert_eq!(off.ddns_updates, Some(false));
+}

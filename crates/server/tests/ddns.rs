@@ -358,3 +358,31 @@ fn hostile_names_are_sanitised() {
     let ack = dora_with(&mut h, mac(3), (OptionCode::HOST_NAME, b"\x00\xff"));
     assert!(dns_work(&ack).is_empty(), "nothing left of the name");
 }
+
+/// `on commit` runs before DDNS: a setting it makes holds for the registration, and a
+/// `set ddns-fwd-name` it makes is taken as the name registered before, which is removed
+/// first (docs/ddns.md section 3.4).
+#[test]
+fn on_commit_settings_and_variables_are_seen_by_the_registration() {
+    use charrua_server::config::{Action, Expr};
+    let mut config = interim();
+    config.global.on_commit = Some(vec![
+        Action::Settings(Box::new(Params {
+            ddns_hostname: Some(Expr::Const(b"override".to_vec())),
+            ..Params::default()
+        })),
+        Action::Set(
+            "ddns-fwd-name".into(),
+            Expr::Const(b"old.example.test".to_vec()),
+        ),
+        Action::Set("ddns-txt".into(), Expr::Const(b"00abcdef".to_vec())),
+    ]);
+    let mut h = Harness::new(config);
+    let ack = dora_with(&mut h, mac(1), (OptionCode::HOST_NAME, b"laptop"));
+    let work = dns_work(&ack).remove(0);
+    assert_eq!(work.add.unwrap().fqdn, "override.example.test");
+    assert_eq!(
+        work.remove.and_then(|r| r.fwd_name).as_deref(),
+        Some("old.example.test")
+    );
+}

@@ -150,6 +150,16 @@ impl Lowerer<'_> {
                 let body = self.actions(st.block.as_deref().unwrap_or_default(), on);
                 Action::If(vec![(condition, body)])
             }
+            // A DDNS setting: it holds for the registration that follows `on commit`.
+            k if super::ddns::PARAMETERS.contains(&k) => {
+                let mut params = Params::default();
+                self.ddns_parameter(st, &mut params)
+                    .map_err(|d| d.message)?;
+                if params == Params::default() {
+                    return Err("its value".into());
+                }
+                Action::Settings(Box::new(params))
+            }
             _ => return Ok(None),
         }))
     }

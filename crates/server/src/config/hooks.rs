@@ -43,6 +43,11 @@ pub enum Action {
     Execute(String, Vec<Expr>),
     /// `if`/`elsif`/`else`: the statements of the first branch whose condition holds.
     If(Vec<(Option<Expr>, Vec<Self>)>),
+    /// A scope's setting written in the body (`ddns-hostname = ...;`, `ddns-updates off;`):
+    /// it holds for this acknowledgement's DNS registration, which runs after the body
+    /// (server/dhcp.c `ack_lease` runs `on commit` into the reply's option state, which
+    /// server/ddns.c `ddns_updates` reads). The settings it sets are those `Params` holds.
+    Settings(Box<super::Params>),
 }
 
 impl Action {
@@ -51,6 +56,15 @@ impl Action {
         match self {
             Self::Set(_, e) | Self::Log(_, e) => e.reads_config_options(),
             Self::Execute(_, args) => args.iter().any(Expr::reads_config_options),
+            Self::Settings(params) => [
+                &params.ddns_hostname,
+                &params.ddns_domainname,
+                &params.ddns_rev_domainname,
+                &params.ddns_ttl,
+            ]
+            .into_iter()
+            .flatten()
+            .any(Expr::reads_config_options),
             Self::If(branches) => branches.iter().any(|(condition, body)| {
                 condition.as_ref().is_some_and(Expr::reads_config_options)
                     || body.iter().any(Self::reads_config_options)
@@ -83,6 +97,8 @@ pub struct Ran {
     pub effects: Vec<Effect>,
     /// The variables its `set` statements bound, in order.
     pub variables: Vec<(String, Datum)>,
+    /// The settings its statements set, the last one run winning (see [`Action::Settings`]).
+    pub settings: super::Params,
 }
 
 /// At most this many variables are kept in a lease, ...
@@ -176,6 +192,11 @@ fn run_into(
                     });
                 }
             }
+            Action::Settings(params) => {
+                let mut later = (**params).clone();
+                later.inherit(&ran.settings);
+                ran.settings = later;
+            }
             Action::If(branches) => {
                 let taken = branches
                     .iter()
@@ -261,7 +282,6 @@ mod tests {
     #[test]
     fn variables_beyond_the_limits_are_not_kept() {
         let ran = Ran {
-            effects: Vec::new(),
             variables: (0..40)
                 .map(|i| (format!("v{i}"), Datum::Number(i)))
                 .chain([
@@ -269,6 +289,7 @@ mod tests {
                     ("big".into(), Datum::Data(vec![0; 300])),
                 ])
                 .collect(),
+            ..Ran::default()
         };
         let kept = ran.kept_over(&[]);
         assert_eq!(kept.len(), MAX_KEPT_VARIABLES);

@@ -27,7 +27,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
         ctx.kept_variables(addr, &ran)
     };
     // server/bootp.c `bootp` registers BOOTP leases as `ack_lease` does DHCP ones.
-    let dns = super::ddns::decide(ctx, addr, &params, seconds, &variables, fixed);
+    let dns = super::ddns::decide(ctx, addr, (&params, &ran), seconds, &variables, fixed);
     if !fixed {
         let lease = Lease {
             address: addr,

@@ -9,7 +9,7 @@ use charrua_wire::{Format, OptionCode, Value};
 
 use super::context::Context;
 use super::times;
-use crate::config::{ClientUpdates, Datum, DdnsStyle, Effect, LogPriority, Params, Request};
+use crate::config::{ClientUpdates, Datum, DdnsStyle, Effect, LogPriority, Params, Ran, Request};
 use crate::dns::{DnsAdd, DnsIdentity, DnsRecorded, DnsWork};
 
 /// Option 81's S flag: the server updates the A record (RFC 4702 section 2.1).
@@ -108,16 +108,20 @@ fn log(effects: &mut Vec<Effect>, text: &str) {
 }
 
 /// What acknowledging `addr` to the client, for `lease_time` seconds, with the lease keeping
-/// `variables` (its `on commit` ones included), asks of DNS. `fixed`: the address is the
-/// client's host declaration's.
+/// `variables` (its `on commit` ones included), asks of DNS: `params` are the client's
+/// settings, `ran` what its `on commit` statements did (their settings hold over the
+/// scopes', section 3.4). `fixed`: the address is the client's host declaration's.
 pub(crate) fn decide(
     ctx: &Context<'_>,
     addr: Ipv4Addr,
-    params: &Params,
+    (params, ran): (&Params, &Ran),
     lease_time: u32,
     variables: &[(String, Datum)],
     fixed: bool,
 ) -> Decision {
+    let mut merged = ran.settings.clone();
+    merged.inherit(params);
+    let params = &merged;
     let style = ctx.config.ddns.style;
     let mut decision = Decision::default();
     // server/dhcp.c `ack_lease` calls `ddns_updates` only where `ddns-updates` is on, and it

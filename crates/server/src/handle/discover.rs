@@ -48,7 +48,7 @@ pub(crate) fn handle(ctx: &Context<'_>) -> Result<Outcome, IgnoreReason> {
     };
     // A rapid commit is an acknowledgement: DDNS registers it (RFC 4039 section 4).
     let dns = if rapid {
-        super::ddns::decide(ctx, addr, &params, lease_time, &variables, fixed)
+        super::ddns::decide(ctx, addr, (&params, &ran), lease_time, &variables, fixed)
     } else {
         super::ddns::Decision::default()
     };

@@ -177,7 +177,7 @@ pub(crate) fn ack(ctx: &Context<'_>, addr: Ipv4Addr) -> Result<Outcome, IgnoreRe
     } else {
         ctx.kept_variables(addr, &ran)
     };
-    let dns = ddns::decide(ctx, addr, &params, lease_time, &variables, fixed);
+    let dns = ddns::decide(ctx, addr, (&params, &ran), lease_time, &variables, fixed);
     if !fixed && reuse.is_none() {
         let lease = Lease {
             address: addr,
