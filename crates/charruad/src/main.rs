@@ -10,6 +10,7 @@ mod args;
 mod batch;
 mod commit;
 mod control;
+mod ddns;
 mod hooks;
 mod lease_names;
 mod log;

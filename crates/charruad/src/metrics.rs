@@ -17,7 +17,9 @@ use std::time::Duration;
 use charrua_engine::{PoolEvents, Snapshot, SubnetStats};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
@@ -34,6 +36,8 @@ pub(crate) struct Measures {
     latency: Family<Labels, Histogram, fn() -> Histogram>,
     /// The same histograms by [`REPLY_TYPES`] position, so that recording allocates nothing.
     by_type: Vec<Histogram>,
+    /// The DDNS updater's counters (`crate::ddns`).
+    ddns: DdnsMetrics,
 }
 
 /// A reply type's label.
@@ -60,7 +64,13 @@ impl Measures {
             commit_seconds: Histogram::new(exponential_buckets(0.000_05, 2.0, 16)),
             latency,
             by_type,
+            ddns: DdnsMetrics::new(),
         }
+    }
+
+    /// The DDNS updater's counters, to hand to `crate::ddns::Updater::start`.
+    pub(crate) fn ddns(&self) -> DdnsMetrics {
+        self.ddns.clone()
     }
 
     /// A commit of `leases` changes took `took`.
@@ -81,6 +91,193 @@ impl Measures {
         if let Some(histogram) = self.by_type.get(index) {
             histogram.observe(took.as_secs_f64());
         }
+    }
+}
+
+/// A DDNS transaction's kind, the `operation` label of `charrua_ddns_updates_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DdnsOperation {
+    /// A registration at an ACK (docs/ddns.md section 5.3).
+    Add,
+    /// A removal at release, decline, expiry or a name change (docs/ddns.md section 5.4).
+    Remove,
+}
+
+/// How a DDNS transaction ended, the `result` label of `charrua_ddns_updates_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DdnsResult {
+    /// Every step succeeded.
+    Success,
+    /// A step failed on a server's answer (REFUSED, YXDOMAIN, NOTAUTH, a TSIG error...) or was
+    /// not sent (no zone, no server).
+    Failed,
+    /// A step got no answer: `timed out`, or an ICMP error such as `connection refused`.
+    TimedOut,
+}
+
+/// Why DDNS work was dropped, the `reason` label of `charrua_ddns_dropped_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DdnsDrop {
+    /// The updater already held as much work as it holds.
+    QueueFull,
+    /// No server answered, retries included.
+    RetriesExhausted,
+}
+
+impl DdnsOperation {
+    const ALL: [Self; 2] = [Self::Add, Self::Remove];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Add => "add",
+            Self::Remove => "remove",
+        }
+    }
+}
+
+impl DdnsResult {
+    const ALL: [Self; 3] = [Self::Success, Self::Failed, Self::TimedOut];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failed => "failed",
+            Self::TimedOut => "timed_out",
+        }
+    }
+}
+
+impl DdnsDrop {
+    const ALL: [Self; 2] = [Self::QueueFull, Self::RetriesExhausted];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::QueueFull => "queue_full",
+            Self::RetriesExhausted => "retries_exhausted",
+        }
+    }
+}
+
+/// The DDNS updater's metrics, counted on its thread and by `crate::ddns::Updater::submit`
+/// (ISC has none: docs/ddns.md section 7). Clones share the counts.
+#[derive(Debug, Clone)]
+pub(crate) struct DdnsMetrics {
+    /// `charrua_ddns_updates_total{operation, result}`: transactions by kind and outcome.
+    updates: Family<Labels, Counter>,
+    /// `charrua_ddns_dropped_total{reason}`: work given up.
+    dropped: Family<Labels, Counter>,
+    /// `charrua_ddns_in_flight`: work running now.
+    in_flight: Gauge,
+}
+
+impl Default for DdnsMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DdnsMetrics {
+    /// Every series at zero, so that dashboards see them before the first update.
+    pub(crate) fn new() -> Self {
+        let updates = Family::<Labels, Counter>::default();
+        for operation in DdnsOperation::ALL {
+            for result in DdnsResult::ALL {
+                let _ = updates.get_or_create(&vec![
+                    ("operation", operation.label()),
+                    ("result", result.label()),
+                ]);
+            }
+        }
+        let dropped = Family::<Labels, Counter>::default();
+        for reason in DdnsDrop::ALL {
+            let _ = dropped.get_or_create(&vec![("reason", reason.label())]);
+        }
+        Self {
+            updates,
+            dropped,
+            in_flight: Gauge::default(),
+        }
+    }
+
+    /// A transaction of `operation` ended with `result`.
+    pub(crate) fn update(&self, operation: DdnsOperation, result: DdnsResult) {
+        self.updates
+            .get_or_create(&vec![
+                ("operation", operation.label()),
+                ("result", result.label()),
+            ])
+            .inc();
+    }
+
+    /// Work was dropped for `reason`.
+    pub(crate) fn dropped(&self, reason: DdnsDrop) {
+        self.dropped
+            .get_or_create(&vec![("reason", reason.label())])
+            .inc();
+    }
+
+    /// Work started running.
+    pub(crate) fn started(&self) {
+        self.in_flight.inc();
+    }
+
+    /// Work stopped running.
+    pub(crate) fn stopped(&self) {
+        self.in_flight.dec();
+    }
+
+    /// Adds the metrics to `registry`.
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "charrua_ddns_updates",
+            "DNS update transactions (ISC's chain of UPDATE messages for one lease), by operation and result",
+            self.updates.clone(),
+        );
+        registry.register(
+            "charrua_ddns_dropped",
+            "DNS update work given up, by reason",
+            self.dropped.clone(),
+        );
+        registry.register(
+            "charrua_ddns_in_flight",
+            "DNS update work running now",
+            self.in_flight.clone(),
+        );
+    }
+
+    /// The count of `operation` transactions that ended with `result`.
+    #[cfg(test)]
+    pub(crate) fn updates(&self, operation: DdnsOperation, result: DdnsResult) -> u64 {
+        self.updates
+            .get_or_create(&vec![
+                ("operation", operation.label()),
+                ("result", result.label()),
+            ])
+            .get()
+    }
+
+    /// The count of work dropped for `reason`.
+    #[cfg(test)]
+    pub(crate) fn drops(&self, reason: DdnsDrop) -> u64 {
+        self.dropped
+            .get_or_create(&vec![("reason", reason.label())])
+            .get()
+    }
+
+    /// The work running now.
+    #[cfg(test)]
+    pub(crate) fn running(&self) -> i64 {
+        self.in_flight.get()
+    }
+
+    /// The metrics in Prometheus' text format.
+    #[cfg(test)]
+    pub(crate) fn encode(&self) -> String {
+        let mut registry = Registry::default();
+        self.register(&mut registry);
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &registry);
+        out
     }
 }
 
@@ -149,6 +346,7 @@ pub(crate) fn render(scrape: Scrape, measures: &Measures) -> Result<String, std:
         Unit::Seconds,
         measures.latency.clone(),
     );
+    measures.ddns.register(&mut registry);
     registry.register_collector(Box::new(scrape));
     let mut out = String::new();
     prometheus_client::encoding::prometheus_text::encode(&mut out, &registry)?;

@@ -23,6 +23,7 @@ use tracing::{debug, error, info, warn};
 
 mod calls;
 mod config;
+mod dns;
 mod process;
 
 use config::Hosts;
@@ -102,6 +103,10 @@ struct Driver {
     store_shown: String,
     /// The host declarations served with the configuration's.
     hosts: Hosts,
+    /// Where DNS updates are sent from, under a DDNS style (see [`dns`]).
+    dns: Option<crate::ddns::Updater>,
+    /// What the updater counts (served on /metrics when that is on).
+    dns_metrics: crate::metrics::DdnsMetrics,
 }
 
 impl Driver {
@@ -157,6 +162,9 @@ impl Driver {
         }
         if let Some(control) = &self.control {
             fds.push(PollFd::new(control.wake_fd(), PollFlags::POLLIN));
+        }
+        if let Some(dns) = &self.dns {
+            fds.push(PollFd::new(dns.wake_fd(), PollFlags::POLLIN));
         }
         // ppoll: engine timeouts are sub-millisecond, below poll(2)'s resolution.
         let _ = ppoll(&mut fds, Some(TimeSpec::from_duration(timeout)), None);
@@ -326,13 +334,6 @@ impl Driver {
         }
     }
 
-    /// Carries out what the configuration's `on` statements asked.
-    fn effects(&mut self) {
-        while let Some(effect) = self.engine.poll_effect() {
-            self.hooks.carry_out(effect);
-        }
-    }
-
     /// Writes the engine's log lines to the log.
     fn log(&mut self) {
         self.engine.drain_log(&mut |level, line| {
@@ -358,6 +359,7 @@ impl Driver {
         };
         self.names =
             lease_names::look_up(config.lease_hostname_addresses(lease_names::MAX_ADDRESSES));
+        self.dns_reload(&config.ddns);
         self.engine.handle_reload(config);
         self.reloaded = Instant::now();
         info!("reloaded {}", path.display());
@@ -531,6 +533,11 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         ..EngineOptions::default()
     };
     let names = lease_names::look_up(config.lease_hostname_addresses(lease_names::MAX_ADDRESSES));
+    let dns_metrics = measures.as_ref().map_or_else(
+        crate::metrics::DdnsMetrics::new,
+        crate::metrics::Measures::ddns,
+    );
+    let dns = dns::start(&config.ddns, dns_metrics.clone());
     let engine = Engine::new(
         config,
         db,
@@ -612,6 +619,8 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         store_state: crate::metrics::StoreState::Up,
         store_shown: shown(&leases),
         hosts,
+        dns,
+        dns_metrics,
     };
     let mut inbox = Inbox::new();
     let mut last_flush = Instant::now();
@@ -639,6 +648,7 @@ pub(crate) fn serve(args: &Args) -> Result<(), String> {
         driver.transmit();
         driver.log();
         driver.effects();
+        driver.dns_done();
         // The log is written out before the loop may block, and under load every interval.
         if !busy || last_flush.elapsed() >= LOG_FLUSH_INTERVAL {
             LOG.flush();

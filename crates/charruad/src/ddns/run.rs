@@ -1,0 +1,224 @@
+//! One [`DnsWork`] carried out: the removal first, then, if it succeeded, the add (server/ddns.c
+//! `ddns_updates` chains the add behind the removal and cancels it when a removal step fails;
+//! docs/ddns.md sections 3.2 step 6 and 5.4), each a [`Transaction`] driven over UDP, its log
+//! lines logged and its records reported as [`DnsNote`]s.
+
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use charrua_ddns::{DomainName, Event, Level, Step, Transaction};
+use charrua_server::dns::{DnsNote, DnsWork};
+use tracing::{error, info};
+
+use super::once::Reported;
+use super::zones::Settings;
+use super::{plan, transport, Tuning};
+use crate::metrics::{DdnsMetrics, DdnsOperation, DdnsResult};
+
+/// What a run works with.
+#[derive(Debug, Clone)]
+pub(super) struct Context {
+    /// The configuration when the run started.
+    pub(super) settings: Arc<Settings>,
+    /// How messages are resent (docs/ddns.md section 7).
+    pub(super) tuning: Tuning,
+    /// Where each transaction's result is counted.
+    pub(super) metrics: DdnsMetrics,
+    /// Names already logged as in no zone.
+    pub(super) reported: Arc<Mutex<Reported>>,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub(super) struct Ran {
+    /// The records added and removed, in order.
+    pub(super) notes: Vec<DnsNote>,
+    /// What is left to do, when a step failed for want of an answer; `None` when the work is
+    /// over, done or failed for good.
+    pub(super) retry: Option<DnsWork>,
+}
+
+/// Carries out `work`.
+pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
+    let mut notes = Vec::new();
+    if let Some(recorded) = work.remove.as_ref().filter(|r| r.is_removable()) {
+        let registered = plan::registered(work.address, recorded);
+        if registered.forward.is_some() || registered.reverse.is_some() {
+            let names = Names {
+                address: work.address,
+                forward: registered.forward.as_ref().map(|f| f.fqdn.clone()),
+                reverse: registered.reverse.clone(),
+            };
+            let settings = &cx.settings;
+            let mut tx = Transaction::remove(registered, &settings.zones, settings.conflict);
+            let ended = drive(&mut tx, &names, cx, DdnsOperation::Remove).await;
+            notes.extend(ended.notes);
+            if !ended.success {
+                // The chained add is cancelled (server/ddns.c `ddns_fwd_srv_rem1`); a retry
+                // removes what is left, then adds.
+                let retry = ended.unanswered.then(|| DnsWork {
+                    remove: Some(plan::remaining(recorded, &notes)),
+                    ..work.clone()
+                });
+                return Ran { notes, retry };
+            }
+        }
+    }
+    let Some(add) = &work.add else {
+        return Ran { notes, retry: None };
+    };
+    let registration = match plan::registration(work.address, add) {
+        Ok(registration) => registration,
+        Err(refusal) => {
+            // ISC stops without an update, silently for a guard it cannot compute
+            // (server/ddns.c `ddns_updates`).
+            info!("DDNS: {}: not registered: {refusal}", work.address);
+            return Ran { notes, retry: None };
+        }
+    };
+    let names = Names {
+        address: work.address,
+        forward: Some(registration.fqdn.clone()),
+        reverse: registration.reverse.clone(),
+    };
+    let settings = &cx.settings;
+    let mut tx = Transaction::add(registration, &settings.zones, settings.conflict);
+    let ended = drive(&mut tx, &names, cx, DdnsOperation::Add).await;
+    notes.extend(ended.notes);
+    let retry = (!ended.success && ended.unanswered).then(|| DnsWork {
+        remove: None,
+        ..work.clone()
+    });
+    Ran { notes, retry }
+}
+
+/// The names a transaction updates, to report what it removed and to find the zone of a step.
+#[derive(Debug)]
+struct Names {
+    address: Ipv4Addr,
+    forward: Option<DomainName>,
+    reverse: Option<DomainName>,
+}
+
+impl Names {
+    /// The name `step` updates.
+    fn of(&self, step: Step) -> Option<&DomainName> {
+        match step {
+            Step::Add1 | Step::Add2 | Step::Rem1 | Step::Rem2 => self.forward.as_ref(),
+            Step::AddPtr | Step::RemPtr => self.reverse.as_ref(),
+        }
+    }
+}
+
+/// How a transaction ended.
+#[derive(Debug, Default)]
+struct Ended {
+    /// Every step succeeded ([`Event::Finished`]).
+    success: bool,
+    /// A step ended because no server answered it.
+    unanswered: bool,
+    notes: Vec<DnsNote>,
+}
+
+/// Runs `tx` to its end: each datagram sent and resent per the tuning, its answer or its
+/// silence fed back, the events handled as they come.
+async fn drive(tx: &mut Transaction, names: &Names, cx: &Context, op: DdnsOperation) -> Ended {
+    let mut ended = Ended::default();
+    let mut last_step = None;
+    while let Some(transmit) = tx.poll_transmit(fastrand::u16(..), unix_now()) {
+        events(tx, names, cx, &mut ended);
+        if last_step != Some(transmit.step) {
+            last_step = Some(transmit.step);
+            // Each step of a zone whose key cannot sign (common/dns.c `ddns_modify_fwd`).
+            if let Some(key) = names
+                .of(transmit.step)
+                .and_then(|n| cx.settings.missing_key(n))
+            {
+                error!("No tsec for use with key {key}");
+            }
+        }
+        let step = tx.step();
+        let local = cx.settings.local_for(transmit.server);
+        let retransmit = cx.tuning.retransmit;
+        let answered = transport::exchange(local, &transmit, retransmit, |datagram| {
+            tx.handle_response(datagram, unix_now())
+        })
+        .await;
+        if let Err(error) = answered {
+            tx.handle_transport_error(error);
+            // Still the same step: it goes to the zone's next server; another (or none):
+            // this was the last server's result, and the step ended unanswered.
+            if tx.step() != step {
+                ended.unanswered = true;
+            }
+        }
+    }
+    events(tx, names, cx, &mut ended);
+    let result = if ended.success {
+        DdnsResult::Success
+    } else if ended.unanswered {
+        DdnsResult::TimedOut
+    } else {
+        DdnsResult::Failed
+    };
+    cx.metrics.update(op, result);
+    ended
+}
+
+/// Handles the events `tx` has for us: ISC's log lines logged at their level, the records
+/// added and removed noted, names in no zone logged once.
+fn events(tx: &mut Transaction, names: &Names, cx: &Context, ended: &mut Ended) {
+    let text = |name: &Option<DomainName>| name.as_ref().map(|n| n.as_str().to_owned());
+    while let Some(event) = tx.poll_event() {
+        match event {
+            Event::Log(line) => match line.level {
+                Level::Info => info!("{}", line.text),
+                Level::Error => error!("{}", line.text),
+            },
+            Event::ForwardAdded(forward) => ended.notes.push(DnsNote::ForwardAdded {
+                fqdn: forward.fqdn.as_str().to_owned(),
+                guard_variable: forward.guard.lease_variable(),
+                guard: forward.guard.value().to_vec(),
+            }),
+            Event::ReverseAdded {
+                reverse,
+                client_fqdn,
+            } => ended.notes.push(DnsNote::ReverseAdded {
+                reverse: reverse.as_str().to_owned(),
+                client_fqdn: client_fqdn.map(|n| n.as_str().to_owned()),
+            }),
+            Event::ForwardRemoved => {
+                if let Some(fqdn) = text(&names.forward) {
+                    ended.notes.push(DnsNote::ForwardRemoved { fqdn });
+                }
+            }
+            Event::ReverseRemoved => {
+                if let Some(reverse) = text(&names.reverse) {
+                    ended.notes.push(DnsNote::ReverseRemoved { reverse });
+                }
+            }
+            Event::NoZone(name) => {
+                let first = cx
+                    .reported
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .first(name.as_str());
+                if first {
+                    info!(
+                        "DDNS: no zone statement for {name}: not updated ({})",
+                        names.address
+                    );
+                }
+            }
+            Event::Finished { success } => ended.success = success,
+        }
+    }
+}
+
+/// The TSIG time: now, in Unix seconds (docs/ddns.md section 8).
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
