@@ -34,6 +34,8 @@
 
 mod event;
 pub mod exchange;
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 mod key;
 mod name;
