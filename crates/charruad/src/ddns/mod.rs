@@ -39,7 +39,7 @@ use std::io::Read as _;
 use std::net::Ipv4Addr;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -116,6 +116,9 @@ pub(crate) struct Updater {
     wake: UnixStream,
     /// Work accepted and not finished, shared with the thread, which counts it down.
     pending: Arc<AtomicUsize>,
+    /// Whether a wake-up byte is unread, shared with the thread: set by the thread when it
+    /// writes one, cleared here before the bytes are read.
+    signalled: Arc<AtomicBool>,
     tuning: Tuning,
     metrics: DdnsMetrics,
     shutdown: Option<oneshot::Sender<()>>,
@@ -150,6 +153,7 @@ impl Updater {
         let (done_tx, done) = mpsc::channel();
         let (shutdown, stop) = oneshot::channel();
         let pending = Arc::new(AtomicUsize::new(0));
+        let signalled = Arc::new(AtomicBool::new(false));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
@@ -162,6 +166,7 @@ impl Updater {
             done: done_tx,
             wake: notify,
             pending: Arc::clone(&pending),
+            signalled: Arc::clone(&signalled),
         };
         let thread = std::thread::Builder::new()
             .name("ddns".into())
@@ -172,6 +177,7 @@ impl Updater {
             done: Mutex::new(done),
             wake,
             pending,
+            signalled,
             tuning,
             metrics,
             shutdown: Some(shutdown),
@@ -190,29 +196,41 @@ impl Updater {
         }
     }
 
-    /// Queues `work` for the update thread without blocking or waiting on the network. When
-    /// as much work as the updater holds is already waiting, `work` is dropped with an error
-    /// line and counted (`charrua_ddns_dropped_total{reason="queue_full"}`); ISC has no such
-    /// bound, but neither a DNS server down nor a burst of ACKs may grow memory without end.
+    /// One work (see [`Updater::submit_all`]).
+    #[cfg(test)]
     pub(crate) fn submit(&self, work: DnsWork) {
+        self.submit_all(vec![work]);
+    }
+
+    /// Queues `works`, in order, for the update thread, with one wake-up for all the work a
+    /// round of the serving loop asks for, without blocking or waiting on the network. When as
+    /// much work as the updater holds is already waiting, a work is dropped with an error line
+    /// and counted (`charrua_ddns_dropped_total{reason="queue_full"}`); ISC has no such bound,
+    /// but neither a DNS server down nor a burst of ACKs may grow memory without end.
+    pub(crate) fn submit_all(&self, mut works: Vec<DnsWork>) {
         let capacity = self.tuning.capacity;
-        let admitted = self
-            .pending
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < capacity).then_some(n + 1)
-            });
-        if admitted.is_err() {
-            error!(
-                "DDNS: {capacity} updates already waiting; update for {} dropped",
-                work.address
-            );
-            self.metrics.dropped(DdnsDrop::QueueFull);
+        works.retain(|work| {
+            let admitted = self
+                .pending
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                    (n < capacity).then_some(n + 1)
+                });
+            if admitted.is_err() {
+                error!(
+                    "DDNS: {capacity} updates already waiting; update for {} dropped",
+                    work.address
+                );
+                self.metrics.dropped(DdnsDrop::QueueFull);
+            }
+            admitted.is_ok()
+        });
+        if works.is_empty() {
             return;
         }
-        let address = work.address;
-        if self.commands.send(Command::Work(Box::new(work))).is_err() {
-            self.pending.fetch_sub(1, Ordering::AcqRel);
-            error!("DDNS: the update thread has stopped; update for {address} dropped");
+        let count = works.len();
+        if self.commands.send(Command::Work(works)).is_err() {
+            self.pending.fetch_sub(count, Ordering::AcqRel);
+            error!("DDNS: the update thread has stopped; {count} update(s) dropped");
         }
     }
 
@@ -224,6 +242,8 @@ impl Updater {
         }
         // The wake-up bytes are read only once nothing is left, so that a `Done` sent
         // meanwhile still wakes the loop.
+        // The thread writes a byte only while none is unread (see `Worker::hand_over`).
+        self.signalled.store(false, Ordering::Release);
         let mut bytes = [0u8; 64];
         while matches!((&self.wake).read(&mut bytes), Ok(n) if n > 0) {}
         done.try_recv().ok()

@@ -12,8 +12,10 @@ use charrua_ddns::{Transmit, TransportError};
 use tokio::net::UdpSocket;
 use tokio::time::{timeout_at, Instant};
 
-/// The largest datagram read: a whole UDP payload, so that no answer is cut short.
-const MAX_DATAGRAM: usize = 65_535;
+/// The largest datagram read. An answer to an UPDATE echoes its header and zone and carries
+/// a TSIG record: a few hundred bytes, and at most 512 without EDNS (RFC 1035 section 4.2.1),
+/// which updates do not use; a longer datagram is cut, and fails its checks.
+const MAX_DATAGRAM: usize = 4096;
 
 /// Sends `transmit` from a fresh socket bound to `local` (a new source port for every
 /// message, RFC 5452 section 9.2) and offers each datagram from its server to `accept` until

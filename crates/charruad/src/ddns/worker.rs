@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::Ipv4Addr;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,8 +25,8 @@ use crate::metrics::{DdnsDrop, DdnsMetrics};
 /// What the serving loop sends the thread.
 #[derive(Debug)]
 pub(super) enum Command {
-    /// Work to carry out.
-    Work(Box<DnsWork>),
+    /// Work to carry out, in order.
+    Work(Vec<DnsWork>),
     /// A new configuration, for work not yet started.
     Reload(Arc<Settings>),
 }
@@ -46,6 +46,8 @@ pub(super) struct Worker {
     pub(super) wake: UnixStream,
     /// Work accepted and not finished, counted down here.
     pub(super) pending: Arc<AtomicUsize>,
+    /// Whether a byte written to `wake` is unread ([`super::Updater::try_done`] clears it).
+    pub(super) signalled: Arc<AtomicBool>,
 }
 
 /// A running job's end: the job, and how it ran.
@@ -84,10 +86,12 @@ impl Worker {
                 _ = &mut stop => break,
                 command = commands.recv() => match command {
                     None => break,
-                    Some(Command::Work(work)) => {
-                        if let Some(old) = queue.push(*work) {
-                            debug!("DDNS: {}: newer work replaces a retry", old.work.address);
-                            self.finish();
+                    Some(Command::Work(works)) => {
+                        for work in works {
+                            if let Some(old) = queue.push(work) {
+                                debug!("DDNS: {}: newer work replaces a retry", old.work.address);
+                                self.finish();
+                            }
                         }
                     }
                     Some(Command::Reload(settings)) => self.settings = settings,
@@ -183,8 +187,10 @@ impl Worker {
 
     /// Hands `done` to the serving loop and wakes it.
     fn hand_over(&self, done: Done) {
-        if self.done.send(done).is_ok() {
-            // Non-blocking: a full socket already wakes the loop.
+        // One byte while the loop has not read the last: a busy loop reads many `Done`s per
+        // wake-up, and each byte would be a system call here. Non-blocking: a full socket
+        // already wakes the loop.
+        if self.done.send(done).is_ok() && !self.signalled.swap(true, Ordering::AcqRel) {
             let _ = (&self.wake).write(&[1]);
         }
     }

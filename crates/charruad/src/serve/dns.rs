@@ -34,15 +34,15 @@ impl Driver {
     /// Carries out what the engine asks once replies left: DNS work to the updater, what the
     /// configuration's `on` statements ask to the hooks.
     pub(super) fn effects(&mut self) {
+        let mut works = Vec::new();
         while let Some(effect) = self.engine.poll_effect() {
             match effect {
-                Effect::Dns(work) => {
-                    if let Some(updater) = &self.dns {
-                        updater.submit(*work);
-                    }
-                }
+                Effect::Dns(work) => works.push(*work),
                 other => self.hooks.carry_out(other),
             }
+        }
+        if let (Some(updater), false) = (&self.dns, works.is_empty()) {
+            updater.submit_all(works);
         }
     }
 
