@@ -42,7 +42,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use charrua_ddns::exchange::Retransmit;
 use charrua_server::config::{Ddns, DdnsStyle};
@@ -106,6 +106,18 @@ pub(crate) struct Done {
     pub(crate) notes: Vec<DnsNote>,
 }
 
+/// How often at most the log says that work was dropped for want of room.
+const DROP_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Work dropped for want of room, not yet logged.
+#[derive(Debug, Default)]
+struct Drops {
+    /// When it was last logged.
+    logged: Option<Instant>,
+    /// How many since.
+    count: usize,
+}
+
 /// The serving loop's handle on the updater thread. Dropping it stops the thread (within
 /// moments; work not finished is abandoned, with an info line saying how much).
 #[derive(Debug)]
@@ -119,6 +131,8 @@ pub(crate) struct Updater {
     /// Whether a wake-up byte is unread, shared with the thread: set by the thread when it
     /// writes one, cleared here before the bytes are read.
     signalled: Arc<AtomicBool>,
+    /// Work dropped for want of room since the last line saying so.
+    drops: Mutex<Drops>,
     tuning: Tuning,
     metrics: DdnsMetrics,
     shutdown: Option<oneshot::Sender<()>>,
@@ -178,6 +192,7 @@ impl Updater {
             wake,
             pending,
             signalled,
+            drops: Mutex::new(Drops::default()),
             tuning,
             metrics,
             shutdown: Some(shutdown),
@@ -216,11 +231,21 @@ impl Updater {
                     (n < capacity).then_some(n + 1)
                 });
             if admitted.is_err() {
-                error!(
-                    "DDNS: {capacity} updates already waiting; update for {} dropped",
-                    work.address
-                );
                 self.metrics.dropped(DdnsDrop::QueueFull);
+                let mut drops = self.drops.lock().unwrap_or_else(PoisonError::into_inner);
+                drops.count += 1;
+                // One line per interval, not per drop: drops come by thousands a second when
+                // a DNS server cannot keep up.
+                if drops.logged.is_none_or(|at| at.elapsed() >= DROP_LOG_INTERVAL) {
+                    error!(
+                        "DDNS: {capacity} updates already waiting; {} update(s) dropped since the last report, the last for {}",
+                        drops.count, work.address
+                    );
+                    *drops = Drops {
+                        logged: Some(Instant::now()),
+                        count: 0,
+                    };
+                }
             }
             admitted.is_ok()
         });

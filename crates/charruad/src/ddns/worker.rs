@@ -150,7 +150,9 @@ impl Worker {
                 return None;
             }
             let delay = self.retry_delay(attempt);
-            info!(
+            // ISC's line for the failure is already logged (at error level); this one is
+            // charrua's own, one per update: debug, so that a DNS server down floods nothing.
+            debug!(
                 "DDNS: {address}: no answer from the DNS servers; trying again in {} s",
                 delay.as_secs_f64()
             );
