@@ -49,7 +49,7 @@ use charrua_server::config::{Ddns, DdnsStyle};
 use charrua_server::dns::{DnsNote, DnsWork};
 use charrua_server::ClientKey;
 use tokio::sync::{mpsc as async_mpsc, oneshot};
-use tracing::error;
+use tracing::{debug, error};
 
 use crate::metrics::{DdnsDrop, DdnsMetrics};
 use worker::Command;
@@ -105,6 +105,10 @@ pub(crate) struct Done {
     /// What was added or removed, in the order it happened; never empty.
     pub(crate) notes: Vec<DnsNote>,
 }
+
+/// The update thread's nice value: a tenth or so of the CPU against the serving loop's 0
+/// when both want it all (the kernel's weights for nice 0 and 10 are 1024 and 110).
+const UPDATER_NICE: i32 = 10;
 
 /// How often at most the log says that work was dropped for want of room.
 const DROP_LOG_INTERVAL: Duration = Duration::from_secs(10);
@@ -184,7 +188,14 @@ impl Updater {
         };
         let thread = std::thread::Builder::new()
             .name("ddns".into())
-            .spawn(move || runtime.block_on(worker.serve(received, stop)))
+            .spawn(move || {
+                // Updates yield the CPU to the serving loop: where both want it, replies go
+                // first, and updates wait (and past the queue's room, are dropped, counted).
+                if let Err(e) = charrua_socket::priority::set_this_thread_nice(UPDATER_NICE) {
+                    debug!("DDNS: the update thread keeps its priority: {e}");
+                }
+                runtime.block_on(worker.serve(received, stop))
+            })
             .map_err(|e| format!("DDNS thread: {e}"))?;
         Ok(Some(Self {
             commands,
