@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 mod clients;
+pub mod ddns;
 pub mod named;
 mod peers;
 mod replicas;
