@@ -181,10 +181,12 @@ impl Updater {
             settings,
             tuning,
             metrics: metrics.clone(),
-            done: done_tx,
-            wake: notify,
+            reporter: worker::Reporter {
+                done: done_tx,
+                wake: Arc::new(notify),
+                signalled: Arc::clone(&signalled),
+            },
             pending: Arc::clone(&pending),
-            signalled: Arc::clone(&signalled),
         };
         let thread = std::thread::Builder::new()
             .name("ddns".into())

@@ -9,11 +9,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use charrua_ddns::{DomainName, Event, Level, Step, Transaction};
 use charrua_server::dns::{DnsNote, DnsWork};
+use charrua_server::ClientKey;
 use tracing::{error, info};
 
 use super::once::Reported;
+use super::worker::Reporter;
 use super::zones::Settings;
-use super::{plan, transport, Tuning};
+use super::{plan, transport, Done, Tuning};
 use crate::metrics::{DdnsMetrics, DdnsOperation, DdnsResult};
 
 /// What a run works with.
@@ -27,13 +29,13 @@ pub(super) struct Context {
     pub(super) metrics: DdnsMetrics,
     /// Names already logged as in no zone.
     pub(super) reported: Arc<Mutex<Reported>>,
+    /// Where each record added or removed is handed over, as it is.
+    pub(super) reporter: Reporter,
 }
 
-/// How a run ended.
+/// How a run ended (the records it added and removed were handed over as it went).
 #[derive(Debug)]
 pub(super) struct Ran {
-    /// The records added and removed, in order.
-    pub(super) notes: Vec<DnsNote>,
     /// What is left to do, when a step failed for want of an answer; `None` when the work is
     /// over, done or failed for good.
     pub(super) retry: Option<DnsWork>,
@@ -47,6 +49,7 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
         if registered.forward.is_some() || registered.reverse.is_some() {
             let names = Names {
                 address: work.address,
+                client: &work.client,
                 forward: registered.forward.as_ref().map(|f| f.fqdn.clone()),
                 reverse: registered.reverse.clone(),
             };
@@ -61,12 +64,12 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
                     remove: Some(plan::remaining(recorded, &notes)),
                     ..work.clone()
                 });
-                return Ran { notes, retry };
+                return Ran { retry };
             }
         }
     }
     let Some(add) = &work.add else {
-        return Ran { notes, retry: None };
+        return Ran { retry: None };
     };
     let registration = match plan::registration(work.address, add) {
         Ok(registration) => registration,
@@ -74,11 +77,12 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
             // ISC stops without an update, silently for a guard it cannot compute
             // (server/ddns.c `ddns_updates`).
             info!("DDNS: {}: not registered: {refusal}", work.address);
-            return Ran { notes, retry: None };
+            return Ran { retry: None };
         }
     };
     let names = Names {
         address: work.address,
+        client: &work.client,
         forward: Some(registration.fqdn.clone()),
         reverse: registration.reverse.clone(),
     };
@@ -90,18 +94,20 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
         remove: None,
         ..work.clone()
     });
-    Ran { notes, retry }
+    Ran { retry }
 }
 
 /// The names a transaction updates, to report what it removed and to find the zone of a step.
 #[derive(Debug)]
-struct Names {
+struct Names<'a> {
     address: Ipv4Addr,
+    /// The client the work is for: what is reported is written into its lease.
+    client: &'a ClientKey,
     forward: Option<DomainName>,
     reverse: Option<DomainName>,
 }
 
-impl Names {
+impl Names<'_> {
     /// The name `step` updates.
     fn of(&self, step: Step) -> Option<&DomainName> {
         match step {
@@ -123,7 +129,7 @@ struct Ended {
 
 /// Runs `tx` to its end: each datagram sent and resent per the tuning, its answer or its
 /// silence fed back, the events handled as they come.
-async fn drive(tx: &mut Transaction, names: &Names, cx: &Context, op: DdnsOperation) -> Ended {
+async fn drive(tx: &mut Transaction, names: &Names<'_>, cx: &Context, op: DdnsOperation) -> Ended {
     let mut ended = Ended::default();
     let mut last_step = None;
     while let Some(transmit) = tx.poll_transmit(fastrand::u16(..), unix_now()) {
@@ -168,15 +174,18 @@ async fn drive(tx: &mut Transaction, names: &Names, cx: &Context, op: DdnsOperat
 
 /// Handles the events `tx` has for us: ISC's log lines logged at their level, the records
 /// added and removed noted, names in no zone logged once.
-fn events(tx: &mut Transaction, names: &Names, cx: &Context, ended: &mut Ended) {
+fn events(tx: &mut Transaction, names: &Names<'_>, cx: &Context, ended: &mut Ended) {
     let text = |name: &Option<DomainName>| name.as_ref().map(|n| n.as_str().to_owned());
     while let Some(event) = tx.poll_event() {
-        match event {
-            Event::Log(line) => match line.level {
-                Level::Info => info!("{}", line.text),
-                Level::Error => error!("{}", line.text),
-            },
-            Event::ForwardAdded(forward) => ended.notes.push(DnsNote::ForwardAdded {
+        let note = match event {
+            Event::Log(line) => {
+                match line.level {
+                    Level::Info => info!("{}", line.text),
+                    Level::Error => error!("{}", line.text),
+                }
+                None
+            }
+            Event::ForwardAdded(forward) => Some(DnsNote::ForwardAdded {
                 fqdn: forward.fqdn.as_str().to_owned(),
                 guard_variable: forward.guard.lease_variable(),
                 guard: forward.guard.value().to_vec(),
@@ -184,19 +193,15 @@ fn events(tx: &mut Transaction, names: &Names, cx: &Context, ended: &mut Ended) 
             Event::ReverseAdded {
                 reverse,
                 client_fqdn,
-            } => ended.notes.push(DnsNote::ReverseAdded {
+            } => Some(DnsNote::ReverseAdded {
                 reverse: reverse.as_str().to_owned(),
                 client_fqdn: client_fqdn.map(|n| n.as_str().to_owned()),
             }),
             Event::ForwardRemoved => {
-                if let Some(fqdn) = text(&names.forward) {
-                    ended.notes.push(DnsNote::ForwardRemoved { fqdn });
-                }
+                text(&names.forward).map(|fqdn| DnsNote::ForwardRemoved { fqdn })
             }
             Event::ReverseRemoved => {
-                if let Some(reverse) = text(&names.reverse) {
-                    ended.notes.push(DnsNote::ReverseRemoved { reverse });
-                }
+                text(&names.reverse).map(|reverse| DnsNote::ReverseRemoved { reverse })
             }
             Event::NoZone(name) => {
                 let first = cx
@@ -210,8 +215,20 @@ fn events(tx: &mut Transaction, names: &Names, cx: &Context, ended: &mut Ended) 
                         names.address
                     );
                 }
+                None
             }
-            Event::Finished { success } => ended.success = success,
+            Event::Finished { success } => {
+                ended.success = success;
+                None
+            }
+        };
+        if let Some(note) = note {
+            cx.reporter.hand_over(Done {
+                address: names.address,
+                client: names.client.clone(),
+                notes: vec![note.clone()],
+            });
+            ended.notes.push(note);
         }
     }
 }

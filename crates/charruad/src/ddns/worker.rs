@@ -40,14 +40,34 @@ pub(super) struct Worker {
     pub(super) tuning: Tuning,
     /// Where transactions, drops and the running work are counted.
     pub(super) metrics: DdnsMetrics,
-    /// Where finished work goes.
-    pub(super) done: mpsc::Sender<Done>,
-    /// Written a byte per [`Done`], to wake the serving loop.
-    pub(super) wake: UnixStream,
+    /// Where what the updates did goes.
+    pub(super) reporter: Reporter,
     /// Work accepted and not finished, counted down here.
     pub(super) pending: Arc<AtomicUsize>,
+}
+
+/// The way back to the serving loop: what an update added or removed, handed over as soon as
+/// the server answered, so that a stop or a crash loses no record made (dhcpd rewrites the
+/// lease after each step, server/ddns.c `ddns_update_lease_text`).
+#[derive(Debug, Clone)]
+pub(super) struct Reporter {
+    /// Where it goes.
+    pub(super) done: mpsc::Sender<Done>,
+    /// Written a byte to wake the serving loop.
+    pub(super) wake: Arc<UnixStream>,
     /// Whether a byte written to `wake` is unread ([`super::Updater::try_done`] clears it).
     pub(super) signalled: Arc<AtomicBool>,
+}
+
+impl Reporter {
+    /// Hands `done` to the serving loop and wakes it: one byte while the loop has not read
+    /// the last (a busy loop reads many `Done`s per wake-up, and each byte would be a system
+    /// call here). Non-blocking: a full socket already wakes the loop.
+    pub(super) fn hand_over(&self, done: Done) {
+        if self.done.send(done).is_ok() && !self.signalled.swap(true, Ordering::AcqRel) {
+            let _ = (&*self.wake).write(&[1]);
+        }
+    }
 }
 
 /// A running job's end: the job, and how it ran.
@@ -72,6 +92,7 @@ impl Worker {
                     tuning: self.tuning,
                     metrics: self.metrics.clone(),
                     reported: Arc::clone(&reported),
+                    reporter: self.reporter.clone(),
                 };
                 self.metrics.started();
                 let handle = tasks.spawn(async move {
@@ -127,19 +148,12 @@ impl Worker {
         tasks.abort_all();
     }
 
-    /// `job` ran: its notes go to the serving loop, and what is left is scheduled again if no
-    /// server answered, at most [`Tuning::retries`] times.
+    /// `job` ran (what it did was handed over as it went): what is left is scheduled again if
+    /// no server answered, at most [`Tuning::retries`] times.
     fn ended(&mut self, queue: &mut Queue, job: Job, ran: Ran) {
         let Job { work, attempt } = job;
         let address = work.address;
-        let Ran { notes, retry } = ran;
-        if !notes.is_empty() {
-            self.hand_over(Done {
-                address,
-                client: work.client,
-                notes,
-            });
-        }
+        let Ran { retry } = ran;
         let retry = retry.and_then(|work| {
             if attempt >= self.tuning.retries {
                 error!(
@@ -185,16 +199,6 @@ impl Worker {
         let _ = self
             .pending
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
-    }
-
-    /// Hands `done` to the serving loop and wakes it.
-    fn hand_over(&self, done: Done) {
-        // One byte while the loop has not read the last: a busy loop reads many `Done`s per
-        // wake-up, and each byte would be a system call here. Non-blocking: a full socket
-        // already wakes the loop.
-        if self.done.send(done).is_ok() && !self.signalled.swap(true, Ordering::AcqRel) {
-            let _ = (&self.wake).write(&[1]);
-        }
     }
 }
 
