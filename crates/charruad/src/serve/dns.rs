@@ -46,13 +46,24 @@ impl Driver {
         }
     }
 
-    /// Hands the engine what the updater added and removed since the last call.
+    /// Hands the engine what the updater added and removed since the last call: the notes
+    /// about one lease that came together in one call, so that the lease is written once.
     pub(super) fn dns_done(&mut self) {
         let Some(updater) = &self.dns else {
             return;
         };
-        let now = self.now();
+        let mut dones: Vec<crate::ddns::Done> = Vec::new();
         while let Some(done) = updater.try_done() {
+            // With the last notes about the same address, if they are about the same client
+            // (order between clients of one address is kept).
+            let last = dones.iter_mut().rev().find(|d| d.address == done.address);
+            match last {
+                Some(earlier) if earlier.client == done.client => earlier.notes.extend(done.notes),
+                _ => dones.push(done),
+            }
+        }
+        let now = self.now();
+        for done in dones {
             self.engine
                 .handle_dns(done.address, &done.client, &done.notes, now);
         }
