@@ -1,7 +1,9 @@
 //! SIGKILL charruad under perfdhcp load, many times, restarting it on the same lease store (an
 //! ISC dhcpd.leases, a journal, a PostgreSQL database): every ACK seen on the wire (captured on the server's
 //! link) names a lease that is in the store after the last restart, held by the client the ACK
-//! went to, and no address is held by two clients. The ISC file is checked by `dhcpd -T`.
+//! went to, and no address is held by two clients. The ISC file is checked by `dhcpd -T`. Once
+//! more with every lease registered in a BIND 9 (issue 19): the DNS results written into the
+//! leases between the kills lose nothing either, and every name a lease records is in DNS.
 
 mod lab;
 
@@ -37,6 +39,22 @@ fn no_acked_lease_is_lost_across_sigkill_under_load_postgresql() {
     sigkill_under_load("postgresql");
 }
 
+#[test]
+fn no_acked_lease_is_lost_across_sigkill_under_load_with_ddns() {
+    sigkill_under_load("ddns");
+}
+
+/// [`CONFIG`] with a name registered for every lease, in the lab's named.
+fn ddns_config() -> String {
+    format!(
+        "ddns-update-style interim;\n{key}{zones}ddns-domainname \"{domain}\";\n\
+         ddns-hostname = concat(\"h-\", binary-to-ascii(16, 8, \"-\", substring(hardware, 1, 6)));\n{CONFIG}",
+        key = lab::named::key_statement("hmac-sha256"),
+        zones = lab::named::dhcpd_zones(),
+        domain = lab::named::FORWARD,
+    )
+}
+
 fn sigkill_under_load(format: &str) {
     if !lab::can_run() {
         return;
@@ -67,7 +85,18 @@ fn sigkill_under_load(format: &str) {
     let store = database
         .as_ref()
         .map(charrua_store::pg_cluster::Cluster::url);
+    let ddns = format == "ddns";
+    if ddns && !lab::have("named") {
+        return;
+    }
+    let config = if ddns {
+        ddns_config()
+    } else {
+        CONFIG.to_string()
+    };
+    let format = if ddns { "isc" } else { format };
     let mut lab = Lab::new();
+    let named = ddns.then(|| lab.start_named("hmac-sha256"));
     let ns = lab.relay_client("02:00:00:00:11:01");
     lab.capture();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
@@ -79,8 +108,8 @@ fn sigkill_under_load(format: &str) {
     };
     for _ in 0..kills() {
         match &store {
-            Some(url) => lab.start_with(CONFIG, &["--store", url]),
-            None => lab.start_with(CONFIG, &["--lease-format", format]),
+            Some(url) => lab.start_with(&config, &["--store", url]),
+            None => lab.start_with(&config, &["--lease-format", format]),
         }
         let mut load = Command::new("ip")
             .args([
@@ -160,6 +189,33 @@ fn sigkill_under_load(format: &str) {
         Some(url) => lab::leases_in(std::path::Path::new(url)),
         None => lab.leases(),
     };
+    // Every name a lease records as registered is in DNS (what is written was added).
+    if let Some(named) = &named {
+        let in_dns = named.registered();
+        let recorded: Vec<String> = leases
+            .iter()
+            .filter_map(|l| charrua_server::dns::DnsRecorded::of(&l.variables).fwd_name)
+            .collect();
+        assert!(
+            !recorded.is_empty(),
+            "no lease records a name:\n{}",
+            lab.logs()
+        );
+        for name in &recorded {
+            let absolute = format!("{}.", name.trim_end_matches('.'));
+            assert!(
+                in_dns
+                    .iter()
+                    .any(|r| r.starts_with(&format!("{absolute} ")) && r.contains(" A ")),
+                "{name} is recorded in a lease but not in DNS"
+            );
+        }
+        eprintln!(
+            "ddns: {} leases record a name, all in DNS ({} records there)",
+            recorded.len(),
+            in_dns.len()
+        );
+    }
     let leases: HashMap<String, ClientKey> = leases
         .into_iter()
         .map(|l| (l.address.to_string(), l.client))

@@ -119,15 +119,26 @@ pub(crate) fn decide(
     variables: &[(String, Datum)],
     fixed: bool,
 ) -> Decision {
-    let mut merged = ran.settings.clone();
-    merged.inherit(params);
-    let params = &merged;
     let style = ctx.config.ddns.style;
     let mut decision = Decision::default();
-    // server/dhcp.c `ack_lease` calls `ddns_updates` only where `ddns-updates` is on, and it
-    // does nothing under `ddns-update-style none` (the reply's option 81 is then
-    // [`super::names::fqdn_response`]'s).
-    if style == DdnsStyle::None || params.ddns_updates == Some(false) {
+    // Nothing under `ddns-update-style none` (the reply's option 81 is then
+    // [`super::names::fqdn_response`]'s), checked before any work: every ACK comes here.
+    if style == DdnsStyle::None {
+        return decision;
+    }
+    let merged;
+    let params = if ran.settings == Params::default() {
+        params
+    } else {
+        merged = {
+            let mut merged = ran.settings.clone();
+            merged.inherit(params);
+            merged
+        };
+        &merged
+    };
+    // server/dhcp.c `ack_lease` calls `ddns_updates` only where `ddns-updates` is on.
+    if params.ddns_updates == Some(false) {
         return decision;
     }
     let request = Request {
