@@ -21,6 +21,7 @@ use lab::{eventually, Lab, Reap};
 /// every reply (error, info, debug), besides charruad's own DHCPDISCOVER... lines.
 const LINES: &str = "\
 ddns-update-style interim;
+ddns-dual-stack-mixed-mode true;
 log(error, \"probe: an error line\");
 log(info, \"probe: an info line\");
 log(debug, \"probe: a debug line\");
@@ -179,7 +180,7 @@ fn assert_syslog_priorities(logged: &Logged, facility: u8) {
     let pri = |severity: u8| facility * 8 + severity;
     for (severity, text) in [
         (3, "probe: an error line"),
-        (4, "warning: 'ddns-update-style interim'"),
+        (4, "warning: 'ddns-dual-stack-mixed-mode'"),
         // The caret line of the same warning: every line of it is a line of syslog.
         (4, "^^^^"),
         (6, "DHCPDISCOVER from 02:00:00:00:5e:01 via br0"),
@@ -250,7 +251,7 @@ fn under_systemd_the_journal_gets_sd_daemon_priority_prefixes_and_syslog_nothing
         logged
             .stderr
             .lines()
-            .any(|l| l.starts_with("<4>") && l.contains("warning: 'ddns-update-style interim'")),
+            .any(|l| l.starts_with("<4>") && l.contains("warning: 'ddns-dual-stack-mixed-mode'")),
         "{}",
         logged.shown()
     );
@@ -302,7 +303,7 @@ fn without_a_syslog_socket_the_log_goes_to_standard_error_with_one_warning() {
     // The configuration's warning, logged before syslog was tried, is there too.
     for text in [
         "Z  WARN can't log to syslog at ",
-        "warning: 'ddns-update-style interim'",
+        "warning: 'ddns-dual-stack-mixed-mode'",
         "Z  INFO DHCPACK on 198.18.0.",
     ] {
         assert!(logged.stderr.contains(text), "{text}\n{}", logged.shown());
