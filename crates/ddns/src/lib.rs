@@ -51,7 +51,7 @@ pub use guard::{ClientIdentity, Guard, GuardError, Style};
 pub use key::{Algorithm, Key};
 pub use name::{forward_name, reverse_name, DomainName, NameError, DEFAULT_REV_DOMAIN};
 pub use rcode::Rcode;
-pub use registration::{default_ttl, Forward, Path, Registered, Registration};
+pub use registration::{Forward, Path, Registered, Registration};
 pub use transaction::{Step, Transaction, Transmit};
 pub use tsig::{Request, RequestError, ResponseError, FUDGE};
 pub use update::Conflict;

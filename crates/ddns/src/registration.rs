@@ -6,17 +6,6 @@ use std::net::Ipv4Addr;
 use crate::guard::Guard;
 use crate::name::DomainName;
 
-/// ISC's cap on the default TTL, `MAX_DEFAULT_DDNS_TTL` (`includes/dhcpd.h`).
-const MAX_DEFAULT_TTL: u64 = 3600;
-
-/// The TTL of every record of a registration when `ddns-ttl` is not set
-/// (`server/ddns.c:ddns_updates`): half the time the lease has left, at most 3600 s; 3600 for
-/// an infinite lease (`remaining` `None`). At an ACK that is `min(lease_time / 2, 3600)`.
-pub fn default_ttl(remaining: Option<u64>) -> u32 {
-    let ttl = remaining.map_or(MAX_DEFAULT_TTL, |r| (r / 2).min(MAX_DEFAULT_TTL));
-    u32::try_from(ttl).unwrap_or(u32::MAX)
-}
-
 /// A forward name and the guard that says which client holds it: what ISC stores in a lease
 /// as `ddns-fwd-name` and `ddns-txt` or `ddns-dhcid` (`server/ddns.c:ddns_update_lease_text`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +36,8 @@ pub struct Registration {
     pub fqdn: DomainName,
     /// The leased address.
     pub address: Ipv4Addr,
-    /// The TTL of every record added (`ddns-ttl`, or [`default_ttl`]).
+    /// The TTL of every record added, as the server core decided it (`ddns-ttl`, or half the
+    /// lease time, at most 3600 s: docs/ddns.md section 4.1).
     pub ttl: u32,
     /// The reverse name (see [`crate::reverse_name`]), `None` with `do-reverse-updates off`.
     pub reverse: Option<DomainName>,
@@ -65,18 +55,4 @@ pub struct Registered {
     pub forward: Option<Forward>,
     /// `ddns-rev-name`; `None` skips the PTR step.
     pub reverse: Option<DomainName>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_ttl_is_half_the_lease_capped_at_an_hour() {
-        assert_eq!(default_ttl(Some(600)), 300);
-        assert_eq!(default_ttl(Some(601)), 300);
-        assert_eq!(default_ttl(Some(86400)), 3600);
-        assert_eq!(default_ttl(Some(0)), 0);
-        assert_eq!(default_ttl(None), 3600);
-    }
 }

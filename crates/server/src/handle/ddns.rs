@@ -8,6 +8,7 @@ use charrua_wire::options::ClientFqdn;
 use charrua_wire::{Format, OptionCode, Value};
 
 use super::context::Context;
+use super::names::MAX_LABEL;
 use super::times;
 use crate::config::{ClientUpdates, Datum, DdnsStyle, Effect, LogPriority, Params, Ran, Request};
 use crate::dns::{DnsAdd, DnsIdentity, DnsRecorded, DnsWork};
@@ -20,8 +21,6 @@ const O: u8 = 0x02;
 const MAX_HOST_DOMAIN: usize = 253;
 /// Longest name (RFC 1035 section 2.3.4).
 const MAX_NAME: usize = 255;
-/// Longest label (RFC 1035 section 2.3.4).
-const MAX_LABEL: usize = 63;
 /// ISC's cap on the default TTL (`MAX_DEFAULT_DDNS_TTL`, includes/dhcpd.h).
 const MAX_DEFAULT_TTL: u32 = 3600;
 /// The reverse domain when `ddns-rev-domainname` is not set.
