@@ -17,15 +17,18 @@ use std::time::Duration;
 
 use lab::{eventually, Lab, Reap};
 
-/// A configuration warning at start, and a line at each of dhcpd's `log` priorities for
-/// every reply (error, info, debug), besides charruad's own DHCPDISCOVER... lines.
+/// A configuration warning at start (a server-wide DDNS statement in a subnet, where it changes
+/// nothing), and a line at each of dhcpd's `log` priorities for every reply (error, info,
+/// debug), besides charruad's own DHCPDISCOVER... lines.
 const LINES: &str = "\
 ddns-update-style interim;
-ddns-dual-stack-mixed-mode true;
 log(error, \"probe: an error line\");
 log(info, \"probe: an info line\");
 log(debug, \"probe: a debug line\");
-subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.150; }
+subnet 198.18.0.0 netmask 255.255.255.0 {
+  range 198.18.0.100 198.18.0.150;
+  ddns-dual-stack-mixed-mode true;
+}
 ";
 
 /// The datagrams a syslog socket received, read on a thread as a syslog daemon reads.

@@ -4,8 +4,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use crate::{
-    Algorithm, Conflict, DomainName, Guard, Key, Path, Registration, Style, Transaction, Zone,
-    Zones,
+    Algorithm, DomainName, Guard, Key, Path, Registration, Rules, Style, Transaction, Zone, Zones,
 };
 
 const NOW: u64 = 1_700_000_000;
@@ -42,7 +41,11 @@ pub fn feed(data: &[u8]) {
         path: Path::Server { guard },
     };
     let zones = Zones::new(vec![forward, reverse]);
-    let mut transaction = Transaction::add(registration, &zones, Conflict::from_isc(true, true));
+    let mut transaction = Transaction::add(
+        registration,
+        &zones,
+        Rules::from_isc(true, true, true, false),
+    );
     let mut rest = data;
     let mut id = 0u16;
     while let Some(transmit) = transaction.poll_transmit(id, NOW) {

@@ -167,6 +167,16 @@ impl Guard {
         }
     }
 
+    /// The guard type of the other style: what a server of the other protocol (or style)
+    /// puts beside its address records, which dual-stack mixed mode looks for
+    /// (`server/ddns.c`: `other_dhcid_class`).
+    pub(crate) fn other_record_type(&self) -> RecordType {
+        match self {
+            Self::Txt(_) => RecordType::Unknown(DHCID),
+            Self::Dhcid(_) => RecordType::TXT,
+        }
+    }
+
     pub(crate) fn rdata(&self) -> RData {
         match self {
             Self::Txt(text) => RData::TXT(TXT::from_bytes(vec![text.as_slice()])),

@@ -10,7 +10,7 @@
 //! - names: [`forward_name`], [`reverse_name`] and [`DomainName`], which refuses what is not a
 //!   DNS host name rather than send it; the zone for a name, [`Zones::find`];
 //! - guards: [`Guard::interim`] (TXT) and [`Guard::standard`] (DHCID);
-//! - messages: [`update`] (add 1, add 2, removal 1 and 2, PTR add and removal);
+//! - messages: [`update`] (add 1 to 3, the removals, PTR add and removal);
 //! - TSIG: [`Key`] (hmac-md5 to hmac-sha512), [`Request::signed`] and
 //!   [`Request::check_response`], which reports BADSIG, BADKEY, BADTIME, bad or truncated MACs
 //!   and clock skew as [`ResponseError`]s;
@@ -54,5 +54,5 @@ pub use rcode::Rcode;
 pub use registration::{Forward, Path, Registered, Registration};
 pub use transaction::{Step, Transaction, Transmit};
 pub use tsig::{Request, RequestError, ResponseError, FUDGE};
-pub use update::Conflict;
+pub use update::{Conflict, MixedMode, Rules};
 pub use zone::{Zone, Zones};

@@ -16,7 +16,7 @@ use crate::name::DomainName;
 use crate::rcode::Rcode;
 use crate::registration::{Forward, Path, Registered, Registration};
 use crate::tsig::Request;
-use crate::update::{self, Conflict, Update};
+use crate::update::{self, MixedMode, Rules, Update};
 use crate::zone::{Zone, Zones};
 
 /// A step: one UPDATE message and its answer.
@@ -26,12 +26,18 @@ pub enum Step {
     Add1,
     /// A, if the name is ours ([`update::add2`]).
     Add2,
+    /// A and guard, if the name is the other protocol's (dual-stack mixed mode,
+    /// [`update::add3`]).
+    Add3,
     /// The PTR ([`update::ptr_add`]).
     AddPtr,
     /// This address, if the name is ours ([`update::rem1`]).
     Rem1,
-    /// The guard, if no address is left ([`update::rem2`]).
+    /// The guard, if no address is left ([`update::rem2`], [`update::rem2_mixed`]).
     Rem2,
+    /// This address, unguarded, if the name is the other protocol's (mixed mode with
+    /// `ddns-other-guard-is-dynamic`, [`update::rem_other`]).
+    RemOther,
     /// The PTR ([`update::ptr_remove`]).
     RemPtr,
 }
@@ -65,7 +71,7 @@ struct Names {
 pub struct Transaction {
     names: Names,
     ttl: u32,
-    conflict: Conflict,
+    rules: Rules,
     forward_zone: Option<Zone>,
     reverse_zone: Option<Zone>,
     step: Option<Step>,
@@ -80,7 +86,7 @@ impl Transaction {
     /// Registers `registration` (docs/ddns.md section 5.3): on the server path add 1, add 2
     /// if the name is in use, then the PTR after a forward success; on the client path the PTR
     /// only. Zones are chosen now, each name in the longest zone that holds it.
-    pub fn add(registration: Registration, zones: &Zones, conflict: Conflict) -> Self {
+    pub fn add(registration: Registration, zones: &Zones, rules: Rules) -> Self {
         let Registration {
             fqdn,
             address,
@@ -101,12 +107,12 @@ impl Transaction {
             client_fqdn,
             reverse,
         };
-        Self::new(names, ttl, conflict, zones, first)
+        Self::new(names, ttl, rules, zones, first)
     }
 
     /// Removes what `registered` says was added (docs/ddns.md section 5.4): removal 1 and 2
     /// of the forward name when it and its guard are known, then the PTR when its name is.
-    pub fn remove(registered: Registered, zones: &Zones, conflict: Conflict) -> Self {
+    pub fn remove(registered: Registered, zones: &Zones, rules: Rules) -> Self {
         let Registered {
             address,
             forward,
@@ -123,10 +129,10 @@ impl Transaction {
             client_fqdn: None,
             reverse,
         };
-        Self::new(names, 0, conflict, zones, first)
+        Self::new(names, 0, rules, zones, first)
     }
 
-    fn new(names: Names, ttl: u32, conflict: Conflict, zones: &Zones, first: Option<Step>) -> Self {
+    fn new(names: Names, ttl: u32, rules: Rules, zones: &Zones, first: Option<Step>) -> Self {
         let forward_zone = names
             .forward
             .as_ref()
@@ -135,7 +141,7 @@ impl Transaction {
         let mut transaction = Self {
             names,
             ttl,
-            conflict,
+            rules,
             forward_zone,
             reverse_zone,
             step: first,
@@ -250,7 +256,9 @@ impl Transaction {
 
     fn zone(&self, step: Step) -> Option<&Zone> {
         match step {
-            Step::Add1 | Step::Add2 | Step::Rem1 | Step::Rem2 => self.forward_zone.as_ref(),
+            Step::Add1 | Step::Add2 | Step::Add3 | Step::Rem1 | Step::Rem2 | Step::RemOther => {
+                self.forward_zone.as_ref()
+            }
             Step::AddPtr | Step::RemPtr => self.reverse_zone.as_ref(),
         }
     }
@@ -258,7 +266,7 @@ impl Transaction {
     /// The name a step updates.
     fn name(&self, step: Step) -> Option<&DomainName> {
         match step {
-            Step::Add1 | Step::Add2 | Step::Rem1 | Step::Rem2 => {
+            Step::Add1 | Step::Add2 | Step::Add3 | Step::Rem1 | Step::Rem2 | Step::RemOther => {
                 self.names.forward.as_ref().map(|f| &f.fqdn)
             }
             Step::AddPtr | Step::RemPtr => self.names.reverse.as_ref(),
@@ -285,7 +293,8 @@ impl Transaction {
     /// The message of `step`; `None` when the names it needs are missing, which the
     /// constructors rule out by starting no such step.
     fn message(&self, step: Step, zone: &DomainName) -> Option<Update> {
-        let (address, ttl, conflict) = (self.names.address, self.ttl, self.conflict);
+        let (address, ttl, rules) = (self.names.address, self.ttl, self.rules);
+        let conflict = rules.conflict;
         let forward = self.names.forward.as_ref();
         let target = forward.map(|f| &f.fqdn).or(self.names.client_fqdn.as_ref());
         let reverse = self.names.reverse.as_ref();
@@ -294,8 +303,18 @@ impl Transaction {
             Step::Add2 => {
                 forward.map(|f| update::add2(zone, &f.fqdn, address, &f.guard, ttl, conflict))
             }
+            Step::Add3 => {
+                forward.map(|f| update::add3(zone, &f.fqdn, address, &f.guard, ttl, rules))
+            }
             Step::Rem1 => forward.map(|f| update::rem1(zone, &f.fqdn, address, &f.guard, conflict)),
-            Step::Rem2 => forward.map(|f| update::rem2(zone, &f.fqdn, &f.guard, conflict)),
+            // common/dns.c:ddns_modify_fwd, state REM_FW_NXRR
+            Step::Rem2 => forward.map(|f| match rules.mixed {
+                MixedMode::Off => update::rem2(zone, &f.fqdn, &f.guard, conflict),
+                MixedMode::On | MixedMode::OtherGuardIsDynamic => {
+                    update::rem2_mixed(zone, &f.fqdn, &f.guard, conflict)
+                }
+            }),
+            Step::RemOther => forward.map(|f| update::rem_other(zone, &f.fqdn, address, &f.guard)),
             Step::AddPtr => reverse
                 .zip(target)
                 .map(|(reverse, target)| update::ptr_add(zone, reverse, target, ttl)),
@@ -327,8 +346,27 @@ impl Transaction {
                     Some(Rcode::YXRRSET | Rcode::YXDOMAIN) => self.fail_with(format!(
                         "{failed}: DHCID mismatch, belongs to another client."
                     )),
+                    Some(Rcode::NXRRSET | Rcode::NXDOMAIN)
+                        if self.rules.mixed != MixedMode::Off =>
+                    {
+                        self.step = Some(Step::Add3);
+                    }
                     Some(Rcode::NXRRSET | Rcode::NXDOMAIN) => self.fail_with(format!(
                         "{failed}: Has an address record but no DHCID, not mine."
+                    )),
+                    _ => self.fail(answer, failed),
+                }
+            }
+            // server/ddns.c:ddns_fwd_srv_add3
+            Step::Add3 => {
+                let failed = format!("Forward map from {fqdn} to {address} FAILED");
+                match rcode {
+                    Some(Rcode::NOERROR) => self.forward_added(),
+                    Some(Rcode::YXRRSET) => self.fail_with(format!(
+                        "{failed}: an entry that is either static or owned by another client exists."
+                    )),
+                    Some(Rcode::NXRRSET) => self.fail_with(format!(
+                        "{failed}: static entry of the other protocol type exists."
                     )),
                     _ => self.fail(answer, failed),
                 }
@@ -355,8 +393,9 @@ impl Transaction {
                 }
             },
             // server/ddns.c:ddns_fwd_srv_rem1: NXRRSET or NXDOMAIN is nothing to remove (the
-            // records are gone, or unguarded and so not ours); other failures keep the lease
-            // variables, without a log line.
+            // records are gone, or unguarded and so not ours) unless, under mixed mode with
+            // other-guard-is-dynamic, the other protocol's guard makes the A record ours to
+            // remove; other failures keep the lease variables, without a log line.
             Step::Rem1 => match rcode {
                 Some(Rcode::NOERROR) => {
                     self.log(
@@ -365,15 +404,20 @@ impl Transaction {
                     );
                     self.step = Some(Step::Rem2);
                 }
+                Some(Rcode::NXRRSET | Rcode::NXDOMAIN)
+                    if self.rules.mixed == MixedMode::OtherGuardIsDynamic =>
+                {
+                    self.step = Some(Step::RemOther);
+                }
                 Some(Rcode::NXRRSET | Rcode::NXDOMAIN) => self.forward_removed(),
                 _ => {
                     self.success = false;
                     self.start_reverse_removal();
                 }
             },
-            // server/ddns.c:ddns_fwd_srv_rem2: YXRRSET means addresses remain, the guard stays
-            // in DNS and the lease forgets it.
-            Step::Rem2 => match rcode {
+            // server/ddns.c:ddns_fwd_srv_rem2, which also ends the mixed-mode removal: YXRRSET
+            // means addresses remain, the guard stays in DNS and the lease forgets it.
+            Step::Rem2 | Step::RemOther => match rcode {
                 Some(Rcode::NOERROR | Rcode::YXRRSET) => self.forward_removed(),
                 _ => {
                     self.success = false;

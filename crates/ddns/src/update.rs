@@ -40,6 +40,64 @@ impl Conflict {
     }
 }
 
+/// `ddns-dual-stack-mixed-mode` and `ddns-other-guard-is-dynamic` (`server/ddns.c:get_conflict_mask`):
+/// whether a name may hold address records of both protocols, each guarded by its own
+/// server's guard type (`docs/ddns.md` sections 5.3 and 5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MixedMode {
+    /// The default: a name in use without this style's guard is another's.
+    #[default]
+    Off,
+    /// Dual-stack mixed mode: a name guarded by the other type only may take this address
+    /// (add 3), and the guard goes once no A record is left, AAAA or not.
+    On,
+    /// Mixed mode with `ddns-other-guard-is-dynamic`: a guard of the other type makes the
+    /// whole name dynamic, an unguarded A record included.
+    OtherGuardIsDynamic,
+}
+
+/// What the server asks of a name before it changes it: the two conflict settings and the
+/// mixed mode. Conflict detection off turns the others off (`server/ddns.c:get_conflict_mask`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rules {
+    /// The guard policy.
+    pub conflict: Conflict,
+    /// The dual-stack mode.
+    pub mixed: MixedMode,
+}
+
+impl Rules {
+    /// The rules the four dhcpd.conf flags give: `update-conflict-detection`,
+    /// `ddns-guard-id-must-match`, `ddns-dual-stack-mixed-mode` and
+    /// `ddns-other-guard-is-dynamic` (which counts under mixed mode only).
+    pub fn from_isc(
+        update_conflict_detection: bool,
+        ddns_guard_id_must_match: bool,
+        ddns_dual_stack_mixed_mode: bool,
+        ddns_other_guard_is_dynamic: bool,
+    ) -> Self {
+        let conflict = Conflict::from_isc(update_conflict_detection, ddns_guard_id_must_match);
+        let mixed = match (
+            update_conflict_detection && ddns_dual_stack_mixed_mode,
+            ddns_other_guard_is_dynamic,
+        ) {
+            (false, _) => MixedMode::Off,
+            (true, false) => MixedMode::On,
+            (true, true) => MixedMode::OtherGuardIsDynamic,
+        };
+        Self { conflict, mixed }
+    }
+}
+
+impl From<Conflict> for Rules {
+    fn from(conflict: Conflict) -> Self {
+        Self {
+            conflict,
+            mixed: MixedMode::Off,
+        }
+    }
+}
+
 /// An UPDATE message without its id, which is chosen at each sending.
 #[derive(Debug, Clone)]
 pub struct Update(Message);
@@ -159,6 +217,41 @@ pub fn add2(
         .update(rr(fqdn, ttl, a(address)))
 }
 
+/// Add 3, under dual-stack mixed mode after add 2 found no guard of ours
+/// (`common/dns.c:build_dsmm_fwd_add3`): prerequisites `FQDN NONE A`, `FQDN NONE GUARD` and
+/// `FQDN ANY OTHER` (the name belongs to the other protocol's server), updates
+/// `FQDN IN A ADDRESS ttl`, `FQDN IN GUARD ID ttl`. With `ddns-other-guard-is-dynamic`
+/// (`build_dsmm_fwd_add3_other`): `FQDN NONE GUARD` only when the guard must match, then
+/// `FQDN ANY OTHER`; updates `FQDN ANY A` first, so an unguarded A record is replaced.
+pub fn add3(
+    zone: &DomainName,
+    fqdn: &DomainName,
+    address: Ipv4Addr,
+    guard: &Guard,
+    ttl: u32,
+    rules: Rules,
+) -> Update {
+    let no_guard = meta(fqdn, DNSClass::NONE, guard.record_type());
+    let other_guard = meta(fqdn, DNSClass::ANY, guard.other_record_type());
+    let update = if rules.mixed == MixedMode::OtherGuardIsDynamic {
+        let update = match rules.conflict {
+            Conflict::GuardMatches => Update::new(zone).prerequisite(no_guard),
+            Conflict::GuardExists | Conflict::Off => Update::new(zone),
+        };
+        update
+            .prerequisite(other_guard)
+            .update(meta(fqdn, DNSClass::ANY, RecordType::A))
+    } else {
+        Update::new(zone)
+            .prerequisite(meta(fqdn, DNSClass::NONE, RecordType::A))
+            .prerequisite(no_guard)
+            .prerequisite(other_guard)
+    };
+    update
+        .update(rr(fqdn, ttl, a(address)))
+        .update(rr(fqdn, ttl, guard.rdata()))
+}
+
 /// Removal 1 (`common/dns.c:build_fwd_rem1`, RFC 4703 section 5.5): the guard prerequisite
 /// (none without conflict detection) and update `FQDN NONE A ADDRESS` (delete this address
 /// only).
@@ -180,14 +273,42 @@ pub fn rem1(
 /// `FQDN NONE A` and `FQDN NONE AAAA` (no address left, RFC 2136 section 2.4.3), update
 /// `FQDN NONE GUARD ID` (guard must match) or `FQDN ANY GUARD` (otherwise).
 pub fn rem2(zone: &DomainName, fqdn: &DomainName, guard: &Guard, conflict: Conflict) -> Update {
-    let delete_guard = match conflict {
-        Conflict::GuardMatches => delete_rr(fqdn, guard.rdata()),
-        Conflict::GuardExists | Conflict::Off => meta(fqdn, DNSClass::ANY, guard.record_type()),
-    };
     Update::new(zone)
         .prerequisite(meta(fqdn, DNSClass::NONE, RecordType::A))
         .prerequisite(meta(fqdn, DNSClass::NONE, RecordType::AAAA))
-        .update(delete_guard)
+        .update(delete_guard(fqdn, guard, conflict))
+}
+
+/// Removal 2 under dual-stack mixed mode (`common/dns.c:build_fwd_rem2_dsmm`): only
+/// `FQDN NONE A` is asked (the other protocol's AAAA records may stay), then the guard goes as
+/// in [`rem2`].
+pub fn rem2_mixed(
+    zone: &DomainName,
+    fqdn: &DomainName,
+    guard: &Guard,
+    conflict: Conflict,
+) -> Update {
+    Update::new(zone)
+        .prerequisite(meta(fqdn, DNSClass::NONE, RecordType::A))
+        .update(delete_guard(fqdn, guard, conflict))
+}
+
+/// The removal after removal 1 found no guard of ours, under mixed mode with
+/// `ddns-other-guard-is-dynamic` (`common/dns.c:build_fwd_rem2_dsmm_other`): prerequisites
+/// `FQDN NONE GUARD` and `FQDN ANY OTHER`, update `FQDN NONE A ADDRESS`.
+pub fn rem_other(zone: &DomainName, fqdn: &DomainName, address: Ipv4Addr, guard: &Guard) -> Update {
+    Update::new(zone)
+        .prerequisite(meta(fqdn, DNSClass::NONE, guard.record_type()))
+        .prerequisite(meta(fqdn, DNSClass::ANY, guard.other_record_type()))
+        .update(delete_rr(fqdn, a(address)))
+}
+
+/// `FQDN NONE GUARD ID` when the guard must match, `FQDN ANY GUARD` otherwise.
+fn delete_guard(fqdn: &DomainName, guard: &Guard, conflict: Conflict) -> Record {
+    match conflict {
+        Conflict::GuardMatches => delete_rr(fqdn, guard.rdata()),
+        Conflict::GuardExists | Conflict::Off => meta(fqdn, DNSClass::ANY, guard.record_type()),
+    }
 }
 
 /// The PTR update (`common/dns.c:ddns_modify_ptr`, state `ADD_PTR`): no prerequisite,
@@ -307,6 +428,55 @@ mod tests {
         );
         let u = rem2(&z, &n, &txt(), Conflict::GuardExists);
         assert_eq!(show(u.updates()), ["a.test. ANY TXT 0 -"]);
+    }
+
+    #[test]
+    fn mixed_mode_messages_look_for_the_other_guard() {
+        let (z, n) = (name("test."), name("a.test"));
+        let mixed = Rules::from_isc(true, true, true, false);
+        let u = add3(&z, &n, ADDR, &txt(), 300, mixed);
+        assert_eq!(
+            show(u.prerequisites()),
+            [
+                "a.test. NONE A 0 -",
+                "a.test. NONE TXT 0 -",
+                "a.test. ANY Unknown 0 -"
+            ]
+        );
+        assert_eq!(
+            show(u.updates()),
+            [
+                "a.test. IN A 300 198.18.0.100",
+                "a.test. IN TXT 300 00c4ca78f9cf3717b36cf11b2bb4fc190c",
+            ]
+        );
+        let dynamic = Rules::from_isc(true, true, true, true);
+        let u = add3(&z, &n, ADDR, &txt(), 300, dynamic);
+        assert_eq!(
+            show(u.prerequisites()),
+            ["a.test. NONE TXT 0 -", "a.test. ANY Unknown 0 -"]
+        );
+        assert_eq!(show(u.updates())[0], "a.test. ANY A 0 -");
+        let any_guard = Rules::from_isc(true, false, true, true);
+        let u = add3(&z, &n, ADDR, &txt(), 300, any_guard);
+        assert_eq!(show(u.prerequisites()), ["a.test. ANY Unknown 0 -"]);
+        let u = rem2_mixed(&z, &n, &txt(), Conflict::GuardMatches);
+        assert_eq!(show(u.prerequisites()), ["a.test. NONE A 0 -"]);
+        assert_eq!(
+            show(u.updates()),
+            ["a.test. NONE TXT 0 00c4ca78f9cf3717b36cf11b2bb4fc190c"]
+        );
+        let u = rem_other(&z, &n, ADDR, &txt());
+        assert_eq!(
+            show(u.prerequisites()),
+            ["a.test. NONE TXT 0 -", "a.test. ANY Unknown 0 -"]
+        );
+        assert_eq!(show(u.updates()), ["a.test. NONE A 0 198.18.0.100"]);
+        // Conflict detection off turns mixed mode off.
+        assert_eq!(
+            Rules::from_isc(false, true, true, true),
+            Rules::from(Conflict::Off)
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use charrua_ddns::exchange::{self, Retransmit};
 use charrua_ddns::{
     forward_name, reverse_name, update, Algorithm, ClientIdentity, Conflict, DomainName, Event,
     Forward, Guard, Key, Level, Path, Rcode, Registered, Registration, Request, ResponseError,
-    Style, Transaction, Zone, Zones, DEFAULT_REV_DOMAIN,
+    Rules, Style, Transaction, Zone, Zones, DEFAULT_REV_DOMAIN,
 };
 
 const FORWARD: &str = "test.example.";
@@ -242,7 +242,7 @@ fn interop(algorithm: Algorithm) {
     let named = Named::start(algorithm);
     let key = Key::new(KEY_NAME, algorithm, SECRET.to_vec()).unwrap();
     let zones = named.zones(&key);
-    let conflict = Conflict::default();
+    let rules = Rules::default();
     let one = Client {
         mac: [2, 0, 0, 0, 0, 1],
         client_id: None,
@@ -254,7 +254,7 @@ fn interop(algorithm: Algorithm) {
 
     // Interim: A, TXT and PTR.
     let (alpha, alpha_txt) = one.register(Style::Interim, "alpha", Ipv4Addr::new(198, 18, 0, 100));
-    let events = run(Transaction::add(alpha.clone(), &zones, conflict));
+    let events = run(Transaction::add(alpha.clone(), &zones, rules));
     assert!(finished(&events), "{events:?}\n{}", named.log());
     assert_eq!(named.dig("alpha.test.example.", "A"), ["198.18.0.100"]);
     assert_eq!(
@@ -272,7 +272,7 @@ fn interop(algorithm: Algorithm) {
 
     // A second client claiming the name is refused, as ISC refuses it (docs/ddns.md 5.3).
     let (theft, _) = two.register(Style::Interim, "alpha", Ipv4Addr::new(198, 18, 0, 101));
-    let events = run(Transaction::add(theft, &zones, conflict));
+    let events = run(Transaction::add(theft, &zones, rules));
     assert_eq!(
         errors(&events),
         ["Forward map from alpha.test.example to 198.18.0.101 FAILED: Has an address record but no DHCID, not mine."]
@@ -281,24 +281,24 @@ fn interop(algorithm: Algorithm) {
 
     // The owner moving to another address takes its name over (add 2).
     let (moved, moved_txt) = one.register(Style::Interim, "alpha", Ipv4Addr::new(198, 18, 0, 102));
-    let events = run(Transaction::add(moved.clone(), &zones, conflict));
+    let events = run(Transaction::add(moved.clone(), &zones, rules));
     assert!(finished(&events), "{events:?}");
     assert_eq!(named.dig("alpha.test.example.", "A"), ["198.18.0.102"]);
 
     // A name without a guard is static: refused.
     let (fixed, _) = one.register(Style::Interim, "static", Ipv4Addr::new(198, 18, 0, 103));
-    let events = run(Transaction::add(fixed.clone(), &zones, conflict));
+    let events = run(Transaction::add(fixed.clone(), &zones, rules));
     assert_eq!(errors(&events).len(), 1, "{events:?}");
     assert_eq!(named.dig("static.test.example.", "A"), ["198.18.0.200"]);
     // Without conflict detection the server takes any name over (add 2, no prerequisite).
-    let events = run(Transaction::add(fixed, &zones, Conflict::Off));
+    let events = run(Transaction::add(fixed, &zones, Rules::from(Conflict::Off)));
     assert!(finished(&events), "{events:?}");
     assert_eq!(named.dig("static.test.example.", "A"), ["198.18.0.103"]);
 
     // Standard: A, DHCID and PTR.
     let (bravo, bravo_dhcid) =
         two.register(Style::Standard, "Bravo", Ipv4Addr::new(198, 18, 0, 104));
-    let events = run(Transaction::add(bravo.clone(), &zones, conflict));
+    let events = run(Transaction::add(bravo.clone(), &zones, rules));
     assert!(finished(&events), "{events:?}\n{}", named.log());
     assert_eq!(named.dig("bravo.test.example.", "A"), ["198.18.0.104"]);
     let dhcid = base64::engine::general_purpose::STANDARD.encode(bravo_dhcid.value());
@@ -315,7 +315,7 @@ fn interop(algorithm: Algorithm) {
     );
     // The interim client cannot take it either (its TXT is no DHCID).
     let (theft, _) = one.register(Style::Standard, "bravo", Ipv4Addr::new(198, 18, 0, 105));
-    let events = run(Transaction::add(theft, &zones, conflict));
+    let events = run(Transaction::add(theft, &zones, rules));
     assert_eq!(errors(&events).len(), 1, "{events:?}");
 
     // Removal deletes exactly what was added.
@@ -323,7 +323,7 @@ fn interop(algorithm: Algorithm) {
         let events = run(Transaction::remove(
             removal(registration, guard),
             &zones,
-            conflict,
+            rules,
         ));
         assert!(finished(&events), "{events:?}");
         assert!(events.contains(&Event::ForwardRemoved) && events.contains(&Event::ReverseRemoved));
@@ -347,7 +347,7 @@ fn interop(algorithm: Algorithm) {
     let events = run(Transaction::remove(
         removal(&alpha, &alpha_txt),
         &zones,
-        conflict,
+        rules,
     ));
     assert!(finished(&events), "{events:?}");
     assert!(named.dig("100.0.18.198.in-addr.arpa.", "PTR").is_empty());
@@ -359,7 +359,7 @@ fn interop(algorithm: Algorithm) {
     let events = run(Transaction::add(
         charlie.clone(),
         &named.zones(&wrong),
-        conflict,
+        rules,
     ));
     assert_eq!(
         errors(&events),

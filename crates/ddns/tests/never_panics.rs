@@ -3,7 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use charrua_ddns::{
-    forward_name, update, Algorithm, Conflict, DomainName, Guard, Key, Path, Registration, Request,
+    forward_name, update, Algorithm, DomainName, Guard, Key, Path, Registration, Request, Rules,
     Style, Transaction, Zone, Zones,
 };
 use proptest::prelude::*;
@@ -106,7 +106,7 @@ proptest! {
                 guard: Guard::stored(Style::Interim, b"x").unwrap(),
             },
         };
-        let mut tx = Transaction::add(registration, &Zones::new(vec![zone]), Conflict::default());
+        let mut tx = Transaction::add(registration, &Zones::new(vec![zone]), Rules::default());
         for (i, datagram) in datagrams.iter().enumerate() {
             if let Some(t) = tx.poll_transmit(i as u16, NOW) {
                 let mut answer = datagram.clone();

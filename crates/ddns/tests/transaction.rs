@@ -5,8 +5,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use charrua_ddns::{
     forward_name, reverse_name, ClientIdentity, Conflict, DomainName, Event, Forward, Guard, Level,
-    LogLine, Path, Rcode, Registered, Registration, Step, Transaction, TransportError, Zone, Zones,
-    DEFAULT_REV_DOMAIN,
+    LogLine, MixedMode, Path, Rcode, Registered, Registration, Rules, Step, Transaction,
+    TransportError, Zone, Zones, DEFAULT_REV_DOMAIN,
 };
 
 const ADDR: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 100);
@@ -118,7 +118,7 @@ const NOERROR: Option<Rcode> = Some(Rcode::NOERROR);
 
 #[test]
 fn adds_forward_then_reverse() {
-    let mut tx = Transaction::add(server_path(), &zones(), Conflict::default());
+    let mut tx = Transaction::add(server_path(), &zones(), Rules::default());
     let events = drive(
         &mut tx,
         &[
@@ -146,7 +146,7 @@ fn adds_forward_then_reverse() {
 
 #[test]
 fn takes_over_its_own_name_after_yxdomain() {
-    let mut tx = Transaction::add(server_path(), &zones(), Conflict::default());
+    let mut tx = Transaction::add(server_path(), &zones(), Rules::default());
     let events = drive(
         &mut tx,
         &[
@@ -177,7 +177,7 @@ fn refuses_a_name_held_by_another_client() {
         ),
         (Rcode::YXRRSET, "DHCID mismatch, belongs to another client."),
     ] {
-        let mut tx = Transaction::add(server_path(), &zones(), Conflict::default());
+        let mut tx = Transaction::add(server_path(), &zones(), Rules::default());
         let events = drive(
             &mut tx,
             &[
@@ -194,7 +194,7 @@ fn refuses_a_name_held_by_another_client() {
 
 #[test]
 fn logs_failures_with_the_result_text() {
-    let mut tx = Transaction::add(server_path(), &zones(), Conflict::default());
+    let mut tx = Transaction::add(server_path(), &zones(), Rules::default());
     let events = drive(
         &mut tx,
         &[
@@ -209,7 +209,7 @@ fn logs_failures_with_the_result_text() {
             Event::Finished { success: false },
         ]
     );
-    let mut tx = Transaction::add(server_path(), &zones(), Conflict::default());
+    let mut tx = Transaction::add(server_path(), &zones(), Rules::default());
     let events = drive(
         &mut tx,
         &[
@@ -228,7 +228,7 @@ fn logs_failures_with_the_result_text() {
 
 #[test]
 fn adds_only_the_ptr_on_the_client_path() {
-    let mut tx = Transaction::add(registration(Path::Client), &zones(), Conflict::default());
+    let mut tx = Transaction::add(registration(Path::Client), &zones(), Rules::default());
     let events = drive(&mut tx, &[(Step::AddPtr, server(3), NOERROR)]);
     assert_eq!(
         events,
@@ -247,7 +247,7 @@ fn adds_only_the_ptr_on_the_client_path() {
 fn sends_nothing_for_a_name_outside_every_zone() {
     let mut registration = server_path();
     registration.fqdn = forward_name("alpha", "other.zone").unwrap();
-    let mut tx = Transaction::add(registration.clone(), &zones(), Conflict::default());
+    let mut tx = Transaction::add(registration.clone(), &zones(), Rules::default());
     let events = drive(&mut tx, &[]);
     assert_eq!(
         events,
@@ -259,7 +259,7 @@ fn sends_nothing_for_a_name_outside_every_zone() {
     // A forward name in a zone and an address outside every reverse zone: the PTR is skipped.
     let mut registration = server_path();
     registration.reverse = Some(reverse_name(Ipv4Addr::new(10, 0, 0, 1), "in-addr.arpa.").unwrap());
-    let mut tx = Transaction::add(registration.clone(), &zones(), Conflict::default());
+    let mut tx = Transaction::add(registration.clone(), &zones(), Rules::default());
     let events = drive(&mut tx, &[(Step::Add1, server(1), NOERROR)]);
     assert_eq!(events[2], Event::NoZone(registration.reverse.unwrap()));
     assert_eq!(events[3], Event::Finished { success: false });
@@ -267,7 +267,7 @@ fn sends_nothing_for_a_name_outside_every_zone() {
 
 #[test]
 fn removes_forward_then_reverse() {
-    let mut tx = Transaction::remove(registered(), &zones(), Conflict::default());
+    let mut tx = Transaction::remove(registered(), &zones(), Rules::default());
     let events = drive(
         &mut tx,
         &[
@@ -290,7 +290,7 @@ fn removes_forward_then_reverse() {
 
 #[test]
 fn treats_absent_records_as_removed() {
-    let mut tx = Transaction::remove(registered(), &zones(), Conflict::default());
+    let mut tx = Transaction::remove(registered(), &zones(), Rules::default());
     let events = drive(
         &mut tx,
         &[
@@ -312,7 +312,7 @@ fn treats_absent_records_as_removed() {
 #[test]
 fn keeps_what_it_could_not_remove() {
     // Removal 1 failing logs nothing (as ISC) and still removes the PTR.
-    let mut tx = Transaction::remove(registered(), &zones(), Conflict::default());
+    let mut tx = Transaction::remove(registered(), &zones(), Rules::default());
     let events = drive(
         &mut tx,
         &[
@@ -329,7 +329,7 @@ fn keeps_what_it_could_not_remove() {
         ]
     );
     // Removal 2 answered YXRRSET: addresses remain, the lease forgets the name anyway.
-    let mut tx = Transaction::remove(registered(), &zones(), Conflict::default());
+    let mut tx = Transaction::remove(registered(), &zones(), Rules::default());
     let events = drive(
         &mut tx,
         &[
@@ -348,18 +348,18 @@ fn removes_only_what_the_lease_holds() {
     let mut nothing = registered();
     nothing.forward = None;
     nothing.reverse = None;
-    let mut tx = Transaction::remove(nothing, &zones(), Conflict::default());
+    let mut tx = Transaction::remove(nothing, &zones(), Rules::default());
     assert_eq!(drive(&mut tx, &[]), [Event::Finished { success: true }]);
     let mut ptr_only = registered();
     ptr_only.forward = None;
-    let mut tx = Transaction::remove(ptr_only, &zones(), Conflict::default());
+    let mut tx = Transaction::remove(ptr_only, &zones(), Rules::default());
     let events = drive(&mut tx, &[(Step::RemPtr, server(3), NOERROR)]);
     assert_eq!(events.last(), Some(&Event::Finished { success: true }));
 }
 
 #[test]
 fn ignores_stray_datagrams() {
-    let mut tx = Transaction::add(server_path(), &zones(), Conflict::default());
+    let mut tx = Transaction::add(server_path(), &zones(), Rules::default());
     let t = tx.poll_transmit(0x1234, NOW).unwrap();
     let mut other = answer(&t.wire, Rcode::NOERROR);
     other[1] ^= 0xff;
@@ -373,4 +373,115 @@ fn ignores_stray_datagrams() {
         !tx.handle_response(&answer(&t.wire, Rcode::NOERROR), NOW),
         "nothing pending"
     );
+}
+
+const MIXED: Rules = Rules {
+    conflict: Conflict::GuardMatches,
+    mixed: MixedMode::On,
+};
+
+const OTHER_DYNAMIC: Rules = Rules {
+    conflict: Conflict::GuardMatches,
+    mixed: MixedMode::OtherGuardIsDynamic,
+};
+
+/// Mixed mode: a name in use without this style's guard gets add 3
+/// (server/ddns.c:ddns_fwd_srv_add2), whose refusals have ISC's lines
+/// (`ddns_fwd_srv_add3`).
+#[test]
+fn mixed_mode_tries_a_third_add() {
+    let failed = "Forward map from alpha.test.example to 198.18.0.100 FAILED: ";
+    for (rcode, outcome) in [
+        (Rcode::NOERROR, None),
+        (
+            Rcode::YXRRSET,
+            Some("an entry that is either static or owned by another client exists."),
+        ),
+        (
+            Rcode::NXRRSET,
+            Some("static entry of the other protocol type exists."),
+        ),
+    ] {
+        let mut tx = Transaction::add(server_path(), &zones(), MIXED);
+        let mut script = vec![
+            (Step::Add1, server(1), Some(Rcode::YXDOMAIN)),
+            (Step::Add1, server(2), Some(Rcode::YXDOMAIN)),
+            (Step::Add2, server(1), Some(Rcode::NXRRSET)),
+            (Step::Add2, server(2), Some(Rcode::NXRRSET)),
+            (Step::Add3, server(1), Some(rcode)),
+        ];
+        if rcode != Rcode::NOERROR {
+            script.push((Step::Add3, server(2), Some(rcode)));
+        } else {
+            script.push((Step::AddPtr, server(3), NOERROR));
+        }
+        let events = drive(&mut tx, &script);
+        match outcome {
+            None => assert!(
+                events.contains(&Event::Finished { success: true }),
+                "{events:?}"
+            ),
+            Some(why) => assert_eq!(
+                events,
+                [
+                    error(&format!("{failed}{why}")),
+                    Event::Finished { success: false }
+                ]
+            ),
+        }
+    }
+    // Without mixed mode the same answer to add 2 ends it.
+    let mut tx = Transaction::add(server_path(), &zones(), Rules::default());
+    let events = drive(
+        &mut tx,
+        &[
+            (Step::Add1, server(1), Some(Rcode::YXDOMAIN)),
+            (Step::Add1, server(2), Some(Rcode::YXDOMAIN)),
+            (Step::Add2, server(1), Some(Rcode::NXRRSET)),
+            (Step::Add2, server(2), Some(Rcode::NXRRSET)),
+        ],
+    );
+    assert_eq!(
+        events[0],
+        error(&format!(
+            "{failed}Has an address record but no DHCID, not mine."
+        ))
+    );
+}
+
+/// With other-guard-is-dynamic, removal 1 finding no guard of ours tries to remove the
+/// address all the same (server/ddns.c:ddns_fwd_srv_rem1), without a log line, and its
+/// success forgets the name as removal 2's does.
+#[test]
+fn other_guard_is_dynamic_removes_an_address_without_our_guard() {
+    let mut tx = Transaction::remove(registered(), &zones(), OTHER_DYNAMIC);
+    let events = drive(
+        &mut tx,
+        &[
+            (Step::Rem1, server(1), Some(Rcode::NXRRSET)),
+            (Step::Rem1, server(2), Some(Rcode::NXRRSET)),
+            (Step::RemOther, server(1), NOERROR),
+            (Step::RemPtr, server(3), NOERROR),
+        ],
+    );
+    assert_eq!(
+        events,
+        [
+            Event::ForwardRemoved,
+            info("Removed reverse map on 100.0.18.198.in-addr.arpa."),
+            Event::ReverseRemoved,
+            Event::Finished { success: true },
+        ]
+    );
+    // Plain mixed mode takes NXRRSET there as nothing to remove.
+    let mut tx = Transaction::remove(registered(), &zones(), MIXED);
+    let events = drive(
+        &mut tx,
+        &[
+            (Step::Rem1, server(1), Some(Rcode::NXRRSET)),
+            (Step::Rem1, server(2), Some(Rcode::NXRRSET)),
+            (Step::RemPtr, server(3), NOERROR),
+        ],
+    );
+    assert_eq!(events[0], Event::ForwardRemoved);
 }

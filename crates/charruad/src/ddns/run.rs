@@ -54,7 +54,7 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
                 reverse: registered.reverse.clone(),
             };
             let settings = &cx.settings;
-            let mut tx = Transaction::remove(registered, &settings.zones, settings.conflict);
+            let mut tx = Transaction::remove(registered, &settings.zones, settings.rules);
             let ended = drive(&mut tx, &names, cx, DdnsOperation::Remove).await;
             notes.extend(ended.notes);
             if !ended.success {
@@ -87,7 +87,7 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
         reverse: registration.reverse.clone(),
     };
     let settings = &cx.settings;
-    let mut tx = Transaction::add(registration, &settings.zones, settings.conflict);
+    let mut tx = Transaction::add(registration, &settings.zones, settings.rules);
     let ended = drive(&mut tx, &names, cx, DdnsOperation::Add).await;
     notes.extend(ended.notes);
     let retry = (!ended.success && ended.unanswered).then(|| DnsWork {
@@ -111,7 +111,9 @@ impl Names<'_> {
     /// The name `step` updates.
     fn of(&self, step: Step) -> Option<&DomainName> {
         match step {
-            Step::Add1 | Step::Add2 | Step::Rem1 | Step::Rem2 => self.forward.as_ref(),
+            Step::Add1 | Step::Add2 | Step::Add3 | Step::Rem1 | Step::Rem2 | Step::RemOther => {
+                self.forward.as_ref()
+            }
             Step::AddPtr | Step::RemPtr => self.reverse.as_ref(),
         }
     }

@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use charrua_ddns::{Algorithm, Conflict, DomainName, Key, Zone, Zones};
+use charrua_ddns::{Algorithm, DomainName, Key, Rules, Zone, Zones};
 use charrua_server::config::{Ddns, Hmac, TsigKey};
 use tracing::error;
 
@@ -17,9 +17,9 @@ const MAX_SERVERS: usize = 3;
 pub(super) struct Settings {
     /// Every usable `zone` statement.
     pub(super) zones: Zones,
-    /// `update-conflict-detection` and `ddns-guard-id-must-match` (server/ddns.c
-    /// `get_conflict_mask`).
-    pub(super) conflict: Conflict,
+    /// `update-conflict-detection`, `ddns-guard-id-must-match`, `ddns-dual-stack-mixed-mode`
+    /// and `ddns-other-guard-is-dynamic` (server/ddns.c `get_conflict_mask`).
+    pub(super) rules: Rules,
     /// The zones whose key cannot sign, by zone name as configured, with the key's name:
     /// their updates go out unsigned, each after ISC's `No tsec for use with key NAME`
     /// (common/dns.c `ddns_modify_fwd`; docs/ddns.md section 1.2).
@@ -69,15 +69,16 @@ impl Settings {
                 key,
             });
         }
-        let conflict = Conflict::from_isc(
-            config.conflict_detection.is_some(),
-            config
-                .conflict_detection
-                .is_some_and(|rules| rules.guard_id_must_match),
+        let detection = config.conflict_detection;
+        let rules = Rules::from_isc(
+            detection.is_some(),
+            detection.is_some_and(|r| r.guard_id_must_match),
+            detection.is_some_and(|r| r.dual_stack_mixed_mode),
+            detection.is_some_and(|r| r.other_guard_is_dynamic),
         );
         Self {
             zones: Zones::new(zones),
-            conflict,
+            rules,
             unsigned,
             local4: config.local_address4.unwrap_or(Ipv4Addr::UNSPECIFIED),
             local6: config.local_address6.unwrap_or(Ipv6Addr::UNSPECIFIED),
@@ -137,6 +138,7 @@ fn key(declared: &TsigKey) -> Option<Key> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use charrua_ddns::{Conflict, MixedMode};
     use charrua_server::config::{ConflictRules, Zone as ConfigZone};
 
     fn zone(name: &str, key: Option<TsigKey>) -> ConfigZone {
@@ -204,7 +206,7 @@ mod tests {
     fn conflict_rules_and_source_addresses() {
         let mut config = Ddns::default();
         let settings = Settings::new(&config, 53);
-        assert_eq!(settings.conflict, Conflict::GuardMatches);
+        assert_eq!(settings.rules, Rules::default());
         let v4: SocketAddr = "192.0.2.1:53".parse().unwrap();
         let v6: SocketAddr = "[2001:db8::1]:53".parse().unwrap();
         assert_eq!(settings.local_for(v4), "0.0.0.0:0".parse().unwrap());
@@ -215,10 +217,19 @@ mod tests {
         });
         config.local_address4 = Some(Ipv4Addr::new(198, 18, 0, 1));
         let settings = Settings::new(&config, 53);
-        assert_eq!(settings.conflict, Conflict::GuardExists);
+        assert_eq!(settings.rules.conflict, Conflict::GuardExists);
+        assert_eq!(settings.rules.mixed, MixedMode::Off);
         assert_eq!(settings.local_for(v4), "198.18.0.1:0".parse().unwrap());
+        config.conflict_detection = Some(ConflictRules {
+            dual_stack_mixed_mode: true,
+            other_guard_is_dynamic: true,
+            ..ConflictRules::default()
+        });
+        let rules = Settings::new(&config, 53).rules;
+        assert_eq!(rules.conflict, Conflict::GuardMatches);
+        assert_eq!(rules.mixed, MixedMode::OtherGuardIsDynamic);
         config.conflict_detection = None;
-        assert_eq!(Settings::new(&config, 53).conflict, Conflict::Off);
+        assert_eq!(Settings::new(&config, 53).rules, Rules::from(Conflict::Off));
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub fn dhcpd_zones() -> String {
 /// A running named (see the module's documentation).
 pub struct Named {
     server: String,
+    /// The key's algorithm, for [`Named::nsupdate`].
+    algorithm: String,
     /// Its directory: named.conf, the zones and their journals, named.log.
     pub dir: PathBuf,
     child: Option<Reap>,
@@ -105,6 +107,7 @@ zone "{REVERSE}" {{ type primary; file "db.reverse"; allow-update {{ key "{KEY}"
             .unwrap();
         let named = Named {
             server: self.server.clone(),
+            algorithm: algorithm.to_string(),
             dir,
             child: Some(Reap(child)),
         };
@@ -131,6 +134,35 @@ impl Named {
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Sends `commands` (nsupdate's `update add ...` and `update delete ...` lines) to the
+    /// forward zone as one update signed with the key, as another server (a DHCPv6 server
+    /// of a dual-stack site, an administrator) would; panics unless named applies it.
+    pub fn nsupdate(&self, commands: &str) {
+        use std::io::Write;
+        let key = format!("{}:{KEY}:{SECRET}", self.algorithm);
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &self.server, "nsupdate", "-y", &key])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let script = format!("server {ADDRESS}\nzone {FORWARD}\n{commands}\nsend\n");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "nsupdate failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// `dig +short NAME TYPE`: the data of each answer.

@@ -291,19 +291,8 @@ impl Lowerer<'_> {
             },
             "update-conflict-detection" => self.ddns.conflict_detection = on,
             "ddns-guard-id-must-match" => self.ddns.guard_id_must_match = on,
-            "ddns-dual-stack-mixed-mode" | "ddns-other-guard-is-dynamic" => {
-                if on == Some(true) {
-                    self.ddns_warn(
-                        s.span,
-                        format!("'{keyword}' is not implemented yet: names are registered and removed as without it (dhcpd's third add step and dual-stack removals, server/ddns.c, are not sent)"),
-                    );
-                }
-                if keyword == "ddns-dual-stack-mixed-mode" {
-                    self.ddns.dual_stack_mixed_mode = on;
-                } else {
-                    self.ddns.other_guard_is_dynamic = on;
-                }
-            }
+            "ddns-dual-stack-mixed-mode" => self.ddns.dual_stack_mixed_mode = on,
+            "ddns-other-guard-is-dynamic" => self.ddns.other_guard_is_dynamic = on,
             // Four octets are an address; dhcpd ignores anything else (server/dhcpd.c).
             "ddns-local-address4" => {
                 self.ddns.local_address4 = <[u8; 4]>::try_from(octets.as_slice())
