@@ -13,9 +13,10 @@ use charrua_server::ClientKey;
 use tracing::{error, info};
 
 use super::once::Reported;
+use super::transport::{self, Sockets};
 use super::worker::Reporter;
 use super::zones::Settings;
-use super::{plan, transport, Done, Tuning};
+use super::{plan, Done, Tuning};
 use crate::metrics::{DdnsMetrics, DdnsOperation, DdnsResult};
 
 /// What a run works with.
@@ -31,6 +32,8 @@ pub(super) struct Context {
     pub(super) reported: Arc<Mutex<Reported>>,
     /// Where each record added or removed is handed over, as it is.
     pub(super) reporter: Reporter,
+    /// The sockets kept between exchanges.
+    pub(super) sockets: Sockets,
 }
 
 /// How a run ended (the records it added and removed were handed over as it went).
@@ -149,7 +152,7 @@ async fn drive(tx: &mut Transaction, names: &Names<'_>, cx: &Context, op: DdnsOp
         let step = tx.step();
         let local = cx.settings.local_for(transmit.server);
         let retransmit = cx.tuning.retransmit;
-        let answered = transport::exchange(local, &transmit, retransmit, |datagram| {
+        let answered = transport::exchange(&cx.sockets, local, &transmit, retransmit, |datagram| {
             tx.handle_response(datagram, unix_now())
         })
         .await;

@@ -4,8 +4,10 @@
 //! [`Retransmit::interval`] apart, then `timed out`. The tokio counterpart of
 //! `charrua_ddns::exchange::exchange`, so that hundreds wait at once on one thread.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use charrua_ddns::exchange::Retransmit;
 use charrua_ddns::{Transmit, TransportError};
@@ -17,21 +19,62 @@ use tokio::time::{timeout_at, Instant};
 /// which updates do not use; a longer datagram is cut, and fails its checks.
 const MAX_DATAGRAM: usize = 4096;
 
-/// Sends `transmit` from a fresh socket bound to `local` (a new source port for every
-/// message, RFC 5452 section 9.2) and offers each datagram from its server to `accept` until
-/// it takes one; resends the same bytes per `policy`. A socket error, an ICMP error reported
-/// on the connected socket among them (`connection refused` when nothing listens), ends the
-/// exchange at once.
+/// The most idle sockets kept for one source and server: as many as exchanges may run at
+/// once (`Tuning::in_flight`'s default).
+const MAX_IDLE: usize = 256;
+
+/// Connected UDP sockets kept between exchanges, by source and server: making, connecting,
+/// registering and closing a socket for every message was a fifth of the update thread's
+/// time (bench/results/2026-12-03-ddns.md). A socket goes back only after its server
+/// answered on it, so one that saw a timeout or an error (an ICMP unreachable waiting on it
+/// among them) is closed; a late duplicate answer it may still receive carries another id
+/// and is ignored as a stray. Every message still has a fresh random id, and a signed one
+/// its MAC (RFC 8945), which is what an answer is checked against.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Sockets(Arc<Mutex<HashMap<Pair, Vec<UdpSocket>>>>);
+
+/// A socket's source and server.
+type Pair = (SocketAddr, SocketAddr);
+
+impl Sockets {
+    fn take(&self, pair: Pair) -> Option<UdpSocket> {
+        let mut idle = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        idle.get_mut(&pair).and_then(Vec::pop)
+    }
+
+    fn give_back(&self, pair: Pair, socket: UdpSocket) {
+        let mut idle = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let kept = idle.entry(pair).or_default();
+        if kept.len() < MAX_IDLE {
+            kept.push(socket);
+        }
+    }
+}
+
+/// Sends `transmit` from a socket bound to `local` and connected to the server (an idle one
+/// of `sockets`, or a new one with a new source port) and offers each datagram from the
+/// server to `accept` until it takes one; resends the same bytes per `policy`. A socket
+/// error, an ICMP error reported on the connected socket among them (`connection refused`
+/// when nothing listens), ends the exchange at once.
 pub(super) async fn exchange(
+    sockets: &Sockets,
     local: SocketAddr,
     transmit: &Transmit,
     policy: Retransmit,
     mut accept: impl FnMut(&[u8]) -> bool,
 ) -> Result<(), TransportError> {
     let io = |e: io::Error| TransportError::from_io(&e);
-    let socket = UdpSocket::bind(local).await.map_err(io)?;
-    // Connected: the kernel drops datagrams from elsewhere and reports ICMP unreachables.
-    socket.connect(transmit.server).await.map_err(io)?;
+    let pair = (local, transmit.server);
+    let socket = match sockets.take(pair) {
+        Some(socket) => socket,
+        None => {
+            let socket = UdpSocket::bind(local).await.map_err(io)?;
+            // Connected: the kernel drops datagrams from elsewhere and reports ICMP
+            // unreachables.
+            socket.connect(transmit.server).await.map_err(io)?;
+            socket
+        }
+    };
     let mut buf = vec![0; MAX_DATAGRAM];
     for _ in 0..policy.sends {
         socket.send(&transmit.wire).await.map_err(io)?;
@@ -41,6 +84,7 @@ pub(super) async fn exchange(
                 Err(_elapsed) => break,
                 Ok(Ok(len)) => {
                     if accept(buf.get(..len).unwrap_or_default()) {
+                        sockets.give_back(pair, socket);
                         return Ok(());
                     }
                 }
@@ -87,7 +131,10 @@ mod tests {
             .unwrap();
         let t = transmit(server.local_addr().unwrap());
         let local = "127.0.0.1:0".parse().unwrap();
-        let result = runtime().block_on(exchange(local, &t, policy(3), |_| false));
+        let result =
+            runtime().block_on(exchange(&Sockets::default(), local, &t, policy(3), |_| {
+                false
+            }));
         assert_eq!(result, Err(TransportError::TimedOut));
         let mut buf = [0; 64];
         for _ in 0..3 {
@@ -108,13 +155,48 @@ mod tests {
         });
         let local = "127.0.0.1:0".parse().unwrap();
         let mut seen = Vec::new();
-        let result = runtime().block_on(exchange(local, &t, policy(4), |d| {
+        let sockets = Sockets::default();
+        let result = runtime().block_on(exchange(&sockets, local, &t, policy(4), |d| {
             seen.push(d.to_vec());
             d == b"answer"
         }));
         answering.join().unwrap();
         assert_eq!(result, Ok(()));
         assert_eq!(seen, vec![b"stray".to_vec(), b"answer".to_vec()]);
+    }
+
+    #[test]
+    fn a_socket_is_kept_once_answered_and_closed_after_silence() {
+        let server = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        server
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let t = transmit(server.local_addr().unwrap());
+        let local: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let sockets = Sockets::default();
+        let rt = runtime();
+        let mut sources = Vec::new();
+        // Answered twice, then silent: the second exchange reuses the first's socket, the
+        // third's times out and its socket is not kept, so the fourth has a new one.
+        for answer in [true, true, false, true] {
+            let answering = {
+                let server = server.try_clone().unwrap();
+                std::thread::spawn(move || {
+                    let mut buf = [0; 64];
+                    let (_, from) = server.recv_from(&mut buf).unwrap();
+                    if answer {
+                        server.send_to(b"answer", from).unwrap();
+                    }
+                    from
+                })
+            };
+            let result = rt.block_on(exchange(&sockets, local, &t, policy(1), |d| d == b"answer"));
+            sources.push(answering.join().unwrap());
+            assert_eq!(result.is_ok(), answer);
+        }
+        assert_eq!(sources[0], sources[1]);
+        assert_eq!(sources[1], sources[2]);
+        assert_ne!(sources[2], sources[3]);
     }
 
     #[test]
@@ -125,7 +207,13 @@ mod tests {
             .local_addr()
             .unwrap();
         let local = "127.0.0.1:0".parse().unwrap();
-        let result = runtime().block_on(exchange(local, &transmit(port), policy(4), |_| false));
+        let result = runtime().block_on(exchange(
+            &Sockets::default(),
+            local,
+            &transmit(port),
+            policy(4),
+            |_| false,
+        ));
         assert_eq!(result, Err(TransportError::ConnectionRefused));
     }
 }

@@ -18,6 +18,7 @@ use tracing::{debug, error, info};
 use super::once::Reported;
 use super::queue::{Job, Queue};
 use super::run::{self, Context, Ran};
+use super::transport::Sockets;
 use super::zones::Settings;
 use super::{Done, Tuning};
 use crate::metrics::{DdnsDrop, DdnsMetrics};
@@ -84,6 +85,7 @@ impl Worker {
         let mut tasks: JoinSet<Joined> = JoinSet::new();
         let mut running: HashMap<Id, Ipv4Addr> = HashMap::new();
         let reported = Arc::new(Mutex::new(Reported::default()));
+        let sockets = Sockets::default();
         loop {
             while let Some(job) = queue.next() {
                 let address = job.work.address;
@@ -93,6 +95,7 @@ impl Worker {
                     metrics: self.metrics.clone(),
                     reported: Arc::clone(&reported),
                     reporter: self.reporter.clone(),
+                    sockets: sockets.clone(),
                 };
                 self.metrics.started();
                 let handle = tasks.spawn(async move {
