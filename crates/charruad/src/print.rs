@@ -68,6 +68,7 @@ fn expression(e: &Expr) -> String {
     match e {
         Expr::Option(code) => format!("option {}", option_name(*code)),
         Expr::AgentOption(code) => format!("option agent.{}", agent_name(*code)),
+        Expr::FqdnOption(field) => format!("option fqdn.{}", field.name()),
         Expr::Hardware => "hardware".into(),
         Expr::Const(octets) => constant(octets),
         Expr::Substring(a, b, c) => call("substring", &[a, b, c]),
@@ -103,6 +104,7 @@ fn expression(e: &Expr) -> String {
         Expr::Not(a) => format!("not {}", expression(a)),
         Expr::Exists(code) => format!("exists {}", option_name(*code)),
         Expr::AgentExists(code) => format!("exists agent.{}", agent_name(*code)),
+        Expr::FqdnExists(field) => format!("exists fqdn.{}", field.name()),
         Expr::Known => "known".into(),
         Expr::Variable(name) => name.clone(),
         Expr::Reverse(a, b) => call("reverse", &[a, b]),

@@ -9,8 +9,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use charrua_conf::{parse_config, NoIncludes};
 use charrua_server::config::{
-    Action, ClientUpdates, Config, ConflictRules, Datum, Ddns, DdnsStyle, Expr, Params, Request,
-    SubnetId, TsigKey,
+    Action, ClientUpdates, Config, ConflictRules, Datum, Ddns, DdnsStyle, Expr, FqdnField, Params,
+    Request, SubnetId, TsigKey,
 };
 use charrua_wire::{Message, OptionCode};
 use common::{lower, lower_warned, settings_for};
@@ -290,6 +290,33 @@ fn expressions_are_kept_and_evaluated_per_client() {
     assert_eq!(g.ddns_updates, Some(true));
 }
 
+/// `option fqdn.NAME` reads the client FQDN option (81) as dhcpd decodes it into its `fqdn`
+/// space (common/options.c `fqdn_universe_decode`: a wire-form name's domain keeps its leading
+/// dot); a sub-option dhcpd does not know is refused, as `dhcpd -t` refuses it.
+#[test]
+fn fqdn_sub_options_are_read_from_option_81() {
+    let config = lower(&format!(
+        "ddns-hostname = option fqdn.hostname; ddns-domainname = option fqdn.domainname; {SUBNET}"
+    ));
+    let hostname = config.global.ddns_hostname.as_ref().unwrap();
+    assert_eq!(hostname, &Expr::FqdnOption(FqdnField::Hostname));
+    let domain = config.global.ddns_domainname.as_ref().unwrap();
+    let wire: &[u8] = b"\x05\x00\x00\x04host\x07example\x00";
+    assert_eq!(evaluated(hostname, &[(81, wire)]), Some(b"host".to_vec()));
+    assert_eq!(evaluated(domain, &[(81, wire)]), Some(b".example".to_vec()));
+    let ascii: &[u8] = b"\x01\x00\x00alpha.example.";
+    assert_eq!(
+        evaluated(domain, &[(81, ascii)]),
+        Some(b"example.".to_vec())
+    );
+    assert_eq!(evaluated(hostname, &[(12, b"other")]), None);
+    let refused = errors(&format!("ddns-hostname = option fqdn.bogus; {SUBNET}"));
+    assert!(
+        refused.iter().any(|e| e.contains("fqdn.bogus")),
+        "{refused:?}"
+    );
+}
+
 /// With style `none` (dhcpd's default) dhcpd evaluates none of the DDNS statements: nothing is
 /// lost, nothing is said. With `interim` or `standard`, updates are sent, and what charruad
 /// could not read of the setup is said.
@@ -299,7 +326,7 @@ fn what_could_not_be_read_is_said_only_where_updates_are_sent() {
         key "k" { algorithm rot13; secret "c2VjcmV0"; }
         zone example.test. { primary 198.18.0.53; key k; }
         ddns-updates on;
-        ddns-hostname = option fqdn.hostname;
+        ddns-hostname = option server.ddns-domainname;
         ddns-domainname "example.test";
         allow client-updates;
         subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.100 198.18.0.120; update-optimization off; }

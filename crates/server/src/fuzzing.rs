@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use charrua_wire::{Message, MessageType, OptionCode, Value};
 
-use crate::config::{Config, ScopeBuilder};
+use crate::config::{Config, FqdnField, ScopeBuilder};
 use crate::lease::{ClientKey, Lease, LeaseChange, LeaseDb, LeaseState};
 use crate::net::Ipv4Net;
 use crate::{Destination, Outcome, Received, Server};
@@ -257,6 +257,29 @@ pub fn server_step(data: &[u8]) {
     let mut replayed = LeaseDb::new(&config);
     replayed.extend(log);
     assert!(replayed == db, "replay differs from live state");
+}
+
+/// The `fqdn` fuzz target body: option 81's octets decoded as dhcpd decodes them, every
+/// sub-option read; the host name, when there is one, begins the whole name.
+pub fn fqdn_space(data: &[u8]) {
+    let Some(space) = crate::config::FqdnSpace::decode(data) else {
+        assert!(data.len() < 3, "an option of 3 octets or more is decoded");
+        return;
+    };
+    let get = |field| space.get(field);
+    assert!(get(FqdnField::Encoded).is_some());
+    if let (Some(host), Some(fqdn)) = (get(FqdnField::Hostname), get(FqdnField::Fqdn)) {
+        assert!(fqdn.starts_with(&host), "{host:?} does not begin {fqdn:?}");
+    }
+    for field in [
+        FqdnField::NoClientUpdate,
+        FqdnField::ServerUpdate,
+        FqdnField::Rcode1,
+        FqdnField::Rcode2,
+        FqdnField::Domainname,
+    ] {
+        let _ = get(field);
+    }
 }
 
 #[cfg(test)]

@@ -144,4 +144,15 @@ proptest! {
     fn server_step_holds_its_invariants_on_arbitrary_input(data in proptest::collection::vec(any::<u8>(), 0..600)) {
         charrua_server::fuzzing::server_step(&data);
     }
+
+    /// Option 81 as dhcpd decodes it: any octets, wire-form labels of any length included.
+    #[test]
+    fn fqdn_option_decoding_holds_its_invariants(
+        flags in any::<u8>(),
+        name in proptest::collection::vec(prop_oneof![any::<u8>(), 0u8..70, Just(b'.')], 0..80),
+    ) {
+        let mut data = vec![flags, 0, 0];
+        data.extend_from_slice(&name);
+        charrua_server::fuzzing::fqdn_space(&data);
+    }
 }

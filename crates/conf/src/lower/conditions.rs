@@ -2,7 +2,7 @@
 //! dhcpd does (dhcp-eval(5)); what has no equivalent yet is named in the error, and the caller
 //! warns that the statement is not acted on.
 
-use charrua_server::config::{Arithmetic, Expr, Pattern};
+use charrua_server::config::{Arithmetic, Expr, FqdnField, Pattern};
 use charrua_wire::OptionCode;
 
 use super::expr::{Expr as Parsed, Kind};
@@ -12,9 +12,14 @@ fn boxed(e: Expr) -> Box<Expr> {
     Box::new(e)
 }
 
-/// The code of an `agent.` sub-option, or of an option of the DHCP space.
+/// The code of an `agent.` or `fqdn.` sub-option, or of an option of the DHCP space.
 fn option(name: &str, definitions: &Definitions) -> Result<Code, String> {
     let name = name.to_ascii_lowercase();
+    if let Some(sub) = name.strip_prefix("fqdn.") {
+        return FqdnField::from_name(sub)
+            .map(Code::Fqdn)
+            .ok_or_else(|| format!("client FQDN sub-option {sub}"));
+    }
     if let Some(sub) = name.strip_prefix("agent.") {
         return (1..=255u8)
             .find(|c| charrua_wire::options::relay::sub_option_name(*c) == Some(sub))
@@ -40,6 +45,7 @@ fn option(name: &str, definitions: &Definitions) -> Result<Code, String> {
 enum Code {
     Dhcp(OptionCode),
     Agent(u8),
+    Fqdn(FqdnField),
 }
 
 /// A number where dhcpd reads data: one octet (common/parse.c `parse_cshl` reads it in hex, so
@@ -73,10 +79,12 @@ pub(super) fn lower(e: &Parsed, definitions: &Definitions) -> Result<Expr, Strin
         Parsed::Option(name) => match option(name, definitions)? {
             Code::Dhcp(code) => Expr::Option(code),
             Code::Agent(code) => Expr::AgentOption(code),
+            Code::Fqdn(field) => Expr::FqdnOption(field),
         },
         Parsed::Exists(name) => match option(name, definitions)? {
             Code::Dhcp(code) => Expr::Exists(code),
             Code::Agent(code) => Expr::AgentExists(code),
+            Code::Fqdn(field) => Expr::FqdnExists(field),
         },
         Parsed::Hardware => Expr::Hardware,
         Parsed::Known => Expr::Known,
@@ -166,7 +174,9 @@ fn call(name: &str, args: &[Parsed], definitions: &Definitions) -> Result<Expr, 
         "config-option" => match args {
             [Parsed::Option(option_name)] => match option(option_name, definitions)? {
                 Code::Dhcp(code) => Expr::ConfigOption(code),
-                Code::Agent(_) => return Err(format!("config-option {option_name}")),
+                Code::Agent(_) | Code::Fqdn(_) => {
+                    return Err(format!("config-option {option_name}"))
+                }
             },
             _ => return Err("config-option: not an option name".into()),
         },

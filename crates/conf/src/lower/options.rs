@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use charrua_server::config::FqdnField;
 use charrua_wire::options::lookup_name;
 use charrua_wire::{Format, OptionCode, Value};
 
@@ -227,6 +228,7 @@ impl Definitions {
                         .is_some_and(|n| n.parse::<u32>().is_ok())
             }
             Some(("agent", option)) => AGENT.iter().any(|(n, _)| *n == option),
+            Some(("fqdn", option)) => FqdnField::from_name(option).is_some(),
             Some((space, _)) if ISC_SPACES.contains(&space) => true,
             Some(_) => self.isc_formats.contains_key(local),
         }

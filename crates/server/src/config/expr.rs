@@ -8,6 +8,7 @@ use std::net::Ipv4Addr;
 use charrua_wire::{Message, OptionCode, Options};
 
 use super::class::agent_sub_option;
+use super::fqdn::{FqdnField, FqdnSpace};
 
 /// What an expression is evaluated against: the request and what the server knows of its
 /// client.
@@ -81,6 +82,8 @@ pub enum Expr {
     Option(OptionCode),
     /// `option agent.NAME`: a relay agent sub-option's octets (trusted ones only).
     AgentOption(u8),
+    /// `option fqdn.NAME`: a sub-option of the client FQDN option (81) as dhcpd decodes it.
+    FqdnOption(FqdnField),
     /// `hardware`: the hardware type, then the address.
     Hardware,
     /// A string, hex or IP address constant.
@@ -128,6 +131,8 @@ pub enum Expr {
     Exists(OptionCode),
     /// `exists agent.NAME`.
     AgentExists(u8),
+    /// `exists fqdn.NAME`.
+    FqdnExists(FqdnField),
     /// `known`: the client has a host declaration.
     Known,
     /// A variable `set` for the request: nothing if not set.
@@ -273,6 +278,7 @@ impl Expr {
             | Self::Not(_)
             | Self::Exists(_)
             | Self::AgentExists(_)
+            | Self::FqdnExists(_)
             | Self::Known
             | Self::Static
             | Self::Defined(_)
@@ -305,6 +311,7 @@ impl Expr {
             Self::Not(a) => a.boolean(r).map(|b| !b),
             Self::Exists(code) => Some(r.msg.options.get(*code).is_some()),
             Self::AgentExists(code) => Some(agent(r, *code).is_some()),
+            Self::FqdnExists(field) => Some(fqdn(r, *field).is_some()),
             Self::Known => Some(r.host.is_some()),
             Self::Static => Some(r.fixed),
             Self::Defined(name) => Some(r.variables.iter().any(|(n, _)| n == name)),
@@ -368,6 +375,7 @@ impl Expr {
         match self {
             Self::Option(code) => r.msg.options.get(*code).map(<[u8]>::to_vec),
             Self::AgentOption(code) => agent(r, *code).map(<[u8]>::to_vec),
+            Self::FqdnOption(field) => fqdn(r, *field),
             Self::Hardware => {
                 let mut out = vec![r.msg.htype];
                 out.extend_from_slice(r.msg.hardware_address());
@@ -429,6 +437,12 @@ impl Expr {
 /// A relay agent sub-option of the request's trusted relay agent information.
 fn agent<'a>(r: &Request<'a>, code: u8) -> Option<&'a [u8]> {
     agent_sub_option(r.agent_options?, code)
+}
+
+/// The `fqdn` sub-option `field` of the request's option 81.
+fn fqdn(r: &Request<'_>, field: FqdnField) -> Option<Vec<u8>> {
+    let raw = r.msg.options.get(OptionCode::CLIENT_FQDN)?;
+    FqdnSpace::decode(raw)?.get(field)
 }
 
 /// dhcpd's `binary-to-ascii` (tree.c `expr_binary_to_ascii`): each WIDTH-bit unit of `data`

@@ -6,6 +6,7 @@ mod class;
 mod ddns;
 mod error;
 mod expr;
+mod fqdn;
 mod hooks;
 mod params;
 
@@ -21,6 +22,8 @@ pub use class::{LeaseLimit, Match};
 pub use ddns::{ClientUpdates, ConflictRules, Ddns, DdnsStyle, Hmac, TsigKey, Zone};
 pub use error::ConfigError;
 pub use expr::{Arithmetic, Datum, Expr, Pattern, Request};
+pub use fqdn::FqdnField;
+pub(crate) use fqdn::FqdnSpace;
 pub(crate) use hooks::run as run_hooks;
 pub use hooks::{
     keepable, Action, Effect, LeaseEvent, LogPriority, Ran, MAX_KEPT_VARIABLES, MAX_VARIABLE_NAME,

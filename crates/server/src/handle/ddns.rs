@@ -5,12 +5,14 @@
 use std::net::Ipv4Addr;
 
 use charrua_wire::options::ClientFqdn;
-use charrua_wire::{Format, OptionCode, Value};
+use charrua_wire::{OptionCode, Value};
 
 use super::context::Context;
 use super::names::MAX_LABEL;
 use super::times;
-use crate::config::{ClientUpdates, Datum, DdnsStyle, Effect, LogPriority, Params, Ran, Request};
+use crate::config::{
+    ClientUpdates, Datum, DdnsStyle, Effect, FqdnSpace, LogPriority, Params, Ran, Request,
+};
 use crate::dns::{DnsAdd, DnsIdentity, DnsRecorded, DnsWork};
 
 /// Option 81's S flag: the server updates the A record (RFC 4702 section 2.1).
@@ -35,37 +37,31 @@ pub(crate) struct Decision {
     pub(crate) effects: Vec<Effect>,
 }
 
-/// The client's option 81 as dhcpd decodes it (common/options.c `fqdn_universe_decode`).
+/// The client's option 81 as dhcpd decodes it ([`FqdnSpace`]).
 struct Requested {
     flags: u8,
     /// The name as sent (`fqdn.fqdn`): a trailing dot kept in text form, none in wire form.
     fqdn: String,
-    /// Its first label (`fqdn.hostname`), or the whole of a partial wire-form name.
+    /// Its first label (`fqdn.hostname`), or the whole of a partial wire-form name; empty
+    /// when dhcpd stores none.
     hostname: String,
     /// Whether a domain follows the host name (`fqdn.domainname` is set).
     has_domain: bool,
 }
 
 fn requested(msg: &charrua_wire::Message) -> Option<Requested> {
-    let raw = msg.options.get(OptionCode::CLIENT_FQDN)?;
-    let Ok(Value::Fqdn(f)) = Value::decode(Format::Fqdn, OptionCode::CLIENT_FQDN, raw) else {
-        return None;
-    };
-    let wire = f.flags & ClientFqdn::FLAG_E != 0;
-    let text = f.name.trim_end_matches('\0');
-    let (fqdn, partial) = match text.strip_suffix('.') {
-        Some(bare) if wire => (bare.to_string(), false),
-        _ => (text.to_string(), wire),
-    };
-    let (hostname, has_domain) = match fqdn.split_once('.') {
-        Some((host, _)) if !partial => (host.to_string(), true),
-        _ => (fqdn.clone(), false),
+    let space = FqdnSpace::decode(msg.options.get(OptionCode::CLIENT_FQDN)?)?;
+    let rest = space.rest.as_ref()?;
+    // Names that are not text are not taken (nor echoed in the reply).
+    let text = |value: &Option<Vec<u8>>| match value {
+        Some(octets) => String::from_utf8(octets.clone()).ok(),
+        None => Some(String::new()),
     };
     Some(Requested {
-        flags: f.flags,
-        fqdn,
-        hostname,
-        has_domain,
+        flags: space.flags,
+        fqdn: text(&rest.fqdn)?,
+        hostname: text(&rest.hostname)?,
+        has_domain: rest.domainname.is_some(),
     })
 }
 
