@@ -165,8 +165,8 @@ impl DomainName {
         &self.text
     }
 
-    /// The name for hickory-proto's encoder.
-    pub(crate) fn name(&self) -> &Name {
+    /// The name as hickory-proto holds it (for its encoder, and a resolver's lookups).
+    pub fn name(&self) -> &Name {
         &self.name
     }
 }

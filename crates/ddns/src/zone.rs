@@ -31,6 +31,13 @@ impl Zones {
         Self(zones)
     }
 
+    /// These zones and `more` (zones found in DNS for names none of these covers).
+    pub fn with(&self, more: Vec<Zone>) -> Self {
+        let mut all = self.0.clone();
+        all.extend(more);
+        Self(all)
+    }
+
     /// The zone for `name`: the longest configured zone that `name` is in, compared ignoring
     /// case, as ISC finds it by dropping a label at a time from the left until a zone matches
     /// (`common/dns.c:find_cached_zone`, `dns_zone_lookup`). `None` when no zone matches: ISC

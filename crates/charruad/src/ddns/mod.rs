@@ -24,6 +24,7 @@
     clippy::panic
 )]
 
+mod lookup;
 mod once;
 mod plan;
 mod queue;
@@ -78,6 +79,9 @@ struct Tuning {
     retry_after: Duration,
     /// The most retries of one work before it is dropped.
     retries: u32,
+    /// Whether names no `zone` statement covers have their zone looked up in DNS, as dhcpd
+    /// does ([`lookup`]); off in tests that must send nothing beyond their fake server.
+    find_zones: bool,
 }
 
 impl Default for Tuning {
@@ -89,6 +93,7 @@ impl Default for Tuning {
             in_flight: 256,
             retry_after: Duration::from_secs(10),
             retries: 5,
+            find_zones: true,
         }
     }
 }

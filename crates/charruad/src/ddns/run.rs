@@ -7,11 +7,12 @@ use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use charrua_ddns::{DomainName, Event, Level, Step, Transaction};
+use charrua_ddns::{DomainName, Event, Level, Path, Step, Transaction};
 use charrua_server::dns::{DnsNote, DnsWork};
 use charrua_server::ClientKey;
 use tracing::{error, info};
 
+use super::lookup::ZoneLookup;
 use super::once::Reported;
 use super::transport::{self, Sockets};
 use super::worker::Reporter;
@@ -34,6 +35,8 @@ pub(super) struct Context {
     pub(super) reporter: Reporter,
     /// The sockets kept between exchanges.
     pub(super) sockets: Sockets,
+    /// The zones found in DNS for names no `zone` statement covers.
+    pub(super) lookup: ZoneLookup,
 }
 
 /// How a run ended (the records it added and removed were handed over as it went).
@@ -57,7 +60,13 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
                 reverse: registered.reverse.clone(),
             };
             let settings = &cx.settings;
-            let mut tx = Transaction::remove(registered, &settings.zones, settings.rules);
+            let wanted = [
+                registered.forward.as_ref().map(|f| &f.fqdn),
+                registered.reverse.as_ref(),
+            ];
+            let found = cx.lookup.complete(&settings.zones, &wanted).await;
+            let zones = found.as_ref().unwrap_or(&settings.zones);
+            let mut tx = Transaction::remove(registered, zones, settings.rules);
             let ended = drive(&mut tx, &names, cx, DdnsOperation::Remove).await;
             notes.extend(ended.notes);
             if !ended.success {
@@ -90,7 +99,13 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
         reverse: registration.reverse.clone(),
     };
     let settings = &cx.settings;
-    let mut tx = Transaction::add(registration, &settings.zones, settings.rules);
+    let forward = matches!(registration.path, Path::Server { .. }).then_some(&registration.fqdn);
+    let found = cx
+        .lookup
+        .complete(&settings.zones, &[forward, registration.reverse.as_ref()])
+        .await;
+    let zones = found.as_ref().unwrap_or(&settings.zones);
+    let mut tx = Transaction::add(registration, zones, settings.rules);
     let ended = drive(&mut tx, &names, cx, DdnsOperation::Add).await;
     notes.extend(ended.notes);
     let retry = (!ended.success && ended.unanswered).then(|| DnsWork {

@@ -15,6 +15,7 @@ use tokio::sync::{mpsc as async_mpsc, oneshot};
 use tokio::task::{Id, JoinSet};
 use tracing::{debug, error, info};
 
+use super::lookup::ZoneLookup;
 use super::once::Reported;
 use super::queue::{Job, Queue};
 use super::run::{self, Context, Ran};
@@ -86,6 +87,7 @@ impl Worker {
         let mut running: HashMap<Id, Ipv4Addr> = HashMap::new();
         let reported = Arc::new(Mutex::new(Reported::default()));
         let sockets = Sockets::default();
+        let lookup = ZoneLookup::new(self.tuning.find_zones, self.tuning.port);
         loop {
             while let Some(job) = queue.next() {
                 let address = job.work.address;
@@ -96,6 +98,7 @@ impl Worker {
                     reported: Arc::clone(&reported),
                     reporter: self.reporter.clone(),
                     sockets: sockets.clone(),
+                    lookup: lookup.clone(),
                 };
                 self.metrics.started();
                 let handle = tasks.spawn(async move {

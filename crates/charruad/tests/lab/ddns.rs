@@ -69,8 +69,23 @@ impl Site {
 
     /// [`Site::start`], charruad with `extra` arguments (`--metrics ADDR:PORT`...).
     pub fn start_with(server: Server, config: &str, algorithm: &str, extra: &[&str]) -> Self {
-        let mut lab = Lab::new();
+        let lab = Lab::new();
         let named = lab.start_named(algorithm);
+        Self::serve(server, lab, named, config, extra)
+    }
+
+    /// [`Site::start`] for zones no `zone` statement names: named also takes unsigned
+    /// updates from the server address, and is the server namespace's resolver, so that the
+    /// DHCP server finds the zones in DNS (docs/ddns.md section 1.3).
+    pub fn start_found(server: Server, config: &str, algorithm: &str) -> Self {
+        let mut lab = Lab::new();
+        lab.server_resolver(named::ADDRESS);
+        let named = lab.start_named_unsigned(algorithm);
+        Self::serve(server, lab, named, config, &[])
+    }
+
+    /// `server` serving `config` in `lab`, beside `named`.
+    fn serve(server: Server, mut lab: Lab, named: Named, config: &str, extra: &[&str]) -> Self {
         let dhcpd = match server {
             Server::Isc => {
                 std::fs::write(lab.path("dhcpd.conf"), config).unwrap();

@@ -81,9 +81,25 @@ pub struct Lab {
     pub clients: Vec<String>,
     charruad: Option<Child>,
     capture: Option<Child>,
+    /// The server namespace's `/etc/netns/NAME` directory, when [`Lab::server_resolver`]
+    /// made it (removed on drop).
+    etc: Option<PathBuf>,
 }
 
 impl Lab {
+    /// Makes `nameserver` the resolver of what runs in the server namespace from now on:
+    /// `ip netns exec` puts `/etc/netns/NAME/resolv.conf` over `/etc/resolv.conf`.
+    pub fn server_resolver(&mut self, nameserver: &str) {
+        let etc = PathBuf::from("/etc/netns").join(&self.server);
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(
+            etc.join("resolv.conf"),
+            format!("nameserver {nameserver}\n"),
+        )
+        .unwrap();
+        self.etc = Some(etc);
+    }
+
     /// A server namespace with a bridge; charruad is not started yet.
     pub fn new() -> Self {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -97,6 +113,7 @@ impl Lab {
             clients: Vec::new(),
             charruad: None,
             capture: None,
+            etc: None,
         };
         run(&[
             "ip",
@@ -387,6 +404,9 @@ impl Drop for Lab {
         }
         for ns in self.clients.iter().chain(std::iter::once(&self.server)) {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+        if let Some(etc) = self.etc.take() {
+            let _ = std::fs::remove_dir_all(etc);
         }
     }
 }

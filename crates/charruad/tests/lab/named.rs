@@ -58,6 +58,17 @@ impl Lab {
     /// Starts named in the server namespace with fresh copies of the zones and a TSIG key of
     /// `algorithm`, and waits until it answers (an SOA query) before returning.
     pub fn start_named(&self, algorithm: &str) -> Named {
+        self.named(algorithm, &format!("key \"{KEY}\";"))
+    }
+
+    /// [`Lab::start_named`], its zones also taking unsigned updates from the server address
+    /// (as sites that allow their DHCP server by address do).
+    pub fn start_named_unsigned(&self, algorithm: &str) -> Named {
+        self.named(algorithm, &format!("key \"{KEY}\"; {ADDRESS};"))
+    }
+
+    /// named with zones whose `allow-update` list is `allow`.
+    fn named(&self, algorithm: &str, allow: &str) -> Named {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = self.path(&format!("named{n}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -82,8 +93,8 @@ impl Lab {
 }};
 controls {{ }};
 {key}
-zone "{FORWARD}" {{ type primary; file "db.forward"; allow-update {{ key "{KEY}"; }}; }};
-zone "{REVERSE}" {{ type primary; file "db.reverse"; allow-update {{ key "{KEY}"; }}; }};
+zone "{FORWARD}" {{ type primary; file "db.forward"; allow-update {{ {allow} }}; }};
+zone "{REVERSE}" {{ type primary; file "db.reverse"; allow-update {{ {allow} }}; }};
 "#
             ),
         )

@@ -37,7 +37,8 @@ fn config() -> Ddns {
     }
 }
 
-/// Short waits: 2 sends 100 ms apart, a first retry after 100 ms, 2 retries.
+/// Short waits: 2 sends 100 ms apart, a first retry after 100 ms, 2 retries; no zone looked
+/// up in DNS (nothing is sent beyond the fake server).
 fn tuning(port: u16) -> Tuning {
     Tuning {
         retransmit: Retransmit {
@@ -49,6 +50,7 @@ fn tuning(port: u16) -> Tuning {
         in_flight: 256,
         retry_after: Duration::from_millis(100),
         retries: 2,
+        find_zones: false,
     }
 }
 
