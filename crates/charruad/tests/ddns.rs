@@ -13,8 +13,8 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use lab::ddns::{
-    config, ddns_bindings, guard, has, reverse, udhcpc_once, within, Dhclient, Holders, Server,
-    Site, Udhcpc, REGISTERED_WITHIN, TOOLS,
+    config, ddns_bindings, guard, has, reverse, udhcpc_once, within, Dhclient, Holders, Outcome,
+    Server, Site, Udhcpc, REGISTERED_WITHIN, TOOLS,
 };
 use lab::{eventually, read};
 
@@ -25,19 +25,6 @@ struct Expect {
     fqdn: Option<&'static str>,
     /// The name the PTR points at.
     ptr: &'static str,
-}
-
-/// What one server did for the differential run, addresses named by client.
-#[derive(Debug, PartialEq, Eq)]
-struct Outcome {
-    /// The zones' records once every client was bound.
-    added: Vec<String>,
-    /// The `set ddns-...` lines of each client's lease then.
-    bindings: Vec<String>,
-    /// The zones' records once every client released.
-    released: Vec<String>,
-    /// The DDNS log lines.
-    log: Vec<String>,
 }
 
 /// Plays the differential run's clients against `site`: each gets a lease and its records

@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use lab::ddns::{
-    config, ddns_bindings, has, reverse, within, Holders, Server, Site, Udhcpc, TOOLS,
+    config, ddns_bindings, has, reverse, within, Holders, Outcome, Server, Site, Udhcpc, TOOLS,
 };
 use lab::read;
 
@@ -30,19 +30,6 @@ fn others_records() -> String {
          update add stale.lab.example. 300 A 198.18.0.250\n\
          update add stale.lab.example. 300 DHCID {V6_DHCID}"
     )
-}
-
-/// What one server did, addresses named by client.
-#[derive(Debug, PartialEq, Eq)]
-struct Outcome {
-    /// The zones' records once every client had its answer from DNS.
-    added: Vec<String>,
-    /// The `set ddns-...` lines of each client's lease then.
-    bindings: Vec<String>,
-    /// The zones' records once every client released.
-    released: Vec<String>,
-    /// The DDNS log lines.
-    log: Vec<String>,
 }
 
 /// The clients `dual`, `fixed6` and `stale` (busybox udhcpc, each asking for its name) against

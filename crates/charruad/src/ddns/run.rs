@@ -231,7 +231,7 @@ fn events(tx: &mut Transaction, names: &Names<'_>, cx: &Context, ended: &mut End
                     .first(name.as_str());
                 if first {
                     info!(
-                        "DDNS: no zone statement for {name}: not updated ({})",
+                        "DDNS: no zone for {name} (no zone statement, none found in DNS): not updated ({})",
                         names.address
                     );
                 }

@@ -46,6 +46,19 @@ pub fn config(style: &str, algorithm: &str, lease_time: u32) -> String {
     )
 }
 
+/// What one server did in a differential run, addresses named by client.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The zones' records once every client was bound.
+    pub added: Vec<String>,
+    /// The `set ddns-...` lines of each client's lease then.
+    pub bindings: Vec<String>,
+    /// The zones' records once every client released.
+    pub released: Vec<String>,
+    /// The DDNS log lines.
+    pub log: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Server {
     Isc,
@@ -81,6 +94,21 @@ impl Site {
         let mut lab = Lab::new();
         lab.server_resolver(named::ADDRESS);
         let named = lab.start_named_unsigned(algorithm);
+        Self::serve(server, lab, named, config, &[])
+    }
+
+    /// [`Site::start`] with named also on IPv6 address `address6`, and `local6` on the
+    /// server namespace too (both `ADDR`, a /64 each), for updates sent over IPv6.
+    pub fn start_v6(
+        server: Server,
+        config: &str,
+        algorithm: &str,
+        (address6, local6): (&str, &str),
+    ) -> Self {
+        let lab = Lab::new();
+        lab.add_server_address(&format!("{address6}/64"));
+        lab.add_server_address(&format!("{local6}/64"));
+        let named = lab.start_named_v6(algorithm, address6);
         Self::serve(server, lab, named, config, &[])
     }
 

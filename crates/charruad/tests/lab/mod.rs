@@ -100,6 +100,25 @@ impl Lab {
         self.etc = Some(etc);
     }
 
+    /// Adds `address` (`ADDR/LEN`, IPv6 without duplicate address detection) to the server
+    /// namespace's bridge.
+    pub fn add_server_address(&self, address: &str) {
+        let mut args = vec![
+            "ip",
+            "-n",
+            &self.server,
+            "addr",
+            "add",
+            address,
+            "dev",
+            "br0",
+        ];
+        if address.contains(':') {
+            args.push("nodad");
+        }
+        run(&args);
+    }
+
     /// A server namespace with a bridge; charruad is not started yet.
     pub fn new() -> Self {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);

@@ -58,17 +58,28 @@ impl Lab {
     /// Starts named in the server namespace with fresh copies of the zones and a TSIG key of
     /// `algorithm`, and waits until it answers (an SOA query) before returning.
     pub fn start_named(&self, algorithm: &str) -> Named {
-        self.named(algorithm, &format!("key \"{KEY}\";"))
+        self.named(algorithm, &format!("key \"{KEY}\";"), "none;")
+    }
+
+    /// [`Lab::start_named`], also listening on IPv6 address `address6` (which the caller put
+    /// on the server namespace).
+    pub fn start_named_v6(&self, algorithm: &str, address6: &str) -> Named {
+        self.named(
+            algorithm,
+            &format!("key \"{KEY}\";"),
+            &format!("{address6};"),
+        )
     }
 
     /// [`Lab::start_named`], its zones also taking unsigned updates from the server address
     /// (as sites that allow their DHCP server by address do).
     pub fn start_named_unsigned(&self, algorithm: &str) -> Named {
-        self.named(algorithm, &format!("key \"{KEY}\"; {ADDRESS};"))
+        self.named(algorithm, &format!("key \"{KEY}\"; {ADDRESS};"), "none;")
     }
 
-    /// named with zones whose `allow-update` list is `allow`.
-    fn named(&self, algorithm: &str, allow: &str) -> Named {
+    /// named with zones whose `allow-update` list is `allow`, listening on IPv6 addresses
+    /// `listen6` (an address match list's elements).
+    fn named(&self, algorithm: &str, allow: &str, listen6: &str) -> Named {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = self.path(&format!("named{n}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -85,7 +96,7 @@ impl Lab {
   session-keyfile "{d}/session.key";
   managed-keys-directory "{d}";
   listen-on port 53 {{ {ADDRESS}; }};
-  listen-on-v6 {{ none; }};
+  listen-on-v6 {{ {listen6} }};
   recursion no;
   notify no;
   dnssec-validation no;
