@@ -12,7 +12,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use lab::ddns::{has, reverse, udhcpc_once, within, Holders, Server, Site, TOOLS};
-use lab::named::FORWARD;
+use lab::named::{ADDRESS, FORWARD};
 
 /// DDNS without `key` or `zone` statements: the zones must be found in DNS.
 fn config() -> String {
@@ -45,7 +45,7 @@ const CLIENTS: [(&str, &str); 3] = [
 /// Three udhcpc clients, one after the other, each asking for its name; each waits until its
 /// PTR is in DNS (for ISC, at most 3 s: it may drop the update).
 fn play(server: Server) -> Outcome {
-    let mut site = Site::start_found(server, &config(), "hmac-sha256");
+    let mut site = Site::start_found(server, &config(), "hmac-sha256", ADDRESS);
     let mut holders = Holders::default();
     let mut addresses = Vec::new();
     for (label, mac) in CLIENTS {
@@ -122,4 +122,33 @@ fn zones_without_a_zone_statement_are_found_in_dns_as_isc_finds_them() {
         "the third client's DDNS log lines"
     );
     assert_eq!(charruad.addresses.len(), CLIENTS.len());
+}
+
+/// A resolver that does not answer (an address of the lab where no host is): the first lookup
+/// waits its 3 s and fails, then the resolver is left alone for a minute, each update of a name
+/// without zone logged and dropped at once; leases are served all along.
+#[test]
+fn a_silent_resolver_is_left_alone() {
+    if lab::skip(TOOLS) {
+        return;
+    }
+    let mut site = Site::start_found(Server::Charruad, &config(), "hmac-sha256", "198.18.0.9");
+    for (label, mac) in CLIENTS.iter().take(2) {
+        let ns = site.lab.client(mac);
+        let hostname = format!("hostname:{label}");
+        let address = udhcpc_once(&site, &ns, &["-x", &hostname])
+            .unwrap_or_else(|| panic!("{label} got no lease\n{}", site.logs()));
+        let dropped = format!("DDNS: no zone for {label}.{FORWARD}");
+        let took = within(Duration::from_secs(8), || site.log().contains(&dropped));
+        eprintln!("{label} ({address}): dropped after {took:?}");
+        assert!(took.is_some(), "{label}: not dropped\n{}", site.logs());
+    }
+    let log = site.log();
+    assert_eq!(
+        log.matches("the resolver did not answer").count(),
+        1,
+        "one lookup waited, the next none:\n{log}"
+    );
+    assert!(site.named.registered().is_empty(), "{}", site.logs());
+    site.stop();
 }

@@ -5,20 +5,30 @@
 //! `DHCP_MAXNS`), through the resolvers of `/etc/resolv.conf`; kept as long as the shortest
 //! TTL seen, and without key, so updates to it go unsigned. Unlike dhcpd, which drops the
 //! update that started the lookup and sends only later ones, the update waits for the lookup
-//! (a lookup runs on the update thread and delays no reply).
+//! (a lookup runs on the update thread and delays no reply). A resolver that does not answer
+//! (a query waits 3 s over UDP, as an update message does, then as long over TCP) is left
+//! alone for a minute, so that lookups cannot hold the update places that names with a `zone`
+//! statement need.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use charrua_ddns::{DomainName, Zone, Zones};
+use hickory_resolver::net::NetError;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::TokioResolver;
 use tracing::{debug, info};
 
 /// ISC's limit on the servers of one zone (`DHCP_MAXNS`).
 const MAX_SERVERS: usize = 3;
+
+/// How long one query waits for the resolver (ISC's wait for an update message, section 7).
+const QUERY_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a resolver that did not answer is left alone.
+const RESOLVER_REST: Duration = Duration::from_secs(60);
 
 /// Zones found in DNS, and the resolver that finds them.
 #[derive(Clone)]
@@ -30,6 +40,8 @@ pub(super) struct ZoneLookup {
     port: u16,
     /// The zones found, by name, until they expire.
     found: Arc<Mutex<HashMap<Name, (Zone, Instant)>>>,
+    /// Until when no lookup is made: the resolver did not answer.
+    resting: Arc<Mutex<Option<Instant>>>,
 }
 
 impl std::fmt::Debug for ZoneLookup {
@@ -47,10 +59,15 @@ impl ZoneLookup {
     pub(super) fn new(enabled: bool, port: u16) -> Self {
         let resolver = enabled
             .then(|| match TokioResolver::builder_tokio() {
-                Ok(builder) => builder
-                    .build()
-                    .map_err(|e| info!("DDNS: no resolver to find zones with: {e}"))
-                    .ok(),
+                Ok(mut builder) => {
+                    let options = builder.options_mut();
+                    options.timeout = QUERY_TIMEOUT;
+                    options.attempts = 1;
+                    builder
+                        .build()
+                        .map_err(|e| info!("DDNS: no resolver to find zones with: {e}"))
+                        .ok()
+                }
                 Err(e) => {
                     info!("DDNS: no resolver to find zones with ({e}): names without a zone statement are not updated");
                     None
@@ -61,6 +78,7 @@ impl ZoneLookup {
             resolver,
             port,
             found: Arc::default(),
+            resting: Arc::default(),
         }
     }
 
@@ -112,9 +130,22 @@ impl ZoneLookup {
     /// the first name servers found.
     async fn look_up(&self, name: &DomainName) -> Option<(Zone, Instant)> {
         let resolver = self.resolver.as_ref()?;
+        let resting = *self.resting.lock().unwrap_or_else(PoisonError::into_inner);
+        if resting.is_some_and(|until| until > Instant::now()) {
+            return None;
+        }
         for candidate in suffixes(name.name()) {
             let lookup = match resolver.lookup(candidate.clone(), RecordType::NS).await {
                 Ok(lookup) => lookup,
+                Err(e) if unanswered(&e) => {
+                    info!(
+                        "DDNS: the resolver did not answer for {candidate} ({e}); no zone looked up for {} s",
+                        RESOLVER_REST.as_secs()
+                    );
+                    *self.resting.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Some(Instant::now() + RESOLVER_REST);
+                    return None;
+                }
                 Err(e) => {
                     debug!("DDNS: no NS records for {candidate}: {e}");
                     continue;
@@ -161,6 +192,14 @@ impl ZoneLookup {
         }
         None
     }
+}
+
+/// Whether `error` says no answer came (rather than an answer without NS records).
+fn unanswered(error: &NetError) -> bool {
+    matches!(
+        error,
+        NetError::Timeout | NetError::Io(_) | NetError::NoConnections
+    )
 }
 
 /// `name`, then each name made by dropping its first label, down to a single label (the

@@ -88,11 +88,12 @@ impl Site {
     }
 
     /// [`Site::start`] for zones no `zone` statement names: named also takes unsigned
-    /// updates from the server address, and is the server namespace's resolver, so that the
-    /// DHCP server finds the zones in DNS (docs/ddns.md section 1.3).
-    pub fn start_found(server: Server, config: &str, algorithm: &str) -> Self {
+    /// updates from the server address, and `resolver` (named's address, so that the DHCP
+    /// server finds the zones in DNS: docs/ddns.md section 1.3) is the server namespace's
+    /// resolver.
+    pub fn start_found(server: Server, config: &str, algorithm: &str, resolver: &str) -> Self {
         let mut lab = Lab::new();
-        lab.server_resolver(named::ADDRESS);
+        lab.server_resolver(resolver);
         let named = lab.start_named_unsigned(algorithm);
         Self::serve(server, lab, named, config, &[])
     }
