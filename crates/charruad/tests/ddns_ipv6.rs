@@ -6,7 +6,7 @@
 
 mod lab;
 
-use lab::ddns::{reverse, udhcpc_once, within, Holders, Server, Site, TOOLS};
+use lab::ddns::{names_and_leases, reverse, udhcpc_once, within, Holders, Server, Site, TOOLS};
 use lab::named::{key_statement, FORWARD, KEY, REVERSE};
 
 use std::time::Duration;
@@ -22,14 +22,9 @@ fn config() -> String {
          {key}\
          zone {FORWARD} {{ primary6 {NAMED6}; key {KEY}; }}\n\
          zone {REVERSE} {{ primary6 {NAMED6}; key {KEY}; }}\n\
-         ddns-domainname \"{FORWARD}\";\n\
-         ddns-rev-domainname \"in-addr.arpa.\";\n\
-         authoritative;\n\
-         ping-check false;\n\
-         default-lease-time 600;\n\
-         max-lease-time 600;\n\
-         subnet 198.18.0.0 netmask 255.255.255.0 {{\n  range 198.18.0.100 198.18.0.150;\n}}\n",
+         {rest}",
         key = key_statement("hmac-sha256"),
+        rest = names_and_leases(600),
     )
 }
 

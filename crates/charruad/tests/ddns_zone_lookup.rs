@@ -11,21 +11,14 @@ mod lab;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use lab::ddns::{has, reverse, udhcpc_once, within, Holders, Server, Site, TOOLS};
+use lab::ddns::{
+    has, names_and_leases, reverse, udhcpc_once, within, Holders, Server, Site, TOOLS,
+};
 use lab::named::{ADDRESS, FORWARD};
 
 /// DDNS without `key` or `zone` statements: the zones must be found in DNS.
 fn config() -> String {
-    format!(
-        "ddns-update-style interim;\n\
-         ddns-domainname \"{FORWARD}\";\n\
-         ddns-rev-domainname \"in-addr.arpa.\";\n\
-         authoritative;\n\
-         ping-check false;\n\
-         default-lease-time 600;\n\
-         max-lease-time 600;\n\
-         subnet 198.18.0.0 netmask 255.255.255.0 {{\n  range 198.18.0.100 198.18.0.150;\n}}\n"
-    )
+    format!("ddns-update-style interim;\n{}", names_and_leases(600))
 }
 
 /// What one server did: each client's address, the DDNS log lines and the zones' records

@@ -30,19 +30,25 @@ pub const REGISTERED_WITHIN: Duration = Duration::from_secs(1);
 /// of `lease_time` seconds (a DNS TTL of half that), 198.18.0.100-150.
 pub fn config(style: &str, algorithm: &str, lease_time: u32) -> String {
     format!(
-        "ddns-update-style {style};\n\
-         {key}\
-         {zones}\
-         ddns-domainname \"{FORWARD}\";\n\
+        "ddns-update-style {style};\n{key}{zones}{names}",
+        key = named::key_statement(algorithm),
+        zones = named::dhcpd_zones(),
+        names = names_and_leases(lease_time),
+    )
+}
+
+/// What follows the DDNS setup in every lab configuration: names in [`FORWARD`] and
+/// `in-addr.arpa.`, leases of `lease_time` seconds from 198.18.0.100-150.
+pub fn names_and_leases(lease_time: u32) -> String {
+    format!(
+        "ddns-domainname \"{FORWARD}\";\n\
          ddns-rev-domainname \"in-addr.arpa.\";\n\
          authoritative;\n\
          ping-check false;\n\
          min-lease-time {lease_time};\n\
          default-lease-time {lease_time};\n\
          max-lease-time {lease_time};\n\
-         subnet 198.18.0.0 netmask 255.255.255.0 {{\n  range 198.18.0.100 198.18.0.150;\n}}\n",
-        key = named::key_statement(algorithm),
-        zones = named::dhcpd_zones(),
+         subnet 198.18.0.0 netmask 255.255.255.0 {{\n  range 198.18.0.100 198.18.0.150;\n}}\n"
     )
 }
 
