@@ -3,11 +3,12 @@
 //! docs/ddns.md sections 3.2 step 6 and 5.4), each a [`Transaction`] driven over UDP, its log
 //! lines logged and its records reported as [`DnsNote`]s.
 
+use std::borrow::Cow;
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use charrua_ddns::{DomainName, Event, Level, Path, Step, Transaction};
+use charrua_ddns::{DomainName, Event, Level, Path, Step, Transaction, Zones};
 use charrua_server::dns::{DnsNote, DnsWork};
 use charrua_server::ClientKey;
 use tracing::{error, info};
@@ -59,14 +60,12 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
                 forward: registered.forward.as_ref().map(|f| f.fqdn.clone()),
                 reverse: registered.reverse.clone(),
             };
-            let settings = &cx.settings;
             let wanted = [
                 registered.forward.as_ref().map(|f| &f.fqdn),
                 registered.reverse.as_ref(),
             ];
-            let found = cx.lookup.complete(&settings.zones, &wanted).await;
-            let zones = found.as_ref().unwrap_or(&settings.zones);
-            let mut tx = Transaction::remove(registered, zones, settings.rules);
+            let zones = zones(cx, &wanted).await;
+            let mut tx = Transaction::remove(registered, &zones, cx.settings.rules);
             let ended = drive(&mut tx, &names, cx, DdnsOperation::Remove).await;
             notes.extend(ended.notes);
             if !ended.success {
@@ -98,14 +97,9 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
         forward: Some(registration.fqdn.clone()),
         reverse: registration.reverse.clone(),
     };
-    let settings = &cx.settings;
     let forward = matches!(registration.path, Path::Server { .. }).then_some(&registration.fqdn);
-    let found = cx
-        .lookup
-        .complete(&settings.zones, &[forward, registration.reverse.as_ref()])
-        .await;
-    let zones = found.as_ref().unwrap_or(&settings.zones);
-    let mut tx = Transaction::add(registration, zones, settings.rules);
+    let zones = zones(cx, &[forward, registration.reverse.as_ref()]).await;
+    let mut tx = Transaction::add(registration, &zones, cx.settings.rules);
     let ended = drive(&mut tx, &names, cx, DdnsOperation::Add).await;
     notes.extend(ended.notes);
     let retry = (!ended.success && ended.unanswered).then(|| DnsWork {
@@ -113,6 +107,15 @@ pub(super) async fn run(work: &DnsWork, cx: &Context) -> Ran {
         ..work.clone()
     });
     Ran { retry }
+}
+
+/// The zones for `names`: the configured ones, with those found in DNS for the names they
+/// miss.
+async fn zones<'a>(cx: &'a Context, names: &[Option<&DomainName>]) -> Cow<'a, Zones> {
+    match cx.lookup.complete(&cx.settings.zones, names).await {
+        Some(found) => Cow::Owned(found),
+        None => Cow::Borrowed(&cx.settings.zones),
+    }
 }
 
 /// The names a transaction updates, to report what it removed and to find the zone of a step.
