@@ -32,7 +32,7 @@ pub(super) struct Context {
     pub(super) metrics: DdnsMetrics,
     /// Names already logged as in no zone.
     pub(super) reported: Arc<Mutex<Reported>>,
-    /// Where each record added or removed is handed over, as it is.
+    /// Where the records added and removed are handed over.
     pub(super) reporter: Reporter,
     /// The sockets kept between exchanges.
     pub(super) sockets: Sockets,
@@ -148,10 +148,29 @@ struct Ended {
     /// A step ended because no server answered it.
     unanswered: bool,
     notes: Vec<DnsNote>,
+    /// Those of `notes` not handed over yet.
+    unreported: Vec<DnsNote>,
+}
+
+impl Ended {
+    /// Hands the records noted since the last time over to the serving loop, in one [`Done`]
+    /// (one lease write).
+    fn report(&mut self, names: &Names<'_>, cx: &Context) {
+        if !self.unreported.is_empty() {
+            cx.reporter.hand_over(Done {
+                address: names.address,
+                client: names.client.clone(),
+                notes: std::mem::take(&mut self.unreported),
+            });
+        }
+    }
 }
 
 /// Runs `tx` to its end: each datagram sent and resent per the tuning, its answer or its
-/// silence fed back, the events handled as they come.
+/// silence fed back, the events handled as they come. The records made are handed over at
+/// the end, or as soon as a server is slow to answer a later step: normally in one lease
+/// write for the whole transaction, and never left unrecorded while an answer is awaited
+/// (dhcpd rewrites the lease only when the chain ends, server/ddns.c `ddns_fwd_srv_add1`).
 async fn drive(tx: &mut Transaction, names: &Names<'_>, cx: &Context, op: DdnsOperation) -> Ended {
     let mut ended = Ended::default();
     let mut last_step = None;
@@ -170,9 +189,14 @@ async fn drive(tx: &mut Transaction, names: &Names<'_>, cx: &Context, op: DdnsOp
         let step = tx.step();
         let local = cx.settings.local_for(transmit.server);
         let retransmit = cx.tuning.retransmit;
-        let answered = transport::exchange(&cx.sockets, local, &transmit, retransmit, |datagram| {
-            tx.handle_response(datagram, unix_now())
-        })
+        let answered = transport::exchange(
+            &cx.sockets,
+            local,
+            &transmit,
+            retransmit,
+            |datagram| tx.handle_response(datagram, unix_now()),
+            || ended.report(names, cx),
+        )
         .await;
         if let Err(error) = answered {
             tx.handle_transport_error(error);
@@ -184,6 +208,7 @@ async fn drive(tx: &mut Transaction, names: &Names<'_>, cx: &Context, op: DdnsOp
         }
     }
     events(tx, names, cx, &mut ended);
+    ended.report(names, cx);
     let result = if ended.success {
         DdnsResult::Success
     } else if ended.unanswered {
@@ -246,11 +271,7 @@ fn events(tx: &mut Transaction, names: &Names<'_>, cx: &Context, ended: &mut End
             }
         };
         if let Some(note) = note {
-            cx.reporter.hand_over(Done {
-                address: names.address,
-                client: names.client.clone(),
-                notes: vec![note.clone()],
-            });
+            ended.unreported.push(note.clone());
             ended.notes.push(note);
         }
     }

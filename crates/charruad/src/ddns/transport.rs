@@ -19,6 +19,10 @@ use tokio::time::{timeout_at, Instant};
 /// which updates do not use; a longer datagram is cut, and fails its checks.
 const MAX_DATAGRAM: usize = 4096;
 
+/// How long an exchange waits before it calls its `on_silence` (see [`exchange`]): longer
+/// than a DNS server on the same network takes to answer an update.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The most idle sockets kept for one source and server: as many as exchanges may run at
 /// once (`Tuning::in_flight`'s default).
 const MAX_IDLE: usize = 256;
@@ -55,13 +59,15 @@ impl Sockets {
 /// of `sockets`, or a new one with a new source port) and offers each datagram from the
 /// server to `accept` until it takes one; resends the same bytes per `policy`. A socket
 /// error, an ICMP error reported on the connected socket among them (`connection refused`
-/// when nothing listens), ends the exchange at once.
+/// when nothing listens), ends the exchange at once. `on_silence` is called once if no answer
+/// came within [`QUIET`] of the first send.
 pub(super) async fn exchange(
     sockets: &Sockets,
     local: SocketAddr,
     transmit: &Transmit,
     policy: Retransmit,
     mut accept: impl FnMut(&[u8]) -> bool,
+    on_silence: impl FnOnce(),
 ) -> Result<(), TransportError> {
     let io = |e: io::Error| TransportError::from_io(&e);
     let pair = (local, transmit.server);
@@ -76,11 +82,22 @@ pub(super) async fn exchange(
         }
     };
     let mut buf = vec![0; MAX_DATAGRAM];
+    let mut on_silence = Some(on_silence);
+    let quiet_until = Instant::now() + QUIET;
     for _ in 0..policy.sends {
         socket.send(&transmit.wire).await.map_err(io)?;
         let deadline = Instant::now() + policy.interval;
         loop {
-            match timeout_at(deadline, socket.recv(&mut buf)).await {
+            let wake = match on_silence {
+                Some(_) => deadline.min(quiet_until),
+                None => deadline,
+            };
+            match timeout_at(wake, socket.recv(&mut buf)).await {
+                Err(_elapsed) if wake < deadline => {
+                    if let Some(call) = on_silence.take() {
+                        call();
+                    }
+                }
                 Err(_elapsed) => break,
                 Ok(Ok(len)) => {
                     if accept(buf.get(..len).unwrap_or_default()) {
@@ -131,11 +148,17 @@ mod tests {
             .unwrap();
         let t = transmit(server.local_addr().unwrap());
         let local = "127.0.0.1:0".parse().unwrap();
-        let result =
-            runtime().block_on(exchange(&Sockets::default(), local, &t, policy(3), |_| {
-                false
-            }));
+        let mut silences = 0;
+        let result = runtime().block_on(exchange(
+            &Sockets::default(),
+            local,
+            &t,
+            policy(3),
+            |_| false,
+            || silences += 1,
+        ));
         assert_eq!(result, Err(TransportError::TimedOut));
+        assert_eq!(silences, 1, "told once of the silence");
         let mut buf = [0; 64];
         for _ in 0..3 {
             let (len, _) = server.recv_from(&mut buf).unwrap();
@@ -156,10 +179,17 @@ mod tests {
         let local = "127.0.0.1:0".parse().unwrap();
         let mut seen = Vec::new();
         let sockets = Sockets::default();
-        let result = runtime().block_on(exchange(&sockets, local, &t, policy(4), |d| {
-            seen.push(d.to_vec());
-            d == b"answer"
-        }));
+        let result = runtime().block_on(exchange(
+            &sockets,
+            local,
+            &t,
+            policy(4),
+            |d| {
+                seen.push(d.to_vec());
+                d == b"answer"
+            },
+            || panic!("the answer came at once"),
+        ));
         answering.join().unwrap();
         assert_eq!(result, Ok(()));
         assert_eq!(seen, vec![b"stray".to_vec(), b"answer".to_vec()]);
@@ -190,7 +220,14 @@ mod tests {
                     from
                 })
             };
-            let result = rt.block_on(exchange(&sockets, local, &t, policy(1), |d| d == b"answer"));
+            let result = rt.block_on(exchange(
+                &sockets,
+                local,
+                &t,
+                policy(1),
+                |d| d == b"answer",
+                || {},
+            ));
             sources.push(answering.join().unwrap());
             assert_eq!(result.is_ok(), answer);
         }
@@ -213,6 +250,7 @@ mod tests {
             &transmit(port),
             policy(4),
             |_| false,
+            || {},
         ));
         assert_eq!(result, Err(TransportError::ConnectionRefused));
     }

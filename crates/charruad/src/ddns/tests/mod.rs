@@ -149,8 +149,8 @@ fn wait_for(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
 }
 
 /// What the updater handed over once all its work is over (waiting at most `within`), the
-/// notes of one address that came one after the other in one [`Done`] (each record is handed
-/// over as soon as it is made); at least `n` of them.
+/// notes of one address that came one after the other in one [`Done`] (a transaction's records
+/// may be handed over in more than one); at least `n` of them.
 fn done(updater: &Updater, n: usize, within: Duration) -> Vec<Done> {
     let mut out: Vec<Done> = Vec::new();
     wait_for(within, || {
@@ -199,6 +199,28 @@ fn an_add_answered_noerror_notes_forward_and_reverse() {
     assert_eq!(metrics.updates(DdnsOperation::Add, DdnsResult::Success), 1);
     assert!(wait_for(SECONDS_5, || metrics.running() == 0));
     assert!(updater.try_done().is_none());
+}
+
+/// A server that answers at once: the forward records and the PTR of the lease are handed
+/// over together, for one lease write.
+#[test]
+fn a_prompt_transaction_is_handed_over_in_one_piece() {
+    let server = FakeDns::answering(Rcode::NOERROR);
+    let (updater, _) = start(&config(), tuning(server.port));
+    updater.submit(adding(ADDRESS, "alpha"));
+    let mut all = Vec::new();
+    assert!(wait_for(SECONDS_5, || {
+        while let Some(d) = updater.try_done() {
+            all.push(d);
+        }
+        updater.pending.load(Ordering::Acquire) == 0 && !all.is_empty()
+    }));
+    let expected = Done {
+        address: ADDRESS,
+        client: client(),
+        notes: added(ADDRESS, "alpha"),
+    };
+    assert_eq!(all, vec![expected]);
 }
 
 #[test]
@@ -591,8 +613,8 @@ fn zone_servers_keep_the_configured_port_but_tests() {
     );
 }
 
-/// Each record is handed over as soon as it is made: a forward name registered while its PTR
-/// still waits for an answer is written into the lease at once, so that a stop or a crash
+/// A forward name registered while its PTR still waits for an answer is handed over once the
+/// PTR's server is slow to answer, and written into the lease, so that a stop or a crash
 /// meanwhile does not forget what to remove.
 #[test]
 fn a_record_is_handed_over_before_the_work_ends() {
