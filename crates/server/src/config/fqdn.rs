@@ -54,8 +54,9 @@ impl FqdnField {
     }
 }
 
-/// The longest label dhcpd takes in a wire-form name.
-const MAX_LABEL: u8 = 63;
+/// The longest DNS label (RFC 1035 section 2.3.4), the longest dhcpd takes in a wire-form
+/// name.
+pub(crate) const MAX_LABEL: usize = 63;
 
 /// Option 81 as dhcpd stores it: `None` for an option shorter than 3 octets, which dhcpd
 /// ignores.
@@ -161,7 +162,7 @@ fn wire_names(name: &[u8]) -> Option<Names> {
     let mut terminated = false;
     while p < name.len() {
         let len = *dotted.get(p)?;
-        if len > MAX_LABEL {
+        if usize::from(len) > MAX_LABEL {
             return None;
         }
         if len == 0 {

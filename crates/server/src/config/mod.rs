@@ -23,7 +23,7 @@ pub use ddns::{ClientUpdates, ConflictRules, Ddns, DdnsStyle, Hmac, TsigKey, Zon
 pub use error::ConfigError;
 pub use expr::{Arithmetic, Datum, Expr, Pattern, Request};
 pub use fqdn::FqdnField;
-pub(crate) use fqdn::FqdnSpace;
+pub(crate) use fqdn::{FqdnSpace, MAX_LABEL};
 pub(crate) use hooks::run as run_hooks;
 pub use hooks::{
     keepable, Action, Effect, LeaseEvent, LogPriority, Ran, MAX_KEPT_VARIABLES, MAX_VARIABLE_NAME,

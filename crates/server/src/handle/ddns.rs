@@ -8,10 +8,10 @@ use charrua_wire::options::ClientFqdn;
 use charrua_wire::{OptionCode, Value};
 
 use super::context::Context;
-use super::names::MAX_LABEL;
 use super::times;
 use crate::config::{
     ClientUpdates, Datum, DdnsStyle, Effect, FqdnSpace, LogPriority, Params, Ran, Request,
+    MAX_LABEL,
 };
 use crate::dns::{DnsAdd, DnsIdentity, DnsRecorded, DnsWork};
 
@@ -54,7 +54,7 @@ fn requested(msg: &charrua_wire::Message) -> Option<Requested> {
     let rest = space.rest.as_ref()?;
     // Names that are not text are not taken (nor echoed in the reply).
     let text = |value: &Option<Vec<u8>>| match value {
-        Some(octets) => String::from_utf8(octets.clone()).ok(),
+        Some(octets) => std::str::from_utf8(octets).ok().map(str::to_owned),
         None => Some(String::new()),
     };
     Some(Requested {

@@ -4,8 +4,9 @@
 use charrua_wire::options::ClientFqdn;
 use charrua_wire::{Format, OptionCode, Value};
 
-/// Longest label (RFC 1035 section 2.3.4) and name (RFC 1123 section 2.1 via DNS) kept.
-pub(crate) const MAX_LABEL: usize = 63;
+use crate::config::MAX_LABEL;
+
+/// Longest name kept (RFC 1123 section 2.1 via DNS); labels are cut at [`MAX_LABEL`].
 const MAX_NAME: usize = 253;
 
 /// A host name reduced to RFC 1123 labels: letters, digits and inner hyphens; other octets are
